@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The module graph follows ../shared/ARCHITECTURE.md: data flows one way,
+// ONNX -> EdgeIR -> passes -> (compression) -> format -> C runtime.
+let package = Package(
+    name: "edgec",
+    products: [
+        .executable(name: "edgec", targets: ["edgec"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        // Graph, values, typed ops, shape rules, verifier, pass protocol. Knows no file formats.
+        .target(name: "EdgeIR"),
+        // ONNX protobuf decoding and the op-by-op mapping into EdgeIR. The only code that knows ONNX.
+        .target(
+            name: "EdgeONNX",
+            dependencies: ["EdgeIR", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Proto"]
+        ),
+        // The fp32 reference executor: one kernel family per file.
+        .target(name: "EdgeExec", dependencies: ["EdgeIR"]),
+        // Graph passes (shape inference with constant folding, BN folding, fusion, ...).
+        .target(name: "EdgePasses", dependencies: ["EdgeIR", "EdgeExec"]),
+        // .npy / .npz reading and writing for inputs, outputs and data sets.
+        .target(name: "EdgeNumPy", dependencies: ["EdgeIR", "ZIPFoundation"]),
+        // The command line: parsing and printing only.
+        .executableTarget(
+            name: "edgec",
+            dependencies: [
+                "EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "EdgecTests",
+            dependencies: ["EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,60 @@
+import EdgeIR
+
+/// Gemm and MatMul on top of `MatrixMultiply`.
+enum LinearKernels {
+    static func gemm(_ attributes: Gemm, a: Tensor, b: Tensor, c: Tensor?, output: TensorType) -> Tensor {
+        let m = output.shape[0], n = output.shape[1]
+        let k = attributes.transposeA ? a.shape[0] : a.shape[1]
+        let aRows = attributes.transposeA ? MatrixMultiply.transposed(a.floats!, rows: a.shape[0], columns: a.shape[1]) : a.floats!
+        let bRows = attributes.transposeB ? MatrixMultiply.transposed(b.floats!, rows: b.shape[0], columns: b.shape[1]) : b.floats!
+        var product = [Float](repeating: 0, count: m * n)
+        aRows.withUnsafeBufferPointer { ap in
+            bRows.withUnsafeBufferPointer { bp in
+                product.withUnsafeMutableBufferPointer { cp in
+                    MatrixMultiply.accumulate(m: m, n: n, k: k, a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!)
+                }
+            }
+        }
+        let addend: [Float]? = c.map { c in
+            let values = c.floats!
+            return Shapes.broadcastIndices(from: c.shape, to: [m, n]).map { values[$0] }
+        }
+        let alpha = attributes.alpha, beta = attributes.beta, activation = attributes.activation
+        product.withUnsafeMutableBufferPointer { p in
+            for i in 0..<p.count {
+                var v = alpha == 1 ? p[i] : alpha * p[i]
+                if let addend = addend { v += beta * addend[i] }
+                p[i] = activation?.apply(v) ?? v
+            }
+        }
+        return Tensor(shape: output.shape, floats: product)
+    }
+
+    static func matMul(a: Tensor, b: Tensor, activation: Activation?, output: TensorType) -> Tensor {
+        let aShape = a.rank == 1 ? [1] + a.shape : a.shape
+        let bShape = b.rank == 1 ? b.shape + [1] : b.shape
+        let m = aShape[aShape.count - 2], k = aShape[aShape.count - 1], n = bShape[bShape.count - 1]
+        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
+        let batch = Shapes.broadcast(aBatch, bBatch)!
+        let aIndex = Shapes.broadcastIndices(from: aBatch, to: batch)
+        let bIndex = Shapes.broadcastIndices(from: bBatch, to: batch)
+        var result = [Float](repeating: 0, count: Shapes.elementCount(batch) * m * n)
+        a.floats!.withUnsafeBufferPointer { ap in
+            b.floats!.withUnsafeBufferPointer { bp in
+                result.withUnsafeMutableBufferPointer { cp in
+                    for i in 0..<aIndex.count {
+                        MatrixMultiply.accumulate(
+                            m: m, n: n, k: k,
+                            a: ap.baseAddress! + aIndex[i] * m * k,
+                            b: bp.baseAddress! + bIndex[i] * k * n,
+                            c: cp.baseAddress! + i * m * n)
+                    }
+                }
+            }
+        }
+        if let activation = activation {
+            for i in result.indices { result[i] = activation.apply(result[i]) }
+        }
+        return Tensor(shape: output.shape, floats: result)
+    }
+}

@@ -1,0 +1,78 @@
+import EdgeIR
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// BatchNormalization (inference form), LRN and Softmax.
+enum NormalizationKernels {
+    static func batchNormalization(epsilon: Float, x: Tensor, scale: Tensor, bias: Tensor, mean: Tensor, variance: Tensor) -> Tensor {
+        let channels = x.shape[1]
+        let plane = x.shape.dropFirst(2).reduce(1, *)
+        let s = scale.floats!, b = bias.floats!, m = mean.floats!, v = variance.floats!
+        let factor = (0..<channels).map { s[$0] / sqrtf(v[$0] + epsilon) }
+        let shift = (0..<channels).map { b[$0] - m[$0] * factor[$0] }
+        var result = x.floats!
+        result.withUnsafeMutableBufferPointer { y in
+            var offset = 0
+            while offset < y.count {
+                for c in 0..<channels {
+                    for i in (offset + c * plane)..<(offset + (c + 1) * plane) { y[i] = y[i] * factor[c] + shift[c] }
+                }
+                offset += channels * plane
+            }
+        }
+        return Tensor(shape: x.shape, floats: result)
+    }
+
+    static func localResponseNormalization(_ attributes: LocalResponseNormalization, x: Tensor) -> Tensor {
+        let batch = x.shape[0], channels = x.shape[1]
+        let plane = x.shape.dropFirst(2).reduce(1, *)
+        let values = x.floats!
+        let before = (attributes.size - 1) / 2, after = attributes.size - 1 - before
+        var result = [Float](repeating: 0, count: values.count)
+        let alphaOverSize = attributes.alpha / Float(attributes.size)
+        for n in 0..<batch {
+            for c in 0..<channels {
+                let lo = max(0, c - before), hi = min(channels - 1, c + after)
+                for i in 0..<plane {
+                    var squares: Float = 0
+                    for k in lo...hi {
+                        let v = values[(n * channels + k) * plane + i]
+                        squares += v * v
+                    }
+                    let index = (n * channels + c) * plane + i
+                    result[index] = values[index] / powf(attributes.bias + alphaOverSize * squares, attributes.beta)
+                }
+            }
+        }
+        return Tensor(shape: x.shape, floats: result)
+    }
+
+    static func softmax(_ attributes: Softmax, x: Tensor) -> Tensor {
+        let axis = Shapes.normalizedAxis(attributes.axis, rank: x.rank)!
+        let outer = x.shape[..<axis].reduce(1, *)
+        let length = attributes.flattensToMatrix ? x.shape[axis...].reduce(1, *) : x.shape[axis]
+        let inner = attributes.flattensToMatrix ? 1 : x.shape[(axis + 1)...].reduce(1, *)
+        var result = x.floats!
+        result.withUnsafeMutableBufferPointer { y in
+            for o in 0..<outer {
+                for i in 0..<inner {
+                    let base = o * length * inner + i
+                    var maximum = -Float.infinity
+                    for k in 0..<length { maximum = max(maximum, y[base + k * inner]) }
+                    var sum: Float = 0
+                    for k in 0..<length {
+                        let e = expf(y[base + k * inner] - maximum)
+                        y[base + k * inner] = e
+                        sum += e
+                    }
+                    for k in 0..<length { y[base + k * inner] /= sum }
+                }
+            }
+        }
+        return Tensor(shape: x.shape, floats: result)
+    }
+}

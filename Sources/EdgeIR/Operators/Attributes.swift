@@ -1,0 +1,274 @@
+/// An elementwise function fused into the op that produces its input.
+public enum Activation: Sendable, Equatable, CustomStringConvertible {
+    case relu
+    /// Relu6 is `clip(min: 0, max: 6)`.
+    case clip(min: Float, max: Float)
+    case hardSwish
+    case leakyRelu(alpha: Float)
+
+    public var description: String {
+        switch self {
+        case .relu: return "Relu"
+        case .clip(let lo, let hi): return lo == 0 && hi == 6 ? "Relu6" : "Clip(\(lo),\(hi))"
+        case .hardSwish: return "HardSwish"
+        case .leakyRelu(let a): return "LeakyRelu(\(a))"
+        }
+    }
+
+    /// The activation applied to one value.
+    @inline(__always)
+    public func apply(_ x: Float) -> Float {
+        switch self {
+        case .relu: return max(x, 0)
+        case .clip(let lo, let hi): return min(max(x, lo), hi)
+        case .hardSwish: return x * min(max(x + 3, 0), 6) / 6
+        case .leakyRelu(let alpha): return x >= 0 ? x : x * alpha
+        }
+    }
+}
+
+/// How ONNX's `auto_pad` chooses padding.
+public enum AutoPad: Sendable, Equatable {
+    case explicit
+    case sameUpper
+    case sameLower
+    case valid
+}
+
+public struct Convolution: Sendable, Equatable {
+    public var group: Int
+    /// Per spatial dimension.
+    public var strides: [Int]
+    public var dilations: [Int]
+    /// All begins then all ends, as ONNX orders them.
+    public var pads: [Int]
+    public var autoPad: AutoPad
+    public var activation: Activation?
+
+    public init(group: Int = 1, strides: [Int], dilations: [Int], pads: [Int], autoPad: AutoPad = .explicit, activation: Activation? = nil) {
+        self.group = group
+        self.strides = strides
+        self.dilations = dilations
+        self.pads = pads
+        self.autoPad = autoPad
+        self.activation = activation
+    }
+}
+
+public struct ConvolutionTranspose: Sendable, Equatable {
+    public var group: Int
+    public var strides: [Int]
+    public var dilations: [Int]
+    public var pads: [Int]
+    public var outputPadding: [Int]
+    /// When the model gives `output_shape`, padding is derived from it.
+    public var outputShape: [Int]?
+    public var autoPad: AutoPad
+    public var activation: Activation?
+
+    public init(group: Int, strides: [Int], dilations: [Int], pads: [Int], outputPadding: [Int], outputShape: [Int]?, autoPad: AutoPad, activation: Activation? = nil) {
+        self.group = group
+        self.strides = strides
+        self.dilations = dilations
+        self.pads = pads
+        self.outputPadding = outputPadding
+        self.outputShape = outputShape
+        self.autoPad = autoPad
+        self.activation = activation
+    }
+}
+
+public struct Gemm: Sendable, Equatable {
+    public var alpha: Float
+    public var beta: Float
+    public var transposeA: Bool
+    public var transposeB: Bool
+    public var activation: Activation?
+
+    public init(alpha: Float = 1, beta: Float = 1, transposeA: Bool = false, transposeB: Bool = false, activation: Activation? = nil) {
+        self.alpha = alpha
+        self.beta = beta
+        self.transposeA = transposeA
+        self.transposeB = transposeB
+        self.activation = activation
+    }
+}
+
+public enum BinaryOperator: Sendable, Equatable, CaseIterable {
+    case add, sub, mul, div, pow, min, max
+    /// ONNX Mod with fmod=0: the result takes the divisor's sign (integers only in ONNX).
+    case mod
+    /// ONNX Mod with fmod=1: C's fmod, the result takes the dividend's sign.
+    case fmod
+
+    public var onnxName: String {
+        switch self {
+        case .add: return "Add"
+        case .sub: return "Sub"
+        case .mul: return "Mul"
+        case .div: return "Div"
+        case .pow: return "Pow"
+        case .min: return "Min"
+        case .max: return "Max"
+        case .mod, .fmod: return "Mod"
+        }
+    }
+}
+
+public enum UnaryOperator: Sendable, Equatable {
+    case relu
+    case leakyRelu(alpha: Float)
+    case clip(min: Float, max: Float)
+    case sigmoid
+    case hardSigmoid(alpha: Float, beta: Float)
+    case hardSwish
+    case tanh
+    case sqrt
+    case exp
+    case erf
+    case neg
+    case abs
+
+    public var onnxName: String {
+        switch self {
+        case .relu: return "Relu"
+        case .leakyRelu: return "LeakyRelu"
+        case .clip: return "Clip"
+        case .sigmoid: return "Sigmoid"
+        case .hardSigmoid: return "HardSigmoid"
+        case .hardSwish: return "HardSwish"
+        case .tanh: return "Tanh"
+        case .sqrt: return "Sqrt"
+        case .exp: return "Exp"
+        case .erf: return "Erf"
+        case .neg: return "Neg"
+        case .abs: return "Abs"
+        }
+    }
+
+    /// The same function as a fusable activation, when it is one.
+    public var asActivation: Activation? {
+        switch self {
+        case .relu: return .relu
+        case .clip(let lo, let hi): return .clip(min: lo, max: hi)
+        case .hardSwish: return .hardSwish
+        case .leakyRelu(let a): return .leakyRelu(alpha: a)
+        default: return nil
+        }
+    }
+}
+
+public struct Softmax: Sendable, Equatable {
+    public var axis: Int
+    /// Opsets before 13 flatten the input to 2-D at `axis` and normalize over everything after it.
+    public var flattensToMatrix: Bool
+
+    public init(axis: Int, flattensToMatrix: Bool) {
+        self.axis = axis
+        self.flattensToMatrix = flattensToMatrix
+    }
+}
+
+public struct Pooling: Sendable, Equatable {
+    public var kernelShape: [Int]
+    public var strides: [Int]
+    public var dilations: [Int]
+    public var pads: [Int]
+    public var autoPad: AutoPad
+    public var ceilMode: Bool
+    /// AveragePool only: whether padded cells count in the divisor.
+    public var countIncludePad: Bool
+
+    public init(kernelShape: [Int], strides: [Int], dilations: [Int], pads: [Int], autoPad: AutoPad, ceilMode: Bool, countIncludePad: Bool) {
+        self.kernelShape = kernelShape
+        self.strides = strides
+        self.dilations = dilations
+        self.pads = pads
+        self.autoPad = autoPad
+        self.ceilMode = ceilMode
+        self.countIncludePad = countIncludePad
+    }
+}
+
+public struct LocalResponseNormalization: Sendable, Equatable {
+    public var alpha: Float
+    public var beta: Float
+    public var bias: Float
+    public var size: Int
+
+    public init(alpha: Float, beta: Float, bias: Float, size: Int) {
+        self.alpha = alpha
+        self.beta = beta
+        self.bias = bias
+        self.size = size
+    }
+}
+
+public enum PadMode: Sendable, Equatable {
+    case constant, reflect, edge
+}
+
+public struct Resize: Sendable, Equatable {
+    public enum Mode: Sendable, Equatable { case nearest, linear }
+    public enum CoordinateTransformation: Sendable, Equatable {
+        case halfPixel, halfPixelSymmetric, pytorchHalfPixel, alignCorners, asymmetric
+    }
+    public enum NearestRounding: Sendable, Equatable {
+        case roundPreferFloor, roundPreferCeil, floor, ceil
+        /// Upsample and Resize-10: floor when enlarging, ceil when shrinking (onnxruntime's behaviour).
+        case legacySimple
+    }
+
+    public var mode: Mode
+    public var coordinateTransformation: CoordinateTransformation
+    public var nearestRounding: NearestRounding
+    /// Opset 18's `axes`: the dimensions scales/sizes refer to (nil: all).
+    public var axes: [Int]?
+
+    public init(mode: Mode, coordinateTransformation: CoordinateTransformation, nearestRounding: NearestRounding, axes: [Int]? = nil) {
+        self.mode = mode
+        self.coordinateTransformation = coordinateTransformation
+        self.nearestRounding = nearestRounding
+        self.axes = axes
+    }
+}
+
+public struct Reduction: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case mean, sum, max
+
+        public var onnxName: String {
+            switch self {
+            case .mean: return "ReduceMean"
+            case .sum: return "ReduceSum"
+            case .max: return "ReduceMax"
+            }
+        }
+    }
+
+    public var kind: Kind
+    /// nil reduces every axis.
+    public var axes: [Int]?
+    public var keepDims: Bool
+
+    public init(kind: Kind, axes: [Int]?, keepDims: Bool) {
+        self.kind = kind
+        self.axes = axes
+        self.keepDims = keepDims
+    }
+}
+
+/// An ONNX node edgec cannot run, and why.
+public struct UnsupportedOperator: Sendable, Equatable {
+    public var domain: String
+    public var opType: String
+    public var opset: Int
+    public var reason: String
+
+    public init(domain: String, opType: String, opset: Int, reason: String) {
+        self.domain = domain
+        self.opType = opType
+        self.opset = opset
+        self.reason = reason
+    }
+}

@@ -1,0 +1,130 @@
+/// What a node computes. Each case carries its attributes as a typed value; inputs follow ONNX's
+/// order for the same operator at its latest opset (the front end rewrites older forms), and
+/// parameters that ONNX passes as inputs (Reshape's shape, Slice's bounds, Pad's pads, Resize's
+/// scales) stay inputs: they are constants once shapes are bound and folded.
+public enum Operation: Sendable, Equatable {
+    /// Inputs: X, W, B?. Covers grouped and depthwise convolution in any number of spatial dims.
+    case conv(Convolution)
+    /// Inputs: X, W, B?.
+    case convTranspose(ConvolutionTranspose)
+    /// Inputs: A, B, C?.
+    case gemm(Gemm)
+    /// Inputs: A, B (NumPy matmul semantics, batch dims broadcast).
+    case matMul(activation: Activation?)
+    /// Inputs: A, B (NumPy broadcasting).
+    case binary(BinaryOperator, activation: Activation?)
+    /// Inputs: X.
+    case unary(UnaryOperator)
+    /// Inputs: X.
+    case softmax(Softmax)
+    /// Inputs: X.
+    case maxPool(Pooling)
+    /// Inputs: X.
+    case averagePool(Pooling)
+    /// Inputs: X. Reduces every spatial dimension to 1.
+    case globalAveragePool
+    /// Inputs: X.
+    case globalMaxPool
+    /// Inputs: X, scale, bias, mean, variance (inference form).
+    case batchNormalization(epsilon: Float)
+    /// Inputs: X.
+    case localResponseNormalization(LocalResponseNormalization)
+    /// Inputs: any number of tensors of one dtype.
+    case concat(axis: Int)
+    /// Inputs: X. `sizes` nil splits evenly across the outputs (the last part may be smaller).
+    case split(axis: Int, sizes: [Int]?)
+    /// Inputs: data, starts, ends, axes?, steps?.
+    case slice
+    /// Inputs: data, indices.
+    case gather(axis: Int)
+    /// Inputs: data, shape.
+    case reshape(allowZero: Bool)
+    /// Inputs: X.
+    case flatten(axis: Int)
+    /// Inputs: X. nil reverses the axes.
+    case transpose(permutation: [Int]?)
+    /// Inputs: X. nil removes every dimension of size 1.
+    case squeeze(axes: [Int]?)
+    /// Inputs: X.
+    case unsqueeze(axes: [Int])
+    /// Inputs: data, shape (NumPy broadcast to the shape).
+    case expand
+    /// Inputs: data, pads, constantValue?, axes?.
+    case pad(mode: PadMode)
+    /// Inputs: X, roi?, scales?, sizes?.
+    case resize(Resize)
+    /// Inputs: X.
+    case reduce(Reduction)
+    /// Inputs: X. The shape of X (or the part start..<end) as int64.
+    case shape(start: Int, end: Int?)
+    /// Inputs: X.
+    case cast(to: DType)
+    /// Inputs: shape. A tensor of that shape filled with `value`'s one element.
+    case constantOfShape(value: Tensor)
+    /// Inputs: X. Also what Dropout is at inference.
+    case identity
+    /// A node the front end read but edgec cannot run; kept so that tools can report all of them at once.
+    case unsupported(UnsupportedOperator)
+
+    /// A short name for tables and messages, close to the ONNX op type.
+    public var kindName: String {
+        switch self {
+        case .conv: return "Conv"
+        case .convTranspose: return "ConvTranspose"
+        case .gemm: return "Gemm"
+        case .matMul: return "MatMul"
+        case .binary(let op, _): return op.onnxName
+        case .unary(let op): return op.onnxName
+        case .softmax: return "Softmax"
+        case .maxPool: return "MaxPool"
+        case .averagePool: return "AveragePool"
+        case .globalAveragePool: return "GlobalAveragePool"
+        case .globalMaxPool: return "GlobalMaxPool"
+        case .batchNormalization: return "BatchNormalization"
+        case .localResponseNormalization: return "LRN"
+        case .concat: return "Concat"
+        case .split: return "Split"
+        case .slice: return "Slice"
+        case .gather: return "Gather"
+        case .reshape: return "Reshape"
+        case .flatten: return "Flatten"
+        case .transpose: return "Transpose"
+        case .squeeze: return "Squeeze"
+        case .unsqueeze: return "Unsqueeze"
+        case .expand: return "Expand"
+        case .pad: return "Pad"
+        case .resize: return "Resize"
+        case .reduce(let r): return r.kind.onnxName
+        case .shape: return "Shape"
+        case .cast: return "Cast"
+        case .constantOfShape: return "ConstantOfShape"
+        case .identity: return "Identity"
+        case .unsupported(let u): return u.opType
+        }
+    }
+
+    /// The activation fused into this node, if any.
+    public var fusedActivation: Activation? {
+        switch self {
+        case .conv(let c): return c.activation
+        case .convTranspose(let c): return c.activation
+        case .gemm(let g): return g.activation
+        case .matMul(let a): return a
+        case .binary(_, let a): return a
+        default: return nil
+        }
+    }
+
+    /// The same operation with `activation` fused in, or nil when this op cannot carry one.
+    public func fusing(_ activation: Activation) -> Operation? {
+        guard fusedActivation == nil else { return nil }
+        switch self {
+        case .conv(var c): c.activation = activation; return .conv(c)
+        case .convTranspose(var c): c.activation = activation; return .convTranspose(c)
+        case .gemm(var g): g.activation = activation; return .gemm(g)
+        case .matMul: return .matMul(activation: activation)
+        case .binary(let op, _) where op == .add || op == .sub || op == .mul: return .binary(op, activation: activation)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,269 @@
+import EdgeIR
+import Foundation
+import SwiftProtobuf
+
+/// Facts about an ONNX file that the graph itself does not keep: producer, opsets, and where the
+/// weights were stored (exporters use initializers, Constant nodes and ConstantOfShape alike).
+public struct ONNXModelInfo: Sendable, Equatable {
+    public var irVersion: Int
+    public var producer: String
+    /// The default-domain opset.
+    public var opset: Int
+    public var otherDomains: [String: Int]
+    /// ONNX op types as written in the file, with counts (Constant nodes included).
+    public var operatorHistogram: [String: Int]
+    public var initializerCount = 0
+    public var initializerElements = 0
+    public var initializerBytes = 0
+    public var constantNodeCount = 0
+    public var constantNodeElements = 0
+    public var constantNodeBytes = 0
+    public var constantOfShapeCount = 0
+}
+
+/// An ONNX model read into EdgeIR. The only code in edgec that knows ONNX lives in this module.
+///
+///     let model = try ONNXModel(contentsOf: "digits_cnn.onnx")
+///     let graph = try StandardPipeline.prepare(model.graph, inputShapes: ["input": [1, 1, 8, 8]])
+public struct ONNXModel: Sendable {
+    /// The supported range of the default-domain opset.
+    public static let supportedOpsets = 9...21
+
+    public var graph: Graph
+    public var info: ONNXModelInfo
+
+    public init(contentsOf path: String) throws {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ONNXError(.unreadable, "cannot read '\(path)': \((error as NSError).localizedDescription)")
+        }
+        try self.init(data: data, source: path)
+    }
+
+    public init(data: Data, source: String) throws {
+        guard !data.isEmpty else { throw ONNXError(.unreadable, "'\(source)' is empty") }
+        let proto: Onnx_ModelProto
+        do {
+            proto = try Onnx_ModelProto(serializedBytes: data)
+        } catch {
+            throw ONNXError(.malformed, "'\(source)' is not a valid ONNX model: the protobuf does not decode (\(Self.describe(error))); the file is truncated or corrupt")
+        }
+        guard proto.hasGraph, proto.irVersion > 0 else {
+            throw ONNXError(.malformed, "'\(source)' is not an ONNX model: it has no graph or no IR version")
+        }
+        var builder = try GraphBuilder(model: proto, source: source)
+        try builder.build()
+        graph = builder.graph
+        info = builder.info
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let e = error as? BinaryDecodingError {
+            switch e {
+            case .truncated: return "truncated data"
+            case .malformedProtobuf: return "malformed protobuf"
+            case .invalidUTF8: return "invalid UTF-8 in a string field"
+            case .messageDepthLimit: return "nesting too deep"
+            default: return "\(e)"
+            }
+        }
+        return "\(error)"
+    }
+}
+
+/// Builds a `Graph` from a decoded ModelProto.
+struct GraphBuilder {
+    let model: Onnx_ModelProto
+    let source: String
+    var graph: Graph
+    var info: ONNXModelInfo
+    private var valueIDs: [String: ValueID] = [:]
+    private var opsets: [String: Int] = [:]
+
+    init(model: Onnx_ModelProto, source: String) throws {
+        self.model = model
+        self.source = source
+        for entry in model.opsetImport {
+            let domain = entry.domain == "ai.onnx" ? "" : entry.domain
+            opsets[domain] = Int(clamping: entry.version)
+        }
+        guard let opset = opsets[""] else {
+            throw ONNXError(.unsupportedOpset, "'\(source)' imports no version of the default ONNX domain")
+        }
+        guard ONNXModel.supportedOpsets.contains(opset) else {
+            throw ONNXError(.unsupportedOpset, "'\(source)' uses ONNX opset \(opset); edgec reads opsets \(ONNXModel.supportedOpsets.lowerBound) to \(ONNXModel.supportedOpsets.upperBound) (convert it with onnx.version_converter)")
+        }
+        graph = Graph(name: model.graph.name.isEmpty ? "graph" : model.graph.name)
+        info = ONNXModelInfo(
+            irVersion: Int(model.irVersion), producer: [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " "),
+            opset: opset, otherDomains: opsets.filter { !$0.key.isEmpty }, operatorHistogram: [:])
+        graph.metadata["source.producer"] = info.producer
+        graph.metadata["source.opset"] = String(opset)
+    }
+
+    mutating func build() throws {
+        let onnxGraph = model.graph
+        let initializerNames = Set(onnxGraph.initializer.map(\.name))
+        for initializer in onnxGraph.initializer {
+            let tensor = try TensorDecoding.decode(initializer, context: "initializer")
+            guard valueIDs[initializer.name] == nil else {
+                throw ONNXError(.malformed, "initializer '\(initializer.name)' is defined twice")
+            }
+            valueIDs[initializer.name] = graph.addConstant(name: initializer.name, tensor)
+            info.initializerCount += 1
+            if tensor.dtype == .float32 { info.initializerElements += tensor.elementCount }
+            info.initializerBytes += tensor.byteCount
+        }
+        for input in onnxGraph.input where !initializerNames.contains(input.name) {
+            try addGraphInput(input)
+        }
+        let ordered = try TopologicalOrder.sort(onnxGraph.node, available: Set(valueIDs.keys))
+        let consumed = Set(onnxGraph.node.flatMap(\.input) + onnxGraph.output.map(\.name))
+        for (index, node) in ordered.enumerated() {
+            info.operatorHistogram[node.opType, default: 0] += 1
+            try add(node, index: index, consumed: consumed)
+        }
+        for output in onnxGraph.output {
+            guard let id = valueIDs[output.name] else {
+                throw ONNXError(.undefinedValue, "graph output '\(output.name)' is not produced by any node, input or initializer")
+            }
+            graph.outputs.append(id)
+        }
+        guard !graph.outputs.isEmpty else { throw ONNXError(.malformed, "'\(source)' declares no graph outputs") }
+    }
+
+    private mutating func addGraphInput(_ input: Onnx_ValueInfoProto) throws {
+        guard case .tensorType? = input.type.value else {
+            throw ONNXError(.malformed, "graph input '\(input.name)' is not a tensor")
+        }
+        let code = input.type.tensorType.elemType
+        guard let dtype = TensorDecoding.dtype(forONNX: code), code == 1 || !(code == 10 || code == 11 || code == 16) else {
+            throw ONNXError(.invalidTensor, "graph input '\(input.name)' has element type \(TensorDecoding.onnxTypeName(code)); edgec takes float32 and integer inputs")
+        }
+        guard input.type.tensorType.hasShape else {
+            throw ONNXError(.malformed, "graph input '\(input.name)' declares no shape")
+        }
+        let dims: [DeclaredDimension] = input.type.tensorType.shape.dim.map { dim in
+            switch dim.value {
+            case .dimValue(let n)? where n > 0: return .fixed(Int(clamping: n))
+            case .dimParam(let name)?: return .symbolic(name)
+            default: return .symbolic("")
+            }
+        }
+        let id = graph.addValue(name: input.name)
+        valueIDs[input.name] = id
+        graph.inputs.append(GraphInput(value: id, dtype: dtype, declaredShape: dims))
+    }
+
+    private mutating func add(_ node: Onnx_NodeProto, index: Int, consumed: Set<String>) throws {
+        let name = node.name.isEmpty ? "\(node.opType)_\(index)" : node.name
+        let inputs: [ValueID?] = try node.input.map { inputName in
+            if inputName.isEmpty { return nil }
+            guard let id = valueIDs[inputName] else {
+                throw ONNXError(.undefinedValue, "\(node.opType) node '\(name)' reads '\(inputName)', which is not a graph input, an initializer or the output of any node")
+            }
+            return id
+        }
+        let domain = node.domain == "ai.onnx" ? "" : node.domain
+        let opset = opsets[domain] ?? 0
+        let context = "\(node.opType) node '\(name)'"
+
+        if domain.isEmpty && node.opType == "Constant" {
+            guard node.output.count == 1 else { throw ONNXError(.malformed, "\(context) must have one output") }
+            let tensor = try constantValue(node, context: context)
+            try define(node.output[0], as: graph.addConstant(name: node.output[0], tensor), context: context)
+            info.constantNodeCount += 1
+            if tensor.dtype == .float32 { info.constantNodeElements += tensor.elementCount }
+            info.constantNodeBytes += tensor.byteCount
+            return
+        }
+        if domain.isEmpty && ["Sum", "Min", "Max"].contains(node.opType) {
+            try addVariadic(node, name: name, inputs: inputs.compactMap { $0 })
+            return
+        }
+        if domain.isEmpty && node.opType == "ConstantOfShape" { info.constantOfShapeCount += 1 }
+
+        var result: OperatorMapping.Result
+        if !domain.isEmpty {
+            result = .unsupported("domain '\(domain)' is not supported (edgec reads the default ONNX domain)")
+        } else {
+            let graphSnapshot = graph
+            var made: [(String, Tensor)] = []
+            let firstNew = graph.values.count
+            result = try OperatorMapping.map(OperatorMapping.Context(
+                node: node, name: name, opset: opset, attributes: AttributeReader(node, context: context), inputs: inputs,
+                constant: { id in id.flatMap { graphSnapshot.constants[$0] } },
+                makeConstant: { constantName, tensor in
+                    made.append((constantName, tensor))
+                    return firstNew + made.count - 1
+                }))
+            for (constantName, tensor) in made { graph.addConstant(name: constantName, tensor) }
+        }
+        // Ops other than Split produce one output; extra outputs (BatchNormalization's training
+        // statistics, Dropout's mask) are dropped when nothing reads them.
+        var outputNames = node.output
+        if case .mapped(let operation, _) = result, !isMultiOutput(operation), outputNames.count > 1 {
+            if let used = outputNames.dropFirst().first(where: { !$0.isEmpty && consumed.contains($0) }) {
+                result = .unsupported("its extra output '\(used)' is read by the model, which edgec does not support")
+            } else {
+                outputNames = [outputNames[0]]
+            }
+        }
+        let outputs = try outputNames.map { outputName -> ValueID in
+            let id = graph.addValue(name: outputName.isEmpty ? "\(name).unused" : outputName)
+            if !outputName.isEmpty { try define(outputName, as: id, context: context) }
+            return id
+        }
+        switch result {
+        case .mapped(let operation, let mappedInputs):
+            graph.nodes.append(Node(name: name, operation: operation, inputs: mappedInputs, outputs: outputs))
+        case .unsupported(let reason):
+            let detail = UnsupportedOperator(domain: domain, opType: node.opType, opset: opset, reason: reason)
+            graph.nodes.append(Node(name: name, operation: .unsupported(detail), inputs: inputs, outputs: outputs))
+        }
+    }
+
+    private func isMultiOutput(_ operation: EdgeIR.Operation) -> Bool {
+        if case .split = operation { return true }
+        return false
+    }
+
+    private mutating func define(_ name: String, as id: ValueID, context: String) throws {
+        guard valueIDs[name] == nil else {
+            throw ONNXError(.malformed, "\(context) defines '\(name)', which is already defined")
+        }
+        valueIDs[name] = id
+    }
+
+    /// Sum, Min and Max take any number of inputs; EdgeIR chains them as binary ops.
+    private mutating func addVariadic(_ node: Onnx_NodeProto, name: String, inputs: [ValueID]) throws {
+        let op: BinaryOperator = node.opType == "Sum" ? .add : node.opType == "Min" ? .min : .max
+        let context = "\(node.opType) node '\(name)'"
+        guard !inputs.isEmpty, node.output.count == 1 else { throw ONNXError(.malformed, "\(context) needs inputs and one output") }
+        let outputID = graph.addValue(name: node.output[0])
+        try define(node.output[0], as: outputID, context: context)
+        if inputs.count == 1 {
+            graph.nodes.append(Node(name: name, operation: .identity, inputs: [inputs[0]], outputs: [outputID]))
+            return
+        }
+        var accumulated = inputs[0]
+        for (step, next) in inputs.dropFirst().enumerated() {
+            let isLast = step == inputs.count - 2
+            let target = isLast ? outputID : graph.addValue(name: "\(node.output[0]).partial\(step)")
+            graph.nodes.append(Node(name: isLast ? name : "\(name).step\(step)", operation: .binary(op, activation: nil), inputs: [accumulated, next], outputs: [target]))
+            accumulated = target
+        }
+    }
+
+    private func constantValue(_ node: Onnx_NodeProto, context: String) throws -> Tensor {
+        let a = AttributeReader(node, context: context)
+        if let t = try a.tensor("value") { return t }
+        if a.has("value_float") { return Tensor(shape: [], floats: [a.float("value_float", 0)]) }
+        if let values = a.floats("value_floats") { return Tensor(shape: [values.count], floats: values) }
+        if a.has("value_int") { return Tensor(shape: [], int64s: [Int64(a.int("value_int", 0))]) }
+        if let values = a.int64s("value_ints") { return Tensor(shape: [values.count], int64s: values) }
+        throw ONNXError(.invalidTensor, "\(context): only tensor, float(s) and int(s) constants are supported")
+    }
+}

@@ -1,0 +1,271 @@
+import EdgeIR
+
+/// Maps one ONNX node to EdgeIR, resolving opset differences: attribute forms of older opsets
+/// become the constant inputs of the latest form, defaults are made explicit.
+struct OperatorMapping {
+    /// What the importer provides while mapping a node.
+    struct Context {
+        let node: Onnx_NodeProto
+        let name: String
+        let opset: Int
+        let attributes: AttributeReader
+        let inputs: [ValueID?]
+        /// Contents of a value known at import time (initializers, Constant nodes).
+        let constant: (ValueID?) -> Tensor?
+        /// Adds a constant value and returns it.
+        let makeConstant: (String, Tensor) -> ValueID
+    }
+
+    /// A mapped node: an operation and its (possibly rewritten) inputs, or the reason it is unsupported.
+    enum Result {
+        case mapped(Operation, [ValueID?])
+        case unsupported(String)
+    }
+
+    static func map(_ c: Context) throws -> Result {
+        let a = c.attributes
+        let op = c.node.opType
+        let inputs = c.inputs
+        func input(_ i: Int) -> ValueID? { i < inputs.count ? inputs[i] : nil }
+        func constantInts(_ i: Int) -> [Int]? { c.constant(input(i))?.storage.int64s.map { Int($0) } }
+        func constInput(_ name: String, _ tensor: Tensor) -> ValueID { c.makeConstant("\(c.name).\(name)", tensor) }
+
+        switch op {
+        case "Conv", "ConvTranspose":
+            let weightRank = c.constant(input(1))?.rank
+            let spatial = a.ints("kernel_shape")?.count ?? weightRank.map { $0 - 2 }
+                ?? a.ints("strides")?.count ?? a.ints("dilations")?.count ?? a.ints("pads").map { $0.count / 2 }
+            guard let spatial = spatial else { return .unsupported("cannot tell the kernel rank: give kernel_shape or constant weights") }
+            guard spatial == 1 || spatial == 2 else { return .unsupported("\(spatial)-D convolution is not supported (1-D and 2-D are)") }
+            let strides = a.ints("strides") ?? Array(repeating: 1, count: spatial)
+            let dilations = a.ints("dilations") ?? Array(repeating: 1, count: spatial)
+            let pads = a.ints("pads") ?? Array(repeating: 0, count: 2 * spatial)
+            guard strides.count == spatial, dilations.count == spatial, pads.count == 2 * spatial,
+                  strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }), pads.allSatisfy({ $0 >= 0 }) else {
+                return .unsupported("strides \(strides), dilations \(dilations) or pads \(pads) do not fit a \(spatial)-D kernel")
+            }
+            guard let autoPad = autoPad(a) else { return .unsupported("unknown auto_pad '\(a.string("auto_pad", ""))'") }
+            let group = a.int("group", 1)
+            guard group >= 1 else { return .unsupported("group \(group) must be >= 1") }
+            if op == "Conv" {
+                return .mapped(.conv(Convolution(group: group, strides: strides, dilations: dilations, pads: pads, autoPad: autoPad)), Array(inputs.prefix(3)))
+            }
+            let outputPadding = a.ints("output_padding") ?? Array(repeating: 0, count: spatial)
+            guard outputPadding.count == spatial else { return .unsupported("output_padding \(outputPadding) does not fit a \(spatial)-D kernel") }
+            return .mapped(.convTranspose(ConvolutionTranspose(group: group, strides: strides, dilations: dilations, pads: pads, outputPadding: outputPadding, outputShape: a.ints("output_shape"), autoPad: autoPad)), Array(inputs.prefix(3)))
+
+        case "Gemm":
+            return .mapped(.gemm(Gemm(alpha: a.float("alpha", 1), beta: a.float("beta", 1), transposeA: a.int("transA", 0) != 0, transposeB: a.int("transB", 0) != 0)), Array(inputs.prefix(3)))
+        case "MatMul":
+            return .mapped(.matMul(activation: nil), inputs)
+        case "Add", "Sub", "Mul", "Div", "Pow":
+            let binary: [String: BinaryOperator] = ["Add": .add, "Sub": .sub, "Mul": .mul, "Div": .div, "Pow": .pow]
+            return .mapped(.binary(binary[op]!, activation: nil), inputs)
+        case "Mod":
+            return .mapped(.binary(a.int("fmod", 0) != 0 ? .fmod : .mod, activation: nil), inputs)
+
+        case "Relu": return .mapped(.unary(.relu), inputs)
+        case "LeakyRelu": return .mapped(.unary(.leakyRelu(alpha: a.float("alpha", 0.01))), inputs)
+        case "Sigmoid": return .mapped(.unary(.sigmoid), inputs)
+        case "HardSigmoid": return .mapped(.unary(.hardSigmoid(alpha: a.float("alpha", 0.2), beta: a.float("beta", 0.5))), inputs)
+        case "HardSwish": return .mapped(.unary(.hardSwish), inputs)
+        case "Tanh": return .mapped(.unary(.tanh), inputs)
+        case "Sqrt": return .mapped(.unary(.sqrt), inputs)
+        case "Exp": return .mapped(.unary(.exp), inputs)
+        case "Erf": return .mapped(.unary(.erf), inputs)
+        case "Neg": return .mapped(.unary(.neg), inputs)
+        case "Abs": return .mapped(.unary(.abs), inputs)
+        case "Clip":
+            var low = -Float.greatestFiniteMagnitude, high = Float.greatestFiniteMagnitude
+            if c.opset < 11 {
+                low = a.float("min", low)
+                high = a.float("max", high)
+            } else {
+                for (index, isLow) in [(1, true), (2, false)] where input(index) != nil {
+                    guard let bound = c.constant(input(index))?.storage.doubles.first else {
+                        return .unsupported("the \(isLow ? "min" : "max") bound is computed at run time; edgec needs it constant")
+                    }
+                    if isLow { low = Float(bound) } else { high = Float(bound) }
+                }
+            }
+            return .mapped(.unary(.clip(min: low, max: high)), [input(0)])
+
+        case "Softmax":
+            return .mapped(.softmax(Softmax(axis: a.int("axis", c.opset < 13 ? 1 : -1), flattensToMatrix: c.opset < 13)), inputs)
+        case "MaxPool", "AveragePool":
+            if op == "MaxPool" && c.node.output.count > 1 && !c.node.output[1].isEmpty {
+                return .unsupported("the Indices output of MaxPool is not supported")
+            }
+            guard let kernel = a.ints("kernel_shape") else { return .unsupported("kernel_shape is required") }
+            guard kernel.count == 1 || kernel.count == 2 else { return .unsupported("\(kernel.count)-D pooling is not supported (1-D and 2-D are)") }
+            guard let autoPad = autoPad(a) else { return .unsupported("unknown auto_pad '\(a.string("auto_pad", ""))'") }
+            let spatial = kernel.count
+            let pooling = Pooling(
+                kernelShape: kernel,
+                strides: a.ints("strides") ?? Array(repeating: 1, count: spatial),
+                dilations: a.ints("dilations") ?? Array(repeating: 1, count: spatial),
+                pads: a.ints("pads") ?? Array(repeating: 0, count: 2 * spatial),
+                autoPad: autoPad, ceilMode: a.int("ceil_mode", 0) != 0,
+                countIncludePad: a.int("count_include_pad", 0) != 0)
+            guard pooling.strides.count == spatial, pooling.dilations.count == spatial, pooling.pads.count == 2 * spatial,
+                  kernel.allSatisfy({ $0 > 0 }), pooling.strides.allSatisfy({ $0 > 0 }), pooling.dilations.allSatisfy({ $0 > 0 }) else {
+                return .unsupported("kernel \(kernel), strides, dilations or pads do not fit each other")
+            }
+            return .mapped(op == "MaxPool" ? .maxPool(pooling) : .averagePool(pooling), [input(0)])
+        case "GlobalAveragePool": return .mapped(.globalAveragePool, inputs)
+        case "GlobalMaxPool": return .mapped(.globalMaxPool, inputs)
+        case "BatchNormalization":
+            if c.opset < 9 || a.int("spatial", 1) != 1 { return .unsupported("non-spatial BatchNormalization is not supported") }
+            if a.int("training_mode", 0) != 0 { return .unsupported("training_mode BatchNormalization is not supported") }
+            return .mapped(.batchNormalization(epsilon: a.float("epsilon", 1e-5)), Array(inputs.prefix(5)))
+        case "LRN":
+            let size = a.int("size", 0)
+            guard size > 0 else { return .unsupported("LRN needs a positive size") }
+            return .mapped(.localResponseNormalization(LocalResponseNormalization(alpha: a.float("alpha", 1e-4), beta: a.float("beta", 0.75), bias: a.float("bias", 1), size: size)), inputs)
+
+        case "Concat":
+            guard a.has("axis") else { return .unsupported("Concat needs an axis") }
+            return .mapped(.concat(axis: a.int("axis", 0)), inputs.filter { $0 != nil })
+        case "Split":
+            var sizes: [Int]?
+            if c.opset < 13 {
+                sizes = a.ints("split")
+            } else if input(1) != nil {
+                guard let s = constantInts(1) else { return .unsupported("split sizes are computed at run time; edgec needs them constant") }
+                sizes = s
+            }
+            if let n = a.ints("num_outputs").map({ _ in a.int("num_outputs", 0) }), n != c.node.output.count {
+                return .unsupported("num_outputs \(n) differs from the \(c.node.output.count) outputs")
+            }
+            return .mapped(.split(axis: a.int("axis", 0), sizes: sizes), [input(0)])
+        case "Slice":
+            if c.opset < 10 {
+                guard let starts = a.int64s("starts"), let ends = a.int64s("ends") else { return .unsupported("starts and ends are required") }
+                var sliceInputs: [ValueID?] = [input(0),
+                    constInput("starts", Tensor(shape: [starts.count], int64s: starts)),
+                    constInput("ends", Tensor(shape: [ends.count], int64s: ends))]
+                if let axes = a.int64s("axes") { sliceInputs.append(constInput("axes", Tensor(shape: [axes.count], int64s: axes))) }
+                return .mapped(.slice, sliceInputs)
+            }
+            return .mapped(.slice, Array(inputs.prefix(5)))
+        case "Gather":
+            return .mapped(.gather(axis: a.int("axis", 0)), inputs)
+        case "Reshape":
+            return .mapped(.reshape(allowZero: a.int("allowzero", 0) != 0), inputs)
+        case "Flatten":
+            return .mapped(.flatten(axis: a.int("axis", 1)), inputs)
+        case "Transpose":
+            return .mapped(.transpose(permutation: a.ints("perm")), inputs)
+        case "Squeeze", "Unsqueeze":
+            var axes = a.ints("axes")
+            if c.opset >= 13 && input(1) != nil {
+                guard let fromInput = constantInts(1) else { return .unsupported("axes are computed at run time; edgec needs them constant") }
+                axes = fromInput
+            }
+            if op == "Squeeze" { return .mapped(.squeeze(axes: axes), [input(0)]) }
+            guard let unsqueezeAxes = axes else { return .unsupported("Unsqueeze needs axes") }
+            return .mapped(.unsqueeze(axes: unsqueezeAxes), [input(0)])
+        case "Expand":
+            return .mapped(.expand, inputs)
+        case "Identity":
+            return .mapped(.identity, [input(0)])
+        case "Dropout":
+            if c.node.output.count > 1 && !c.node.output[1].isEmpty {
+                return .unsupported("the mask output of Dropout is not supported")
+            }
+            if let training = c.constant(input(2)), training.storage.doubles.first != 0 {
+                return .unsupported("Dropout in training mode is not supported")
+            }
+            return .mapped(.identity, [input(0)])
+        case "Pad":
+            let modeName = a.string("mode", "constant")
+            let modes: [String: PadMode] = ["constant": .constant, "reflect": .reflect, "edge": .edge]
+            guard let mode = modes[modeName] else { return .unsupported("pad mode '\(modeName)' is not supported (constant, reflect and edge are)") }
+            if c.opset < 11 {
+                guard let pads = a.int64s("pads") else { return .unsupported("pads are required") }
+                let value = a.float("value", 0)
+                return .mapped(.pad(mode: mode), [input(0),
+                    constInput("pads", Tensor(shape: [pads.count], int64s: pads)),
+                    constInput("value", Tensor(shape: [], floats: [value]))])
+            }
+            return .mapped(.pad(mode: mode), Array(inputs.prefix(4)))
+        case "Resize", "Upsample":
+            return resize(c, legacy: op == "Upsample" || c.opset < 11)
+        case "ReduceMean", "ReduceSum", "ReduceMax":
+            let kinds: [String: Reduction.Kind] = ["ReduceMean": .mean, "ReduceSum": .sum, "ReduceMax": .max]
+            let axesAreInput = c.opset >= 18 || (op == "ReduceSum" && c.opset >= 13)
+            var axes: [Int]? = a.ints("axes")
+            if axesAreInput {
+                axes = nil
+                if input(1) != nil {
+                    guard let fromInput = constantInts(1) else { return .unsupported("axes are computed at run time; edgec needs them constant") }
+                    axes = fromInput
+                }
+                if (axes ?? []).isEmpty {
+                    if a.int("noop_with_empty_axes", 0) != 0 { return .mapped(.identity, [input(0)]) }
+                    axes = nil
+                }
+            }
+            return .mapped(.reduce(Reduction(kind: kinds[op]!, axes: axes, keepDims: a.int("keepdims", 1) != 0)), [input(0)])
+        case "Shape":
+            return .mapped(.shape(start: a.int("start", 0), end: a.has("end") ? a.int("end", 0) : nil), inputs)
+        case "Cast":
+            guard let dtype = TensorDecoding.dtype(forONNX: Int32(a.int("to", 0))) else {
+                return .unsupported("cast to \(TensorDecoding.onnxTypeName(Int32(a.int("to", 0)))) is not supported")
+            }
+            return .mapped(.cast(to: dtype), inputs)
+        case "ConstantOfShape":
+            let value = try a.tensor("value") ?? Tensor(shape: [1], floats: [0])
+            guard value.elementCount == 1 else { return .unsupported("value must hold one element") }
+            return .mapped(.constantOfShape(value: value), inputs)
+        default:
+            return .unsupported("operator \(op) is not supported")
+        }
+    }
+
+    private static func autoPad(_ a: AttributeReader) -> AutoPad? {
+        switch a.string("auto_pad", "NOTSET") {
+        case "NOTSET", "": return .explicit
+        case "SAME_UPPER": return .sameUpper
+        case "SAME_LOWER": return .sameLower
+        case "VALID": return .valid
+        default: return nil
+        }
+    }
+
+    private static func resize(_ c: Context, legacy: Bool) -> Result {
+        let a = c.attributes
+        let modeName = a.string("mode", "nearest")
+        let mode: Resize.Mode
+        switch modeName {
+        case "nearest": mode = .nearest
+        case "linear", "bilinear": mode = .linear
+        default: return .unsupported("resize mode '\(modeName)' is not supported (nearest and linear are)")
+        }
+        func input(_ i: Int) -> ValueID? { i < c.inputs.count ? c.inputs[i] : nil }
+        if legacy {
+            // Upsample and Resize-10: asymmetric coordinates; nearest floors when enlarging and ceils when shrinking.
+            let scales: ValueID?
+            if c.node.opType == "Upsample" && c.opset < 9 {
+                return .unsupported("Upsample before opset 9 is not supported")
+            } else {
+                scales = input(1)
+            }
+            return .mapped(.resize(Resize(mode: mode, coordinateTransformation: .asymmetric, nearestRounding: .legacySimple)), [input(0), nil, scales, nil])
+        }
+        let transforms: [String: Resize.CoordinateTransformation] = [
+            "half_pixel": .halfPixel, "half_pixel_symmetric": .halfPixelSymmetric, "pytorch_half_pixel": .pytorchHalfPixel,
+            "align_corners": .alignCorners, "asymmetric": .asymmetric,
+        ]
+        let transformName = a.string("coordinate_transformation_mode", "half_pixel")
+        guard let transform = transforms[transformName] else {
+            return .unsupported("coordinate_transformation_mode '\(transformName)' is not supported")
+        }
+        let roundings: [String: Resize.NearestRounding] = ["round_prefer_floor": .roundPreferFloor, "round_prefer_ceil": .roundPreferCeil, "floor": .floor, "ceil": .ceil]
+        let roundingName = a.string("nearest_mode", "round_prefer_floor")
+        guard let rounding = roundings[roundingName] else { return .unsupported("nearest_mode '\(roundingName)' is not supported") }
+        if a.int("antialias", 0) != 0 { return .unsupported("antialiased resize is not supported") }
+        if a.string("keep_aspect_ratio_policy", "stretch") != "stretch" { return .unsupported("keep_aspect_ratio_policy other than stretch is not supported") }
+        return .mapped(.resize(Resize(mode: mode, coordinateTransformation: transform, nearestRounding: rounding, axes: a.ints("axes"))), [input(0), input(1), input(2), input(3)])
+    }
+}

@@ -1,0 +1,37 @@
+import EdgeExec
+import EdgeIR
+
+/// Gives every value a static type, walking nodes in order. A node whose inputs are all known
+/// (constants, or Shape of a value whose shape is known) is also evaluated and its outputs
+/// recorded as constants: exporters compute Reshape targets and Resize sizes from `Shape`, and
+/// those become known exactly here. `FoldConstants` then removes the evaluated nodes.
+public struct InferShapes: Pass {
+    public let name = "infer-shapes"
+
+    public init() {}
+
+    public func run(_ graph: Graph) throws -> Graph {
+        var graph = graph
+        for node in graph.nodes {
+            let types = try ShapeInference.outputTypes(of: node, in: graph)
+            guard types.count == node.outputs.count else {
+                throw GraphError.at(node, .invalidGraph, "produces \(types.count) outputs, the model names \(node.outputs.count)")
+            }
+            for (id, type) in zip(node.outputs, types) { graph.values[id].type = type }
+            if let values = try Self.knownOutputs(of: node, in: graph, types: types) {
+                for (id, tensor) in zip(node.outputs, values) { graph.constants[id] = tensor }
+            }
+        }
+        return graph
+    }
+
+    /// The outputs of `node` when they can be computed at compile time.
+    static func knownOutputs(of node: Node, in graph: Graph, types: [TensorType]) throws -> [Tensor]? {
+        if case .shape = node.operation, let id = node.input(0), let type = graph.type(of: id) {
+            return try NodeEvaluation.evaluate(node, inputs: [Tensor.zeros(type.dtype, shape: type.shape)], outputTypes: types)
+        }
+        let inputs = node.inputs.map { $0.flatMap { graph.constants[$0] } }
+        for (id, value) in zip(node.inputs, inputs) where id != nil && value == nil { return nil }
+        return try NodeEvaluation.evaluate(node, inputs: inputs, outputTypes: types)
+    }
+}

@@ -1,0 +1,34 @@
+import EdgeIR
+
+/// The passes every compiled model goes through, in order.
+public enum StandardPipeline {
+    /// Binds shapes, infers them (folding what is known), and simplifies: the graph the executor
+    /// and the compiler run. Refuses graphs with unsupported nodes, naming all of them at once.
+    public static func prepare(_ graph: Graph, inputShapes: [String: [Int]] = [:]) throws -> Graph {
+        try requireSupported(graph)
+        return try PassPipeline([
+            BindInputShapes(inputShapes),
+            InferShapes(),
+            FoldConstants(),
+            DropIdentity(),
+            FoldBatchNormalization(),
+            FuseActivations(),
+            EliminateDeadValues(),
+        ]).run(graph)
+    }
+
+    /// Binds and infers shapes and folds constants, without rewriting the model's ops: what
+    /// `inspect` reports on, so the numbers describe the model as written.
+    public static func analyze(_ graph: Graph, inputShapes: [String: [Int]] = [:]) throws -> Graph {
+        try requireSupported(graph)
+        return try PassPipeline([BindInputShapes(inputShapes), InferShapes()]).run(graph)
+    }
+
+    /// Throws one error listing every unsupported node.
+    public static func requireSupported(_ graph: Graph) throws {
+        let unsupported = graph.unsupportedNodes
+        guard !unsupported.isEmpty else { return }
+        let list = unsupported.map { "'\($0.node.name)' (\($0.detail.domain.isEmpty ? "" : $0.detail.domain + ".")\($0.detail.opType), opset \($0.detail.opset)): \($0.detail.reason)" }
+        throw GraphError(.unsupported, "\(unsupported.count) unsupported node\(unsupported.count == 1 ? "" : "s"): " + list.joined(separator: "; "))
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import EdgeExec
+import EdgeIR
+import EdgeNumPy
+import EdgeONNX
+import Foundation
+
+@main
+struct Edgec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edgec",
+        abstract: "Compile and compress ONNX models for small ARM and x86 Linux devices.",
+        discussion: """
+        edgec reads a trained ONNX model, makes it small (int8 quantization, pruning, distillation),
+        writes one compact .edgem file and runs it through a small C runtime on the device.
+        """,
+        version: "0.1.0",
+        subcommands: [Inspect.self, Run.self]
+    )
+
+    /// Errors from edgec's own modules are printed as one `edgec: error: ...` line; argument
+    /// errors keep ArgumentParser's usage text.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as UserFacingError {
+            fail(error.message)
+        } catch let error as ONNXError {
+            fail(error.message)
+        } catch let error as GraphError {
+            fail(error.message)
+        } catch let error as ExecutionError {
+            fail(error.description)
+        } catch let error as NumPyError {
+            fail(error.message)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("edgec: error: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+}
+
+/// An error the command line itself raises (bad option values, files it cannot write).
+struct UserFacingError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Malformed or unsupported models for the compiler's error-path tests.
+See bad/README.md for the error each file should produce.
+
+Needs digits/digits_cnn.onnx (run make_digits.py first).
+Run from the repo root:  python3 Tests/Fixtures/make_bad_models.py
+"""
+import os
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "bad")
+DIGITS = os.path.join(HERE, "digits", "digits_cnn.onnx")
+
+
+def f32(rng, *shape, scale=0.5):
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+def model(nodes, inputs, outputs, inits=(), opset=13, ir_version=8, extra_opsets=(), name="bad"):
+    graph = helper.make_graph(nodes, name, inputs, outputs,
+                              initializer=[numpy_helper.from_array(a, n) for n, a in inits])
+    opsets = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, v) for d, v in extra_opsets]
+    m = helper.make_model(graph, opset_imports=opsets, producer_name="edgec-fixtures")
+    m.ir_version = ir_version
+    return m
+
+
+def vi(name, shape, elem=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def save(m, name):
+    # onnx.save_model does not run the checker, so invalid graphs are written as-is.
+    onnx.save_model(m, os.path.join(OUT, name))
+
+
+def diagnose(name):
+    """Print what onnx and onnxruntime make of the file (for the README)."""
+    path = os.path.join(OUT, name)
+    try:
+        m = onnx.load(path)
+        msg = "parses (%d nodes)" % len(m.graph.node)
+        try:
+            onnx.checker.check_model(m, full_check=True)
+            msg += ", checker ok"
+        except Exception as e:  # noqa: BLE001
+            msg += ", checker: %s" % str(e).strip().splitlines()[0][:110]
+    except Exception as e:  # noqa: BLE001
+        msg = "onnx.load fails: %s" % str(e).strip().splitlines()[0][:110]
+    try:
+        so = ort.SessionOptions()
+        so.log_severity_level = 4
+        sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+        feeds = {i.name: np.zeros([d if isinstance(d, int) else 2 for d in i.shape], np.float32)
+                 for i in sess.get_inputs()}
+        try:
+            sess.run(None, feeds)
+            msg += " | ORT loads and runs"
+        except Exception as e:  # noqa: BLE001
+            msg += " | ORT loads, run fails: %s" % str(e).replace(path, name).strip().replace("\n", " ")[:140]
+    except Exception as e:  # noqa: BLE001
+        msg += " | ORT: %s" % str(e).replace(path, name).strip().replace("\n", " ")[:140]
+    print("%-26s %s" % (name, msg))
+
+
+def main():
+    if not os.path.exists(DIGITS):
+        raise SystemExit("missing %s: run make_digits.py first" % os.path.relpath(DIGITS, HERE))
+    os.makedirs(OUT, exist_ok=True)
+    rng = np.random.default_rng(0)
+    digits = open(DIGITS, "rb").read()
+
+    # 1. truncated protobuf
+    with open(os.path.join(OUT, "truncated.onnx"), "wb") as f:
+        f.write(digits[: int(len(digits) * 0.6)])
+    # 2. corrupt header
+    with open(os.path.join(OUT, "corrupt.onnx"), "wb") as f:
+        f.write(b"\xff" * 16 + digits[16:])
+    # 3. not a model at all
+    with open(os.path.join(OUT, "not_a_model.onnx"), "wb") as f:
+        f.write(b"hello, I am not a model\n")
+
+    # 4. cycle: a = Add(x, b); b = Relu(a)
+    save(model([helper.make_node("Add", ["x", "b"], ["a"], name="A"),
+                helper.make_node("Relu", ["a"], ["b"], name="B")],
+               [vi("x", [1, 4])], [vi("a", [1, 4])]), "cycle.onnx")
+
+    # 5. Conv weight "W" is not an initializer, graph input or node output
+    save(model([helper.make_node("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1], name="conv")],
+               [vi("x", [1, 3, 8, 8])], [vi("y", [1, 4, 8, 8])],
+               inits=[("B", f32(rng, 4))]), "missing_initializer.onnx")
+
+    # 6. custom-domain op
+    save(model([helper.make_node("Relu", ["x"], ["r"], name="relu"),
+                helper.make_node("Frobnicate", ["r"], ["y"], domain="com.example.custom",
+                                 name="frob", strength=3)],
+               [vi("x", [1, 4])], [vi("y", [1, 4])],
+               extra_opsets=[("com.example.custom", 1)]), "unknown_domain.onnx")
+
+    # 7. Conv weight with 5 input channels, input has 3
+    save(model([helper.make_node("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1], name="conv")],
+               [vi("x", [1, 3, 8, 8])], [vi("y", [1, 4, 8, 8])],
+               inits=[("W", f32(rng, 4, 5, 3, 3)), ("B", f32(rng, 4))]), "shape_mismatch.onnx")
+
+    # 8. Add [1,3,4] + [5]: not broadcastable
+    save(model([helper.make_node("Add", ["x", "b"], ["y"], name="add")],
+               [vi("x", [1, 3, 4])], [vi("y", [1, 3, 4])],
+               inits=[("b", f32(rng, 5))]), "add_mismatch.onnx")
+
+    # 9. symbolic batch dimension (valid; runs once batch is bound)
+    dyn = model([helper.make_node("Conv", ["x", "W", "B"], ["c"], pads=[1, 1, 1, 1], name="conv"),
+                 helper.make_node("Relu", ["c"], ["y"], name="relu")],
+                [vi("x", ["batch", 3, 8, 8])], [vi("y", ["batch", 4, 8, 8])],
+                inits=[("W", f32(rng, 4, 3, 3, 3)), ("B", f32(rng, 4))])
+    onnx.checker.check_model(dyn, full_check=True)
+    save(dyn, "dynamic_dim.onnx")
+    x = rng.standard_normal((2, 3, 8, 8)).astype(np.float32)
+    sess = ort.InferenceSession(dyn.SerializeToString(), providers=["CPUExecutionProvider"])
+    np.save(os.path.join(OUT, "dynamic_dim_input.npy"), x)
+    np.save(os.path.join(OUT, "dynamic_dim_expected.npy"), sess.run(["y"], {"x": x})[0])
+
+    # 10. supported Relu mixed with unsupported TopK, LSTM and Einsum (valid model)
+    hidden = 5
+    unsup = model(
+        [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+         helper.make_node("TopK", ["r", "k"], ["topk_values", "topk_indices"], axis=-1, name="topk"),
+         helper.make_node("LSTM", ["r", "W", "R", "B"], ["lstm_y"], hidden_size=hidden, name="lstm"),
+         helper.make_node("Einsum", ["r"], ["einsum_y"], equation="sbi->sib", name="einsum")],
+        [vi("x", [1, 4, 8])],
+        [vi("topk_values", [1, 4, 3]), vi("lstm_y", [1, 1, 4, hidden]), vi("einsum_y", [1, 8, 4])],
+        inits=[("k", np.array([3], dtype=np.int64)),
+               ("W", f32(rng, 1, 4 * hidden, 8)), ("R", f32(rng, 1, 4 * hidden, hidden)),
+               ("B", f32(rng, 1, 8 * hidden))])
+    onnx.checker.check_model(unsup, full_check=True)
+    save(unsup, "unsupported_ops.onnx")
+
+    # 11./12. opset out of range
+    relu = [helper.make_node("Relu", ["x"], ["y"], name="relu")]
+    save(model(relu, [vi("x", [1, 4])], [vi("y", [1, 4])], opset=7, ir_version=3), "old_opset.onnx")
+    save(model(relu, [vi("x", [1, 4])], [vi("y", [1, 4])], opset=23, ir_version=11), "future_opset.onnx")
+
+    for name in sorted(os.listdir(OUT)):
+        if name.endswith(".onnx"):
+            diagnose(name)
+    for name in sorted(os.listdir(OUT)):
+        print("%-26s %7d bytes" % (name, os.path.getsize(os.path.join(OUT, name))))
+
+
+if __name__ == "__main__":
+    main()

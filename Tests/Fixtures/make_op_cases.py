@@ -1,0 +1,1135 @@
+#!/usr/bin/env python3
+"""Operator conformance suite: many tiny ONNX models built with onnx.helper,
+each exercising one operator (or one variant of it), with golden outputs
+computed by onnxruntime.
+
+For every case this writes
+    ops/<case>.onnx   the model (opset as named in the case)
+    ops/<case>.npz    every graph input keyed by input name and every graph
+                      output keyed by output name
+and ops/cases.json lists {"case", "op", "opset", "note"} for all cases.
+
+Weights are initializers drawn from N(0, 0.5^2); inputs from N(0, 1) unless a
+case needs a restricted domain (e.g. Sqrt). Every case has its own generator,
+np.random.default_rng([0, crc32(case_name)]), so adding or removing a case
+does not change the data of the others.
+
+Goldens come from onnxruntime with graph optimizations disabled (plain
+kernels); the summary line also shows the max difference to a run with the
+default optimizations.
+
+Run from the repo root:  python3 Tests/Fixtures/make_op_cases.py
+"""
+import json
+import math
+import os
+import zlib
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "ops")
+
+INT64_MAX = int(np.iinfo(np.int64).max)
+INT64_MIN = int(np.iinfo(np.int64).min)
+
+NP_TO_ONNX = {
+    np.dtype(np.float32): TensorProto.FLOAT,
+    np.dtype(np.int64): TensorProto.INT64,
+}
+
+
+def ir_version_for(opset):
+    if opset <= 18:
+        return 8
+    if opset <= 21:
+        return 10
+    return 11
+
+
+def i64(values):
+    return np.array(values, dtype=np.int64)
+
+
+def f32(values):
+    return np.array(values, dtype=np.float32)
+
+
+class Case:
+    def __init__(self, suite, name, op, opset, note):
+        self.suite = suite
+        self.name = name
+        self.op = op
+        self.opset = opset
+        self.note = note
+        self.rng = np.random.default_rng([0, zlib.crc32(name.encode())])
+        self.inputs = []        # (name, array, dims or None)
+        self.inits = []         # (name, array)
+        self.nodes = []
+        self.outputs = []       # (name, dims or None)
+
+    # ---- data --------------------------------------------------------------
+    def randn(self, *shape):
+        """Input data, N(0, 1)."""
+        return self.rng.standard_normal(shape).astype(np.float32)
+
+    def w(self, *shape, scale=0.5):
+        """Weights, N(0, scale^2)."""
+        return (self.rng.standard_normal(shape) * scale).astype(np.float32)
+
+    def pos(self, *shape, lo=0.5):
+        """Strictly positive data: |N(0,1)| + lo."""
+        return (np.abs(self.rng.standard_normal(shape)) + lo).astype(np.float32)
+
+    # ---- graph -------------------------------------------------------------
+    def input(self, name, array, dims=None):
+        self.inputs.append((name, np.ascontiguousarray(array), dims))
+        return name
+
+    def init(self, name, array):
+        self.inits.append((name, np.asarray(array)))
+        return name
+
+    def node(self, op, inputs, outputs, **attrs):
+        n = helper.make_node(op, list(inputs), list(outputs),
+                             name="%s_%d" % (op, len(self.nodes)), **attrs)
+        self.nodes.append(n)
+        return n
+
+    def const(self, output, array):
+        """A Constant node (rather than an initializer) holding array."""
+        arr = np.asarray(array)
+        return self.node("Constant", [], [output], value=numpy_helper.from_array(arr, output))
+
+    def output(self, name, dims=None):
+        self.outputs.append((name, dims))
+        return name
+
+    # ---- context manager: finalize on exit --------------------------------
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.suite.finish(self)
+        return False
+
+
+def make_model(case, output_shapes):
+    g_inputs = []
+    for name, arr, dims in case.inputs:
+        shape = dims if dims is not None else list(arr.shape)
+        g_inputs.append(helper.make_tensor_value_info(name, NP_TO_ONNX[arr.dtype], shape))
+    g_outputs = []
+    for (name, dims), (elem, shape) in zip(case.outputs, output_shapes):
+        g_outputs.append(helper.make_tensor_value_info(name, elem, dims if dims is not None else shape))
+    inits = [numpy_helper.from_array(arr, name) for name, arr in case.inits]
+    graph = helper.make_graph(case.nodes, case.name, g_inputs, g_outputs, initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", case.opset)],
+                              producer_name="edgec-fixtures")
+    model.ir_version = ir_version_for(case.opset)
+    return model
+
+
+def run_ort(model_bytes, feeds, optimize):
+    so = ort.SessionOptions()
+    so.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimize
+                                   else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
+    so.log_severity_level = 3
+    sess = ort.InferenceSession(model_bytes, so, providers=["CPUExecutionProvider"])
+    names = [o.name for o in sess.get_outputs()]
+    return dict(zip(names, sess.run(names, feeds)))
+
+
+class Suite:
+    def __init__(self):
+        self.cases = []
+        self.names = set()
+
+    def case(self, name, op, opset, note):
+        if name in self.names:
+            raise SystemExit("duplicate case name " + name)
+        self.names.add(name)
+        return Case(self, name, op, opset, note)
+
+    def finish(self, c):
+        if not c.outputs:
+            for o in c.nodes[-1].output:
+                c.output(o)
+        feeds = {name: arr for name, arr, _ in c.inputs}
+        # First pass: output shapes unknown (type only), to get ORT results.
+        probe = make_model(c, [(TensorProto.FLOAT, None)] * len(c.outputs))
+        res = run_ort(probe.SerializeToString(), feeds, optimize=False)
+        shapes = [(NP_TO_ONNX[res[n].dtype], list(res[n].shape)) for n, _ in c.outputs]
+        model = make_model(c, shapes)
+        onnx.checker.check_model(model, full_check=True)
+        data = model.SerializeToString()
+        res = run_ort(data, feeds, optimize=False)
+        res_opt = run_ort(data, feeds, optimize=True)
+        diff = max(float(np.max(np.abs(res[k].astype(np.float64) - res_opt[k].astype(np.float64))))
+                   if res[k].size else 0.0 for k in res)
+        overlap = set(feeds) & set(res)
+        if overlap:
+            raise SystemExit("%s: input/output name clash %s" % (c.name, overlap))
+        with open(os.path.join(OUT, c.name + ".onnx"), "wb") as f:
+            f.write(data)
+        arrays = dict(feeds)
+        arrays.update(res)
+        np.savez(os.path.join(OUT, c.name + ".npz"), **arrays)
+        self.cases.append({"case": c.name, "op": c.op, "opset": c.opset, "note": c.note})
+        ins = " ".join("%s%s" % (n, list(a.shape)) for n, a, _ in c.inputs)
+        outs = " ".join("%s%s" % (n, list(res[n].shape)) for n, _ in c.outputs)
+        mx = max(float(np.max(np.abs(v))) if v.size else 0.0 for v in res.values())
+        print("%-44s %-20s opset %-2d  %s -> %s  max|y| %.4g  opt-diff %.2g"
+              % (c.name, c.op, c.opset, ins, outs, mx, diff))
+
+
+# ============================================================================
+# Cases
+# ============================================================================
+
+def conv_cases(S):
+    with S.case("conv_bias", "Conv", 11, "3x3, pads 1, with bias, kernel_shape given") as c:
+        c.input("x", c.randn(1, 3, 8, 8))
+        c.init("W", c.w(4, 3, 3, 3)); c.init("B", c.w(4))
+        c.node("Conv", ["x", "W", "B"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    with S.case("conv_nobias", "Conv", 13, "3x3, no pads, no bias, no kernel_shape attr") as c:
+        c.input("x", c.randn(2, 3, 7, 6))
+        c.init("W", c.w(5, 3, 3, 3))
+        c.node("Conv", ["x", "W"], ["y"])
+    with S.case("conv_groups2", "Conv", 13, "group=2, pads 1, bias") as c:
+        c.input("x", c.randn(1, 4, 7, 7))
+        c.init("W", c.w(6, 2, 3, 3)); c.init("B", c.w(6))
+        c.node("Conv", ["x", "W", "B"], ["y"], group=2, pads=[1, 1, 1, 1])
+    with S.case("conv_depthwise", "Conv", 17, "depthwise: group=C=6, 3x3, pads 1, bias") as c:
+        c.input("x", c.randn(1, 6, 8, 8))
+        c.init("W", c.w(6, 1, 3, 3)); c.init("B", c.w(6))
+        c.node("Conv", ["x", "W", "B"], ["y"], group=6, kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    with S.case("conv_depthwise_mult2", "Conv", 13, "depthwise with channel multiplier 2: group=C=3, 6 out channels, stride 2") as c:
+        c.input("x", c.randn(1, 3, 9, 9))
+        c.init("W", c.w(6, 1, 3, 3)); c.init("B", c.w(6))
+        c.node("Conv", ["x", "W", "B"], ["y"], group=3, strides=[2, 2], pads=[1, 1, 1, 1])
+    with S.case("conv_pads_asym", "Conv", 11, "asymmetric pads [top=0,left=1,bottom=2,right=1]") as c:
+        c.input("x", c.randn(1, 3, 6, 6))
+        c.init("W", c.w(4, 3, 3, 3)); c.init("B", c.w(4))
+        c.node("Conv", ["x", "W", "B"], ["y"], pads=[0, 1, 2, 1])
+    with S.case("conv_stride2", "Conv", 13, "strides 2, pads 1, odd input") as c:
+        c.input("x", c.randn(1, 3, 9, 9))
+        c.init("W", c.w(8, 3, 3, 3)); c.init("B", c.w(8))
+        c.node("Conv", ["x", "W", "B"], ["y"], strides=[2, 2], pads=[1, 1, 1, 1])
+    with S.case("conv_stride2_nonsquare", "Conv", 14, "1x3 kernel, strides [2,1], pads [0,1,0,1], non-square input") as c:
+        c.input("x", c.randn(1, 2, 7, 5))
+        c.init("W", c.w(3, 2, 1, 3)); c.init("B", c.w(3))
+        c.node("Conv", ["x", "W", "B"], ["y"], strides=[2, 1], pads=[0, 1, 0, 1])
+    with S.case("conv_dilation2", "Conv", 13, "dilations 2, pads 2") as c:
+        c.input("x", c.randn(1, 3, 8, 8))
+        c.init("W", c.w(4, 3, 3, 3)); c.init("B", c.w(4))
+        c.node("Conv", ["x", "W", "B"], ["y"], dilations=[2, 2], pads=[2, 2, 2, 2])
+    with S.case("conv_same_upper", "Conv", 11, "auto_pad SAME_UPPER, 4x4 kernel, stride 2 (odd total pad: extra at end)") as c:
+        c.input("x", c.randn(1, 3, 7, 7))
+        c.init("W", c.w(4, 3, 4, 4)); c.init("B", c.w(4))
+        c.node("Conv", ["x", "W", "B"], ["y"], auto_pad="SAME_UPPER", kernel_shape=[4, 4], strides=[2, 2])
+    with S.case("conv_same_lower", "Conv", 11, "auto_pad SAME_LOWER, 4x4 kernel, stride 2 (odd total pad: extra at begin)") as c:
+        c.input("x", c.randn(1, 3, 7, 7))
+        c.init("W", c.w(4, 3, 4, 4)); c.init("B", c.w(4))
+        c.node("Conv", ["x", "W", "B"], ["y"], auto_pad="SAME_LOWER", kernel_shape=[4, 4], strides=[2, 2])
+    with S.case("conv_same_upper_s1", "Conv", 13, "auto_pad SAME_UPPER, 3x3 kernel, stride 1") as c:
+        c.input("x", c.randn(1, 2, 5, 6))
+        c.init("W", c.w(3, 2, 3, 3))
+        c.node("Conv", ["x", "W"], ["y"], auto_pad="SAME_UPPER")
+    with S.case("conv_valid", "Conv", 11, "auto_pad VALID, 3x3, stride 1") as c:
+        c.input("x", c.randn(1, 3, 8, 8))
+        c.init("W", c.w(4, 3, 3, 3)); c.init("B", c.w(4))
+        c.node("Conv", ["x", "W", "B"], ["y"], auto_pad="VALID", kernel_shape=[3, 3])
+    with S.case("conv_1x1", "Conv", 13, "pointwise 1x1 conv with bias") as c:
+        c.input("x", c.randn(1, 8, 5, 5))
+        c.init("W", c.w(4, 8, 1, 1)); c.init("B", c.w(4))
+        c.node("Conv", ["x", "W", "B"], ["y"])
+    with S.case("conv1d", "Conv", 13, "1D conv: [N,C,L], kernel 3, pads 1, bias") as c:
+        c.input("x", c.randn(1, 3, 10))
+        c.init("W", c.w(4, 3, 3)); c.init("B", c.w(4))
+        c.node("Conv", ["x", "W", "B"], ["y"], pads=[1, 1])
+    with S.case("conv1d_stride2_dil2", "Conv", 11, "1D conv: stride 2, dilation 2, no bias") as c:
+        c.input("x", c.randn(2, 2, 12))
+        c.init("W", c.w(3, 2, 3))
+        c.node("Conv", ["x", "W"], ["y"], strides=[2], dilations=[2])
+    with S.case("conv_constant_weight", "Conv", 13, "Conv whose weight and bias come from Constant nodes") as c:
+        c.input("x", c.randn(1, 3, 6, 6))
+        c.const("W", c.w(4, 3, 3, 3)); c.const("B", c.w(4))
+        c.node("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1])
+
+
+def conv_transpose_cases(S):
+    with S.case("convtranspose_stride2", "ConvTranspose", 11, "stride 2, 3x3, bias") as c:
+        c.input("x", c.randn(1, 4, 5, 5))
+        c.init("W", c.w(4, 3, 3, 3)); c.init("B", c.w(3))
+        c.node("ConvTranspose", ["x", "W", "B"], ["y"], strides=[2, 2])
+    with S.case("convtranspose_pads_outpad", "ConvTranspose", 13, "stride 2, pads 1, output_padding 1, bias") as c:
+        c.input("x", c.randn(1, 4, 5, 5))
+        c.init("W", c.w(4, 2, 3, 3)); c.init("B", c.w(2))
+        c.node("ConvTranspose", ["x", "W", "B"], ["y"], strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1])
+    with S.case("convtranspose_k4s2p1", "ConvTranspose", 17, "kernel 4, stride 2, pads 1 (2x upsampling), no bias") as c:
+        c.input("x", c.randn(1, 3, 4, 4))
+        c.init("W", c.w(3, 2, 4, 4))
+        c.node("ConvTranspose", ["x", "W"], ["y"], strides=[2, 2], pads=[1, 1, 1, 1])
+    with S.case("convtranspose_groups2", "ConvTranspose", 17, "group=2 (W [Cin, Cout/group, kh, kw]), pads 1, bias") as c:
+        c.input("x", c.randn(1, 4, 5, 5))
+        c.init("W", c.w(4, 3, 3, 3)); c.init("B", c.w(6))
+        c.node("ConvTranspose", ["x", "W", "B"], ["y"], group=2, pads=[1, 1, 1, 1])
+    with S.case("convtranspose_1d", "ConvTranspose", 13, "1D, stride 2, bias") as c:
+        c.input("x", c.randn(1, 3, 6))
+        c.init("W", c.w(3, 2, 3)); c.init("B", c.w(2))
+        c.node("ConvTranspose", ["x", "W", "B"], ["y"], strides=[2])
+
+
+def gemm_matmul_cases(S):
+    with S.case("gemm_transB", "Gemm", 13, "transB=1, C [N] broadcast (torch Linear form)") as c:
+        c.input("x", c.randn(2, 5))
+        c.init("W", c.w(3, 5)); c.init("C", c.w(3))
+        c.node("Gemm", ["x", "W", "C"], ["y"], transB=1)
+    with S.case("gemm_transA", "Gemm", 11, "transA=1, C full [M,N]") as c:
+        c.input("x", c.randn(5, 2))
+        c.init("W", c.w(5, 3)); c.init("C", c.w(2, 3))
+        c.node("Gemm", ["x", "W", "C"], ["y"], transA=1)
+    with S.case("gemm_transA_transB", "Gemm", 13, "transA=1 and transB=1, C [1,N]") as c:
+        c.input("x", c.randn(5, 2))
+        c.init("W", c.w(3, 5)); c.init("C", c.w(1, 3))
+        c.node("Gemm", ["x", "W", "C"], ["y"], transA=1, transB=1)
+    with S.case("gemm_alpha_beta", "Gemm", 13, "alpha=0.5, beta=2.0, C [N]") as c:
+        c.input("x", c.randn(4, 6))
+        c.init("W", c.w(6, 3)); c.init("C", c.w(3))
+        c.node("Gemm", ["x", "W", "C"], ["y"], alpha=0.5, beta=2.0)
+    with S.case("gemm_c_scalar", "Gemm", 13, "C is a scalar (shape []), transB=1") as c:
+        c.input("x", c.randn(3, 4))
+        c.init("W", c.w(5, 4)); c.init("C", np.array(0.75, dtype=np.float32))
+        c.node("Gemm", ["x", "W", "C"], ["y"], transB=1)
+    with S.case("gemm_c_column", "Gemm", 13, "C [M,1] broadcast along N") as c:
+        c.input("x", c.randn(3, 4))
+        c.init("W", c.w(4, 5)); c.init("C", c.w(3, 1))
+        c.node("Gemm", ["x", "W", "C"], ["y"])
+    with S.case("gemm_noC", "Gemm", 11, "no C input (optional since opset 11), transB=1") as c:
+        c.input("x", c.randn(2, 5))
+        c.init("W", c.w(4, 5))
+        c.node("Gemm", ["x", "W"], ["y"], transB=1)
+    with S.case("gemm_opset9", "Gemm", 9, "opset 9 form (C required), transB=1, C [N]") as c:
+        c.input("x", c.randn(2, 6))
+        c.init("W", c.w(4, 6)); c.init("C", c.w(4))
+        c.node("Gemm", ["x", "W", "C"], ["y"], transB=1)
+    with S.case("matmul_2d", "MatMul", 13, "[3,4] x [4,5]") as c:
+        c.input("x", c.randn(3, 4))
+        c.init("W", c.w(4, 5))
+        c.node("MatMul", ["x", "W"], ["y"])
+    with S.case("matmul_3d_2d", "MatMul", 13, "batched [2,3,4] x [4,5]") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("W", c.w(4, 5))
+        c.node("MatMul", ["x", "W"], ["y"])
+    with S.case("matmul_4d_bcast", "MatMul", 13, "two inputs [2,1,3,4] x [1,2,4,5] -> [2,2,3,5] (batch broadcast, attention-like)") as c:
+        c.input("x", c.randn(2, 1, 3, 4))
+        c.input("x2", c.randn(1, 2, 4, 5))
+        c.node("MatMul", ["x", "x2"], ["y"])
+    with S.case("matmul_4d_attention", "MatMul", 9, "two inputs [1,2,6,4] x [1,2,4,6] (q @ k^T per head)") as c:
+        c.input("x", c.randn(1, 2, 6, 4))
+        c.input("x2", c.randn(1, 2, 4, 6))
+        c.node("MatMul", ["x", "x2"], ["y"])
+    with S.case("matmul_1d_2d", "MatMul", 13, "[4] x [4,5] -> [5] (1-D promoted then squeezed)") as c:
+        c.input("x", c.randn(4))
+        c.init("W", c.w(4, 5))
+        c.node("MatMul", ["x", "W"], ["y"])
+    with S.case("matmul_2d_1d", "MatMul", 13, "[3,4] x [4] -> [3]") as c:
+        c.input("x", c.randn(3, 4))
+        c.init("W", c.w(4))
+        c.node("MatMul", ["x", "W"], ["y"])
+
+
+def binary_cases(S):
+    with S.case("add_bcast_c11", "Add", 14, "[1,3,4,4] + initializer [3,1,1]") as c:
+        c.input("x", c.randn(1, 3, 4, 4))
+        c.init("b", c.w(3, 1, 1))
+        c.node("Add", ["x", "b"], ["y"])
+    with S.case("add_two_inputs_bcast", "Add", 9, "opset 9 (Add-7 numpy broadcast): [2,3] + [3], both graph inputs") as c:
+        c.input("x", c.randn(2, 3))
+        c.input("x2", c.randn(3))
+        c.node("Add", ["x", "x2"], ["y"])
+    with S.case("add_same_shape", "Add", 13, "[2,3,4] + [2,3,4]") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.input("x2", c.randn(2, 3, 4))
+        c.node("Add", ["x", "x2"], ["y"])
+    with S.case("sub_scalar", "Sub", 14, "x - scalar initializer (shape [])") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("s", np.array(0.3, dtype=np.float32))
+        c.node("Sub", ["x", "s"], ["y"])
+    with S.case("sub_scalar_first", "Sub", 13, "scalar initializer - x (scalar is input A)") as c:
+        c.input("x", c.randn(2, 3))
+        c.init("s", np.array(1.5, dtype=np.float32))
+        c.node("Sub", ["s", "x"], ["y"])
+    with S.case("sub_bcast_c11", "Sub", 13, "[2,3,4,4] - [3,1,1] (mean subtraction)") as c:
+        c.input("x", c.randn(2, 3, 4, 4))
+        c.init("m", c.w(3, 1, 1))
+        c.node("Sub", ["x", "m"], ["y"])
+    with S.case("mul_mutual_bcast", "Mul", 13, "[2,1,4] * [3,1] -> [2,3,4] (both sides broadcast)") as c:
+        c.input("x", c.randn(2, 1, 4))
+        c.input("x2", c.randn(3, 1))
+        c.node("Mul", ["x", "x2"], ["y"])
+    with S.case("mul_bcast_c11", "Mul", 14, "[1,3,4,4] * [3,1,1]") as c:
+        c.input("x", c.randn(1, 3, 4, 4))
+        c.init("s", c.w(3, 1, 1))
+        c.node("Mul", ["x", "s"], ["y"])
+    with S.case("mul_scalar", "Mul", 13, "x * scalar [1] initializer") as c:
+        c.input("x", c.randn(2, 5))
+        c.init("s", f32([0.125]))
+        c.node("Mul", ["x", "s"], ["y"])
+    with S.case("div_bcast_c11", "Div", 14, "[1,3,4,4] / [3,1,1] (positive divisor)") as c:
+        c.input("x", c.randn(1, 3, 4, 4))
+        c.init("d", c.pos(3, 1, 1))
+        c.node("Div", ["x", "d"], ["y"])
+    with S.case("div_two_inputs", "Div", 13, "[2,3] / [2,3] two graph inputs (divisor kept away from 0)") as c:
+        c.input("x", c.randn(2, 3))
+        x2 = c.pos(2, 3) * np.where(c.rng.random((2, 3)) < 0.5, -1, 1).astype(np.float32)
+        c.input("x2", x2)
+        c.node("Div", ["x", "x2"], ["y"])
+    with S.case("div_scalar", "Div", 13, "x / scalar [] initializer") as c:
+        c.input("x", c.randn(3, 4))
+        c.init("d", np.array(2.5, dtype=np.float32))
+        c.node("Div", ["x", "d"], ["y"])
+    with S.case("sum_3_bcast", "Sum", 13, "3 inputs [2,3,4] + [3,4] + [1,4]") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.input("x2", c.randn(3, 4))
+        c.input("x3", c.randn(1, 4))
+        c.node("Sum", ["x", "x2", "x3"], ["y"])
+    with S.case("sum_2_opset9", "Sum", 9, "opset 9 (Sum-8): 2 inputs same shape") as c:
+        c.input("x", c.randn(1, 2, 3, 3))
+        c.input("x2", c.randn(1, 2, 3, 3))
+        c.node("Sum", ["x", "x2"], ["y"])
+    with S.case("min_2_bcast", "Min", 13, "2 inputs [2,3] and [3]") as c:
+        c.input("x", c.randn(2, 3))
+        c.input("x2", c.randn(3))
+        c.node("Min", ["x", "x2"], ["y"])
+    with S.case("min_3_bcast", "Min", 12, "3 inputs [2,3,4], [3,1], initializer [4]") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.input("x2", c.randn(3, 1))
+        c.init("m", c.w(4))
+        c.node("Min", ["x", "x2", "m"], ["y"])
+    with S.case("max_2_bcast", "Max", 12, "2 inputs [1,3,2,2] and initializer [3,1,1]") as c:
+        c.input("x", c.randn(1, 3, 2, 2))
+        c.init("m", c.w(3, 1, 1))
+        c.node("Max", ["x", "m"], ["y"])
+    with S.case("max_3_bcast", "Max", 13, "3 inputs [2,3,4], [4], [2,1,1]") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.input("x2", c.randn(4))
+        c.input("x3", c.randn(2, 1, 1))
+        c.node("Max", ["x", "x2", "x3"], ["y"])
+    with S.case("pow_tensor_exponent", "Pow", 13, "positive base [2,3,4] ^ exponent initializer [4] in [0.5,2.5]") as c:
+        c.input("x", c.pos(2, 3, 4, lo=0.1))
+        c.init("e", (0.5 + 2.0 * c.rng.random(4)).astype(np.float32))
+        c.node("Pow", ["x", "e"], ["y"])
+    with S.case("pow_scalar_2", "Pow", 13, "x ^ 2.0 scalar initializer (any sign base)") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("e", np.array(2.0, dtype=np.float32))
+        c.node("Pow", ["x", "e"], ["y"])
+    with S.case("pow_scalar_3_opset15", "Pow", 15, "x ^ 3.0 scalar initializer (negative base, integral exponent)") as c:
+        c.input("x", c.randn(3, 4))
+        c.init("e", np.array(3.0, dtype=np.float32))
+        c.node("Pow", ["x", "e"], ["y"])
+
+
+def unary_cases(S):
+    def simple(name, op, opset, note, shape=(2, 3, 4, 5), data=None, **attrs):
+        with S.case(name, op, opset, note) as c:
+            c.input("x", data(c) if data else c.randn(*shape) * 2.0)
+            c.node(op, ["x"], ["y"], **attrs)
+
+    simple("relu", "Relu", 14, "x ~ 2*N(0,1)")
+    simple("relu_opset9", "Relu", 9, "opset 9 (Relu-6)", shape=(3, 7))
+    simple("leakyrelu", "LeakyRelu", 16, "alpha=0.2", alpha=0.2)
+    simple("leakyrelu_default", "LeakyRelu", 9, "default alpha=0.01", shape=(4, 6))
+    simple("sigmoid", "Sigmoid", 13, "x ~ 2*N(0,1)")
+    simple("hardsigmoid", "HardSigmoid", 13, "alpha=0.3, beta=0.4 (non-default)", alpha=0.3, beta=0.4)
+    simple("hardsigmoid_default", "HardSigmoid", 9, "default alpha=0.2, beta=0.5", shape=(3, 8))
+    simple("hardswish", "HardSwish", 14, "x*relu6(x+3)/6, x ~ 4*N(0,1)", data=lambda c: c.randn(2, 3, 4, 5) * 4.0)
+    simple("tanh", "Tanh", 13, "x ~ 2*N(0,1)")
+    simple("exp", "Exp", 13, "x ~ N(0,1)", data=lambda c: c.randn(2, 3, 4))
+    simple("erf", "Erf", 13, "x ~ 2*N(0,1)", shape=(2, 3, 4))
+    simple("sqrt", "Sqrt", 13, "positive input |N(0,1)|+0.01", data=lambda c: c.pos(2, 3, 4, lo=0.01))
+    simple("neg", "Neg", 13, "", shape=(2, 3, 4))
+    simple("abs", "Abs", 13, "", shape=(2, 3, 4))
+    simple("identity", "Identity", 16, "", shape=(2, 3, 4))
+    simple("identity_opset13", "Identity", 13, "", shape=(5,))
+
+    with S.case("clip_attr_opset9", "Clip", 9, "Clip-6 attribute form min=-0.5 max=0.8") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.node("Clip", ["x"], ["y"], min=-0.5, max=0.8)
+    with S.case("clip_attr_relu6_opset9", "Clip", 9, "Clip-6 attribute form min=0 max=6 (ReLU6)") as c:
+        c.input("x", c.randn(2, 3, 4) * 5.0)
+        c.node("Clip", ["x"], ["y"], min=0.0, max=6.0)
+    with S.case("clip_inputs", "Clip", 13, "input form, min and max scalar initializers") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("lo", np.array(-0.5, dtype=np.float32)); c.init("hi", np.array(0.8, dtype=np.float32))
+        c.node("Clip", ["x", "lo", "hi"], ["y"])
+    with S.case("clip_max_only", "Clip", 13, "input form, min absent (empty name), max=0.6") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("hi", np.array(0.6, dtype=np.float32))
+        c.node("Clip", ["x", "", "hi"], ["y"])
+    with S.case("clip_min_only", "Clip", 11, "opset 11 input form, only min=-0.25 (max omitted)") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("lo", np.array(-0.25, dtype=np.float32))
+        c.node("Clip", ["x", "lo"], ["y"])
+    with S.case("clip_constant_nodes", "Clip", 13, "min/max from Constant nodes (torch ReLU6 export form)") as c:
+        c.input("x", c.randn(2, 3, 4) * 5.0)
+        c.const("lo", np.array(0.0, dtype=np.float32)); c.const("hi", np.array(6.0, dtype=np.float32))
+        c.node("Clip", ["x", "lo", "hi"], ["y"])
+
+    with S.case("softmax_opset11_4d_axis1", "Softmax", 11,
+                "legacy form on [2,3,4,5] axis=1: coerced to 2D [2,60], softmax over 60 elements") as c:
+        c.input("x", c.randn(2, 3, 4, 5))
+        c.node("Softmax", ["x"], ["y"], axis=1)
+    with S.case("softmax_opset11_2d", "Softmax", 11, "legacy form, 2D [3,10], default axis=1") as c:
+        c.input("x", c.randn(3, 10) * 3.0)
+        c.node("Softmax", ["x"], ["y"])
+    with S.case("softmax_opset13_axis_neg1", "Softmax", 13, "[2,3,4,5] axis=-1") as c:
+        c.input("x", c.randn(2, 3, 4, 5) * 3.0)
+        c.node("Softmax", ["x"], ["y"], axis=-1)
+    with S.case("softmax_opset13_axis1", "Softmax", 13, "[2,3,4,5] axis=1 (per-axis, not flattened)") as c:
+        c.input("x", c.randn(2, 3, 4, 5) * 3.0)
+        c.node("Softmax", ["x"], ["y"], axis=1)
+    with S.case("softmax_opset13_default", "Softmax", 13, "[2,4,6] default axis=-1, large logits (tests max-subtraction)") as c:
+        c.input("x", c.randn(2, 4, 6) * 30.0)
+        c.node("Softmax", ["x"], ["y"])
+
+    with S.case("cast_chain", "Cast", 13, "Mul 3 -> Cast float->int64 (truncation toward 0) -> Cast int64->float") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("k", np.array(3.0, dtype=np.float32))
+        c.node("Mul", ["x", "k"], ["t"])
+        c.node("Cast", ["t"], ["ti"], to=TensorProto.INT64)
+        c.node("Cast", ["ti"], ["y"], to=TensorProto.FLOAT)
+    with S.case("dropout_opset12", "Dropout", 12, "inference: identity (no ratio/training_mode inputs)") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.node("Dropout", ["x"], ["y"])
+    with S.case("dropout_opset12_ratio", "Dropout", 12, "inference with ratio input 0.5 (still identity)") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("ratio", np.array(0.5, dtype=np.float32))
+        c.node("Dropout", ["x", "ratio"], ["y"])
+    with S.case("dropout_opset9", "Dropout", 9, "Dropout-7 ratio attribute, inference identity") as c:
+        c.input("x", c.randn(2, 5))
+        c.node("Dropout", ["x"], ["y"], ratio=0.3)
+
+
+def pool_cases(S):
+    with S.case("maxpool_k3s2p1", "MaxPool", 11, "kernel 3, stride 2, pads 1") as c:
+        c.input("x", c.randn(1, 3, 9, 9))
+        c.node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    with S.case("maxpool_k2s2", "MaxPool", 13, "kernel 2, stride 2, even input") as c:
+        c.input("x", c.randn(2, 3, 8, 6))
+        c.node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2])
+    with S.case("maxpool_ceil", "MaxPool", 12, "kernel 3, stride 2, ceil_mode=1 on 8x8 (4 not 3)") as c:
+        c.input("x", c.randn(1, 2, 8, 8))
+        c.node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)
+    with S.case("maxpool_dilation2", "MaxPool", 12, "kernel 2, dilations 2, stride 1") as c:
+        c.input("x", c.randn(1, 2, 7, 7))
+        c.node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], dilations=[2, 2])
+    with S.case("maxpool_same_upper", "MaxPool", 11, "auto_pad SAME_UPPER, kernel 2 stride 2 on 5x5") as c:
+        c.input("x", c.randn(1, 2, 5, 5))
+        c.node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2], auto_pad="SAME_UPPER")
+    with S.case("maxpool_1d", "MaxPool", 13, "1D: kernel 3, stride 2, pads 1") as c:
+        c.input("x", c.randn(1, 3, 10))
+        c.node("MaxPool", ["x"], ["y"], kernel_shape=[3], strides=[2], pads=[1, 1])
+    with S.case("maxpool_opset9", "MaxPool", 9, "MaxPool-8, kernel 2 stride 2") as c:
+        c.input("x", c.randn(1, 2, 6, 6))
+        c.node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2])
+    with S.case("averagepool_pads_exclude", "AveragePool", 11, "kernel 3, stride 1, pads 1, count_include_pad=0") as c:
+        c.input("x", c.randn(1, 2, 5, 5))
+        c.node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=0)
+    with S.case("averagepool_pads_include", "AveragePool", 11, "kernel 3, stride 1, pads 1, count_include_pad=1") as c:
+        c.input("x", c.randn(1, 2, 5, 5))
+        c.node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=1)
+    with S.case("averagepool_k2s2", "AveragePool", 13, "kernel 2, stride 2, no pads") as c:
+        c.input("x", c.randn(1, 3, 6, 8))
+        c.node("AveragePool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2])
+    with S.case("averagepool_ceil", "AveragePool", 13, "kernel 3, stride 2, ceil_mode=1 on 8x8 (last window partly outside)") as c:
+        c.input("x", c.randn(1, 2, 8, 8))
+        c.node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)
+    with S.case("averagepool_opset9", "AveragePool", 9, "AveragePool-7, kernel 3 stride 2 pads 1, count_include_pad=0") as c:
+        c.input("x", c.randn(1, 2, 7, 7))
+        c.node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
+    with S.case("averagepool_1d", "AveragePool", 19, "1D kernel 2 stride 2") as c:
+        c.input("x", c.randn(1, 3, 8))
+        c.node("AveragePool", ["x"], ["y"], kernel_shape=[2], strides=[2])
+    with S.case("globalaveragepool", "GlobalAveragePool", 13, "[2,3,5,4] -> [2,3,1,1]") as c:
+        c.input("x", c.randn(2, 3, 5, 4))
+        c.node("GlobalAveragePool", ["x"], ["y"])
+    with S.case("globalaveragepool_opset9", "GlobalAveragePool", 9, "[1,4,3,3]") as c:
+        c.input("x", c.randn(1, 4, 3, 3))
+        c.node("GlobalAveragePool", ["x"], ["y"])
+    with S.case("globalmaxpool", "GlobalMaxPool", 13, "[2,3,5,4] -> [2,3,1,1]") as c:
+        c.input("x", c.randn(2, 3, 5, 4))
+        c.node("GlobalMaxPool", ["x"], ["y"])
+
+
+def norm_cases(S):
+    with S.case("batchnorm_opset9", "BatchNormalization", 9, "BatchNormalization-9 inference, epsilon 1e-5 (default)") as c:
+        c.input("x", c.randn(2, 3, 4, 4))
+        c.init("scale", c.w(3)); c.init("B", c.w(3)); c.init("mean", c.w(3)); c.init("var", c.pos(3))
+        c.node("BatchNormalization", ["x", "scale", "B", "mean", "var"], ["y"])
+    with S.case("batchnorm_opset15", "BatchNormalization", 15, "BatchNormalization-15 inference, epsilon 1e-3, momentum given") as c:
+        c.input("x", c.randn(1, 4, 3, 5))
+        c.init("scale", c.w(4)); c.init("B", c.w(4)); c.init("mean", c.w(4)); c.init("var", c.pos(4, lo=0.1))
+        c.node("BatchNormalization", ["x", "scale", "B", "mean", "var"], ["y"], epsilon=1e-3, momentum=0.9)
+    with S.case("batchnorm_2d_input", "BatchNormalization", 14, "BatchNorm on [N,C] (BatchNorm1d), tiny variances") as c:
+        c.input("x", c.randn(4, 5))
+        c.init("scale", c.w(5)); c.init("B", c.w(5)); c.init("mean", c.w(5)); c.init("var", c.pos(5, lo=0.001) * 0.01)
+        c.node("BatchNormalization", ["x", "scale", "B", "mean", "var"], ["y"])
+    with S.case("lrn_size3", "LRN", 13, "size 3, alpha 0.1, beta 0.75, bias 1.0") as c:
+        c.input("x", c.randn(1, 6, 4, 4) * 2.0)
+        c.node("LRN", ["x"], ["y"], size=3, alpha=0.1, beta=0.75, bias=1.0)
+    with S.case("lrn_size5", "LRN", 9, "size 5, alpha 0.05, beta 0.6, bias 2.0 (AlexNet-like)") as c:
+        c.input("x", c.randn(1, 8, 3, 3) * 2.0)
+        c.node("LRN", ["x"], ["y"], size=5, alpha=0.05, beta=0.6, bias=2.0)
+    with S.case("lrn_size5_default", "LRN", 13, "size 5, default alpha 1e-4, beta 0.75, bias 1") as c:
+        c.input("x", c.randn(1, 7, 2, 3) * 10.0)
+        c.node("LRN", ["x"], ["y"], size=5)
+
+
+def shape_cases(S):
+    with S.case("concat_axis1", "Concat", 13, "axis 1: [1,2,3,3] ++ [1,3,3,3] ++ initializer [1,1,3,3]") as c:
+        c.input("x", c.randn(1, 2, 3, 3))
+        c.input("x2", c.randn(1, 3, 3, 3))
+        c.init("k", c.w(1, 1, 3, 3))
+        c.node("Concat", ["x", "x2", "k"], ["y"], axis=1)
+    with S.case("concat_axis_neg1", "Concat", 11, "axis -1: [2,3] ++ [2,4]") as c:
+        c.input("x", c.randn(2, 3))
+        c.input("x2", c.randn(2, 4))
+        c.node("Concat", ["x", "x2"], ["y"], axis=-1)
+    with S.case("concat_axis0_opset9", "Concat", 9, "opset 9 (Concat-4), axis 0") as c:
+        c.input("x", c.randn(1, 4))
+        c.input("x2", c.randn(2, 4))
+        c.node("Concat", ["x", "x2"], ["y"], axis=0)
+    with S.case("reshape_zero_neg1", "Reshape", 13, "[2,3,4] with shape [0,-1] -> [2,12]") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("shape", i64([0, -1]))
+        c.node("Reshape", ["x", "shape"], ["y"])
+    with S.case("reshape_zero_mid_neg1", "Reshape", 14, "[2,3,4] with shape [0,2,-1,1] -> [2,2,6,1]") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("shape", i64([0, 2, -1, 1]))
+        c.node("Reshape", ["x", "shape"], ["y"])
+    with S.case("reshape_explicit_opset9", "Reshape", 9, "Reshape-5 [1,2,3,4] -> [4,6]") as c:
+        c.input("x", c.randn(1, 2, 3, 4))
+        c.init("shape", i64([4, 6]))
+        c.node("Reshape", ["x", "shape"], ["y"])
+    with S.case("reshape_opset19", "Reshape", 19, "Reshape-19 (allowzero absent), shape [-1,0] on [3,4,2] -> [6,4] (0 copies input dim 1)") as c:
+        c.input("x", c.randn(3, 4, 2))
+        c.init("shape", i64([-1, 0]))
+        c.node("Reshape", ["x", "shape"], ["y"])
+    with S.case("flatten_axis0", "Flatten", 13, "axis 0 on [2,3,4,5] -> [1,120]") as c:
+        c.input("x", c.randn(2, 3, 4, 5))
+        c.node("Flatten", ["x"], ["y"], axis=0)
+    with S.case("flatten_axis1", "Flatten", 13, "axis 1 (default) on [2,3,4,5] -> [2,60]") as c:
+        c.input("x", c.randn(2, 3, 4, 5))
+        c.node("Flatten", ["x"], ["y"])
+    with S.case("flatten_axis2", "Flatten", 11, "axis 2 on [2,3,4,5] -> [6,20]") as c:
+        c.input("x", c.randn(2, 3, 4, 5))
+        c.node("Flatten", ["x"], ["y"], axis=2)
+    with S.case("flatten_axis_neg1", "Flatten", 13, "axis -1 on [2,3,4] -> [6,4]") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.node("Flatten", ["x"], ["y"], axis=-1)
+    with S.case("transpose_default", "Transpose", 13, "no perm: reverse dims [2,3,4] -> [4,3,2]") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.node("Transpose", ["x"], ["y"])
+    with S.case("transpose_nchw_nhwc", "Transpose", 13, "perm [0,2,3,1]") as c:
+        c.input("x", c.randn(1, 3, 4, 5))
+        c.node("Transpose", ["x"], ["y"], perm=[0, 2, 3, 1])
+    with S.case("transpose_heads", "Transpose", 9, "perm [0,2,1,3] (attention head split)") as c:
+        c.input("x", c.randn(1, 6, 2, 4))
+        c.node("Transpose", ["x"], ["y"], perm=[0, 2, 1, 3])
+    with S.case("squeeze_opset11_attr", "Squeeze", 11, "axes attribute [1,3] on [2,1,3,1]") as c:
+        c.input("x", c.randn(2, 1, 3, 1))
+        c.node("Squeeze", ["x"], ["y"], axes=[1, 3])
+    with S.case("squeeze_opset11_neg", "Squeeze", 11, "axes attribute [-1] on [2,3,1]") as c:
+        c.input("x", c.randn(2, 3, 1))
+        c.node("Squeeze", ["x"], ["y"], axes=[-1])
+    with S.case("squeeze_opset13_input", "Squeeze", 13, "axes input [1,-1] on [2,1,3,1]") as c:
+        c.input("x", c.randn(2, 1, 3, 1))
+        c.init("axes", i64([1, -1]))
+        c.node("Squeeze", ["x", "axes"], ["y"])
+    with S.case("squeeze_opset13_noaxes", "Squeeze", 13, "no axes: drop all 1-dims of [1,3,1,2]") as c:
+        c.input("x", c.randn(1, 3, 1, 2))
+        c.node("Squeeze", ["x"], ["y"])
+    with S.case("unsqueeze_opset11_attr", "Unsqueeze", 11, "axes attribute [0,3] on [2,3] -> [1,2,3,1]") as c:
+        c.input("x", c.randn(2, 3))
+        c.node("Unsqueeze", ["x"], ["y"], axes=[0, 3])
+    with S.case("unsqueeze_opset11_neg", "Unsqueeze", 11, "axes attribute [-1] on [2,3] -> [2,3,1]") as c:
+        c.input("x", c.randn(2, 3))
+        c.node("Unsqueeze", ["x"], ["y"], axes=[-1])
+    with S.case("unsqueeze_opset13_input", "Unsqueeze", 13, "axes input [-1,1] on [2,3] -> [2,1,3,1]") as c:
+        c.input("x", c.randn(2, 3))
+        c.init("axes", i64([-1, 1]))
+        c.node("Unsqueeze", ["x", "axes"], ["y"])
+    with S.case("unsqueeze_opset13_front", "Unsqueeze", 13, "axes input [0] on [4] -> [1,4]") as c:
+        c.input("x", c.randn(4))
+        c.init("axes", i64([0]))
+        c.node("Unsqueeze", ["x", "axes"], ["y"])
+
+
+def pad_cases(S):
+    x_shape = (1, 2, 4, 5)
+    with S.case("pad_opset9_attr", "Pad", 9, "Pad-2 attribute form, constant value 0.5, pads [0,0,1,2, 0,0,2,1]") as c:
+        c.input("x", c.randn(*x_shape))
+        c.node("Pad", ["x"], ["y"], mode="constant", pads=[0, 0, 1, 2, 0, 0, 2, 1], value=0.5)
+    with S.case("pad_opset9_reflect", "Pad", 9, "Pad-2 attribute form, reflect, pads [0,0,1,1,0,0,1,1]") as c:
+        c.input("x", c.randn(*x_shape))
+        c.node("Pad", ["x"], ["y"], mode="reflect", pads=[0, 0, 1, 1, 0, 0, 1, 1])
+    with S.case("pad_opset11_constant", "Pad", 11, "pads input, constant_value input 0.7") as c:
+        c.input("x", c.randn(*x_shape))
+        c.init("pads", i64([0, 0, 1, 2, 0, 0, 2, 1])); c.init("value", np.array(0.7, dtype=np.float32))
+        c.node("Pad", ["x", "pads", "value"], ["y"], mode="constant")
+    with S.case("pad_opset11_constant_default", "Pad", 11, "pads input, constant_value absent (0)") as c:
+        c.input("x", c.randn(*x_shape))
+        c.init("pads", i64([0, 0, 1, 1, 0, 0, 1, 1]))
+        c.node("Pad", ["x", "pads"], ["y"])
+    with S.case("pad_opset11_reflect", "Pad", 11, "reflect, pads [0,0,2,3,0,0,1,2]") as c:
+        c.input("x", c.randn(*x_shape))
+        c.init("pads", i64([0, 0, 2, 3, 0, 0, 1, 2]))
+        c.node("Pad", ["x", "pads"], ["y"], mode="reflect")
+    with S.case("pad_opset11_edge", "Pad", 11, "edge, pads [0,0,2,1,0,0,1,3]") as c:
+        c.input("x", c.randn(*x_shape))
+        c.init("pads", i64([0, 0, 2, 1, 0, 0, 1, 3]))
+        c.node("Pad", ["x", "pads"], ["y"], mode="edge")
+    with S.case("pad_opset13_negative", "Pad", 13, "constant, negative pads crop: [0,0,-1,1,0,0,2,-2]") as c:
+        c.input("x", c.randn(*x_shape))
+        c.init("pads", i64([0, 0, -1, 1, 0, 0, 2, -2]))
+        c.node("Pad", ["x", "pads"], ["y"])
+    with S.case("pad_opset18_constant_axes", "Pad", 18, "Pad-18 with axes input [2,3], pads [1,2,0,1], value -1") as c:
+        c.input("x", c.randn(*x_shape))
+        c.init("pads", i64([1, 2, 0, 1])); c.init("value", np.array(-1.0, dtype=np.float32))
+        c.init("axes", i64([2, 3]))
+        c.node("Pad", ["x", "pads", "value", "axes"], ["y"], mode="constant")
+    with S.case("pad_opset18_neg_axes_reflect", "Pad", 18, "Pad-18 reflect, axes input [-1], pads [2,1]") as c:
+        c.input("x", c.randn(*x_shape))
+        c.init("pads", i64([2, 1])); c.init("axes", i64([-1]))
+        c.node("Pad", ["x", "pads", "", "axes"], ["y"], mode="reflect")
+    with S.case("pad_opset18_edge", "Pad", 18, "Pad-18 edge, no axes, pads on all 4 dims incl. channel") as c:
+        c.input("x", c.randn(*x_shape))
+        c.init("pads", i64([0, 1, 1, 0, 0, 0, 1, 2]))
+        c.node("Pad", ["x", "pads"], ["y"], mode="edge")
+
+
+def resize_cases(S):
+    def resize(name, opset, note, x_shape, mode, ctm=None, nearest_mode=None,
+               scales=None, sizes=None, **extra):
+        with S.case(name, "Resize", opset, note) as c:
+            c.input("x", c.randn(*x_shape))
+            attrs = {"mode": mode}
+            if ctm is not None:
+                attrs["coordinate_transformation_mode"] = ctm
+            if nearest_mode is not None:
+                attrs["nearest_mode"] = nearest_mode
+            attrs.update(extra)
+            if opset == 10:
+                c.init("scales", f32(scales))
+                c.node("Resize", ["x", "scales"], ["y"], **attrs)
+                return
+            if opset == 11:
+                # roi and scales are required inputs at opset 11; empty tensors when unused.
+                c.init("roi", np.zeros((0,), dtype=np.float32))
+                if sizes is not None:
+                    c.init("scales", np.zeros((0,), dtype=np.float32))
+                    c.init("sizes", i64(sizes))
+                    c.node("Resize", ["x", "roi", "scales", "sizes"], ["y"], **attrs)
+                else:
+                    c.init("scales", f32(scales))
+                    c.node("Resize", ["x", "roi", "scales"], ["y"], **attrs)
+                return
+            # opset >= 13: roi and scales optional, empty names when absent
+            if sizes is not None:
+                c.init("sizes", i64(sizes))
+                c.node("Resize", ["x", "", "", "sizes"], ["y"], **attrs)
+            else:
+                c.init("scales", f32(scales))
+                c.node("Resize", ["x", "", "scales"], ["y"], **attrs)
+
+    resize("resize_opset10_nearest_up2", 10, "Resize-10: inputs X, scales [1,1,2,2], nearest",
+           (1, 2, 3, 4), "nearest", scales=[1, 1, 2, 2])
+    resize("resize_opset10_nearest_down", 10, "Resize-10: scales [1,1,0.5,0.5] on 6x8, nearest",
+           (1, 2, 6, 8), "nearest", scales=[1, 1, 0.5, 0.5])
+    resize("resize_opset11_nearest_asym_floor_up2", 11,
+           "nearest, asymmetric + floor (torch nearest), scales [1,1,2,2], empty roi",
+           (1, 2, 3, 4), "nearest", "asymmetric", "floor", scales=[1, 1, 2, 2])
+    resize("resize_opset11_nearest_halfpixel_rpf_sizes_down", 11,
+           "nearest, half_pixel + round_prefer_floor, sizes [1,2,3,5] from 6x8 (empty roi and scales)",
+           (1, 2, 6, 8), "nearest", "half_pixel", "round_prefer_floor", sizes=[1, 2, 3, 5])
+    resize("resize_opset11_linear_align_corners_sizes_up", 11,
+           "linear, align_corners, sizes [1,2,7,9] from 4x5",
+           (1, 2, 4, 5), "linear", "align_corners", sizes=[1, 2, 7, 9])
+    resize("resize_opset11_linear_halfpixel_scales_up", 11,
+           "linear, half_pixel, scales [1,1,2,2]",
+           (1, 2, 3, 4), "linear", "half_pixel", scales=[1, 1, 2, 2])
+    resize("resize_opset13_nearest_asym_floor_up2", 13,
+           "nearest, asymmetric + floor, scales [1,1,2,2] (roi empty name)",
+           (1, 3, 4, 4), "nearest", "asymmetric", "floor", scales=[1, 1, 2, 2])
+    resize("resize_opset13_nearest_asym_floor_down", 13,
+           "nearest, asymmetric + floor, scales [1,1,0.5,0.5] on 6x8",
+           (1, 2, 6, 8), "nearest", "asymmetric", "floor", scales=[1, 1, 0.5, 0.5])
+    resize("resize_opset13_nearest_halfpixel_rpf_scales_up", 13,
+           "nearest, half_pixel + round_prefer_floor, non-integer scales [1,1,1.5,2.5]",
+           (1, 2, 4, 4), "nearest", "half_pixel", "round_prefer_floor", scales=[1, 1, 1.5, 2.5])
+    resize("resize_opset13_nearest_default_sizes_up", 13,
+           "nearest with default modes (half_pixel + round_prefer_floor), sizes [1,2,5,7] from 3x4",
+           (1, 2, 3, 4), "nearest", sizes=[1, 2, 5, 7])
+    resize("resize_opset13_linear_halfpixel_scales_up", 13,
+           "linear, half_pixel, scales [1,1,2,2]",
+           (1, 2, 3, 4), "linear", "half_pixel", scales=[1, 1, 2, 2])
+    resize("resize_opset13_linear_halfpixel_sizes_down", 13,
+           "linear, half_pixel, sizes [1,2,3,4] from 7x9 (downsample, no antialias)",
+           (1, 2, 7, 9), "linear", "half_pixel", sizes=[1, 2, 3, 4])
+    resize("resize_opset13_linear_align_corners_sizes_up", 13,
+           "linear, align_corners, sizes [1,2,7,9] from 4x5",
+           (1, 2, 4, 5), "linear", "align_corners", sizes=[1, 2, 7, 9])
+    resize("resize_opset13_linear_align_corners_scales_down", 13,
+           "linear, align_corners, scales [1,1,0.5,0.5] on 6x8",
+           (1, 2, 6, 8), "linear", "align_corners", scales=[1, 1, 0.5, 0.5])
+    resize("resize_opset13_linear_asymmetric_scales_up", 13,
+           "linear, asymmetric, scales [1,1,2,3]",
+           (1, 2, 3, 3), "linear", "asymmetric", scales=[1, 1, 2, 3])
+    resize("resize_opset13_linear_asymmetric_scales_down", 13,
+           "linear, asymmetric, scales [1,1,0.5,0.5] on 6x8",
+           (1, 2, 6, 8), "linear", "asymmetric", scales=[1, 1, 0.5, 0.5])
+    resize("resize_opset13_linear_pytorch_half_pixel_sizes_down", 13,
+           "linear, pytorch_half_pixel, sizes [1,2,1,3] from 4x6 (output dim 1 -> coordinate 0)",
+           (1, 2, 4, 6), "linear", "pytorch_half_pixel", sizes=[1, 2, 1, 3])
+    resize("resize_opset13_linear_pytorch_half_pixel_scales_up", 13,
+           "linear, pytorch_half_pixel, scales [1,1,2,2]",
+           (1, 2, 3, 4), "linear", "pytorch_half_pixel", scales=[1, 1, 2, 2])
+    resize("resize_opset19_nearest_asym_floor_up2", 19,
+           "Resize-19 nearest, asymmetric + floor, scales [1,1,2,2]",
+           (1, 2, 3, 4), "nearest", "asymmetric", "floor", scales=[1, 1, 2, 2])
+    resize("resize_opset19_nearest_halfpixel_rpf_sizes_down", 19,
+           "Resize-19 nearest, half_pixel + round_prefer_floor, sizes [1,2,4,3] from 7x6",
+           (1, 2, 7, 6), "nearest", "half_pixel", "round_prefer_floor", sizes=[1, 2, 4, 3])
+    resize("resize_opset19_linear_halfpixel_sizes_up", 19,
+           "Resize-19 linear, half_pixel, sizes [1,2,6,10] from 4x5, antialias 0",
+           (1, 2, 4, 5), "linear", "half_pixel", sizes=[1, 2, 6, 10])
+    resize("resize_opset19_linear_align_corners_scales_up", 19,
+           "Resize-19 linear, align_corners, scales [1,1,2,2]",
+           (1, 2, 3, 4), "linear", "align_corners", scales=[1, 1, 2, 2])
+    resize("resize_opset19_linear_asymmetric_scales_down", 19,
+           "Resize-19 linear, asymmetric, scales [1,1,0.5,0.5] on 6x8",
+           (1, 2, 6, 8), "linear", "asymmetric", scales=[1, 1, 0.5, 0.5])
+    resize("resize_opset19_linear_pytorch_half_pixel_scales_up", 19,
+           "Resize-19 linear, pytorch_half_pixel, scales [1,1,2,2]",
+           (1, 2, 3, 4), "linear", "pytorch_half_pixel", scales=[1, 1, 2, 2])
+
+
+def slice_split_gather_cases(S):
+    with S.case("slice_opset9_attr", "Slice", 9, "Slice-1 attributes starts [1,0] ends [3,1000] axes [1,2] (end clamped)") as c:
+        c.input("x", c.randn(2, 4, 6))
+        c.node("Slice", ["x"], ["y"], starts=[1, 0], ends=[3, 1000], axes=[1, 2])
+    with S.case("slice_opset9_noaxes", "Slice", 9, "Slice-1 attributes without axes, negative start") as c:
+        c.input("x", c.randn(3, 5))
+        c.node("Slice", ["x"], ["y"], starts=[0, -3], ends=[2, 5])
+    with S.case("slice_opset10_inputs", "Slice", 10, "Slice-10 inputs starts/ends, no axes/steps") as c:
+        c.input("x", c.randn(3, 6))
+        c.init("starts", i64([1, 2])); c.init("ends", i64([3, 5]))
+        c.node("Slice", ["x", "starts", "ends"], ["y"])
+    with S.case("slice_opset13_steps", "Slice", 13, "axes [1,2], starts [0,1], ends [INT64_MAX,-1], steps [2,1]") as c:
+        c.input("x", c.randn(2, 5, 6))
+        c.init("starts", i64([0, 1])); c.init("ends", i64([INT64_MAX, -1]))
+        c.init("axes", i64([1, 2])); c.init("steps", i64([2, 1]))
+        c.node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"])
+    with S.case("slice_opset13_neg_step_reverse", "Slice", 13, "full reversal on axis -1: starts [-1], ends [INT64_MIN], steps [-1]") as c:
+        c.input("x", c.randn(2, 3, 5))
+        c.init("starts", i64([-1])); c.init("ends", i64([INT64_MIN]))
+        c.init("axes", i64([-1])); c.init("steps", i64([-1]))
+        c.node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"])
+    with S.case("slice_opset13_neg_step2", "Slice", 13, "axis 1: starts [INT64_MAX] (clamped to last), ends [0], steps [-2]") as c:
+        c.input("x", c.randn(2, 7))
+        c.init("starts", i64([INT64_MAX])); c.init("ends", i64([0]))
+        c.init("axes", i64([1])); c.init("steps", i64([-2]))
+        c.node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"])
+    with S.case("slice_opset13_neg_starts_ends", "Slice", 13, "starts [-3], ends [-1] on axis 2, no steps") as c:
+        c.input("x", c.randn(2, 3, 6))
+        c.init("starts", i64([-3])); c.init("ends", i64([-1])); c.init("axes", i64([2]))
+        c.node("Slice", ["x", "starts", "ends", "axes"], ["y"])
+    with S.case("slice_opset13_ends_int64max", "Slice", 13, "starts [2], ends [INT64_MAX] on axis 0") as c:
+        c.input("x", c.randn(5, 3))
+        c.init("starts", i64([2])); c.init("ends", i64([INT64_MAX])); c.init("axes", i64([0]))
+        c.node("Slice", ["x", "starts", "ends", "axes"], ["y"])
+    with S.case("slice_focus", "Slice", 13, "focus x[..., ::2, ::2]: axes [2,3], steps [2,2], ends INT64_MAX") as c:
+        c.input("x", c.randn(1, 3, 8, 8))
+        c.init("starts", i64([0, 0])); c.init("ends", i64([INT64_MAX, INT64_MAX]))
+        c.init("axes", i64([2, 3])); c.init("steps", i64([2, 2]))
+        c.node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"])
+    with S.case("slice_focus_odd", "Slice", 13, "x[..., 1::2, ::2] as two chained single-axis Slices (torch export form)") as c:
+        c.input("x", c.randn(1, 3, 8, 8))
+        c.init("s1", i64([1])); c.init("s0", i64([0])); c.init("e", i64([INT64_MAX]))
+        c.init("a2", i64([2])); c.init("a3", i64([3])); c.init("st", i64([2]))
+        c.node("Slice", ["x", "s1", "e", "a2", "st"], ["t"])
+        c.node("Slice", ["t", "s0", "e", "a3", "st"], ["y"])
+
+    with S.case("split_opset11_attr", "Split", 11, "split attribute [2,4] on axis 1") as c:
+        c.input("x", c.randn(2, 6, 3))
+        c.node("Split", ["x"], ["y", "y2"], axis=1, split=[2, 4])
+    with S.case("split_opset11_equal", "Split", 11, "no split attribute: 3 equal parts on axis -1") as c:
+        c.input("x", c.randn(2, 3, 6))
+        c.node("Split", ["x"], ["y", "y2", "y3"], axis=-1)
+    with S.case("split_opset13_input", "Split", 13, "split input [1,2,3] on axis 1") as c:
+        c.input("x", c.randn(2, 6, 2))
+        c.init("split", i64([1, 2, 3]))
+        c.node("Split", ["x", "split"], ["y", "y2", "y3"], axis=1)
+    with S.case("split_opset13_equal", "Split", 13, "no split input: 2 equal parts on axis 0") as c:
+        c.input("x", c.randn(4, 3))
+        c.node("Split", ["x"], ["y", "y2"], axis=0)
+    with S.case("split_opset18_num_outputs_uneven", "Split", 18, "num_outputs=3 on axis of 7 -> [3,3,1]") as c:
+        c.input("x", c.randn(2, 7))
+        c.node("Split", ["x"], ["y", "y2", "y3"], axis=1, num_outputs=3)
+    with S.case("split_opset18_num_outputs_even", "Split", 18, "num_outputs=2 on axis 1 of 4") as c:
+        c.input("x", c.randn(1, 4, 3))
+        c.node("Split", ["x"], ["y", "y2"], axis=1, num_outputs=2)
+
+    with S.case("gather_axis0", "Gather", 13, "float data input [5,4], indices initializer [[0,2],[4,1]], axis 0 -> [2,2,4]") as c:
+        c.input("x", c.randn(5, 4))
+        c.init("idx", i64([[0, 2], [4, 1]]))
+        c.node("Gather", ["x", "idx"], ["y"], axis=0)
+    with S.case("gather_axis1_negative", "Gather", 13, "axis 1 on [2,5,3], indices [3,0,-1] (negative index)") as c:
+        c.input("x", c.randn(2, 5, 3))
+        c.init("idx", i64([3, 0, -1]))
+        c.node("Gather", ["x", "idx"], ["y"], axis=1)
+    with S.case("gather_scalar_index", "Gather", 13, "scalar index 2 on axis 1 of [2,4,3] -> [2,3] (rank reduction)") as c:
+        c.input("x", c.randn(2, 4, 3))
+        c.init("idx", np.array(2, dtype=np.int64))
+        c.node("Gather", ["x", "idx"], ["y"], axis=1)
+    with S.case("gather_opset11_negative_axis0", "Gather", 11, "opset 11, axis 0, indices [-1,0,-2]") as c:
+        c.input("x", c.randn(4, 3))
+        c.init("idx", i64([-1, 0, -2]))
+        c.node("Gather", ["x", "idx"], ["y"], axis=0)
+    with S.case("gather_opset9_weights", "Gather", 9, "opset 9: embedding-table initializer [6,4] gathered with 2D indices [2,3] on axis 0, then Add x") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("table", c.w(6, 4)); c.init("idx", i64([[5, 0, 3], [1, 1, 2]]))
+        c.node("Gather", ["table", "idx"], ["emb"], axis=0)
+        c.node("Add", ["x", "emb"], ["y"])
+
+
+def reduce_cases(S):
+    x = (2, 3, 4, 5)
+    with S.case("reducemean_opset11_axes_keep1", "ReduceMean", 11, "axes attribute [2,3], keepdims 1") as c:
+        c.input("x", c.randn(*x))
+        c.node("ReduceMean", ["x"], ["y"], axes=[2, 3], keepdims=1)
+    with S.case("reducemean_opset13_keep0", "ReduceMean", 13, "axes attribute [1], keepdims 0") as c:
+        c.input("x", c.randn(*x))
+        c.node("ReduceMean", ["x"], ["y"], axes=[1], keepdims=0)
+    with S.case("reducemean_opset13_neg_axis", "ReduceMean", 13, "axes attribute [-1], keepdims 1 (LayerNorm form)") as c:
+        c.input("x", c.randn(*x))
+        c.node("ReduceMean", ["x"], ["y"], axes=[-1])
+    with S.case("reducemean_opset13_all", "ReduceMean", 13, "no axes: reduce all, keepdims 0 -> scalar []") as c:
+        c.input("x", c.randn(*x))
+        c.node("ReduceMean", ["x"], ["y"], keepdims=0)
+    with S.case("reducemean_opset18_axes_input", "ReduceMean", 18, "axes input [-1, 1], keepdims 1") as c:
+        c.input("x", c.randn(*x))
+        c.init("axes", i64([-1, 1]))
+        c.node("ReduceMean", ["x", "axes"], ["y"], keepdims=1)
+    with S.case("reducemean_opset18_all", "ReduceMean", 18, "no axes input: reduce all, keepdims 1 -> [1,1,1,1]") as c:
+        c.input("x", c.randn(*x))
+        c.node("ReduceMean", ["x"], ["y"])
+    with S.case("reducesum_opset11_attr", "ReduceSum", 11, "axes attribute [1], keepdims 0") as c:
+        c.input("x", c.randn(*x))
+        c.node("ReduceSum", ["x"], ["y"], axes=[1], keepdims=0)
+    with S.case("reducesum_opset13_input", "ReduceSum", 13, "axes input [1,2] (ReduceSum-13 moved axes to an input), keepdims 1") as c:
+        c.input("x", c.randn(*x))
+        c.init("axes", i64([1, 2]))
+        c.node("ReduceSum", ["x", "axes"], ["y"], keepdims=1)
+    with S.case("reducesum_opset13_all", "ReduceSum", 13, "no axes input: reduce all, keepdims 1") as c:
+        c.input("x", c.randn(*x))
+        c.node("ReduceSum", ["x"], ["y"])
+    with S.case("reducesum_opset13_all_keep0", "ReduceSum", 13, "no axes input: reduce all, keepdims 0 -> scalar []") as c:
+        c.input("x", c.randn(*x))
+        c.node("ReduceSum", ["x"], ["y"], keepdims=0)
+    with S.case("reducesum_opset18_neg", "ReduceSum", 18, "axes input [-2], keepdims 0") as c:
+        c.input("x", c.randn(*x))
+        c.init("axes", i64([-2]))
+        c.node("ReduceSum", ["x", "axes"], ["y"], keepdims=0)
+    with S.case("reducemax_opset11_attr", "ReduceMax", 11, "axes attribute [2,3], keepdims 1 (global max pool form)") as c:
+        c.input("x", c.randn(*x))
+        c.node("ReduceMax", ["x"], ["y"], axes=[2, 3])
+    with S.case("reducemax_opset13_keep0", "ReduceMax", 13, "axes attribute [-1], keepdims 0") as c:
+        c.input("x", c.randn(*x))
+        c.node("ReduceMax", ["x"], ["y"], axes=[-1], keepdims=0)
+    with S.case("reducemax_opset18_axes_input", "ReduceMax", 18, "axes input [0,2], keepdims 1") as c:
+        c.input("x", c.randn(*x))
+        c.init("axes", i64([0, 2]))
+        c.node("ReduceMax", ["x", "axes"], ["y"], keepdims=1)
+    with S.case("reducemax_opset18_all", "ReduceMax", 18, "no axes input: reduce all, keepdims 0 -> scalar []") as c:
+        c.input("x", c.randn(*x))
+        c.node("ReduceMax", ["x"], ["y"], keepdims=0)
+
+
+def misc_cases(S):
+    with S.case("constantofshape_bias", "ConstantOfShape", 13, "ConstantOfShape(shape initializer [4], value 0.25) added to x [2,3,4]") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("shape", i64([4]))
+        c.node("ConstantOfShape", ["shape"], ["bias"], value=numpy_helper.from_array(f32([0.25])))
+        c.node("Add", ["x", "bias"], ["y"])
+    with S.case("constantofshape_from_shape", "ConstantOfShape", 9, "Shape(x) -> ConstantOfShape(value -1.5) -> Mul with x") as c:
+        c.input("x", c.randn(2, 3))
+        c.node("Shape", ["x"], ["s"])
+        c.node("ConstantOfShape", ["s"], ["k"], value=numpy_helper.from_array(f32([-1.5])))
+        c.node("Mul", ["x", "k"], ["y"])
+    with S.case("shape_chain_dynamic", "Shape", 13,
+                "x [N,4,6] (symbolic N) -> Shape -> Gather(0) -> Unsqueeze -> Concat with [24] -> Reshape -> [N,24]; stored with N=3") as c:
+        c.input("x", c.randn(3, 4, 6), dims=["N", 4, 6])
+        c.init("zero", np.array(0, dtype=np.int64))
+        c.init("axes0", i64([0]))
+        c.init("tail", i64([24]))
+        c.node("Shape", ["x"], ["shape"])
+        c.node("Gather", ["shape", "zero"], ["n"], axis=0)
+        c.node("Unsqueeze", ["n", "axes0"], ["n1"])
+        c.node("Concat", ["n1", "tail"], ["newshape"], axis=0)
+        c.node("Reshape", ["x", "newshape"], ["y"])
+        c.output("y", dims=["N", 24])
+
+
+def pattern_cases(S):
+    with S.case("pattern_layernorm", "LayerNorm(pattern)", 13,
+                "torch opset-13 LayerNorm decomposition: ReduceMean, Sub, Pow 2, ReduceMean, Add eps, Sqrt, Div, Mul gamma, Add beta") as c:
+        c.input("x", c.randn(2, 5, 8) * 2.0 + 0.5)
+        c.init("gamma", (1.0 + c.w(8, scale=0.2)).astype(np.float32))
+        c.init("beta", c.w(8, scale=0.2))
+        c.node("ReduceMean", ["x"], ["mean"], axes=[-1])
+        c.node("Sub", ["x", "mean"], ["d"])
+        c.const("two", np.array(2.0, dtype=np.float32))
+        c.node("Pow", ["d", "two"], ["d2"])
+        c.node("ReduceMean", ["d2"], ["var"], axes=[-1])
+        c.const("eps", np.array(1e-5, dtype=np.float32))
+        c.node("Add", ["var", "eps"], ["ve"])
+        c.node("Sqrt", ["ve"], ["std"])
+        c.node("Div", ["d", "std"], ["n"])
+        c.node("Mul", ["n", "gamma"], ["ng"])
+        c.node("Add", ["ng", "beta"], ["y"])
+    with S.case("pattern_attention", "Attention(pattern)", 13,
+                "single head: q/k/v MatMul, Transpose k, MatMul, Div sqrt(d), Softmax -1, MatMul v") as c:
+        d = 8
+        c.input("x", c.randn(1, 6, d))
+        c.init("Wq", c.w(d, d)); c.init("Wk", c.w(d, d)); c.init("Wv", c.w(d, d))
+        c.init("scale", np.array(math.sqrt(d), dtype=np.float32))
+        c.node("MatMul", ["x", "Wq"], ["q"])
+        c.node("MatMul", ["x", "Wk"], ["k"])
+        c.node("MatMul", ["x", "Wv"], ["v"])
+        c.node("Transpose", ["k"], ["kt"], perm=[0, 2, 1])
+        c.node("MatMul", ["q", "kt"], ["s"])
+        c.node("Div", ["s", "scale"], ["ss"])
+        c.node("Softmax", ["ss"], ["p"], axis=-1)
+        c.node("MatMul", ["p", "v"], ["y"])
+    with S.case("pattern_focus", "Focus(pattern)", 13,
+                "YOLOv5 focus: x[...,::2,::2], x[...,1::2,::2], x[...,::2,1::2], x[...,1::2,1::2] concatenated on channels, then 1x1 Conv") as c:
+        c.input("x", c.randn(1, 3, 8, 8))
+        c.init("e", i64([INT64_MAX, INT64_MAX])); c.init("axes", i64([2, 3])); c.init("steps", i64([2, 2]))
+        for k, (sh, sw) in enumerate([(0, 0), (1, 0), (0, 1), (1, 1)]):
+            c.init("s%d" % k, i64([sh, sw]))
+            c.node("Slice", ["x", "s%d" % k, "e", "axes", "steps"], ["f%d" % k])
+        c.node("Concat", ["f0", "f1", "f2", "f3"], ["cat"], axis=1)
+        c.init("W", c.w(4, 12, 1, 1)); c.init("B", c.w(4))
+        c.node("Conv", ["cat", "W", "B"], ["y"])
+    with S.case("pattern_conv_bn_relu", "ConvBnRelu(pattern)", 13,
+                "Conv (no bias) -> BatchNormalization -> Relu (unfused, as exported in training-mode-off graphs without folding)") as c:
+        c.input("x", c.randn(1, 3, 6, 6))
+        c.init("W", c.w(4, 3, 3, 3))
+        c.init("scale", c.w(4)); c.init("B", c.w(4)); c.init("mean", c.w(4)); c.init("var", c.pos(4))
+        c.node("Conv", ["x", "W"], ["c"], pads=[1, 1, 1, 1])
+        c.node("BatchNormalization", ["c", "scale", "B", "mean", "var"], ["b"])
+        c.node("Relu", ["b"], ["y"])
+    with S.case("pattern_multi_output", "Relu+Sigmoid(pattern)", 13, "two graph outputs y and y2 from a shared Conv") as c:
+        c.input("x", c.randn(1, 2, 4, 4))
+        c.init("W", c.w(3, 2, 3, 3)); c.init("B", c.w(3))
+        c.node("Conv", ["x", "W", "B"], ["c"], pads=[1, 1, 1, 1])
+        c.node("Relu", ["c"], ["y"])
+        c.node("Sigmoid", ["c"], ["y2"])
+        c.output("y"); c.output("y2")
+
+
+def recent_opset_cases(S):
+    """A few cases importing opset 20/21 (IR version 10), for the newest op forms."""
+    with S.case("conv_opset21", "Conv", 21, "opset 21 import (IR 10), 3x3 pads 1, bias") as c:
+        c.input("x", c.randn(1, 2, 5, 5))
+        c.init("W", c.w(3, 2, 3, 3)); c.init("B", c.w(3))
+        c.node("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1])
+    with S.case("gemm_transB_opset21", "Gemm", 21, "opset 21 import, transB=1, C [N]") as c:
+        c.input("x", c.randn(2, 4))
+        c.init("W", c.w(3, 4)); c.init("C", c.w(3))
+        c.node("Gemm", ["x", "W", "C"], ["y"], transB=1)
+    with S.case("reshape_opset21", "Reshape", 21, "Reshape-21 shape [0,-1] on [2,3,4]") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("shape", i64([0, -1]))
+        c.node("Reshape", ["x", "shape"], ["y"])
+    with S.case("flatten_opset21", "Flatten", 21, "Flatten-21 axis 1") as c:
+        c.input("x", c.randn(2, 3, 2, 2))
+        c.node("Flatten", ["x"], ["y"], axis=1)
+    with S.case("transpose_opset21", "Transpose", 21, "Transpose-21 perm [1,0,2]") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.node("Transpose", ["x"], ["y"], perm=[1, 0, 2])
+    with S.case("squeeze_opset21", "Squeeze", 21, "Squeeze-21 axes input [0]") as c:
+        c.input("x", c.randn(1, 3, 4))
+        c.init("axes", i64([0]))
+        c.node("Squeeze", ["x", "axes"], ["y"])
+    with S.case("unsqueeze_opset21", "Unsqueeze", 21, "Unsqueeze-21 axes input [1]") as c:
+        c.input("x", c.randn(3, 4))
+        c.init("axes", i64([1]))
+        c.node("Unsqueeze", ["x", "axes"], ["y"])
+    with S.case("pad_opset21_constant", "Pad", 21, "Pad-21 constant 0.5 pads [0,0,1,1,0,0,1,1]") as c:
+        c.input("x", c.randn(1, 2, 3, 3))
+        c.init("pads", i64([0, 0, 1, 1, 0, 0, 1, 1])); c.init("value", np.array(0.5, dtype=np.float32))
+        c.node("Pad", ["x", "pads", "value"], ["y"])
+    with S.case("cast_chain_opset21", "Cast", 21, "Cast-21 float->int64->float after Mul 2.5") as c:
+        c.input("x", c.randn(2, 5))
+        c.init("k", np.array(2.5, dtype=np.float32))
+        c.node("Mul", ["x", "k"], ["t"])
+        c.node("Cast", ["t"], ["ti"], to=TensorProto.INT64)
+        c.node("Cast", ["ti"], ["y"], to=TensorProto.FLOAT)
+    with S.case("constantofshape_opset20", "ConstantOfShape", 20, "ConstantOfShape-20 shape [3] value 1.25, Add x [2,3]") as c:
+        c.input("x", c.randn(2, 3))
+        c.init("shape", i64([3]))
+        c.node("ConstantOfShape", ["shape"], ["k"], value=numpy_helper.from_array(f32([1.25])))
+        c.node("Add", ["x", "k"], ["y"])
+    with S.case("reducemax_opset20_axes_input", "ReduceMax", 20, "ReduceMax-20 axes input [1], keepdims 0") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("axes", i64([1]))
+        c.node("ReduceMax", ["x", "axes"], ["y"], keepdims=0)
+    with S.case("resize_opset21_nearest_asym_floor_up2", "Resize", 21, "opset 21 import: Resize nearest asymmetric+floor scales [1,1,2,2]") as c:
+        c.input("x", c.randn(1, 2, 2, 3))
+        c.init("scales", f32([1, 1, 2, 2]))
+        c.node("Resize", ["x", "", "scales"], ["y"], mode="nearest",
+               coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+    with S.case("softmax_opset21", "Softmax", 21, "opset 21 import: Softmax axis -1") as c:
+        c.input("x", c.randn(2, 5) * 3.0)
+        c.node("Softmax", ["x"], ["y"], axis=-1)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    for f in os.listdir(OUT):
+        if f.endswith((".onnx", ".npz")) or f == "cases.json":
+            os.remove(os.path.join(OUT, f))
+    S = Suite()
+    conv_cases(S)
+    conv_transpose_cases(S)
+    gemm_matmul_cases(S)
+    binary_cases(S)
+    unary_cases(S)
+    pool_cases(S)
+    norm_cases(S)
+    shape_cases(S)
+    pad_cases(S)
+    resize_cases(S)
+    slice_split_gather_cases(S)
+    reduce_cases(S)
+    misc_cases(S)
+    pattern_cases(S)
+    recent_opset_cases(S)
+    with open(os.path.join(OUT, "cases.json"), "w") as f:
+        json.dump(S.cases, f, indent=1)
+        f.write("\n")
+    ops = sorted({c["op"] for c in S.cases})
+    opsets = sorted({c["opset"] for c in S.cases})
+    print("%d cases, %d distinct ops, opsets %s" % (len(S.cases), len(ops), opsets))
+
+
+if __name__ == "__main__":
+    main()
