@@ -93,9 +93,6 @@ struct OperatorMapping {
         case "Softmax":
             return .mapped(.softmax(Softmax(axis: a.int("axis", c.opset < 13 ? 1 : -1), flattensToMatrix: c.opset < 13)), inputs)
         case "MaxPool", "AveragePool":
-            if op == "MaxPool" && c.node.output.count > 1 && !c.node.output[1].isEmpty {
-                return .unsupported("the Indices output of MaxPool is not supported")
-            }
             guard let kernel = a.ints("kernel_shape") else { return .unsupported("kernel_shape is required") }
             guard kernel.count == 1 || kernel.count == 2 else { return .unsupported("\(kernel.count)-D pooling is not supported (1-D and 2-D are)") }
             guard let autoPad = autoPad(a) else { return .unsupported("unknown auto_pad '\(a.string("auto_pad", ""))'") }
@@ -170,9 +167,6 @@ struct OperatorMapping {
         case "Identity":
             return .mapped(.identity, [input(0)])
         case "Dropout":
-            if c.node.output.count > 1 && !c.node.output[1].isEmpty {
-                return .unsupported("the mask output of Dropout is not supported")
-            }
             if let training = c.constant(input(2)), training.storage.doubles.first != 0 {
                 return .unsupported("Dropout in training mode is not supported")
             }

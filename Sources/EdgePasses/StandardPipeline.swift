@@ -8,8 +8,7 @@ public enum StandardPipeline {
         try requireSupported(graph)
         return try PassPipeline([
             BindInputShapes(inputShapes),
-            InferShapes(),
-            FoldConstants(),
+            InferShapesAndFold(),
             DropIdentity(),
             FoldBatchNormalization(),
             FuseActivations(),
@@ -17,11 +16,11 @@ public enum StandardPipeline {
         ]).run(graph)
     }
 
-    /// Binds and infers shapes and folds constants, without rewriting the model's ops: what
-    /// `inspect` reports on, so the numbers describe the model as written.
+    /// Binds and infers shapes and folds constants, without fusing or folding BatchNormalization:
+    /// what `inspect` reports on, so per-layer numbers describe the model as written.
     public static func analyze(_ graph: Graph, inputShapes: [String: [Int]] = [:]) throws -> Graph {
         try requireSupported(graph)
-        return try PassPipeline([BindInputShapes(inputShapes), InferShapes()]).run(graph)
+        return try PassPipeline([BindInputShapes(inputShapes), InferShapesAndFold()]).run(graph)
     }
 
     /// Throws one error listing every unsupported node.

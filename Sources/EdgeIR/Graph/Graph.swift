@@ -33,9 +33,15 @@ public struct Graph: Sendable, Equatable {
     /// Adds a constant value holding `tensor`.
     @discardableResult
     public mutating func addConstant(name: String, _ tensor: Tensor) -> ValueID {
-        let id = addValue(name: name, type: tensor.type)
-        constants[id] = tensor
+        let id = addValue(name: name)
+        setConstant(id, tensor)
         return id
+    }
+
+    /// Makes `value` a constant holding `tensor`, keeping its recorded type in step.
+    public mutating func setConstant(_ value: ValueID, _ tensor: Tensor) {
+        constants[value] = tensor
+        values[value].type = tensor.type
     }
 
     public func name(of value: ValueID) -> String { values[value].name }

@@ -1,17 +1,19 @@
 import EdgeExec
 import EdgeIR
 
-/// Gives every value a static type, walking nodes in order. A node whose inputs are all known
-/// (constants, or Shape of a value whose shape is known) is also evaluated and its outputs
-/// recorded as constants: exporters compute Reshape targets and Resize sizes from `Shape`, and
-/// those become known exactly here. `FoldConstants` then removes the evaluated nodes.
-public struct InferShapes: Pass {
-    public let name = "infer-shapes"
+/// Gives every value a static type, walking nodes in order, and folds every node whose inputs
+/// are known at compile time (constants, or Shape of a value whose shape is known): the node is
+/// evaluated by the executor's own kernel and replaced by its outputs as constants. Exporters
+/// compute Reshape targets and Resize sizes from `Shape`; those chains disappear here, which is
+/// why types and folding must advance together, node by node.
+public struct InferShapesAndFold: Pass {
+    public let name = "infer-shapes-and-fold"
 
     public init() {}
 
     public func run(_ graph: Graph) throws -> Graph {
         var graph = graph
+        var remaining: [Node] = []
         for node in graph.nodes {
             let types = try ShapeInference.outputTypes(of: node, in: graph)
             guard types.count == node.outputs.count else {
@@ -19,9 +21,12 @@ public struct InferShapes: Pass {
             }
             for (id, type) in zip(node.outputs, types) { graph.values[id].type = type }
             if let values = try Self.knownOutputs(of: node, in: graph, types: types) {
-                for (id, tensor) in zip(node.outputs, values) { graph.constants[id] = tensor }
+                for (id, tensor) in zip(node.outputs, values) { graph.setConstant(id, tensor) }
+            } else {
+                remaining.append(node)
             }
         }
+        graph.nodes = remaining
         return graph
     }
 

@@ -1,0 +1,89 @@
+import EdgeExec
+import EdgeIR
+import EdgeNumPy
+import EdgeONNX
+import EdgePasses
+import Foundation
+import Testing
+
+/// Malformed models (Tests/Fixtures/make_bad_models.py): each is refused with an error that
+/// names what and where, never a crash.
+@Suite("Bad input")
+struct BadInputTests {
+    /// Loads and prepares a model, returning the one-line message of the error it must raise.
+    func failure(_ file: String, shapes: [String: [Int]] = [:]) -> String? {
+        do {
+            let model = try ONNXModel(contentsOf: Fixtures.path("bad/\(file)"))
+            _ = try StandardPipeline.prepare(model.graph, inputShapes: shapes)
+            return nil
+        } catch let error as ONNXError {
+            return error.message
+        } catch let error as GraphError {
+            return error.message
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test(arguments: [
+        ("truncated.onnx", "truncated or corrupt"),
+        ("corrupt.onnx", "truncated or corrupt"),
+        ("not_a_model.onnx", "bad/not_a_model.onnx"),
+        ("cycle.onnx", "cycle"),
+        ("missing_initializer.onnx", "reads 'W', which is not a graph input, an initializer or the output of any node"),
+        ("unknown_domain.onnx", "domain 'com.example.custom' is not supported"),
+        ("shape_mismatch.onnx", "Conv node 'conv': input has 3 channels"),
+        ("add_mismatch.onnx", "Add node 'add': shapes [1, 3, 4] and [5] cannot be broadcast"),
+        ("dynamic_dim.onnx", "input 'x' has a dynamic dimension 'batch' (axis 0"),
+        ("old_opset.onnx", "opset 7; edgec reads opsets 9 to 21"),
+        ("future_opset.onnx", "opset 23; edgec reads opsets 9 to 21"),
+    ])
+    func refusedWithReason(_ file: String, _ expected: String) throws {
+        let message = try #require(failure(file), "\(file) was accepted")
+        #expect(message.contains(expected), "\(file): \(message)")
+        #expect(!message.contains("\n"), "one line: \(message)")
+    }
+
+    @Test func unsupportedOperatorsAreAllListed() throws {
+        let message = try #require(failure("unsupported_ops.onnx"))
+        #expect(message.hasPrefix("3 unsupported nodes"))
+        for op in ["TopK", "LSTM", "Einsum"] { #expect(message.contains(op), "\(op) missing from: \(message)") }
+        #expect(!message.contains("Relu"))
+    }
+
+    @Test func dynamicDimensionRunsOnceBound() throws {
+        let input = try #require(try NumPyFiles.read(Fixtures.path("bad/dynamic_dim_input.npy"))[""])
+        let expected = try #require(try NumPyFiles.read(Fixtures.path("bad/dynamic_dim_expected.npy"))[""])
+        let (_, outputs) = try Fixtures.run(Fixtures.path("bad/dynamic_dim.onnx"), inputs: ["x": input])
+        expectMatches(outputs["y"], expected, "dynamic_dim bound to batch 2")
+    }
+
+    @Test func bindingsThatContradictTheModelAreRefused() {
+        #expect(failure("dynamic_dim.onnx", shapes: ["x": [2, 4, 8, 8]])?.contains("declares dim 1 as 3") == true)
+        #expect(failure("dynamic_dim.onnx", shapes: ["nope": [1, 3, 8, 8]])?.contains("names 'nope'") == true)
+        #expect(failure("dynamic_dim.onnx", shapes: ["x": [1, 3, 8]])?.contains("has rank 4") == true)
+    }
+
+    @Test func wrongInputsAtRunTimeAreRefused() throws {
+        let model = try ONNXModel(contentsOf: Fixtures.path("digits/digits_cnn.onnx"))
+        let executor = try ReferenceExecutor(graph: try StandardPipeline.prepare(model.graph))
+        #expect(throws: ExecutionError.invalidInput("input 'input' is float32[2,1,8,8] but the model expects float32[1,1,8,8]")) {
+            try executor.run(["input": Tensor.zeros(.float32, shape: [2, 1, 8, 8])])
+        }
+        #expect(throws: ExecutionError.self) { try executor.run([:]) }
+        #expect(throws: ExecutionError.self) { try executor.run(["input": Tensor.zeros(.int64, shape: [1, 1, 8, 8])]) }
+    }
+
+    /// Every prefix of a valid model is refused cleanly (or, where protobuf allows it, read as a smaller model).
+    @Test func everyTruncationIsHandled() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("ops/pattern_conv_bn_relu.onnx")))
+        for length in stride(from: 0, to: data.count, by: max(1, data.count / 300)) {
+            do {
+                let model = try ONNXModel(data: data.prefix(length), source: "prefix")
+                _ = try? StandardPipeline.prepare(model.graph)
+            } catch is ONNXError {
+                continue
+            }
+        }
+    }
+}

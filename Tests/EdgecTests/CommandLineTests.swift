@@ -1,0 +1,74 @@
+import EdgeIR
+import EdgeNumPy
+import Foundation
+import Testing
+
+/// The CLI as a user runs it: exit codes, one-line errors, files written.
+@Suite("edgec command line")
+struct CommandLineTests {
+    @Test func binaryIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: EdgecBinary.url.path), "build the package first: \(EdgecBinary.url.path)")
+    }
+
+    @Test func inspectPrintsTheReport() throws {
+        let result = try EdgecBinary.run(["inspect", Fixtures.path("digits/digits_cnn.onnx")])
+        #expect(result.status == 0, "\(result.standardError)")
+        for fragment in ["inputs     input", "float32 [1,1,8,8]", "logits", "47,532 parameters", "Conv", "/conv2/Conv", "294,912", "total      484,992 MACs"] {
+            #expect(result.standardOutput.contains(fragment), "missing '\(fragment)' in:\n\(result.standardOutput)")
+        }
+    }
+
+    @Test func inspectJSONAndLightModelsWithConstantOfShapeWeights() throws {
+        let result = try EdgecBinary.run(["inspect", Fixtures.path("light/resnet50.onnx"), "--json"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let weights = try #require(json["weights"] as? [String: Any])
+        #expect(weights["constantOfShapeNodes"] as? Int == 239)
+        #expect((weights["parameters"] as? Int ?? 0) > 25_000_000, "resnet50 has about 25.5 M parameters")
+        #expect((json["totalMACs"] as? Int ?? 0) > 3_800_000_000, "resnet50 costs about 4.1 G MACs")
+    }
+
+    @Test func inspectListsEveryUnsupportedOperatorAndFails() throws {
+        let result = try EdgecBinary.run(["inspect", Fixtures.path("bad/unsupported_ops.onnx")])
+        #expect(result.status != 0)
+        for op in ["TopK", "LSTM", "Einsum"] { #expect(result.standardOutput.contains(op)) }
+        #expect(result.standardError == "edgec: error: 3 unsupported operators in '\(Fixtures.path("bad/unsupported_ops.onnx"))' (listed above)\n")
+    }
+
+    @Test(arguments: ["truncated.onnx", "corrupt.onnx", "cycle.onnx", "missing_initializer.onnx", "shape_mismatch.onnx", "dynamic_dim.onnx", "old_opset.onnx"])
+    func badModelsGiveOneErrorLine(_ file: String) throws {
+        let result = try EdgecBinary.run(["inspect", Fixtures.path("bad/\(file)")])
+        #expect(result.status == 1)
+        #expect(result.standardError.hasPrefix("edgec: error: "), "\(result.standardError)")
+        #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+    }
+
+    @Test func runWritesOutputsKeyedByName() throws {
+        let directory = try EdgecBinary.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("out.npz").path
+        let result = try EdgecBinary.run(["run", Fixtures.path("digits/digits_cnn_dynamic.onnx"), "--input", Fixtures.path("digits/digits_reference.npz"), "-o", output])
+        #expect(result.status == 0, "\(result.standardError)")
+        let written = try NumPyFiles.read(output)
+        let reference = try NumPyFiles.read(Fixtures.path("digits/digits_reference.npz"))
+        expectMatches(written["logits"], try #require(reference["logits"]), "edgec run")
+
+        let single = directory.appendingPathComponent("one.npy").path
+        let named = try EdgecBinary.run(["run", Fixtures.path("digits/digits_cnn.onnx"), "--input", "input=" + Fixtures.path("digits/digits_sample.npy"), "-o", single])
+        #expect(named.status == 0, "\(named.standardError)")
+        #expect(try NumPyFiles.read(single)[""]?.shape == [1, 10])
+    }
+
+    @Test func runRefusesWrongInputsAndLeavesNoOutput() throws {
+        let directory = try EdgecBinary.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("out.npz").path
+        let wrongName = try EdgecBinary.run(["run", Fixtures.path("digits/digits_cnn.onnx"), "--input", "image=" + Fixtures.path("digits/digits_sample.npy"), "-o", output])
+        #expect(wrongName.status == 1)
+        #expect(wrongName.standardError.contains("no data for input 'input'") || wrongName.standardError.contains("names 'image'"), "\(wrongName.standardError)")
+        let wrongShape = try EdgecBinary.run(["run", Fixtures.path("digits/digits_cnn.onnx"), "--input", Fixtures.path("digits/digits_reference.npz"), "-o", output])
+        #expect(wrongShape.status == 1)
+        #expect(wrongShape.standardError.contains("declares dim 0 as 1"), "\(wrongShape.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+}
