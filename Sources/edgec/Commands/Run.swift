@@ -35,21 +35,31 @@ struct Run: ParsableCommand {
 
     @OptionGroup var shapes: InputShapeOptions
 
+    @Option(name: .customLong("repeat"), help: "Run the model this many times and print the median and fastest latency.")
+    var repetitions: Int = 1
+
     func run() throws {
         let onnx = try ONNXModel(contentsOf: model)
         let feeds = try InputFiles.read(inputs, for: onnx.graph)
         var bindings = try ModelLoading.namedBindings(try shapes.bindings(), for: onnx.graph)
         for (name, tensor) in feeds where bindings[name] == nil { bindings[name] = tensor.shape }
         let graph = try StandardPipeline.prepare(onnx.graph, inputShapes: bindings)
+        guard repetitions >= 1 else { throw UserFacingError("--repeat must be at least 1") }
         let executor = try ReferenceExecutor(graph: graph)
-        let start = DispatchTime.now()
-        let results = try executor.run(feeds)
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6
+        var results: [String: Tensor] = [:]
+        var milliseconds: [Double] = []
+        for _ in 0..<repetitions {
+            let start = DispatchTime.now()
+            results = try executor.run(feeds)
+            milliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6)
+        }
         try OutputFiles.write(results, order: graph.outputs.map { graph.name(of: $0) }, to: output)
         for id in graph.outputs {
             let name = graph.name(of: id)
             print(OutputFiles.summary(name: name, tensor: results[name]!))
         }
-        print(String(format: "ran %d nodes in %.2f ms; wrote %@", graph.nodes.count, elapsed, output))
+        milliseconds.sort()
+        print(String(format: "ran %d nodes: median %.3f ms, fastest %.3f ms over %d run(s); wrote %@",
+                     graph.nodes.count, milliseconds[milliseconds.count / 2], milliseconds[0], milliseconds.count, output))
     }
 }
