@@ -26,19 +26,23 @@ let package = Package(
         .target(name: "EdgeExec", dependencies: ["EdgeIR"]),
         // Graph passes (shape inference with constant folding, BN folding, fusion, ...).
         .target(name: "EdgePasses", dependencies: ["EdgeIR", "EdgeExec"]),
+        // liblz4 (Debian's liblz4-dev), for compressing weight sections.
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        // The .edgem file: lowering to operator records, memory plan, writer and reader (formats/edgem.md).
+        .target(name: "EdgeFormat", dependencies: ["EdgeIR", "CLZ4"]),
         // .npy / .npz reading and writing for inputs, outputs and data sets.
         .target(name: "EdgeNumPy", dependencies: ["EdgeIR", "ZIPFoundation"]),
         // The command line: parsing and printing only.
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy",
+                "EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "EdgecTests",
-            dependencies: ["EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy"]
+            dependencies: ["EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgeExec
+import EdgeFormat
 import EdgeIR
 import EdgeNumPy
 import EdgeONNX
@@ -15,7 +16,7 @@ struct Edgec: ParsableCommand {
         writes one compact .edgem file and runs it through a small C runtime on the device.
         """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Run.self]
+        subcommands: [Inspect.self, Compile.self, Run.self]
     )
 
     /// Errors from edgec's own modules are printed as one `edgec: error: ...` line; argument
@@ -33,6 +34,8 @@ struct Edgec: ParsableCommand {
         } catch let error as ExecutionError {
             fail(error.description)
         } catch let error as NumPyError {
+            fail(error.message)
+        } catch let error as FormatError {
             fail(error.message)
         } catch {
             exit(withError: error)

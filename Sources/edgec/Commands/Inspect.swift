@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeFormat
 import EdgeIR
 import EdgeONNX
 import EdgePasses
@@ -12,10 +13,13 @@ import Foundation
 ///     ...
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print a model's inputs, outputs, operators, weights and multiply-accumulates.",
+        abstract: "Print what an ONNX model or a compiled .edgem file is made of.",
         discussion: """
-        Lists every operator edgec cannot run (node, op type, opset) at once and then exits
-        non-zero. Dynamic input dimensions must be bound with --input-shape.
+        For ONNX: inputs, outputs, operators, weights and multiply-accumulates per layer; every
+        operator edgec cannot run (node, op type, opset) is listed at once and the exit status
+        is then non-zero. Dynamic input dimensions must be bound with --input-shape.
+        For .edgem: the header, the section table, the operators in execution order, the
+        arena size and the metadata.
 
         Example:
           edgec inspect model.onnx --input-shape x=1,3,48,192
@@ -23,7 +27,7 @@ struct Inspect: ParsableCommand {
         """
     )
 
-    @Argument(help: "The model (.onnx).")
+    @Argument(help: "The model (.onnx or .edgem).")
     var model: String
 
     @OptionGroup var shapes: InputShapeOptions
@@ -32,7 +36,13 @@ struct Inspect: ParsableCommand {
     var json = false
 
     func run() throws {
-        let onnx = try ONNXModel(contentsOf: model)
+        let data = try ModelLoading.read(model)
+        if data.starts(with: Edgem.magic) {
+            let report = CompiledReport(path: model, file: try EdgemFile(data: data, source: model))
+            print(json ? report.json() : report.text())
+            return
+        }
+        let onnx = try ONNXModel(data: data, source: model)
         var report = ModelReport(path: model, onnx: onnx)
         let unsupported = onnx.graph.unsupportedNodes
         if unsupported.isEmpty {

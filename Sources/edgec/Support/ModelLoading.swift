@@ -1,8 +1,18 @@
 import EdgeIR
+import Foundation
 import EdgeONNX
 
 /// Reading a model named on the command line.
 enum ModelLoading {
+    /// The bytes of a file named on the command line.
+    static func read(_ path: String) throws -> Data {
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw UserFacingError("cannot read '\(path)': \((error as NSError).localizedDescription)")
+        }
+    }
+
     /// Resolves an unnamed `--input-shape` (key "") to the model's single input.
     static func namedBindings(_ bindings: [String: [Int]], for graph: Graph) throws -> [String: [Int]] {
         guard let unnamed = bindings[""] else { return bindings }

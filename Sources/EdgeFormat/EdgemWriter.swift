@@ -1,0 +1,243 @@
+import CLZ4
+import EdgeIR
+import Foundation
+
+/// Writes a prepared graph as an `.edgem` file, byte for byte as formats/edgem.md specifies.
+///
+///     let compiled = try EdgemWriter.write(graph, options: .init(compressWeights: true), metadata: [...])
+///     try compiled.data.write(to: url, options: .atomic)
+public enum EdgemWriter {
+    public struct Options: Sendable {
+        /// LZ4-compress the WEIGHTS section (decompressed once at load).
+        public var compressWeights: Bool
+        /// Store a weight sparsely when that takes at most this fraction of its dense bytes.
+        public var sparseThreshold: Double
+
+        public init(compressWeights: Bool = false, sparseThreshold: Double = 0.75) {
+            self.compressWeights = compressWeights
+            self.sparseThreshold = sparseThreshold
+        }
+    }
+
+    /// The file and what went into it.
+    public struct Output: Sendable {
+        public var data: Data
+        public var plan: MemoryPlan
+        public var operatorCount: Int
+        public var tensorCount: Int
+        public var weightBytes: Int
+        public var sparseTensorCount: Int
+    }
+
+    /// Ops that move bytes whatever the dtype; every other op computes in float32, so constant
+    /// inputs of other types (an int64 exponent, say) are stored converted.
+    static let bytewise: Set<Edgem.OperatorKind> = [.concat, .split, .slice, .gather, .reshape, .transpose, .expand, .pad, .cast]
+
+    public static func write(_ graph: Graph, options: Options = Options(), metadata: [(String, String)] = []) throws -> Output {
+        var graph = graph
+        var operators = try Lowering.lower(graph)
+        for index in operators.indices where !bytewise.contains(operators[index].kind) {
+            for (slot, input) in operators[index].inputs.enumerated() {
+                guard let id = input, let constant = graph.constants[id], constant.dtype != .float32 else { continue }
+                operators[index].inputs[slot] = graph.addConstant(name: graph.name(of: id) + ".float", Tensor(shape: constant.shape, storage: constant.storage.converted(to: .float32)))
+            }
+        }
+        let plan = MemoryPlan.plan(graph)
+
+        // Tensors: every value an operator or the graph interface touches, numbered in value order.
+        var used = Set<ValueID>(graph.inputs.map(\.value) + graph.outputs)
+        for op in operators { used.formUnion(op.inputs.compactMap { $0 } + op.outputs) }
+        let valueOrder = used.sorted()
+        var tensorIndex: [ValueID: UInt32] = [:]
+        for (i, id) in valueOrder.enumerated() { tensorIndex[id] = UInt32(i) }
+
+        var strings = StringTable()
+        var weights = ByteWriter()
+        var tensors = ByteWriter()
+        var sparseCount = 0
+        for id in valueOrder {
+            guard let type = graph.type(of: id) else { throw FormatError("value '\(graph.name(of: id))' has no type") }
+            guard type.shape.count <= Edgem.maxRank else { throw FormatError("tensor '\(graph.name(of: id))' has rank \(type.shape.count); the format allows \(Edgem.maxRank)") }
+            var storage = Edgem.Storage.arena
+            var offset = 0, size = type.byteCount
+            if let constant = graph.constants[id] {
+                weights.align(64)
+                offset = weights.bytes.count
+                let dense = denseBytes(constant)
+                let sparse = sparseBytes(constant)
+                if Double(sparse.count) <= options.sparseThreshold * Double(dense.count) {
+                    storage = .weightSparse
+                    weights.bytes += sparse
+                    size = sparse.count
+                    sparseCount += 1
+                } else {
+                    storage = .weight
+                    weights.bytes += dense
+                }
+            } else {
+                guard let planned = plan.offsets[id] else { throw FormatError("value '\(graph.name(of: id))' has no arena offset") }
+                offset = planned
+            }
+            tensors.u32(strings.offset(of: graph.name(of: id)))
+            tensors.u8(type.dtype.rawValue)
+            tensors.u8(storage.rawValue)
+            tensors.u8(UInt8(type.shape.count))
+            tensors.u8(0)
+            for axis in 0..<Edgem.maxRank { tensors.u32(axis < type.shape.count ? UInt32(type.shape[axis]) : 0) }
+            tensors.u64(UInt64(offset))
+            tensors.u64(UInt64(size))
+            tensors.u32(Edgem.none)
+            tensors.u32(0)
+        }
+        weights.align(64)
+
+        var records = ByteWriter()
+        for op in operators {
+            records.u16(op.kind.rawValue)
+            records.u8(UInt8(op.inputs.count))
+            records.u8(UInt8(op.outputs.count))
+            records.u32(UInt32(op.parameters.count * 4))
+            records.u32(strings.offset(of: op.name))
+            for input in op.inputs { records.u32(input.map { tensorIndex[$0]! } ?? Edgem.none) }
+            for output in op.outputs { records.u32(tensorIndex[output]!) }
+            for field in op.parameters { records.u32(field) }
+        }
+        guard operators.allSatisfy({ $0.inputs.count <= 255 && $0.outputs.count <= 255 }) else {
+            throw FormatError("an operator has more than 255 inputs or outputs")
+        }
+
+        var graphSection = ByteWriter()
+        graphSection.u32(UInt32(valueOrder.count))
+        graphSection.u32(UInt32(operators.count))
+        graphSection.u32(UInt32(graph.inputs.count))
+        graphSection.u32(UInt32(graph.outputs.count))
+        graphSection.u64(UInt64(plan.arenaSize))
+        graphSection.u32(strings.offset(of: graph.name))
+        graphSection.u32(0)
+        for input in graph.inputs { graphSection.u32(tensorIndex[input.value]!) }
+        for output in graph.outputs { graphSection.u32(tensorIndex[output]!) }
+
+        var metadataSection = ByteWriter()
+        metadataSection.u32(UInt32(metadata.count))
+        for (key, value) in metadata {
+            metadataSection.u32(UInt32(key.utf8.count))
+            metadataSection.bytes += Array(key.utf8)
+            metadataSection.u32(UInt32(value.utf8.count))
+            metadataSection.bytes += Array(value.utf8)
+        }
+
+        var sections: [(Edgem.SectionKind, [UInt8], Bool)] = [
+            (.metadata, metadataSection.bytes, false),
+            (.strings, strings.bytes, false),
+            (.graph, graphSection.bytes, false),
+            (.tensors, tensors.bytes, false),
+            (.operators, records.bytes, false),
+        ]
+        if !weights.bytes.isEmpty { sections.append((.weights, weights.bytes, options.compressWeights)) }
+        let data = try assemble(sections)
+        return Output(data: data, plan: plan, operatorCount: operators.count, tensorCount: valueOrder.count, weightBytes: weights.bytes.count, sparseTensorCount: sparseCount)
+    }
+
+    /// Header, section table and section contents with their checksums.
+    static func assemble(_ sections: [(kind: Edgem.SectionKind, contents: [UInt8], compress: Bool)]) throws -> Data {
+        let tableEnd = Edgem.headerSize + Edgem.sectionEntrySize * sections.count
+        var entries: [(kind: Edgem.SectionKind, offset: Int, size: Int, stored: [UInt8], compression: Edgem.Compression)] = []
+        var cursor = (tableEnd + 63) / 64 * 64
+        for section in sections {
+            var stored = section.contents
+            var compression = Edgem.Compression.none
+            if section.compress, let compressed = lz4(section.contents), compressed.count < section.contents.count {
+                stored = compressed
+                compression = .lz4
+            }
+            entries.append((section.kind, cursor, section.contents.count, stored, compression))
+            cursor = (cursor + stored.count + 63) / 64 * 64
+        }
+        var file = ByteWriter()
+        file.bytes += Edgem.magic
+        file.u16(Edgem.versionMajor)
+        file.u16(Edgem.versionMinor)
+        file.u32(UInt32(Edgem.headerSize))
+        file.u64(UInt64(cursor))
+        file.u32(UInt32(sections.count))
+        file.u32(UInt32(Edgem.headerSize))
+        file.u32(0)
+        file.u32(0)  // header checksum, patched below
+        file.zeros(24)
+        for entry in entries {
+            file.u32(entry.kind.rawValue)
+            file.u32(entry.kind == .metadata ? 1 : 0)
+            file.u64(UInt64(entry.offset))
+            file.u64(UInt64(entry.size))
+            file.u64(UInt64(entry.stored.count))
+            file.u32(entry.compression.rawValue)
+            file.u32(CRC32.checksum(entry.stored))
+        }
+        file.patchU32(at: 36, CRC32.checksum(file.bytes))
+        for entry in entries {
+            file.zeros(entry.offset - file.bytes.count)
+            file.bytes += entry.stored
+        }
+        file.zeros(cursor - file.bytes.count)
+        return Data(file.bytes)
+    }
+
+    static func lz4(_ bytes: [UInt8]) -> [UInt8]? {
+        guard bytes.count < Int(Int32.max) else { return nil }
+        let bound = Int(LZ4_compressBound(Int32(bytes.count)))
+        var output = [UInt8](repeating: 0, count: bound)
+        let written = bytes.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target in
+                source.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) { s in
+                    target.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bound) { t in
+                        LZ4_compress_HC(s, t, Int32(bytes.count), Int32(bound), 12)
+                    }
+                }
+            }
+        }
+        guard written > 0 else { return nil }
+        return Array(output.prefix(Int(written)))
+    }
+
+    static func denseBytes(_ tensor: Tensor) -> [UInt8] {
+        switch tensor.storage {
+        case .float32(let a): return a.withUnsafeBytes { Array($0) }
+        case .int64(let a): return a.withUnsafeBytes { Array($0) }
+        case .int32(let a): return a.withUnsafeBytes { Array($0) }
+        case .int8(let a): return a.withUnsafeBytes { Array($0) }
+        case .uint8(let a): return a
+        case .bool(let a): return a.map { $0 ? 1 : 0 }
+        }
+    }
+
+    /// The sparse encoding of formats/edgem.md: a bitmap of non-zero elements, then those elements packed.
+    static func sparseBytes(_ tensor: Tensor) -> [UInt8] {
+        let width = tensor.dtype.byteSize
+        let dense = denseBytes(tensor)
+        let count = tensor.elementCount
+        var bitmap = [UInt8](repeating: 0, count: (count + 7) / 8)
+        var packed: [UInt8] = []
+        for i in 0..<count {
+            let element = dense[(i * width)..<((i + 1) * width)]
+            if element.contains(where: { $0 != 0 }) {
+                bitmap[i / 8] |= 1 << UInt8(i % 8)
+                packed += element
+            }
+        }
+        return bitmap + packed
+    }
+}
+
+/// The STRINGS section: NUL-terminated, deduplicated, offset 0 is the empty string.
+struct StringTable {
+    private(set) var bytes: [UInt8] = [0]
+    private var offsets: [String: UInt32] = ["": 0]
+
+    mutating func offset(of string: String) -> UInt32 {
+        if let known = offsets[string] { return known }
+        let offset = UInt32(bytes.count)
+        bytes += Array(string.utf8.filter { $0 != 0 }) + [0]
+        offsets[string] = offset
+        return offset
+    }
+}

@@ -1,0 +1,178 @@
+/*
+ * edge.h — the edgec device runtime: loads a compiled `.edgem` model and runs it.
+ *
+ * A short example (error handling shortened):
+ *
+ *     edge_model *model;
+ *     edge_error error;
+ *     if (edge_model_load_file("model.edgem", &model, &error) != EDGE_OK) {
+ *         fprintf(stderr, "%s\n", error.message);
+ *         return 1;
+ *     }
+ *     edge_context *context;
+ *     edge_context_create(model, NULL, 0, &context, &error);      // one allocation, here
+ *     edge_context_set_input(context, 0, pixels, sizeof pixels, &error);
+ *     edge_context_invoke(context, &error);                       // allocates nothing
+ *     edge_tensor_info info;
+ *     edge_model_output_info(model, 0, &info);
+ *     const float *scores = edge_context_output(context, 0);      // info.element_count floats
+ *     edge_context_free(context);
+ *     edge_model_free(model);
+ *
+ * Memory model.
+ *   - An `edge_model` is immutable once loaded. It points into the caller's buffer (or its
+ *     own read-only mapping of the file) for uncompressed weights and owns only what it had
+ *     to decompress or expand. Any number of threads may share one model.
+ *   - An `edge_context` is one thread's execution state: the arena that holds every input,
+ *     output and intermediate tensor at the offsets the compiler planned, plus the kernels'
+ *     scratch space. Ask `edge_model_arena_size` how many bytes that is and pass your own
+ *     buffer, or pass NULL and the context allocates it once, at creation.
+ *   - `edge_context_invoke` never allocates, never blocks, and touches no global state.
+ *
+ * Errors. Every function that can fail returns an `edge_status`; when `error` is not NULL it
+ * also receives a one-line message naming what failed and where (section, tensor, operator).
+ *
+ * The format is specified in formats/edgem.md.
+ *
+ * Keep the ABI stable: always add enum values at the end, never renumber, never reorder
+ * struct fields; add new functions instead of changing existing ones.
+ */
+#ifndef EDGE_H
+#define EDGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define EDGE_API __declspec(dllexport)
+#else
+#define EDGE_API __attribute__((visibility("default")))
+#endif
+
+/* Runtime version, matching the edgec release that ships it. */
+#define EDGE_VERSION_MAJOR 0
+#define EDGE_VERSION_MINOR 1
+#define EDGE_VERSION_PATCH 0
+
+/* The .edgem format major version this runtime reads. */
+#define EDGE_FORMAT_VERSION_MAJOR 1
+
+/* Outcomes of every call. Always add values at the end. */
+typedef enum edge_status {
+    EDGE_OK = 0,
+    EDGE_ERROR_INVALID_ARGUMENT = 1, /* a NULL pointer, an index out of range, a wrong byte count */
+    EDGE_ERROR_IO = 2,               /* the file cannot be opened, read or mapped */
+    EDGE_ERROR_FORMAT = 3,           /* the bytes are not a well-formed .edgem (sizes, offsets, indices) */
+    EDGE_ERROR_CHECKSUM = 4,         /* a header or section checksum does not match */
+    EDGE_ERROR_VERSION = 5,          /* a format major version this runtime does not read */
+    EDGE_ERROR_UNSUPPORTED = 6,      /* a valid file using an operator, dtype or feature this build lacks */
+    EDGE_ERROR_OUT_OF_MEMORY = 7,    /* an allocation failed, or the caller's arena is too small */
+    EDGE_ERROR_EXECUTION = 8         /* a kernel met bad data at run time (e.g. a Gather index out of range) */
+} edge_status;
+
+/* Element types, numbered as in the format (edgem_dtype). */
+typedef enum edge_dtype {
+    EDGE_DTYPE_FLOAT32 = 1,
+    EDGE_DTYPE_INT8 = 2,
+    EDGE_DTYPE_UINT8 = 3,
+    EDGE_DTYPE_INT32 = 4,
+    EDGE_DTYPE_INT64 = 5,
+    EDGE_DTYPE_BOOL = 6
+} edge_dtype;
+
+#define EDGE_MAX_RANK 8
+#define EDGE_MESSAGE_SIZE 256
+
+/* A failure's status and a one-line, NUL-terminated message. */
+typedef struct edge_error {
+    edge_status status;
+    char message[EDGE_MESSAGE_SIZE];
+} edge_error;
+
+/* What a model input or output is. `name` points into the model and lives as long as it. */
+typedef struct edge_tensor_info {
+    const char *name;
+    edge_dtype dtype;
+    int32_t rank;
+    int64_t dims[EDGE_MAX_RANK];
+    size_t element_count;
+    size_t byte_size;
+} edge_tensor_info;
+
+typedef struct edge_model edge_model;
+typedef struct edge_context edge_context;
+
+/* A short English name of a status, e.g. "format error". Never NULL. */
+EDGE_API const char *edge_status_string(edge_status status);
+
+/* The runtime's version as "MAJOR.MINOR.PATCH". */
+EDGE_API const char *edge_version(void);
+
+/*
+ * Loads a model from `size` bytes at `data`, validating everything (header, checksums,
+ * sections, tensors, operators) before anything is used. The buffer must stay alive and
+ * unchanged while the model exists (uncompressed weights are used in place) and must be
+ * 16-byte aligned. On success `*model` receives the model; on failure it is set to NULL.
+ */
+EDGE_API edge_status edge_model_load_buffer(const void *data, size_t size, edge_model **model, edge_error *error);
+
+/* Loads a model from a file by mapping it read-only; the model owns the mapping. */
+EDGE_API edge_status edge_model_load_file(const char *path, edge_model **model, edge_error *error);
+
+/* Releases a model. Contexts created from it must be freed first. NULL is ignored. */
+EDGE_API void edge_model_free(edge_model *model);
+
+/* Bytes an execution context needs: the planned activation arena plus kernel scratch. */
+EDGE_API size_t edge_model_arena_size(const edge_model *model);
+
+/* Bytes of weights the model uses (after decompression and sparse expansion). */
+EDGE_API size_t edge_model_weight_bytes(const edge_model *model);
+
+EDGE_API int32_t edge_model_input_count(const edge_model *model);
+EDGE_API int32_t edge_model_output_count(const edge_model *model);
+EDGE_API int32_t edge_model_operator_count(const edge_model *model);
+
+/* Fills `info` for input or output `index`. */
+EDGE_API edge_status edge_model_input_info(const edge_model *model, int32_t index, edge_tensor_info *info);
+EDGE_API edge_status edge_model_output_info(const edge_model *model, int32_t index, edge_tensor_info *info);
+
+/* The index of the input or output called `name`, or -1. */
+EDGE_API int32_t edge_model_find_input(const edge_model *model, const char *name);
+EDGE_API int32_t edge_model_find_output(const edge_model *model, const char *name);
+
+/* The value of metadata `key` (e.g. "source.sha256"), or NULL when absent. Lives as long as the model. */
+EDGE_API const char *edge_model_metadata(const edge_model *model, const char *key);
+
+/*
+ * Creates an execution context. With `arena` NULL the context allocates its arena (once,
+ * here); otherwise `arena` must hold at least edge_model_arena_size() bytes, be 64-byte
+ * aligned, and outlive the context (`arena_size` says how many bytes it holds).
+ */
+EDGE_API edge_status edge_context_create(const edge_model *model, void *arena, size_t arena_size,
+                                         edge_context **context, edge_error *error);
+
+/* Releases a context (and its arena if it allocated one). NULL is ignored. */
+EDGE_API void edge_context_free(edge_context *context);
+
+/* Where input `index` lives in the arena: write its bytes there before invoking. NULL if out of range. */
+EDGE_API void *edge_context_input(edge_context *context, int32_t index);
+
+/* Copies `byte_size` bytes (which must equal the input's byte size) into input `index`. */
+EDGE_API edge_status edge_context_set_input(edge_context *context, int32_t index, const void *data,
+                                            size_t byte_size, edge_error *error);
+
+/* Runs every operator in order. Allocates nothing. */
+EDGE_API edge_status edge_context_invoke(edge_context *context, edge_error *error);
+
+/* Where output `index` lives after invoke (valid until the next invoke). NULL if out of range. */
+EDGE_API const void *edge_context_output(const edge_context *context, int32_t index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EDGE_H */

@@ -1,0 +1,512 @@
+/*
+ * internal.h — what the runtime's files share: the format's numbers (formats/edgem.md), the
+ * parsed model, little-endian readers, checked size arithmetic, and each kernel family's
+ * prepare (validate at load) and eval (run at invoke) entry points.
+ *
+ * Kernels follow one pattern: `prepare` runs once at load, checks everything the op's
+ * semantics require of its tensors and params (counts, dtypes, exact output shapes) and
+ * records the derived geometry and scratch size; `eval` trusts that and never fails except
+ * on bad data it can only see at run time (a Gather index).
+ */
+#ifndef EDGE_INTERNAL_H
+#define EDGE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "edge.h"
+
+/* ---- the format's numbers ---------------------------------------------------------------- */
+
+#define EDGE_NONE UINT32_C(0xFFFFFFFF)
+#define EDGE_ALIGNMENT 64
+#define EDGE_HEADER_SIZE 64
+#define EDGE_SECTION_ENTRY_SIZE 40
+#define EDGE_MAX_SECTIONS 64
+#define EDGE_TENSOR_RECORD_SIZE 64
+#define EDGE_OPERATOR_HEADER_SIZE 12
+#define EDGE_GRAPH_HEADER_SIZE 32
+
+enum edge_section_kind {
+    EDGE_SECTION_METADATA = 1,
+    EDGE_SECTION_STRINGS = 2,
+    EDGE_SECTION_GRAPH = 3,
+    EDGE_SECTION_TENSORS = 4,
+    EDGE_SECTION_OPERATORS = 5,
+    EDGE_SECTION_WEIGHTS = 6,
+    EDGE_SECTION_QUANTIZATION = 7
+};
+
+#define EDGE_SECTION_FLAG_OPTIONAL 1u
+
+enum edge_compression { EDGE_COMPRESSION_NONE = 0, EDGE_COMPRESSION_LZ4 = 1 };
+
+enum edge_storage { EDGE_STORAGE_ARENA = 0, EDGE_STORAGE_WEIGHT = 1, EDGE_STORAGE_WEIGHT_SPARSE = 2 };
+
+enum edge_op_kind {
+    EDGE_OP_CONV = 1,
+    EDGE_OP_CONV_TRANSPOSE = 2,
+    EDGE_OP_GEMM = 3,
+    EDGE_OP_MATMUL = 4,
+    EDGE_OP_BINARY = 5,
+    EDGE_OP_UNARY = 6,
+    EDGE_OP_SOFTMAX = 7,
+    EDGE_OP_MAX_POOL = 8,
+    EDGE_OP_AVERAGE_POOL = 9,
+    EDGE_OP_GLOBAL_AVERAGE_POOL = 10,
+    EDGE_OP_GLOBAL_MAX_POOL = 11,
+    EDGE_OP_BATCH_NORMALIZATION = 12,
+    EDGE_OP_LRN = 13,
+    EDGE_OP_CONCAT = 14,
+    EDGE_OP_SPLIT = 15,
+    EDGE_OP_SLICE = 16,
+    EDGE_OP_GATHER = 17,
+    EDGE_OP_RESHAPE = 18,
+    EDGE_OP_TRANSPOSE = 19,
+    EDGE_OP_EXPAND = 20,
+    EDGE_OP_PAD = 21,
+    EDGE_OP_RESIZE = 22,
+    EDGE_OP_REDUCE = 23,
+    EDGE_OP_CAST = 24
+};
+
+enum edge_activation_kind {
+    EDGE_ACTIVATION_NONE = 0,
+    EDGE_ACTIVATION_RELU = 1,
+    EDGE_ACTIVATION_CLIP = 2,
+    EDGE_ACTIVATION_HARD_SWISH = 3,
+    EDGE_ACTIVATION_LEAKY_RELU = 4
+};
+
+enum edge_binary_op {
+    EDGE_BINARY_ADD = 0, EDGE_BINARY_SUB = 1, EDGE_BINARY_MUL = 2, EDGE_BINARY_DIV = 3, EDGE_BINARY_POW = 4,
+    EDGE_BINARY_MIN = 5, EDGE_BINARY_MAX = 6, EDGE_BINARY_MOD = 7, EDGE_BINARY_FMOD = 8
+};
+
+enum edge_unary_function {
+    EDGE_UNARY_RELU = 0, EDGE_UNARY_LEAKY_RELU = 1, EDGE_UNARY_CLIP = 2, EDGE_UNARY_SIGMOID = 3,
+    EDGE_UNARY_HARD_SIGMOID = 4, EDGE_UNARY_HARD_SWISH = 5, EDGE_UNARY_TANH = 6, EDGE_UNARY_SQRT = 7,
+    EDGE_UNARY_EXP = 8, EDGE_UNARY_ERF = 9, EDGE_UNARY_NEG = 10, EDGE_UNARY_ABS = 11
+};
+
+/* ---- little-endian reads (records are read with memcpy-free byte assembly: any alignment) -- */
+
+static inline uint16_t edge_read_u16(const uint8_t *p) { return (uint16_t)(p[0] | (unsigned)p[1] << 8); }
+
+static inline uint32_t edge_read_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t edge_read_u64(const uint8_t *p)
+{
+    return (uint64_t)edge_read_u32(p) | (uint64_t)edge_read_u32(p + 4) << 32;
+}
+
+static inline int32_t edge_read_i32(const uint8_t *p)
+{
+    uint32_t bits = edge_read_u32(p);
+    int32_t value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
+static inline float edge_read_f32(const uint8_t *p)
+{
+    uint32_t bits = edge_read_u32(p);
+    float value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
+}
+
+/* ---- checked size arithmetic: false on overflow ------------------------------------------ */
+
+static inline bool edge_size_mul(size_t a, size_t b, size_t *result) { return !__builtin_mul_overflow(a, b, result); }
+static inline bool edge_size_add(size_t a, size_t b, size_t *result) { return !__builtin_add_overflow(a, b, result); }
+
+/* x rounded up to a multiple of 64, or false when that overflows. */
+static inline bool edge_size_align(size_t x, size_t *result)
+{
+    if (x > SIZE_MAX - (EDGE_ALIGNMENT - 1)) return false;
+    *result = (x + EDGE_ALIGNMENT - 1) & ~(size_t)(EDGE_ALIGNMENT - 1);
+    return true;
+}
+
+/* A u64 from the file as a size_t (32-bit targets refuse what they cannot address). */
+static inline bool edge_size_from_u64(uint64_t x, size_t *result)
+{
+    if (x > (uint64_t)SIZE_MAX) return false;
+    *result = (size_t)x;
+    return true;
+}
+
+/* ---- small float helpers with the reference executor's NaN behaviour (Swift's min/max) ---- */
+
+static inline float edge_maxf(float x, float y) { return y >= x ? y : x; }
+static inline float edge_minf(float x, float y) { return y < x ? y : x; }
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+/* Fills `error` (when not NULL) with `status` and a formatted one-line message; returns `status`. */
+edge_status edge_fail(edge_error *error, edge_status status, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The dtype's element size in bytes, or 0 for a value this runtime does not know. */
+size_t edge_dtype_size(uint32_t dtype);
+/* "float32", ...; "unknown" for an unknown value. */
+const char *edge_dtype_name(uint32_t dtype);
+/* "CONV", ...; "unknown" for an unknown kind. */
+const char *edge_op_name(uint32_t kind);
+
+/* ---- CRC-32 (zlib's) ------------------------------------------------------------------------ */
+
+/* Continues a CRC-32: start with edge_crc32_update(0, ...); the result is the final CRC. */
+uint32_t edge_crc32_update(uint32_t crc, const void *data, size_t size);
+
+/* ---- the parsed model ------------------------------------------------------------------------ */
+
+typedef struct edge_tensor {
+    const char *name;
+    uint8_t dtype;
+    uint8_t storage;
+    int32_t rank;
+    uint32_t dims[EDGE_MAX_RANK];
+    size_t count;          /* elements */
+    size_t bytes;          /* count × dtype size (dense, also for sparse weights) */
+    size_t offset;         /* ARENA: byte offset in the arena */
+    const uint8_t *weight; /* WEIGHT, WEIGHT_SPARSE: the dense bytes */
+} edge_tensor;
+
+typedef struct edge_activation {
+    int32_t kind;
+    float alpha;
+    float beta;
+} edge_activation;
+
+/* A 2-D convolution (1-D lifted to a height of 1), for CONV and CONV_TRANSPOSE. */
+typedef struct edge_conv_params {
+    size_t batch, in_channels, in_height, in_width;
+    size_t out_channels, out_height, out_width;
+    size_t kernel_height, kernel_width;
+    size_t group;
+    ptrdiff_t stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+    bool depthwise, pointwise;
+    edge_activation activation;
+} edge_conv_params;
+
+typedef struct edge_gemm_params {
+    size_t m, n, k;
+    bool transpose_a, transpose_b;
+    float alpha, beta;
+    size_t c_row_stride, c_column_stride; /* C broadcast to [m, n]: 0 along broadcast axes */
+    edge_activation activation;
+} edge_gemm_params;
+
+typedef struct edge_matmul_params {
+    size_t m, n, k;
+    int32_t batch_rank;
+    size_t batch_dims[EDGE_MAX_RANK];
+    size_t a_batch_strides[EDGE_MAX_RANK], b_batch_strides[EDGE_MAX_RANK]; /* in matrices, 0 when broadcast */
+    edge_activation activation;
+} edge_matmul_params;
+
+/* An output shape walked row-major with each operand's element strides (0 along broadcast axes),
+   with adjacent axes merged where both operands allow it. */
+typedef struct edge_broadcast {
+    int32_t rank;
+    size_t dims[EDGE_MAX_RANK];
+    size_t a_strides[EDGE_MAX_RANK];
+    size_t b_strides[EDGE_MAX_RANK];
+} edge_broadcast;
+
+typedef struct edge_binary_params {
+    int32_t op;
+    edge_activation activation;
+    edge_broadcast walk;
+} edge_binary_params;
+
+typedef struct edge_unary_params {
+    int32_t function;
+    float alpha, beta;
+} edge_unary_params;
+
+typedef struct edge_softmax_params {
+    size_t outer, length, inner;
+} edge_softmax_params;
+
+typedef struct edge_pool_params {
+    size_t planes, in_height, in_width, out_height, out_width;
+    ptrdiff_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w;
+    ptrdiff_t pad_top, pad_left, pad_bottom, pad_right;
+    bool count_include_pad;
+} edge_pool_params;
+
+typedef struct edge_global_pool_params {
+    size_t planes, plane;
+} edge_global_pool_params;
+
+typedef struct edge_batch_norm_params {
+    size_t batch, channels, plane;
+    float epsilon;
+} edge_batch_norm_params;
+
+typedef struct edge_lrn_params {
+    size_t batch, channels, plane, size;
+    float alpha, beta, bias;
+} edge_lrn_params;
+
+typedef struct edge_axis_params {
+    int32_t axis;
+    size_t outer;       /* product of the dims before the axis */
+    size_t inner_bytes; /* bytes of one step along the axis's trailing dims (dims after the axis × element size) */
+} edge_axis_params;
+
+typedef struct edge_gather_params {
+    int32_t axis;
+    size_t outer, axis_size, inner_bytes, index_count;
+} edge_gather_params;
+
+/* SLICE, TRANSPOSE and EXPAND: the output walked row-major reading the input at element strides. */
+typedef struct edge_strided_params {
+    int32_t rank;
+    size_t dims[EDGE_MAX_RANK];
+    ptrdiff_t strides[EDGE_MAX_RANK];
+    size_t base; /* element offset of the first read */
+} edge_strided_params;
+
+typedef struct edge_pad_params {
+    int32_t mode;
+    float value;
+    ptrdiff_t begins[EDGE_MAX_RANK];
+    uint8_t fill[8]; /* `value` in the tensor's dtype */
+} edge_pad_params;
+
+typedef struct edge_resize_params {
+    int32_t mode, coordinate, nearest;
+    float scales[EDGE_MAX_RANK]; /* per axis; the scale used (given, else output/input) */
+    bool resized[EDGE_MAX_RANK];
+    size_t table_offset;         /* scratch bytes before the index tables (ping-pong buffers first) */
+} edge_resize_params;
+
+typedef struct edge_reduce_params {
+    int32_t kind;
+    size_t divisor;
+    edge_broadcast walk; /* over the input; a_strides walk the input, b_strides the output */
+} edge_reduce_params;
+
+typedef struct edge_cast_params {
+    uint8_t to;
+} edge_cast_params;
+
+typedef struct edge_operator {
+    uint32_t index;
+    uint16_t kind;
+    uint8_t input_count;
+    uint8_t output_count;
+    const char *name;
+    const uint32_t *tensors; /* input_count inputs (EDGE_NONE when absent), then output_count outputs */
+    size_t scratch_bytes;
+    union {
+        edge_conv_params conv;
+        edge_gemm_params gemm;
+        edge_matmul_params matmul;
+        edge_binary_params binary;
+        edge_unary_params unary;
+        edge_softmax_params softmax;
+        edge_pool_params pool;
+        edge_global_pool_params global_pool;
+        edge_batch_norm_params batch_norm;
+        edge_lrn_params lrn;
+        edge_axis_params axis;
+        edge_gather_params gather;
+        edge_strided_params strided;
+        edge_pad_params pad;
+        edge_resize_params resize;
+        edge_reduce_params reduce;
+        edge_cast_params cast;
+    } params;
+} edge_operator;
+
+typedef struct edge_metadata_entry {
+    const char *key;
+    const char *value;
+} edge_metadata_entry;
+
+struct edge_model {
+    const uint8_t *data; /* the file's bytes */
+    size_t size;
+    void *mapping;       /* owned mmap of the file (edge_model_load_file), else NULL */
+    size_t mapping_size;
+
+    void *owned[EDGE_MAX_SECTIONS]; /* decompressed sections */
+    void *sparse;                   /* expanded sparse weights */
+    char *metadata_text;            /* NUL-terminated copies of metadata keys and values */
+
+    const char *name;
+    const char *strings;
+    size_t strings_size;
+
+    edge_tensor *tensors;
+    uint32_t tensor_count;
+    edge_operator *operators;
+    uint32_t operator_count;
+    uint32_t *operator_tensors;
+
+    uint32_t *inputs;
+    uint32_t input_count;
+    uint32_t *outputs;
+    uint32_t output_count;
+
+    edge_metadata_entry *metadata;
+    uint32_t metadata_count;
+
+    size_t planned_arena; /* GRAPH.arena_size */
+    size_t scratch_size;  /* the largest kernel scratch, 64-byte aligned */
+    size_t arena_size;    /* planned_arena + scratch_size */
+    size_t weight_bytes;
+};
+
+struct edge_context {
+    const edge_model *model;
+    uint8_t *arena;
+    void *allocation; /* the arena when the context allocated it */
+};
+
+/* The tensor behind operator input/output `slot` (inputs first), or NULL when absent. */
+static inline const edge_tensor *edge_op_tensor(const edge_model *model, const edge_operator *op, unsigned slot)
+{
+    uint32_t index = op->tensors[slot];
+    return index == EDGE_NONE ? NULL : &model->tensors[index];
+}
+
+static inline const edge_tensor *edge_op_input(const edge_model *model, const edge_operator *op, unsigned i)
+{
+    return edge_op_tensor(model, op, i);
+}
+
+static inline const edge_tensor *edge_op_output(const edge_model *model, const edge_operator *op, unsigned i)
+{
+    return edge_op_tensor(model, op, (unsigned)op->input_count + i);
+}
+
+/* Where a tensor's bytes are during invoke. */
+static inline uint8_t *edge_tensor_data(const edge_tensor *tensor, uint8_t *arena)
+{
+    return tensor->storage == EDGE_STORAGE_ARENA ? arena + tensor->offset : (uint8_t *)(uintptr_t)tensor->weight;
+}
+
+/* ---- shared by prepare functions ------------------------------------------------------------- */
+
+/* Fails with "operator I (KIND 'name'): ..." */
+edge_status edge_op_fail(edge_error *error, const edge_operator *op, edge_status status, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* "[1,3,224,224]" into `buffer` (at least EDGE_SHAPE_TEXT bytes). */
+#define EDGE_SHAPE_TEXT 100
+const char *edge_shape_text(const edge_tensor *tensor, char *buffer);
+
+/* Checks the operator has `min..max` inputs and exactly `outputs` outputs, and that inputs below
+   `required` are present. */
+edge_status edge_check_arity(const edge_operator *op, unsigned min_inputs, unsigned max_inputs, unsigned required,
+                             unsigned outputs, edge_error *error);
+/* Checks params_size == 4 × fields. */
+edge_status edge_check_params(const edge_operator *op, uint32_t params_size, unsigned fields, edge_error *error);
+/* Checks the tensor has `dtype`; `what` names it in the message ("input", "weight", ...). */
+edge_status edge_check_dtype(const edge_operator *op, const edge_tensor *tensor, uint32_t dtype, const char *what,
+                             edge_error *error);
+/* Checks two tensors have the same rank and dims. */
+bool edge_same_shape(const edge_tensor *a, const edge_tensor *b);
+/* Reads and checks a fused activation (kind, alpha, beta) at params + 4 × field. */
+edge_status edge_read_activation(const edge_operator *op, const uint8_t *params, unsigned field,
+                                 edge_activation *activation, edge_error *error);
+
+/* Product of dims[from..to). */
+size_t edge_dims_product(const edge_tensor *tensor, int32_t from, int32_t to);
+
+/* NumPy broadcasting of `a` and `b` (either may be NULL for "same as out") to `out`'s shape;
+   false when they do not broadcast to exactly that shape. */
+bool edge_broadcast_plan(const edge_tensor *a, const edge_tensor *b, const edge_tensor *out, edge_broadcast *walk);
+
+/* ---- kernel families ----------------------------------------------------------------------- */
+
+#define EDGE_KERNEL(family)                                                                                   \
+    edge_status edge_##family##_prepare(const edge_model *model, edge_operator *op, const uint8_t *params,    \
+                                        uint32_t params_size, edge_error *error);                             \
+    edge_status edge_##family##_eval(const edge_model *model, const edge_operator *op, uint8_t *arena,         \
+                                     void *scratch, edge_error *error);
+
+EDGE_KERNEL(conv)
+EDGE_KERNEL(conv_transpose)
+EDGE_KERNEL(gemm)
+EDGE_KERNEL(matmul)
+EDGE_KERNEL(binary)
+EDGE_KERNEL(unary)
+EDGE_KERNEL(softmax)
+EDGE_KERNEL(pool)
+EDGE_KERNEL(global_pool)
+EDGE_KERNEL(batch_norm)
+EDGE_KERNEL(lrn)
+EDGE_KERNEL(concat)
+EDGE_KERNEL(split)
+EDGE_KERNEL(slice)
+EDGE_KERNEL(gather)
+EDGE_KERNEL(reshape)
+EDGE_KERNEL(transpose)
+EDGE_KERNEL(expand)
+EDGE_KERNEL(pad)
+EDGE_KERNEL(resize)
+EDGE_KERNEL(reduce)
+EDGE_KERNEL(cast)
+
+#undef EDGE_KERNEL
+
+/* Whether operator `op` may write output 0 over input `input` when both have the same bytes
+   (elementwise ops that read each element before writing it). */
+bool edge_op_in_place(const edge_model *model, const edge_operator *op, unsigned input);
+
+/* ---- shared numeric kernels ------------------------------------------------------------------ */
+
+static inline float edge_activate(const edge_activation *activation, float x)
+{
+    switch (activation->kind) {
+    case EDGE_ACTIVATION_RELU: return edge_maxf(x, 0.0f);
+    case EDGE_ACTIVATION_CLIP: return edge_minf(edge_maxf(x, activation->alpha), activation->beta);
+    case EDGE_ACTIVATION_HARD_SWISH: return x * edge_minf(edge_maxf(x + 3.0f, 0.0f), 6.0f) / 6.0f;
+    case EDGE_ACTIVATION_LEAKY_RELU: return x >= 0.0f ? x : x * activation->alpha;
+    default: return x;
+    }
+}
+
+/* Applies the activation to n values in place. */
+void edge_activate_buffer(const edge_activation *activation, float *values, size_t n);
+
+/* Adds `bias[c]` (when not NULL) to each of `channels` planes of `plane` values, `batch` times, then
+   applies the activation. */
+void edge_bias_activate(float *values, size_t batch, size_t channels, size_t plane, const float *bias,
+                        const edge_activation *activation);
+
+/*
+ * Single-precision matrix multiply: C[m×n] (row stride ldc) = or += A[m×k] × B[k×n].
+ * A is read at a[i × a_row_stride + p × a_column_stride]; B through `pack_b`, which copies the
+ * block of rows [row, row + rows) and columns [column, column + columns) into `panel` as strips of
+ * EDGE_GEMM_NR columns: panel[(strip × rows + r) × EDGE_GEMM_NR + j], zero past the last column.
+ * With `accumulate` false, C is overwritten. `scratch` holds edge_gemm_scratch_bytes(m, n, k).
+ */
+#define EDGE_GEMM_NR 8
+typedef void (*edge_pack_b)(const void *source, size_t row, size_t rows, size_t column, size_t columns, float *panel);
+
+typedef struct edge_matrix {
+    const float *data;
+    size_t row_stride, column_stride;
+} edge_matrix;
+
+/* edge_pack_b for an edge_matrix source. */
+void edge_pack_matrix(const void *source, size_t row, size_t rows, size_t column, size_t columns, float *panel);
+
+size_t edge_gemm_scratch_bytes(size_t m, size_t n, size_t k);
+void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_stride, size_t a_column_stride,
+                edge_pack_b pack_b, const void *b_source, float *c, size_t ldc, bool accumulate, float *scratch);
+
+#endif /* EDGE_INTERNAL_H */

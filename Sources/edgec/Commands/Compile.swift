@@ -1,0 +1,83 @@
+import ArgumentParser
+import EdgeFormat
+import EdgeIR
+import EdgeONNX
+import EdgePasses
+import Foundation
+
+/// `edgec compile`: ONNX in, one `.edgem` file out.
+///
+///     $ edgec compile Tests/Fixtures/digits/digits_cnn.onnx -o digits.edgem --compress lz4
+///     compiled   7 operators, 18 tensors
+///     ...
+struct Compile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compile an ONNX model into one .edgem file for the device runtime.",
+        discussion: """
+        Binds input shapes, folds constants and BatchNormalization, fuses activations, plans
+        the activation arena and writes the file described in formats/edgem.md. Weights that
+        are mostly zeros are stored sparsely; --compress lz4 compresses the weights section.
+
+        Example:
+          edgec compile model.onnx -o model.edgem --input-shape x=1,3,48,192 --compress lz4
+        """
+    )
+
+    @Argument(help: "The model (.onnx).")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "The file to write (.edgem).")
+    var output: String
+
+    @OptionGroup var shapes: InputShapeOptions
+
+    @Option(help: "Compression of the weights section: none or lz4.")
+    var compress: String = "none"
+
+    func run() throws {
+        guard ["none", "lz4"].contains(compress) else { throw UserFacingError("--compress takes none or lz4, not '\(compress)'") }
+        try OutputPath.check(output, notOverwriting: [model])
+        let source = try Data(contentsOf: URL(fileURLWithPath: model))
+        let onnx = try ONNXModel(data: source, source: model)
+        let bindings = try ModelLoading.namedBindings(try shapes.bindings(), for: onnx.graph)
+        let graph = try StandardPipeline.prepare(onnx.graph, inputShapes: bindings)
+        let shapesText = graph.inputs.map { "\(graph.name(of: $0.value))=\(graph.type(of: $0.value)!.shape.map(String.init).joined(separator: ","))" }
+        let metadata: [(String, String)] = [
+            ("edgec.version", Edgec.configuration.version),
+            ("source.file", URL(fileURLWithPath: model).lastPathComponent),
+            ("source.sha256", SHA256.hex([UInt8](source))),
+            ("source.producer", onnx.info.producer),
+            ("source.opset", String(onnx.info.opset)),
+            ("compile.input_shapes", shapesText.joined(separator: ";")),
+            ("compile.compress", compress),
+            ("compile.command", (["edgec"] + CommandLine.arguments.dropFirst()).joined(separator: " ")),
+        ]
+        let compiled = try EdgemWriter.write(graph, options: .init(compressWeights: compress == "lz4"), metadata: metadata)
+        try OutputPath.write(compiled.data, to: output)
+        let plan = compiled.plan
+        print("compiled   \(compiled.operatorCount) operators, \(compiled.tensorCount) tensors (\(compiled.sparseTensorCount) weights stored sparse)")
+        print("arena      \(Text.grouped(plan.arenaSize)) bytes planned; \(Text.grouped(plan.naiveSize)) if every tensor had its own; lower bound \(Text.grouped(plan.lowerBound))")
+        print(String(format: "file       %@ bytes (%.3fx the ONNX file's %@ bytes) -> %@",
+                     Text.grouped(compiled.data.count), Double(compiled.data.count) / Double(max(source.count, 1)), Text.grouped(source.count), output))
+    }
+}
+
+/// Checks and atomic writes for output files.
+enum OutputPath {
+    /// Refuses to write over an input of the same command.
+    static func check(_ output: String, notOverwriting inputs: [String]) throws {
+        let target = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
+        for input in inputs where URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path == target {
+            throw UserFacingError("-o '\(output)' would overwrite the input '\(input)'")
+        }
+    }
+
+    /// Writes through a temporary file and a rename, so a reader never sees half a file.
+    static func write(_ data: Data, to path: String) throws {
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw UserFacingError("cannot write '\(path)': \(error.localizedDescription)")
+        }
+    }
+}
