@@ -30,19 +30,31 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         // The .edgem file: lowering to operator records, memory plan, writer and reader (formats/edgem.md).
         .target(name: "EdgeFormat", dependencies: ["EdgeIR", "CLZ4"]),
+        // The C device runtime (formats/edgem.md in, outputs out): the same sources are
+        // cross-compiled for boards by `edgec runtime build` (targets/).
+        .target(
+            name: "EdgeRuntime",
+            exclude: ["tests"],
+            cSettings: [.unsafeFlags(["-std=c11"])],
+            linkerSettings: [.linkedLibrary("lz4"), .linkedLibrary("m")]
+        ),
+        // Swift access to the C runtime: load a .edgem, run it on tensors, batch over samples.
+        .target(name: "EdgeDevice", dependencies: ["EdgeIR", "EdgeRuntime"]),
+        // Device targets (targets/*.toml) and cross-building the runtime for them.
+        .target(name: "EdgeTargets"),
         // .npy / .npz reading and writing for inputs, outputs and data sets.
         .target(name: "EdgeNumPy", dependencies: ["EdgeIR", "ZIPFoundation"]),
         // The command line: parsing and printing only.
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat",
+                "EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat", "EdgeDevice", "EdgeTargets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "EdgecTests",
-            dependencies: ["EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat"]
+            dependencies: ["EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat", "EdgeDevice", "EdgeTargets"]
         ),
     ],
     swiftLanguageModes: [.v5]

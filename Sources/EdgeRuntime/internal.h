@@ -428,6 +428,8 @@ size_t edge_dims_product(const edge_tensor *tensor, int32_t from, int32_t to);
 /* NumPy broadcasting of `a` and `b` (either may be NULL for "same as out") to `out`'s shape;
    false when they do not broadcast to exactly that shape. */
 bool edge_broadcast_plan(const edge_tensor *a, const edge_tensor *b, const edge_tensor *out, edge_broadcast *walk);
+/* The same walk from explicit dims and element strides (`rank` axes). */
+void edge_broadcast_walk_strides(int32_t rank, const size_t *dims, const size_t *a, const size_t *b, edge_broadcast *walk);
 
 /* ---- kernel families ----------------------------------------------------------------------- */
 
@@ -461,10 +463,6 @@ EDGE_KERNEL(reduce)
 EDGE_KERNEL(cast)
 
 #undef EDGE_KERNEL
-
-/* Whether operator `op` may write output 0 over input `input` when both have the same bytes
-   (elementwise ops that read each element before writing it). */
-bool edge_op_in_place(const edge_model *model, const edge_operator *op, unsigned input);
 
 /* ---- shared numeric kernels ------------------------------------------------------------------ */
 

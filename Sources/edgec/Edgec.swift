@@ -1,9 +1,11 @@
 import ArgumentParser
 import EdgeExec
+import EdgeDevice
 import EdgeFormat
 import EdgeIR
 import EdgeNumPy
 import EdgeONNX
+import EdgeTargets
 import Foundation
 
 @main
@@ -16,7 +18,7 @@ struct Edgec: ParsableCommand {
         writes one compact .edgem file and runs it through a small C runtime on the device.
         """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Compile.self, Run.self]
+        subcommands: [Inspect.self, Compile.self, Run.self, RuntimeCommand.self]
     )
 
     /// Errors from edgec's own modules are printed as one `edgec: error: ...` line; argument
@@ -36,6 +38,10 @@ struct Edgec: ParsableCommand {
         } catch let error as NumPyError {
             fail(error.message)
         } catch let error as FormatError {
+            fail(error.message)
+        } catch let error as RuntimeError {
+            fail(error.message)
+        } catch let error as TargetError {
             fail(error.message)
         } catch {
             exit(withError: error)

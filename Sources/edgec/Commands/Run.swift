@@ -1,5 +1,7 @@
 import ArgumentParser
+import EdgeDevice
 import EdgeExec
+import EdgeFormat
 import EdgeIR
 import EdgeNumPy
 import EdgeONNX
@@ -12,8 +14,11 @@ import Foundation
 ///     logits  float32 [1,10]  argmax 0  min -9.87 max 11.2
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a model on .npy/.npz inputs with the fp32 reference executor and write the outputs.",
+        abstract: "Run a model on .npy/.npz inputs and write the outputs.",
         discussion: """
+        An .onnx model runs on the fp32 reference executor (Swift); a compiled .edgem model
+        runs through the C device runtime, and then takes inputs with a leading batch of N
+        samples for a model compiled with batch 1 (they run one by one, outputs stacked).
         Inputs: --input name=file.npy for each model input, or --input file.npz holding one
         array per input name, or --input file.npy for a single-input model. Dynamic input
         dimensions are bound from the arrays given (or from --input-shape).
@@ -24,7 +29,7 @@ struct Run: ParsableCommand {
         """
     )
 
-    @Argument(help: "The model (.onnx).")
+    @Argument(help: "The model (.onnx or .edgem).")
     var model: String
 
     @Option(name: .customLong("input"), help: ArgumentHelp("An input: name=file.npy, file.npz, or file.npy for a single-input model (repeatable).", valueName: "input"))
@@ -39,27 +44,48 @@ struct Run: ParsableCommand {
     var repetitions: Int = 1
 
     func run() throws {
-        let onnx = try ONNXModel(contentsOf: model)
-        let feeds = try InputFiles.read(inputs, for: onnx.graph)
+        guard repetitions >= 1 else { throw UserFacingError("--repeat must be at least 1") }
+        try OutputPath.check(output, notOverwriting: [model] + inputs.map { $0.split(separator: "=", maxSplits: 1).last.map(String.init) ?? $0 })
+        let data = try ModelLoading.read(model)
+        if data.starts(with: Edgem.magic) {
+            try runCompiled(data)
+            return
+        }
+        let onnx = try ONNXModel(data: data, source: model)
+        let feeds = try InputFiles.read(inputs, names: onnx.graph.inputs.map { onnx.graph.name(of: $0.value) })
         var bindings = try ModelLoading.namedBindings(try shapes.bindings(), for: onnx.graph)
         for (name, tensor) in feeds where bindings[name] == nil { bindings[name] = tensor.shape }
         let graph = try StandardPipeline.prepare(onnx.graph, inputShapes: bindings)
-        guard repetitions >= 1 else { throw UserFacingError("--repeat must be at least 1") }
         let executor = try ReferenceExecutor(graph: graph)
+        let (results, milliseconds) = try Self.timed(repetitions) { try executor.run(feeds) }
+        try finish(results, order: graph.outputs.map { graph.name(of: $0) }, milliseconds: milliseconds, what: "\(graph.nodes.count) nodes on the reference executor")
+    }
+
+    /// Runs a compiled model through the C runtime.
+    func runCompiled(_ data: Data) throws {
+        let device = try DeviceModel(data: data)
+        let feeds = try InputFiles.read(inputs, names: device.inputs.map(\.name))
+        let context = try device.makeContext()
+        let (results, milliseconds) = try Self.timed(repetitions) { try device.run(feeds, context: context) }
+        try finish(results, order: device.outputs.map(\.name), milliseconds: milliseconds,
+                   what: "\(device.operatorCount) operators on the C runtime (arena \(Text.grouped(device.arenaSize)) bytes, weights \(Text.grouped(device.weightBytes)) bytes)")
+    }
+
+    static func timed(_ repetitions: Int, _ body: () throws -> [String: Tensor]) throws -> ([String: Tensor], [Double]) {
         var results: [String: Tensor] = [:]
         var milliseconds: [Double] = []
         for _ in 0..<repetitions {
             let start = DispatchTime.now()
-            results = try executor.run(feeds)
+            results = try body()
             milliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e6)
         }
-        try OutputFiles.write(results, order: graph.outputs.map { graph.name(of: $0) }, to: output)
-        for id in graph.outputs {
-            let name = graph.name(of: id)
-            print(OutputFiles.summary(name: name, tensor: results[name]!))
-        }
-        milliseconds.sort()
-        print(String(format: "ran %d nodes: median %.3f ms, fastest %.3f ms over %d run(s); wrote %@",
-                     graph.nodes.count, milliseconds[milliseconds.count / 2], milliseconds[0], milliseconds.count, output))
+        return (results, milliseconds.sorted())
+    }
+
+    func finish(_ results: [String: Tensor], order: [String], milliseconds: [Double], what: String) throws {
+        try OutputFiles.write(results, order: order, to: output)
+        for name in order { print(OutputFiles.summary(name: name, tensor: results[name]!)) }
+        print(String(format: "ran %@: median %.3f ms, fastest %.3f ms over %d run(s); wrote %@",
+                     what, milliseconds[milliseconds.count / 2], milliseconds[0], milliseconds.count, output))
     }
 }

@@ -4,8 +4,7 @@ import Foundation
 
 /// Reading `--input` arguments into tensors keyed by model input name.
 enum InputFiles {
-    static func read(_ arguments: [String], for graph: Graph) throws -> [String: Tensor] {
-        let inputNames = graph.inputs.map { graph.name(of: $0.value) }
+    static func read(_ arguments: [String], names inputNames: [String]) throws -> [String: Tensor] {
         var feeds: [String: Tensor] = [:]
         for argument in arguments {
             let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)

@@ -1,0 +1,119 @@
+/* context.c — execution contexts: the arena (planned tensors, then kernel scratch) and the invoke
+   loop, which runs each operator's kernel in file order and allocates nothing. */
+#include <stdlib.h>
+
+#include "internal.h"
+
+edge_status edge_context_create(const edge_model *model, void *arena, size_t arena_size, edge_context **context,
+                                edge_error *error)
+{
+    if (!context) return edge_fail(error, EDGE_ERROR_INVALID_ARGUMENT, "edge_context_create: context is NULL");
+    *context = NULL;
+    if (!model) return edge_fail(error, EDGE_ERROR_INVALID_ARGUMENT, "edge_context_create: model is NULL");
+    if (arena) {
+        if ((uintptr_t)arena % EDGE_ALIGNMENT != 0)
+            return edge_fail(error, EDGE_ERROR_INVALID_ARGUMENT, "edge_context_create: the arena is not 64-byte aligned");
+        if (arena_size < model->arena_size)
+            return edge_fail(error, EDGE_ERROR_OUT_OF_MEMORY, "edge_context_create: the arena holds %zu bytes, the model needs %zu",
+                             arena_size, model->arena_size);
+    }
+    edge_context *created = calloc(1, sizeof *created);
+    if (!created) return edge_fail(error, EDGE_ERROR_OUT_OF_MEMORY, "edge_context_create: out of memory");
+    created->model = model;
+    if (arena) {
+        created->arena = arena;
+    } else {
+        /* arena_size is a sum of 64-byte multiples, so a valid aligned_alloc size. */
+        created->allocation = aligned_alloc(EDGE_ALIGNMENT, model->arena_size ? model->arena_size : EDGE_ALIGNMENT);
+        if (!created->allocation) {
+            free(created);
+            return edge_fail(error, EDGE_ERROR_OUT_OF_MEMORY, "edge_context_create: cannot allocate an arena of %zu bytes",
+                             model->arena_size);
+        }
+        created->arena = created->allocation;
+    }
+    *context = created;
+    return EDGE_OK;
+}
+
+void edge_context_free(edge_context *context)
+{
+    if (!context) return;
+    free(context->allocation);
+    free(context);
+}
+
+void *edge_context_input(edge_context *context, int32_t index)
+{
+    if (!context || index < 0 || (uint32_t)index >= context->model->input_count) return NULL;
+    const edge_tensor *tensor = &context->model->tensors[context->model->inputs[index]];
+    return edge_tensor_data(tensor, context->arena);
+}
+
+edge_status edge_context_set_input(edge_context *context, int32_t index, const void *data, size_t byte_size, edge_error *error)
+{
+    if (!context) return edge_fail(error, EDGE_ERROR_INVALID_ARGUMENT, "edge_context_set_input: context is NULL");
+    const edge_model *model = context->model;
+    if (index < 0 || (uint32_t)index >= model->input_count)
+        return edge_fail(error, EDGE_ERROR_INVALID_ARGUMENT, "edge_context_set_input: input %d out of range (the model has %u)", (int)index,
+                         model->input_count);
+    const edge_tensor *tensor = &model->tensors[model->inputs[index]];
+    if (byte_size != tensor->bytes)
+        return edge_fail(error, EDGE_ERROR_INVALID_ARGUMENT, "edge_context_set_input: input %d ('%.80s') takes %zu bytes, got %zu",
+                         (int)index, tensor->name, tensor->bytes, byte_size);
+    if (!data && byte_size) return edge_fail(error, EDGE_ERROR_INVALID_ARGUMENT, "edge_context_set_input: data is NULL");
+    memmove(edge_tensor_data(tensor, context->arena), data, byte_size);
+    return EDGE_OK;
+}
+
+const void *edge_context_output(const edge_context *context, int32_t index)
+{
+    if (!context || index < 0 || (uint32_t)index >= context->model->output_count) return NULL;
+    const edge_tensor *tensor = &context->model->tensors[context->model->outputs[index]];
+    return edge_tensor_data(tensor, context->arena);
+}
+
+static edge_status edge_eval_operator(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch,
+                                      edge_error *error)
+{
+    switch (op->kind) {
+    case EDGE_OP_CONV: return edge_conv_eval(model, op, arena, scratch, error);
+    case EDGE_OP_CONV_TRANSPOSE: return edge_conv_transpose_eval(model, op, arena, scratch, error);
+    case EDGE_OP_GEMM: return edge_gemm_eval(model, op, arena, scratch, error);
+    case EDGE_OP_MATMUL: return edge_matmul_eval(model, op, arena, scratch, error);
+    case EDGE_OP_BINARY: return edge_binary_eval(model, op, arena, scratch, error);
+    case EDGE_OP_UNARY: return edge_unary_eval(model, op, arena, scratch, error);
+    case EDGE_OP_SOFTMAX: return edge_softmax_eval(model, op, arena, scratch, error);
+    case EDGE_OP_MAX_POOL:
+    case EDGE_OP_AVERAGE_POOL: return edge_pool_eval(model, op, arena, scratch, error);
+    case EDGE_OP_GLOBAL_AVERAGE_POOL:
+    case EDGE_OP_GLOBAL_MAX_POOL: return edge_global_pool_eval(model, op, arena, scratch, error);
+    case EDGE_OP_BATCH_NORMALIZATION: return edge_batch_norm_eval(model, op, arena, scratch, error);
+    case EDGE_OP_LRN: return edge_lrn_eval(model, op, arena, scratch, error);
+    case EDGE_OP_CONCAT: return edge_concat_eval(model, op, arena, scratch, error);
+    case EDGE_OP_SPLIT: return edge_split_eval(model, op, arena, scratch, error);
+    case EDGE_OP_SLICE: return edge_slice_eval(model, op, arena, scratch, error);
+    case EDGE_OP_GATHER: return edge_gather_eval(model, op, arena, scratch, error);
+    case EDGE_OP_RESHAPE: return edge_reshape_eval(model, op, arena, scratch, error);
+    case EDGE_OP_TRANSPOSE: return edge_transpose_eval(model, op, arena, scratch, error);
+    case EDGE_OP_EXPAND: return edge_expand_eval(model, op, arena, scratch, error);
+    case EDGE_OP_PAD: return edge_pad_eval(model, op, arena, scratch, error);
+    case EDGE_OP_RESIZE: return edge_resize_eval(model, op, arena, scratch, error);
+    case EDGE_OP_REDUCE: return edge_reduce_eval(model, op, arena, scratch, error);
+    case EDGE_OP_CAST: return edge_cast_eval(model, op, arena, scratch, error);
+    default: return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown operator kind %u", op->kind);
+    }
+}
+
+edge_status edge_context_invoke(edge_context *context, edge_error *error)
+{
+    if (!context) return edge_fail(error, EDGE_ERROR_INVALID_ARGUMENT, "edge_context_invoke: context is NULL");
+    const edge_model *model = context->model;
+    uint8_t *arena = context->arena;
+    void *scratch = arena + model->planned_arena;
+    for (uint32_t o = 0; o < model->operator_count; o++) {
+        edge_status status = edge_eval_operator(model, &model->operators[o], arena, scratch, error);
+        if (status != EDGE_OK) return status;
+    }
+    return EDGE_OK;
+}

@@ -1,0 +1,179 @@
+/* common.c — what the kernels' prepare and eval functions share: arity, dtype and shape checks,
+   the broadcast plan, fused activations. */
+#include <stdio.h>
+
+#include "../internal.h"
+
+const char *edge_shape_text(const edge_tensor *tensor, char *buffer)
+{
+    size_t used = 0;
+    buffer[used++] = '[';
+    for (int32_t d = 0; d < tensor->rank; d++) {
+        int n = snprintf(buffer + used, EDGE_SHAPE_TEXT - used, d ? ",%u" : "%u", (unsigned)tensor->dims[d]);
+        if (n < 0 || (size_t)n >= EDGE_SHAPE_TEXT - used - 1) break;
+        used += (size_t)n;
+    }
+    buffer[used++] = ']';
+    buffer[used] = 0;
+    return buffer;
+}
+
+edge_status edge_check_arity(const edge_operator *op, unsigned min_inputs, unsigned max_inputs, unsigned required,
+                             unsigned outputs, edge_error *error)
+{
+    if (op->input_count < min_inputs || op->input_count > max_inputs) {
+        if (min_inputs == max_inputs)
+            return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "has %u inputs, expected %u", op->input_count, min_inputs);
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "has %u inputs, expected %u to %u", op->input_count, min_inputs, max_inputs);
+    }
+    if (op->output_count != outputs)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "has %u outputs, expected %u", op->output_count, outputs);
+    for (unsigned i = 0; i < required && i < op->input_count; i++)
+        if (op->tensors[i] == EDGE_NONE) return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %u is required but absent", i);
+    return EDGE_OK;
+}
+
+edge_status edge_check_params(const edge_operator *op, uint32_t params_size, unsigned fields, edge_error *error)
+{
+    if (params_size != 4u * fields)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "params are %u bytes, expected %u", params_size, 4u * fields);
+    return EDGE_OK;
+}
+
+edge_status edge_check_dtype(const edge_operator *op, const edge_tensor *tensor, uint32_t dtype, const char *what, edge_error *error)
+{
+    if (tensor->dtype == dtype) return EDGE_OK;
+    return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "%s '%.60s' is %s; this runtime runs it on %s only", what, tensor->name,
+                        edge_dtype_name(tensor->dtype), edge_dtype_name(dtype));
+}
+
+bool edge_same_shape(const edge_tensor *a, const edge_tensor *b)
+{
+    if (a->rank != b->rank) return false;
+    for (int32_t d = 0; d < a->rank; d++)
+        if (a->dims[d] != b->dims[d]) return false;
+    return true;
+}
+
+edge_status edge_read_activation(const edge_operator *op, const uint8_t *params, unsigned field, edge_activation *activation,
+                                 edge_error *error)
+{
+    activation->kind = edge_read_i32(params + 4 * field);
+    activation->alpha = edge_read_f32(params + 4 * (field + 1));
+    activation->beta = edge_read_f32(params + 4 * (field + 2));
+    if (activation->kind < EDGE_ACTIVATION_NONE || activation->kind > EDGE_ACTIVATION_LEAKY_RELU)
+        return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown fused activation %d", (int)activation->kind);
+    return EDGE_OK;
+}
+
+size_t edge_dims_product(const edge_tensor *tensor, int32_t from, int32_t to)
+{
+    size_t product = 1;
+    for (int32_t d = from; d < to; d++) product *= tensor->dims[d];
+    return product;
+}
+
+/* Drops axes of size 1 and merges neighbours that both operands walk contiguously. */
+static void edge_broadcast_collapse(int32_t rank, const size_t *dims, const size_t *a, const size_t *b, edge_broadcast *walk)
+{
+    int32_t r = 0;
+    for (int32_t d = 0; d < rank; d++) {
+        if (dims[d] == 1) continue;
+        if (r > 0 && walk->a_strides[r - 1] == a[d] * dims[d] && walk->b_strides[r - 1] == b[d] * dims[d]) {
+            walk->dims[r - 1] *= dims[d];
+            walk->a_strides[r - 1] = a[d];
+            walk->b_strides[r - 1] = b[d];
+            continue;
+        }
+        walk->dims[r] = dims[d];
+        walk->a_strides[r] = a[d];
+        walk->b_strides[r] = b[d];
+        r++;
+    }
+    if (r == 0) {
+        walk->dims[0] = 1;
+        walk->a_strides[0] = 0;
+        walk->b_strides[0] = 0;
+        r = 1;
+    }
+    walk->rank = r;
+}
+
+/* Element strides of `tensor` read as `rank` dims (leading 1s added), 0 along axes of size 1;
+   false when it does not broadcast to `dims`. */
+static bool edge_broadcast_strides(const edge_tensor *tensor, int32_t rank, const uint32_t *dims, size_t *strides)
+{
+    if (tensor->rank > rank) return false;
+    size_t running = 1;
+    for (int32_t d = rank - 1; d >= 0; d--) {
+        int32_t source = d - (rank - tensor->rank);
+        uint32_t dim = source >= 0 ? tensor->dims[source] : 1;
+        if (dim != dims[d] && dim != 1) return false;
+        strides[d] = dim == 1 ? 0 : running;
+        running *= dim;
+    }
+    return true;
+}
+
+bool edge_broadcast_plan(const edge_tensor *a, const edge_tensor *b, const edge_tensor *out, edge_broadcast *walk)
+{
+    size_t sa[EDGE_MAX_RANK], sb[EDGE_MAX_RANK], dims[EDGE_MAX_RANK];
+    int32_t rank = out->rank;
+    if (!edge_broadcast_strides(a, rank, out->dims, sa)) return false;
+    if (b && !edge_broadcast_strides(b, rank, out->dims, sb)) return false;
+    if (b) {
+        /* The output is exactly the broadcast: of rank max(a, b), each dim the larger operand's. */
+        if (rank != (a->rank > b->rank ? a->rank : b->rank)) return false;
+        for (int32_t d = 0; d < rank; d++) {
+            int32_t da = d - (rank - a->rank), db = d - (rank - b->rank);
+            uint32_t x = da >= 0 ? a->dims[da] : 1, y = db >= 0 ? b->dims[db] : 1;
+            if (out->dims[d] != (x > y ? x : y)) return false;
+        }
+    } else {
+        for (int32_t d = 0; d < rank; d++) sb[d] = 0;
+    }
+    for (int32_t d = 0; d < rank; d++) dims[d] = out->dims[d];
+    edge_broadcast_collapse(rank, dims, sa, sb, walk);
+    return true;
+}
+
+void edge_broadcast_walk_strides(int32_t rank, const size_t *dims, const size_t *a, const size_t *b, edge_broadcast *walk)
+{
+    edge_broadcast_collapse(rank, dims, a, b, walk);
+}
+
+void edge_activate_buffer(const edge_activation *activation, float *values, size_t n)
+{
+    float alpha = activation->alpha, beta = activation->beta;
+    switch (activation->kind) {
+    case EDGE_ACTIVATION_RELU:
+        for (size_t i = 0; i < n; i++) values[i] = edge_maxf(values[i], 0.0f);
+        break;
+    case EDGE_ACTIVATION_CLIP:
+        for (size_t i = 0; i < n; i++) values[i] = edge_minf(edge_maxf(values[i], alpha), beta);
+        break;
+    case EDGE_ACTIVATION_HARD_SWISH:
+        for (size_t i = 0; i < n; i++) values[i] = values[i] * edge_minf(edge_maxf(values[i] + 3.0f, 0.0f), 6.0f) / 6.0f;
+        break;
+    case EDGE_ACTIVATION_LEAKY_RELU:
+        for (size_t i = 0; i < n; i++) values[i] = values[i] >= 0.0f ? values[i] : values[i] * alpha;
+        break;
+    default: break;
+    }
+}
+
+void edge_bias_activate(float *values, size_t batch, size_t channels, size_t plane, const float *bias,
+                        const edge_activation *activation)
+{
+    if (!bias && activation->kind == EDGE_ACTIVATION_NONE) return;
+    for (size_t n = 0; n < batch; n++) {
+        for (size_t c = 0; c < channels; c++) {
+            float *p = values + (n * channels + c) * plane;
+            if (bias) {
+                float b = bias[c];
+                for (size_t i = 0; i < plane; i++) p[i] += b;
+            }
+            edge_activate_buffer(activation, p, plane);
+        }
+    }
+}

@@ -1,0 +1,323 @@
+/*
+ * gemm.c — GEMM and MATMUL, and the blocked single-precision matrix multiply under them and the
+ * convolutions.
+ *
+ * The multiply is blocked as in GotoBLAS/BLIS: B is packed KC rows × NC columns at a time into
+ * strips of NR columns, A into strips of MR rows, and a micro-kernel keeps an MR × NR block of C
+ * in registers across the KC loop. The micro-kernel is plain C with fixed trip counts, which gcc
+ * and clang unroll and vectorize (SSE on x86-64, NEON on aarch64 and armv7).
+ */
+#include "../internal.h"
+
+#define MR 4
+#define NR EDGE_GEMM_NR
+#define KC 256
+#define MC 128
+#define NC 512
+
+static size_t edge_min(size_t a, size_t b) { return a < b ? a : b; }
+static size_t edge_round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
+
+size_t edge_gemm_scratch_bytes(size_t m, size_t n, size_t k)
+{
+    size_t kc = edge_min(k, KC), nc = edge_round_up(edge_min(n, NC), NR), mc = edge_round_up(edge_min(m, MC), MR);
+    return (kc * nc + mc * kc) * sizeof(float) + EDGE_ALIGNMENT;
+}
+
+void edge_pack_matrix(const void *source, size_t row, size_t rows, size_t column, size_t columns, float *panel)
+{
+    const edge_matrix *b = source;
+    for (size_t j0 = 0; j0 < columns; j0 += NR) {
+        size_t width = edge_min(NR, columns - j0);
+        float *strip = panel + j0 * rows;
+        const float *origin = b->data + row * b->row_stride + (column + j0) * b->column_stride;
+        for (size_t p = 0; p < rows; p++) {
+            const float *line = origin + p * b->row_stride;
+            float *out = strip + p * NR;
+            if (b->column_stride == 1 && width == NR) {
+                for (size_t j = 0; j < NR; j++) out[j] = line[j];
+            } else {
+                size_t j = 0;
+                for (; j < width; j++) out[j] = line[j * b->column_stride];
+                for (; j < NR; j++) out[j] = 0.0f;
+            }
+        }
+    }
+}
+
+static void edge_pack_a(const float *a, size_t row_stride, size_t column_stride, size_t rows, size_t depth, float *panel)
+{
+    for (size_t i0 = 0; i0 < rows; i0 += MR) {
+        size_t height = edge_min(MR, rows - i0);
+        float *strip = panel + i0 * depth;
+        for (size_t p = 0; p < depth; p++) {
+            size_t i = 0;
+            for (; i < height; i++) strip[p * MR + i] = a[(i0 + i) * row_stride + p * column_stride];
+            for (; i < MR; i++) strip[p * MR + i] = 0.0f;
+        }
+    }
+}
+
+/* C[rows × columns] (=|+=) A strip × B strip, with the block of MR × NR in registers. */
+static void edge_micro_kernel(size_t depth, const float *restrict a, const float *restrict b, float *restrict c, size_t ldc,
+                              size_t rows, size_t columns, bool overwrite)
+{
+    float acc[MR][NR];
+    for (int i = 0; i < MR; i++)
+        for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;
+    for (size_t p = 0; p < depth; p++) {
+        const float *ap = a + p * MR, *bp = b + p * NR;
+        for (int i = 0; i < MR; i++)
+            for (int j = 0; j < NR; j++) acc[i][j] += ap[i] * bp[j];
+    }
+    if (rows == MR && columns == NR) {
+        if (overwrite) {
+            for (int i = 0; i < MR; i++)
+                for (int j = 0; j < NR; j++) c[i * ldc + j] = acc[i][j];
+        } else {
+            for (int i = 0; i < MR; i++)
+                for (int j = 0; j < NR; j++) c[i * ldc + j] += acc[i][j];
+        }
+        return;
+    }
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < columns; j++) c[i * ldc + j] = overwrite ? acc[i][j] : c[i * ldc + j] + acc[i][j];
+}
+
+void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_stride, size_t a_column_stride, edge_pack_b pack_b,
+                const void *b_source, float *c, size_t ldc, bool accumulate, float *scratch)
+{
+    if (k == 0) {
+        if (!accumulate)
+            for (size_t i = 0; i < m; i++)
+                for (size_t j = 0; j < n; j++) c[i * ldc + j] = 0.0f;
+        return;
+    }
+    size_t kc_max = edge_min(k, KC), nc_max = edge_round_up(edge_min(n, NC), NR);
+    float *b_panel = scratch;
+    float *a_panel = (float *)(((uintptr_t)(b_panel + kc_max * nc_max) + EDGE_ALIGNMENT - 1) & ~(uintptr_t)(EDGE_ALIGNMENT - 1));
+    for (size_t jc = 0; jc < n; jc += NC) {
+        size_t nc = edge_min(NC, n - jc);
+        for (size_t pc = 0; pc < k; pc += KC) {
+            size_t kc = edge_min(KC, k - pc);
+            bool overwrite = pc == 0 && !accumulate;
+            pack_b(b_source, pc, kc, jc, nc, b_panel);
+            for (size_t ic = 0; ic < m; ic += MC) {
+                size_t mc = edge_min(MC, m - ic);
+                edge_pack_a(a + ic * a_row_stride + pc * a_column_stride, a_row_stride, a_column_stride, mc, kc, a_panel);
+                for (size_t jr = 0; jr < nc; jr += NR) {
+                    for (size_t ir = 0; ir < mc; ir += MR) {
+                        edge_micro_kernel(kc, a_panel + ir * kc, b_panel + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
+                                          edge_min(MR, mc - ir), edge_min(NR, nc - jr), overwrite);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* y[n] = a[k] × B[k × n] (B row-major). */
+static void edge_gemv(size_t n, size_t k, const float *a, const float *b, float *y)
+{
+    for (size_t j = 0; j < n; j++) y[j] = 0.0f;
+    for (size_t p = 0; p < k; p++) {
+        float s = a[p];
+        const float *row = b + p * n;
+        for (size_t j = 0; j < n; j++) y[j] += s * row[j];
+    }
+}
+
+/* y[n] = a[k] × B^T where B is [n × k] row-major: n dot products. */
+static void edge_gemv_transposed(size_t n, size_t k, const float *a, const float *b, float *y)
+{
+    for (size_t j = 0; j < n; j++) {
+        const float *row = b + j * k;
+        float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        size_t p = 0;
+        for (; p + 8 <= k; p += 8)
+            for (int q = 0; q < 8; q++) partial[q] += a[p + q] * row[p + q];
+        float sum = ((partial[0] + partial[4]) + (partial[1] + partial[5])) + ((partial[2] + partial[6]) + (partial[3] + partial[7]));
+        for (; p < k; p++) sum += a[p] * row[p];
+        y[j] = sum;
+    }
+}
+
+/* ---- GEMM ------------------------------------------------------------------------------------ */
+
+edge_status edge_gemm_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size, edge_error *error)
+{
+    edge_gemm_params *g = &op->params.gemm;
+    edge_status status = edge_check_arity(op, 2, 3, 2, 1, error);
+    if (status == EDGE_OK) status = edge_check_params(op, params_size, 7, error);
+    if (status != EDGE_OK) return status;
+    const edge_tensor *a = edge_op_input(model, op, 0), *b = edge_op_input(model, op, 1);
+    const edge_tensor *c = op->input_count > 2 ? edge_op_input(model, op, 2) : NULL, *y = edge_op_output(model, op, 0);
+    int32_t transpose_a = edge_read_i32(params), transpose_b = edge_read_i32(params + 4);
+    g->alpha = edge_read_f32(params + 8);
+    g->beta = edge_read_f32(params + 12);
+    if ((status = edge_read_activation(op, params, 4, &g->activation, error)) != EDGE_OK) return status;
+    if ((transpose_a != 0 && transpose_a != 1) || (transpose_b != 0 && transpose_b != 1))
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "transpose flags are %d and %d, expected 0 or 1", (int)transpose_a,
+                            (int)transpose_b);
+    g->transpose_a = transpose_a;
+    g->transpose_b = transpose_b;
+    if ((status = edge_check_dtype(op, a, EDGE_DTYPE_FLOAT32, "A", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, b, EDGE_DTYPE_FLOAT32, "B", error)) != EDGE_OK) return status;
+    if (c && (status = edge_check_dtype(op, c, EDGE_DTYPE_FLOAT32, "C", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    char sa[EDGE_SHAPE_TEXT], sb[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
+    if (a->rank != 2 || b->rank != 2)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "A %s and B %s must be 2-D", edge_shape_text(a, sa), edge_shape_text(b, sb));
+    g->m = g->transpose_a ? a->dims[1] : a->dims[0];
+    g->k = g->transpose_a ? a->dims[0] : a->dims[1];
+    size_t kb = g->transpose_b ? b->dims[1] : b->dims[0];
+    g->n = g->transpose_b ? b->dims[0] : b->dims[1];
+    if (g->k != kb)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "inner dimensions differ: A %s, B %s", edge_shape_text(a, sa),
+                            edge_shape_text(b, sb));
+    if (y->rank != 2 || y->dims[0] != g->m || y->dims[1] != g->n)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "output is %s, expected [%zu,%zu]", edge_shape_text(y, sy), g->m, g->n);
+    if (c) {
+        uint32_t rows = c->rank == 2 ? c->dims[0] : 1, columns = c->rank >= 1 ? c->dims[c->rank - 1] : 1;
+        if (c->rank > 2 || (rows != 1 && rows != g->m) || (columns != 1 && columns != g->n))
+            return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "C %s does not broadcast to [%zu,%zu]", edge_shape_text(c, sa), g->m, g->n);
+        g->c_row_stride = rows == 1 ? 0 : columns;
+        g->c_column_stride = columns == 1 ? 0 : 1;
+    }
+    op->scratch_bytes = g->m == 1 ? 0 : edge_gemm_scratch_bytes(g->m, g->n, g->k);
+    return EDGE_OK;
+}
+
+edge_status edge_gemm_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)error;
+    const edge_gemm_params *g = &op->params.gemm;
+    const float *a = (const float *)edge_tensor_data(edge_op_input(model, op, 0), arena);
+    const float *b = (const float *)edge_tensor_data(edge_op_input(model, op, 1), arena);
+    const edge_tensor *ct = op->input_count > 2 ? edge_op_input(model, op, 2) : NULL;
+    const float *c = ct ? (const float *)edge_tensor_data(ct, arena) : NULL;
+    float *y = (float *)edge_tensor_data(edge_op_output(model, op, 0), arena);
+    size_t m = g->m, n = g->n, k = g->k;
+    if (m == 1) {
+        /* One row: A is contiguous whether transposed or not. */
+        if (g->transpose_b) edge_gemv_transposed(n, k, a, b, y);
+        else edge_gemv(n, k, a, b, y);
+    } else {
+        edge_matrix bm = {b, g->transpose_b ? 1 : n, g->transpose_b ? k : 1};
+        edge_sgemm(m, n, k, a, g->transpose_a ? 1 : k, g->transpose_a ? m : 1, edge_pack_matrix, &bm, y, n, false, scratch);
+    }
+    float alpha = g->alpha, beta = g->beta;
+    for (size_t i = 0; i < m; i++) {
+        float *row = y + i * n;
+        if (alpha != 1.0f)
+            for (size_t j = 0; j < n; j++) row[j] *= alpha;
+        if (c) {
+            const float *addend = c + i * g->c_row_stride;
+            for (size_t j = 0; j < n; j++) row[j] += beta * addend[j * g->c_column_stride];
+        }
+        edge_activate_buffer(&g->activation, row, n);
+    }
+    return EDGE_OK;
+}
+
+/* ---- MATMUL ---------------------------------------------------------------------------------- */
+
+edge_status edge_matmul_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size, edge_error *error)
+{
+    edge_matmul_params *g = &op->params.matmul;
+    edge_status status = edge_check_arity(op, 2, 2, 2, 1, error);
+    if (status == EDGE_OK) status = edge_check_params(op, params_size, 3, error);
+    if (status == EDGE_OK) status = edge_read_activation(op, params, 0, &g->activation, error);
+    if (status != EDGE_OK) return status;
+    const edge_tensor *a = edge_op_input(model, op, 0), *b = edge_op_input(model, op, 1), *y = edge_op_output(model, op, 0);
+    if ((status = edge_check_dtype(op, a, EDGE_DTYPE_FLOAT32, "A", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, b, EDGE_DTYPE_FLOAT32, "B", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    char sa[EDGE_SHAPE_TEXT], sb[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
+    if (a->rank < 1 || b->rank < 1)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "inputs %s and %s must have rank >= 1", edge_shape_text(a, sa),
+                            edge_shape_text(b, sb));
+    /* 1-D promotion: A [k] is [1,k], B [k] is [k,1]. */
+    g->m = a->rank == 1 ? 1 : a->dims[a->rank - 2];
+    g->k = a->dims[a->rank - 1];
+    size_t kb = b->rank == 1 ? b->dims[0] : b->dims[b->rank - 2];
+    g->n = b->rank == 1 ? 1 : b->dims[b->rank - 1];
+    if (g->k != kb)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "inner dimensions differ: %s × %s", edge_shape_text(a, sa), edge_shape_text(b, sb));
+    int32_t a_batch = a->rank > 2 ? a->rank - 2 : 0, b_batch = b->rank > 2 ? b->rank - 2 : 0;
+    int32_t batch = a_batch > b_batch ? a_batch : b_batch;
+    int32_t expected_rank = batch + (a->rank > 1) + (b->rank > 1);
+    bool fits = y->rank == expected_rank;
+    g->batch_rank = batch;
+    size_t a_running = 1, b_running = 1;
+    for (int32_t d = batch - 1; d >= 0 && fits; d--) {
+        int32_t da = d - (batch - a_batch), db = d - (batch - b_batch);
+        uint32_t x = da >= 0 ? a->dims[da] : 1, z = db >= 0 ? b->dims[db] : 1;
+        if (x != z && x != 1 && z != 1)
+            return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "batch dimensions of %s and %s do not broadcast", edge_shape_text(a, sa),
+                                edge_shape_text(b, sb));
+        uint32_t out = x > z ? x : z;
+        fits = y->dims[d] == out;
+        g->batch_dims[d] = out;
+        g->a_batch_strides[d] = x == 1 ? 0 : a_running;
+        g->b_batch_strides[d] = z == 1 ? 0 : b_running;
+        a_running *= x;
+        b_running *= z;
+    }
+    if (fits && a->rank > 1) fits = y->dims[batch] == g->m;
+    if (fits && b->rank > 1) fits = y->dims[y->rank - 1] == g->n;
+    if (!fits)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "output is %s, not the product of %s and %s", edge_shape_text(y, sy),
+                            edge_shape_text(a, sa), edge_shape_text(b, sb));
+    /* When B is shared by every batch and A's batches are contiguous, one multiply of all A's rows. */
+    size_t rows = g->m;
+    bool shared_b = true;
+    for (int32_t d = 0; d < batch; d++) shared_b = shared_b && g->b_batch_strides[d] == 0;
+    if (shared_b && a_batch == batch && g->n > 0) rows = y->count / g->n;
+    op->scratch_bytes = rows == 1 ? 0 : edge_gemm_scratch_bytes(rows, g->n, g->k);
+    return EDGE_OK;
+}
+
+edge_status edge_matmul_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)error;
+    const edge_matmul_params *g = &op->params.matmul;
+    const edge_tensor *at = edge_op_input(model, op, 0), *yt = edge_op_output(model, op, 0);
+    const float *a = (const float *)edge_tensor_data(at, arena);
+    const float *b = (const float *)edge_tensor_data(edge_op_input(model, op, 1), arena);
+    float *y = (float *)edge_tensor_data(yt, arena);
+    size_t m = g->m, n = g->n, k = g->k;
+    int32_t batch = g->batch_rank;
+    bool shared_b = true;
+    for (int32_t d = 0; d < batch; d++) shared_b = shared_b && g->b_batch_strides[d] == 0;
+    bool a_full = at->rank - 2 == batch;
+    for (int32_t d = 0; d < batch && a_full; d++) a_full = g->a_batch_strides[d] != 0 || g->batch_dims[d] == 1;
+    size_t products = yt->count / (m * n);
+    if (shared_b && a_full) {
+        /* A's batches are contiguous and B is shared: one [products·m × k] × [k × n] multiply. */
+        size_t rows = products * m;
+        edge_matrix bm = {b, n, 1};
+        if (rows == 1) edge_gemv(n, k, a, b, y);
+        else edge_sgemm(rows, n, k, a, k, 1, edge_pack_matrix, &bm, y, n, false, scratch);
+    } else {
+        size_t index[EDGE_MAX_RANK] = {0};
+        size_t a_offset = 0, b_offset = 0;
+        for (size_t i = 0; i < products; i++) {
+            const float *ai = a + a_offset * m * k, *bi = b + b_offset * k * n;
+            float *yi = y + i * m * n;
+            edge_matrix bm = {bi, n, 1};
+            if (m == 1) edge_gemv(n, k, ai, bi, yi);
+            else edge_sgemm(m, n, k, ai, k, 1, edge_pack_matrix, &bm, yi, n, false, scratch);
+            for (int32_t d = batch - 1; d >= 0; d--) {
+                a_offset += g->a_batch_strides[d];
+                b_offset += g->b_batch_strides[d];
+                if (++index[d] < g->batch_dims[d]) break;
+                a_offset -= g->a_batch_strides[d] * index[d];
+                b_offset -= g->b_batch_strides[d] * index[d];
+                index[d] = 0;
+            }
+        }
+    }
+    edge_activate_buffer(&g->activation, y, yt->count);
+    return EDGE_OK;
+}

@@ -1,0 +1,64 @@
+/* model.c — what a loaded model tells its caller: sizes, inputs and outputs, metadata. */
+#include <string.h>
+
+#include "internal.h"
+
+size_t edge_model_arena_size(const edge_model *model) { return model ? model->arena_size : 0; }
+
+size_t edge_model_weight_bytes(const edge_model *model) { return model ? model->weight_bytes : 0; }
+
+int32_t edge_model_input_count(const edge_model *model) { return model ? (int32_t)model->input_count : 0; }
+
+int32_t edge_model_output_count(const edge_model *model) { return model ? (int32_t)model->output_count : 0; }
+
+int32_t edge_model_operator_count(const edge_model *model) { return model ? (int32_t)model->operator_count : 0; }
+
+static edge_status edge_fill_info(const edge_tensor *tensor, edge_tensor_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->name = tensor->name;
+    info->dtype = (edge_dtype)tensor->dtype;
+    info->rank = tensor->rank;
+    for (int32_t d = 0; d < tensor->rank; d++) info->dims[d] = tensor->dims[d];
+    info->element_count = tensor->count;
+    info->byte_size = tensor->bytes;
+    return EDGE_OK;
+}
+
+edge_status edge_model_input_info(const edge_model *model, int32_t index, edge_tensor_info *info)
+{
+    if (!model || !info || index < 0 || (uint32_t)index >= model->input_count) return EDGE_ERROR_INVALID_ARGUMENT;
+    return edge_fill_info(&model->tensors[model->inputs[index]], info);
+}
+
+edge_status edge_model_output_info(const edge_model *model, int32_t index, edge_tensor_info *info)
+{
+    if (!model || !info || index < 0 || (uint32_t)index >= model->output_count) return EDGE_ERROR_INVALID_ARGUMENT;
+    return edge_fill_info(&model->tensors[model->outputs[index]], info);
+}
+
+static int32_t edge_find(const edge_model *model, const uint32_t *list, uint32_t count, const char *name)
+{
+    if (!model || !name) return -1;
+    for (uint32_t i = 0; i < count; i++)
+        if (strcmp(model->tensors[list[i]].name, name) == 0) return (int32_t)i;
+    return -1;
+}
+
+int32_t edge_model_find_input(const edge_model *model, const char *name)
+{
+    return model ? edge_find(model, model->inputs, model->input_count, name) : -1;
+}
+
+int32_t edge_model_find_output(const edge_model *model, const char *name)
+{
+    return model ? edge_find(model, model->outputs, model->output_count, name) : -1;
+}
+
+const char *edge_model_metadata(const edge_model *model, const char *key)
+{
+    if (!model || !key) return NULL;
+    for (uint32_t i = 0; i < model->metadata_count; i++)
+        if (strcmp(model->metadata[i].key, key) == 0) return model->metadata[i].value;
+    return NULL;
+}

@@ -1,0 +1,144 @@
+import EdgeDevice
+import EdgeExec
+import EdgeFormat
+import EdgeIR
+import EdgeNumPy
+import EdgeONNX
+import EdgePasses
+import Foundation
+import Testing
+
+/// The C runtime (through its Swift bridge) against the Swift reference executor.
+@Suite("C runtime against the reference executor")
+struct RuntimeAgreementTests {
+    func expectAgreement(_ fixture: CompiledFixture, _ label: String) throws {
+        let device = try DeviceModel(data: fixture.file.data)
+        let outputs = try device.run(fixture.inputs)
+        for name in fixture.outputNames {
+            let difference = expectMatches(outputs[name], try #require(fixture.reference[name]), "\(label) output \(name)")
+            if label.hasPrefix("model") { print("C runtime \(label) \(name): max |diff| \(difference)") }
+        }
+    }
+
+    @Test(arguments: OperatorCase.all)
+    func operatorCase(_ testCase: OperatorCase) throws {
+        try expectAgreement(try .operatorCase(testCase.name), "case \(testCase.name)")
+    }
+
+    @Test(arguments: RealModelTests.lightModels)
+    func lightModel(_ name: String) throws {
+        try expectAgreement(try .lightModel(name), "model \(name)")
+    }
+
+    @Test(arguments: ["tiny_detector", "tiny_transformer", "tiny_transformer_nn"])
+    func torchModel(_ name: String) throws {
+        try expectAgreement(try .torchModel(name), "model \(name)")
+    }
+
+    /// A batch of 32 samples through a batch-1 model runs sample by sample; LZ4 changes nothing.
+    @Test func digitsBatchAndCompression() throws {
+        let reference = try NumPyFiles.read(Fixtures.path("digits/digits_reference.npz"))
+        for compress in [false, true] {
+            let fixture = try CompiledFixture.digits(compressWeights: compress)
+            try expectAgreement(fixture, "model digits (lz4 \(compress))")
+            let device = try DeviceModel(data: fixture.file.data)
+            let batch = try device.run(["input": try #require(reference["input"])])
+            expectMatches(batch["logits"], try #require(reference["logits_static"]), "digits batch of 32 (lz4 \(compress))")
+        }
+    }
+}
+
+/// The file format itself: round trips, compression, sparsity, the memory plan, corruption.
+@Suite("The .edgem format")
+struct FormatTests {
+    @Test func readerSeesWhatTheWriterWrote() throws {
+        let fixture = try CompiledFixture.digits()
+        let file = try EdgemFile(data: fixture.file.data, source: "digits")
+        #expect(file.operators.map(\.kindName) == ["CONV", "CONV", "MAX_POOL", "CONV", "RESHAPE", "GEMM", "GEMM"])
+        #expect(file.tensors.count == fixture.file.tensorCount)
+        #expect(file.arenaSize == fixture.file.plan.arenaSize)
+        #expect(file.sections.allSatisfy { $0.offset % 64 == 0 })
+        #expect(file.metadata.contains { $0.key == "source.file" })
+        let device = try DeviceModel(data: fixture.file.data)
+        #expect(device.metadata("source.file") == Fixtures.path("digits/digits_cnn.onnx"))
+        #expect(device.inputs.map(\.shape) == [[1, 1, 8, 8]])
+        #expect(device.outputs.map(\.name) == ["logits"])
+    }
+
+    @Test func lz4ShrinksCompressibleWeights() throws {
+        let plain = try CompiledFixture.lightModel("squeezenet")
+        let input = plain.inputs
+        let compressed = try CompiledFixture(Fixtures.path("light/squeezenet.onnx"), inputs: input, compressWeights: true)
+        #expect(compressed.file.data.count * 10 < plain.file.data.count, "\(compressed.file.data.count) vs \(plain.file.data.count)")
+        let a = try DeviceModel(data: plain.file.data).run(input), b = try DeviceModel(data: compressed.file.data).run(input)
+        #expect(a == b)
+    }
+
+    /// Zeroing most weights makes the writer store them sparsely; the runtime expands them exactly.
+    @Test func sparseWeightsShrinkTheFileAndRunTheSame() throws {
+        let model = try ONNXModel(contentsOf: Fixtures.path("digits/digits_cnn.onnx"))
+        var graph = try StandardPipeline.prepare(model.graph)
+        for (id, tensor) in graph.constants where tensor.elementCount > 1000 {
+            var values = tensor.floats!
+            let threshold = values.map(abs).sorted()[values.count * 8 / 10]
+            for i in values.indices where abs(values[i]) < threshold { values[i] = 0 }
+            graph.setConstant(id, Tensor(shape: tensor.shape, floats: values))
+        }
+        let dense = try EdgemWriter.write(graph, options: .init(sparseThreshold: 0))
+        let sparse = try EdgemWriter.write(graph)
+        #expect(sparse.sparseTensorCount >= 3)
+        #expect(Double(sparse.data.count) < 0.4 * Double(dense.data.count), "\(sparse.data.count) vs \(dense.data.count)")
+        let input = ["input": try NumPyFiles.read(Fixtures.path("digits/digits_sample.npy"))[""]!]
+        #expect(try DeviceModel(data: sparse.data).run(input) == (try DeviceModel(data: dense.data).run(input)))
+        expectMatches(try DeviceModel(data: sparse.data).run(input)["logits"], try ReferenceExecutor(graph: graph).run(input)["logits"]!, "sparse digits")
+    }
+
+    /// Tensors alive at the same step never share arena bytes; the plan is between the lower bound and the naive sum.
+    @Test(arguments: RealModelTests.lightModels + ["digits"])
+    func memoryPlanIsSound(_ name: String) throws {
+        let fixture = name == "digits" ? try CompiledFixture.digits() : try CompiledFixture.lightModel(name)
+        let graph = fixture.graph, plan = fixture.file.plan
+        #expect(plan.lowerBound <= plan.arenaSize && plan.arenaSize <= plan.naiveSize)
+        var first: [ValueID: Int] = [:], last: [ValueID: Int] = [:]
+        for input in graph.inputs { first[input.value] = 0; last[input.value] = 0 }
+        for (step, node) in graph.nodes.enumerated() {
+            for case let input? in node.inputs where first[input] != nil { last[input] = step }
+            for output in node.outputs where graph.constants[output] == nil { first[output] = step; last[output] = step }
+        }
+        for output in graph.outputs where first[output] != nil { last[output] = graph.nodes.count }
+        let values = Array(first.keys)
+        for (i, a) in values.enumerated() {
+            for b in values[(i + 1)...] where first[a]! <= last[b]! && first[b]! <= last[a]! {
+                let aStart = plan.offsets[a]!, bStart = plan.offsets[b]!
+                let aEnd = aStart + graph.type(of: a)!.byteCount, bEnd = bStart + graph.type(of: b)!.byteCount
+                #expect(aEnd <= bStart || bEnd <= aStart, "\(name): '\(graph.name(of: a))' and '\(graph.name(of: b))' overlap while both alive")
+            }
+        }
+        print("memory plan \(name): arena \(plan.arenaSize), naive \(plan.naiveSize), lower bound \(plan.lowerBound)")
+    }
+
+    @Test func corruptFilesAreRefusedByBothReaders() throws {
+        let good = try CompiledFixture.digits().file.data
+        var flipped = good
+        flipped[good.count - 100] ^= 0x10
+        var version = good
+        version[8] = 2
+        let cases: [(Data, String)] = [
+            (good.prefix(good.count / 2), "truncated"), (flipped, "bit flip in WEIGHTS"), (version, "version 2"), (Data(count: 10), "tiny"),
+        ]
+        for (data, label) in cases {
+            #expect(throws: RuntimeError.self, "C runtime accepted \(label)") { try DeviceModel(data: data) }
+            #expect(throws: FormatError.self, "Swift reader accepted \(label)") { try EdgemFile(data: data, source: label) }
+        }
+        do { _ = try DeviceModel(data: flipped) } catch let error as RuntimeError {
+            #expect(error.message.lowercased().contains("checksum"), "\(error.message)")
+        }
+    }
+
+    @Test func wrongInputsAreRefusedByTheRuntimeBridge() throws {
+        let device = try DeviceModel(data: try CompiledFixture.digits().file.data)
+        #expect(throws: RuntimeError.self) { try device.run(["input": Tensor.zeros(.float32, shape: [1, 1, 8, 9])]) }
+        #expect(throws: RuntimeError.self) { try device.run(["image": Tensor.zeros(.float32, shape: [1, 1, 8, 8])]) }
+        #expect(throws: RuntimeError.self) { try device.run(["input": Tensor.zeros(.int64, shape: [1, 1, 8, 8])]) }
+    }
+}
