@@ -7,6 +7,7 @@ let package = Package(
     name: "edgec",
     products: [
         .executable(name: "edgec", targets: ["edgec"]),
+        .executable(name: "edge-run", targets: ["edge-run"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +27,8 @@ let package = Package(
         .target(name: "EdgeExec", dependencies: ["EdgeIR"]),
         // Graph passes (shape inference with constant folding, BN folding, fusion, ...).
         .target(name: "EdgePasses", dependencies: ["EdgeIR", "EdgeExec"]),
+        // Calibration, post-training int8 quantization, pruning.
+        .target(name: "EdgeCompress", dependencies: ["EdgeIR", "EdgeExec"]),
         // liblz4 (Debian's liblz4-dev), for compressing weight sections.
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         // The .edgem file: lowering to operator records, memory plan, writer and reader (formats/edgem.md).
@@ -35,26 +38,37 @@ let package = Package(
         .target(
             name: "EdgeRuntime",
             exclude: ["tests"],
-            cSettings: [.unsafeFlags(["-std=c11"])],
-            linkerSettings: [.linkedLibrary("lz4"), .linkedLibrary("m")]
+            // No fused multiply-add: float steps of the int8 operators must round alike on every target.
+            cSettings: [.unsafeFlags(["-std=c11", "-ffp-contract=off"])],
+            linkerSettings: [.linkedLibrary("lz4"), .linkedLibrary("protobuf-c"), .linkedLibrary("m")]
         ),
+        // The tiny device program: load a model, read .npy inputs, write .npy outputs, time it.
+        .executableTarget(name: "edge-run", dependencies: ["EdgeRuntime"], path: "Sources/edge-run"),
         // Swift access to the C runtime: load a .edgem, run it on tensors, batch over samples.
         .target(name: "EdgeDevice", dependencies: ["EdgeIR", "EdgeRuntime"]),
         // Device targets (targets/*.toml) and cross-building the runtime for them.
         .target(name: "EdgeTargets"),
         // .npy / .npz reading and writing for inputs, outputs and data sets.
         .target(name: "EdgeNumPy", dependencies: ["EdgeIR", "ZIPFoundation"]),
+        // Federated averaging: client updates (formats/update.proto, encoded by the C runtime),
+        // validation, FedAvg/trimmed mean/median, partial aggregates, the audit log.
+        .target(
+            name: "EdgeFederated",
+            dependencies: ["EdgeIR", "EdgeONNX", "EdgeFormat", "EdgeRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         // The command line: parsing and printing only.
         .executableTarget(
             name: "edgec",
             dependencies: [
                 "EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat", "EdgeDevice", "EdgeTargets",
+                "EdgeFederated",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "EdgecTests",
-            dependencies: ["EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat", "EdgeDevice", "EdgeTargets"]
+            dependencies: ["EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat", "EdgeDevice", "EdgeTargets",
+                           "EdgeFederated", "EdgeRuntime"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -85,6 +85,8 @@ public enum NodeEvaluation {
             return [Tensor(shape: x.shape, storage: x.storage.converted(to: dtype))]
         case .constantOfShape(let value):
             return [Tensor(shape: output.shape, storage: value.storage.gathering(Array(repeating: 0, count: output.elementCount)))]
+        case .quantizeLinear, .dequantizeLinear:
+            throw ExecutionError.unsupported("\(node.operation.kindName) node '\(node.name)': int8 graphs run in the C runtime")
         case .unsupported(let detail):
             throw ExecutionError.unsupported("\(detail.opType) node '\(node.name)': \(detail.reason)")
         }

@@ -38,6 +38,8 @@ public enum Edgem {
         case conv = 1, convTranspose, gemm, matMul, binary, unary, softmax, maxPool, averagePool
         case globalAveragePool, globalMaxPool, batchNormalization, lrn, concat, split, slice, gather
         case reshape, transpose, expand, pad, resize, reduce, cast
+        case quantize = 25, dequantize, convInt8, gemmInt8, addInt8, mulInt8, concatInt8, lookup, softmaxInt8
+        case averagePoolInt8, globalAveragePoolInt8
 
         public var name: String {
             switch self {
@@ -65,6 +67,17 @@ public enum Edgem {
             case .resize: return "RESIZE"
             case .reduce: return "REDUCE"
             case .cast: return "CAST"
+            case .quantize: return "QUANTIZE"
+            case .dequantize: return "DEQUANTIZE"
+            case .convInt8: return "CONV_INT8"
+            case .gemmInt8: return "GEMM_INT8"
+            case .addInt8: return "ADD_INT8"
+            case .mulInt8: return "MUL_INT8"
+            case .concatInt8: return "CONCAT_INT8"
+            case .lookup: return "LOOKUP"
+            case .softmaxInt8: return "SOFTMAX_INT8"
+            case .averagePoolInt8: return "AVERAGE_POOL_INT8"
+            case .globalAveragePoolInt8: return "GLOBAL_AVERAGE_POOL_INT8"
             }
         }
     }

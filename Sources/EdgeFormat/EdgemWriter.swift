@@ -32,11 +32,13 @@ public enum EdgemWriter {
     /// Ops that move bytes whatever the dtype; every other op computes in float32, so constant
     /// inputs of other types (an int64 exponent, say) are stored converted.
     static let bytewise: Set<Edgem.OperatorKind> = [.concat, .split, .slice, .gather, .reshape, .transpose, .expand, .pad, .cast]
+    /// Int8 operators read their constants (int8 weights, int32 biases and tables) as stored.
+    static let integerKinds: Set<Edgem.OperatorKind> = [.quantize, .dequantize, .convInt8, .gemmInt8, .addInt8, .mulInt8, .concatInt8, .lookup, .softmaxInt8, .averagePoolInt8, .globalAveragePoolInt8, .maxPool, .resize]
 
     public static func write(_ graph: Graph, options: Options = Options(), metadata: [(String, String)] = []) throws -> Output {
         var graph = graph
-        var operators = try Lowering.lower(graph)
-        for index in operators.indices where !bytewise.contains(operators[index].kind) {
+        var operators = try Lowering.lower(&graph)
+        for index in operators.indices where !bytewise.contains(operators[index].kind) && !integerKinds.contains(operators[index].kind) {
             for (slot, input) in operators[index].inputs.enumerated() {
                 guard let id = input, let constant = graph.constants[id], constant.dtype != .float32 else { continue }
                 operators[index].inputs[slot] = graph.addConstant(name: graph.name(of: id) + ".float", Tensor(shape: constant.shape, storage: constant.storage.converted(to: .float32)))
@@ -52,6 +54,7 @@ public enum EdgemWriter {
         for (i, id) in valueOrder.enumerated() { tensorIndex[id] = UInt32(i) }
 
         var strings = StringTable()
+        var quantizationRecords: [[UInt8]] = []
         var weights = ByteWriter()
         var tensors = ByteWriter()
         var sparseCount = 0
@@ -86,7 +89,17 @@ public enum EdgemWriter {
             for axis in 0..<Edgem.maxRank { tensors.u32(axis < type.shape.count ? UInt32(type.shape[axis]) : 0) }
             tensors.u64(UInt64(offset))
             tensors.u64(UInt64(size))
-            tensors.u32(Edgem.none)
+            if let q = graph.values[id].quantization {
+                var record = ByteWriter()
+                record.u32(UInt32(bitPattern: Int32(q.axis ?? -1)))
+                record.u32(UInt32(q.scales.count))
+                for scale in q.scales { record.u32(scale.bitPattern) }
+                for zero in q.zeroPoints { record.u32(UInt32(bitPattern: zero)) }
+                tensors.u32(UInt32(quantizationRecords.count))
+                quantizationRecords.append(record.bytes)
+            } else {
+                tensors.u32(Edgem.none)
+            }
             tensors.u32(0)
         }
         weights.align(64)
@@ -134,6 +147,14 @@ public enum EdgemWriter {
             (.operators, records.bytes, false),
         ]
         if !weights.bytes.isEmpty { sections.append((.weights, weights.bytes, options.compressWeights)) }
+        if !quantizationRecords.isEmpty {
+            var section = ByteWriter()
+            section.u32(UInt32(quantizationRecords.count))
+            var offset = 4 + 4 * quantizationRecords.count
+            for record in quantizationRecords { section.u32(UInt32(offset)); offset += record.count }
+            for record in quantizationRecords { section.bytes += record }
+            sections.append((.quantization, section.bytes, false))
+        }
         let data = try assemble(sections)
         return Output(data: data, plan: plan, operatorCount: operators.count, tensorCount: valueOrder.count, weightBytes: weights.bytes.count, sparseTensorCount: sparseCount)
     }

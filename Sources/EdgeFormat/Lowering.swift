@@ -20,8 +20,14 @@ public struct FormatError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Turns the nodes of a prepared graph (shapes bound, constants folded) into file operators.
 public enum Lowering {
-    public static func lower(_ graph: Graph) throws -> [LoweredOperator] {
-        try graph.nodes.map { try lower($0, in: graph) }
+    /// Lowers every node; tables and requantization arrays the int8 operators read are added
+    /// to `graph` as constants.
+    public static func lower(_ graph: inout Graph) throws -> [LoweredOperator] {
+        var result: [LoweredOperator] = []
+        for node in graph.nodes {
+            if let int8 = try lowerInt8(node, in: &graph) { result.append(int8) } else { result.append(try lower(node, in: graph)) }
+        }
+        return result
     }
 
     static func float(_ value: Float) -> UInt32 { value.bitPattern }
@@ -157,6 +163,10 @@ public enum Lowering {
             return make(.reduce, data, [kind, mask])
         case .cast(let dtype):
             return make(.cast, data, [UInt32(dtype.rawValue)])
+        case .quantizeLinear:
+            return make(.quantize, data, [])
+        case .dequantizeLinear:
+            return make(.dequantize, data, [])
         case .shape, .constantOfShape:
             throw fail("should have been folded to a constant; its input shapes are not static")
         case .unsupported(let detail):
@@ -170,5 +180,89 @@ public enum Lowering {
             return [1, int(strides[0]), 1, int(dilations[0]), 0, int(pads[0]), 0, int(pads[1])].map { $0 }
         }
         return [strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1], pads[2], pads[3]].map(int)
+    }
+}
+
+extension Lowering {
+    /// The int8 operator for a node whose data input is int8, or nil when the float lowering applies
+    /// (bytewise ops, MaxPool and Resize take int8 tensors under their float kinds).
+    static func lowerInt8(_ node: Node, in graph: inout Graph) throws -> LoweredOperator? {
+        guard let first = node.input(0), graph.type(of: first)?.dtype == .int8, let output = node.outputs.first else { return nil }
+        func fail(_ detail: String) -> FormatError { FormatError("\(node.operation.kindName) node '\(node.name)': \(detail)") }
+        func quantization(_ id: ValueID?) throws -> QuantizationParameters {
+            guard let id = id, let q = graph.values[id].quantization else { throw fail("int8 tensor without quantization parameters") }
+            return q
+        }
+        let outQ = try quantization(output)
+        func make(_ kind: Edgem.OperatorKind, _ inputs: [ValueID?], _ parameters: [UInt32]) -> LoweredOperator {
+            LoweredOperator(kind: kind, name: node.name, inputs: inputs, outputs: node.outputs, parameters: parameters)
+        }
+        func constant(_ suffix: String, _ tensor: Tensor) -> ValueID { graph.addConstant(name: "\(node.name).\(suffix)", tensor) }
+        func requantization(weights: ValueID, channels: Int) throws -> ValueID {
+            constant("requantization", Int8Lowering.requantization(input: try quantization(first), weights: try quantization(weights), output: outQ, channels: channels))
+        }
+        /// Int8 weights as [N, K] (rows are output channels).
+        func rowsAreOutputs(_ weights: ValueID, transposed: Bool) throws -> ValueID {
+            guard !transposed else { return weights }
+            let (tensor, q) = Int8Lowering.transposedWeights(graph.constants[weights]!, params: try quantization(weights))
+            let id = constant("weights_nk", tensor)
+            graph.values[id].quantization = q
+            return id
+        }
+
+        switch node.operation {
+        case .conv(let c):
+            let lowered = try lower(node, in: graph)
+            let w = node.input(1)!
+            let channels = graph.type(of: w)!.shape[0]
+            return make(.convInt8, [first, w, node.input(2), try requantization(weights: w, channels: channels)],
+                        Array(lowered.parameters.prefix(9)) + Int8Lowering.bounds(c.activation, outQ))
+        case .gemm(let g):
+            let w = try rowsAreOutputs(node.input(1)!, transposed: g.transposeB)
+            let channels = graph.type(of: w)!.shape[0]
+            return make(.gemmInt8, [first, w, node.input(2), try requantization(weights: w, channels: channels)], Int8Lowering.bounds(g.activation, outQ))
+        case .matMul(let activation):
+            let w = try rowsAreOutputs(node.input(1)!, transposed: false)
+            let channels = graph.type(of: w)!.shape[0]
+            return make(.gemmInt8, [first, w, nil, try requantization(weights: w, channels: channels)], Int8Lowering.bounds(activation, outQ))
+        case .binary(let op, let activation):
+            let a = try quantization(node.input(0)), b = try quantization(node.input(1))
+            let field = Int8Lowering.field
+            if op == .add {
+                let leftShift: Int32 = 20
+                let twiceMax = 2 * Double(max(a.scale, b.scale))
+                let (am, ash) = Int8Lowering.quantizeMultiplier(Double(a.scale) / twiceMax)
+                let (bm, bsh) = Int8Lowering.quantizeMultiplier(Double(b.scale) / twiceMax)
+                let (om, osh) = Int8Lowering.quantizeMultiplier(twiceMax / (Double(1 << leftShift) * Double(outQ.scale)))
+                return make(.addInt8, node.inputs, [leftShift, am, ash, bm, bsh, om, osh].map(field) + Int8Lowering.bounds(activation, outQ))
+            }
+            guard op == .mul else { throw fail("\(op.onnxName) has no int8 operator") }
+            let (om, osh) = Int8Lowering.quantizeMultiplier(Double(a.scale) * Double(b.scale) / Double(outQ.scale))
+            return make(.mulInt8, node.inputs, [om, osh].map(field) + Int8Lowering.bounds(activation, outQ))
+        case .concat(let axis):
+            let inputs = try node.inputs.map { try quantization($0) }
+            if inputs.allSatisfy({ $0 == outQ }) { return nil }
+            var fields = [Lowering.int(Shapes.normalizedAxis(axis, rank: graph.type(of: output)!.shape.count)!)]
+            for q in inputs {
+                let (m, sh) = q == outQ ? (Int32(0), Int32(0)) : Int8Lowering.quantizeMultiplier(Double(q.scale) / Double(outQ.scale))
+                fields += [Int8Lowering.field(m), Int8Lowering.field(sh)]
+            }
+            return make(.concatInt8, node.inputs, fields)
+        case .unary(let op):
+            let table = constant("table", Int8Lowering.lookupTable(op, input: try quantization(first), output: outQ))
+            return make(.lookup, [first, table], [])
+        case .softmax:
+            let lowered = try lower(node, in: graph)
+            let table = constant("exp_table", Int8Lowering.softmaxTable(input: try quantization(first)))
+            return make(.softmaxInt8, [first, table], lowered.parameters)
+        case .averagePool:
+            var lowered = try lower(node, in: graph)
+            lowered.kind = .averagePoolInt8
+            return lowered
+        case .globalAveragePool:
+            return make(.globalAveragePoolInt8, [first], [])
+        default:
+            return nil
+        }
     }
 }

@@ -4,14 +4,15 @@ import EdgeIR
 public enum StandardPipeline {
     /// Binds shapes, infers them (folding what is known), and simplifies: the graph the executor
     /// and the compiler run. Refuses graphs with unsupported nodes, naming all of them at once.
-    public static func prepare(_ graph: Graph, inputShapes: [String: [Int]] = [:]) throws -> Graph {
+    /// `clampsOnly` fuses only Relu/Clip, the form int8 quantization starts from.
+    public static func prepare(_ graph: Graph, inputShapes: [String: [Int]] = [:], fuseClampsOnly: Bool = false) throws -> Graph {
         try requireSupported(graph)
         return try PassPipeline([
             BindInputShapes(inputShapes),
             InferShapesAndFold(),
             DropIdentity(),
             FoldBatchNormalization(),
-            FuseActivations(),
+            FuseActivations(clampsOnly: fuseClampsOnly),
             EliminateDeadValues(),
         ]).run(graph)
     }

@@ -292,8 +292,8 @@ static edge_status edge_load_tensors(edge_loader *loader)
         tensor->dtype = r[4];
         tensor->storage = r[5];
         uint8_t rank = r[6];
-        uint64_t offset = edge_read_u64(r + 44), size = edge_read_u64(r + 52);
-        uint32_t quantization = edge_read_u32(r + 60);
+        uint64_t offset = edge_read_u64(r + 40), size = edge_read_u64(r + 48);
+        uint32_t quantization = edge_read_u32(r + 56);
         size_t element = edge_dtype_size(tensor->dtype);
         if (element == 0)
             return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "tensor %u ('%.80s'): unknown dtype %u", t, tname, tensor->dtype);
@@ -321,6 +321,9 @@ static edge_status edge_load_tensors(edge_loader *loader)
         if (__builtin_mul_overflow(count, (uint64_t)element, &bytes) || !edge_size_from_u64(bytes, &tensor->bytes))
             return edge_fail(error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): %llu elements are too many bytes", t, tname,
                              (unsigned long long)count);
+        if (bytes > (uint64_t)PTRDIFF_MAX)
+            return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "tensor %u ('%.80s'): %llu bytes are more than this device can address", t,
+                             tname, (unsigned long long)bytes);
         tensor->count = (size_t)count;
         if (offset % EDGE_ALIGNMENT != 0)
             return edge_fail(error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): offset %llu is not a multiple of 64", t, tname,

@@ -323,6 +323,10 @@ public enum ShapeInference {
                 return [TensorType(.int64, [range.count])]
             case .cast(let dtype):
                 return [TensorType(dtype, try type(0).shape)]
+            case .quantizeLinear:
+                return [TensorType(.int8, try type(0).shape)]
+            case .dequantizeLinear:
+                return [TensorType(.float32, try type(0).shape)]
             case .constantOfShape(let value):
                 let shape = try parameter(0, "the shape")!.storage.int64s
                 guard shape.allSatisfy({ $0 >= 0 }) else { throw fail("negative dimension in \(shape)") }

@@ -21,10 +21,13 @@ public struct TensorType: Sendable, Equatable, CustomStringConvertible {
 public struct ValueInfo: Sendable, Equatable {
     public var name: String
     public var type: TensorType?
+    /// For int8/int32 values of a quantized graph: how their integers map to real numbers.
+    public var quantization: QuantizationParameters?
 
-    public init(name: String, type: TensorType? = nil) {
+    public init(name: String, type: TensorType? = nil, quantization: QuantizationParameters? = nil) {
         self.name = name
         self.type = type
+        self.quantization = quantization
     }
 }
 

@@ -63,6 +63,10 @@ public enum Operation: Sendable, Equatable {
     case constantOfShape(value: Tensor)
     /// Inputs: X. Also what Dropout is at inference.
     case identity
+    /// Inputs: X (float). Output: int8 with the output value's quantization parameters.
+    case quantizeLinear
+    /// Inputs: X (int8, with quantization parameters). Output: float.
+    case dequantizeLinear
     /// A node the front end read but edgec cannot run; kept so that tools can report all of them at once.
     case unsupported(UnsupportedOperator)
 
@@ -99,6 +103,8 @@ public enum Operation: Sendable, Equatable {
         case .cast: return "Cast"
         case .constantOfShape: return "ConstantOfShape"
         case .identity: return "Identity"
+        case .quantizeLinear: return "QuantizeLinear"
+        case .dequantizeLinear: return "DequantizeLinear"
         case .unsupported(let u): return u.opType
         }
     }

@@ -171,6 +171,83 @@ EDGE_API edge_status edge_context_invoke(edge_context *context, edge_error *erro
 /* Where output `index` lives after invoke (valid until the next invoke). NULL if out of range. */
 EDGE_API const void *edge_context_output(const edge_context *context, int32_t index);
 
+/* ---- Client updates for federated averaging (formats/update.proto) ------------------------
+ *
+ * After training on its own data a device sends the server one update: per weight tensor the
+ * difference between its weights and the global model's, in a compact encoding. The server
+ * (`edgec aggregate`) folds a round's updates into the next global model. Building one:
+ *
+ *     edge_update *update;
+ *     edge_update_create(edge_model_metadata(model, "source.sha256"), round, "c17", 120, &update, &error);
+ *     edge_update_add_difference(update, "fc1.weight", dims, 2, local, global, EDGE_UPDATE_INT8, 0, &error);
+ *     edge_update_add_delta(update, "fc1.bias", dims + 1, 1, bias_delta, EDGE_UPDATE_FP32, 0, &error);
+ *     edge_update_set_loss(update, 0.31f);
+ *     edge_update_write_file(update, "c17.pb", &error);     // or edge_update_serialize into a buffer
+ *     edge_update_free(update);
+ *
+ * Names and dims are those of the weights in the base ONNX model (an initializer's name, or
+ * the output name of the Constant node holding it); the base model's hash is the compiled
+ * model's metadata "source.sha256". A weight left out has a zero delta.
+ *
+ * Memory. The encoder allocates (it is never part of invoke): each tensor is encoded when it
+ * is added, into memory the update owns, so the caller's arrays may be reused at once. An
+ * update touches no global state; different threads may build different updates.
+ */
+
+/* How a tensor's delta is encoded; the values are update.proto's Encoding. Always add values at the end. */
+typedef enum edge_update_encoding {
+    EDGE_UPDATE_FP32 = 1, /* exact float32: 4 bytes per element */
+    EDGE_UPDATE_FP16 = 2, /* IEEE half, round to nearest even: 2 bytes per element; |delta| < 65520 */
+    EDGE_UPDATE_INT8 = 3, /* symmetric int8, scale = max|delta| / 127 per tensor: 1 byte per element */
+    EDGE_UPDATE_TOPK = 4  /* the ceil(fraction * n) entries of largest |delta|: float32 values and index gaps */
+} edge_update_encoding;
+
+typedef struct edge_update edge_update;
+
+/*
+ * Starts an update. `base_model_sha256` is 64 lowercase hex digits, `client_id` 1 to 256 bytes
+ * of UTF-8, `example_count` at least 1 (the client's weight in the average). The strings
+ * are copied.
+ */
+EDGE_API edge_status edge_update_create(const char *base_model_sha256, uint64_t round, const char *client_id,
+                                        uint64_t example_count, edge_update **update, edge_error *error);
+
+/*
+ * Adds the delta of weight `name` (`rank` dims at `dims`, row-major, at least one element),
+ * encoded as `encoding`. `topk_fraction` is the share of entries kept by EDGE_UPDATE_TOPK, in
+ * (0, 1] (at least one entry is kept; ties go to the lower index); other encodings ignore it.
+ * Refused: a name already added or not valid UTF-8, a NaN or infinite delta, a delta too large
+ * for fp16, more than 2^32 elements for top-k.
+ */
+EDGE_API edge_status edge_update_add_delta(edge_update *update, const char *name, const int64_t *dims, int32_t rank,
+                                           const float *delta, edge_update_encoding encoding, double topk_fraction,
+                                           edge_error *error);
+
+/* The same with the delta computed here as local[i] - global[i] (float32 arithmetic). */
+EDGE_API edge_status edge_update_add_difference(edge_update *update, const char *name, const int64_t *dims,
+                                                int32_t rank, const float *local, const float *global,
+                                                edge_update_encoding encoding, double topk_fraction, edge_error *error);
+
+/* Optional client metrics, reported to the server (never used in its arithmetic). */
+EDGE_API void edge_update_set_loss(edge_update *update, float loss);
+EDGE_API void edge_update_set_accuracy(edge_update *update, float accuracy);
+
+/* Tensors added so far. */
+EDGE_API int32_t edge_update_tensor_count(const edge_update *update);
+
+/* Bytes edge_update_serialize writes: the ClientUpdate protobuf message. */
+EDGE_API size_t edge_update_serialized_size(const edge_update *update);
+
+/* Writes the update into `buffer`, which holds `buffer_size` >= edge_update_serialized_size() bytes. */
+EDGE_API edge_status edge_update_serialize(const edge_update *update, void *buffer, size_t buffer_size,
+                                           edge_error *error);
+
+/* Writes the update to `path` through a temporary file and a rename: a reader never sees half a file. */
+EDGE_API edge_status edge_update_write_file(const edge_update *update, const char *path, edge_error *error);
+
+/* Releases an update. NULL is ignored. */
+EDGE_API void edge_update_free(edge_update *update);
+
 #ifdef __cplusplus
 }
 #endif

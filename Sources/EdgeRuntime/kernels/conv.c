@@ -251,6 +251,8 @@ edge_status edge_conv_transpose_prepare(const edge_model *model, edge_operator *
        those only add rows and columns at the end (which receive only the bias). */
     int64_t height = g->stride_h * ((int64_t)g->in_height - 1) + ((int64_t)g->kernel_height - 1) * g->dilation_h + 1 - g->pad_top - pad_bottom;
     int64_t width = g->stride_w * ((int64_t)g->in_width - 1) + ((int64_t)g->kernel_width - 1) * g->dilation_w + 1 - g->pad_left - pad_right;
+    if (height + g->pad_top + pad_bottom > (1 << 30) || width + g->pad_left + pad_right > (1 << 30))
+        return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "output extents above 2^30 are not supported");
     if ((int64_t)g->out_height < height || (int64_t)g->out_width < width)
         return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "output is %zux%zu, the geometry gives at least %lldx%lld", g->out_height,
                             g->out_width, (long long)height, (long long)width);

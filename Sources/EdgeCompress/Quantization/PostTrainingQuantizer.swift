@@ -1,0 +1,285 @@
+import EdgeIR
+
+/// Options of `edgec quantize`.
+public struct QuantizationOptions: Sendable {
+    public var method: CalibrationMethod
+    public var percentile: Double
+    /// One scale per weight tensor instead of one per output channel.
+    public var perTensorWeights: Bool
+    /// Node names to keep in float.
+    public var keepFloat: Set<String>
+
+    public init(method: CalibrationMethod = .percentile, percentile: Double = 99.99, perTensorWeights: Bool = false, keepFloat: Set<String> = []) {
+        self.method = method
+        self.percentile = percentile
+        self.perTensorWeights = perTensorWeights
+        self.keepFloat = keepFloat
+    }
+}
+
+/// Which nodes run in int8 and which stay float, and why.
+public struct QuantizationReport: Sendable {
+    public struct Entry: Sendable, Equatable {
+        public var node: String
+        public var kind: String
+        public var reason: String?
+    }
+
+    public var int8: [Entry] = []
+    public var float: [Entry] = []
+}
+
+/// Post-training int8 quantization in the scheme of ../shared/ARCHITECTURE.md: weights int8
+/// symmetric per output channel (zero point 0, range [-127, 127]), activations int8 asymmetric per
+/// tensor, bias int32 with scale `s_input * s_weight`. The result is a graph whose int8 values carry
+/// their `QuantizationParameters`; `QuantizeLinear`/`DequantizeLinear` nodes sit where int8 and
+/// float parts meet, so graph inputs and outputs stay float.
+public struct PostTrainingQuantizer {
+    public let options: QuantizationOptions
+
+    public init(options: QuantizationOptions) { self.options = options }
+
+    /// Checks `--keep-float` names before any work is done.
+    public static func validateKeepFloat(_ names: Set<String>, in graph: Graph) throws {
+        let known = Set(graph.nodes.map(\.name))
+        if let missing = names.sorted().first(where: { !known.contains($0) }) {
+            let suggestions = graph.nodes.map(\.name).filter { $0.lowercased().contains(missing.lowercased().prefix(4)) }.prefix(5)
+            throw CompressionError("--keep-float names '\(missing)', which is no node of the model" + (suggestions.isEmpty ? "" : " (similar: \(suggestions.joined(separator: ", ")))"))
+        }
+    }
+
+    /// `graph` is prepared with only Relu/Clip fused; `statistics` come from `Calibrator` on it.
+    public func quantize(_ graph: Graph, statistics: [ValueID: TensorStatistics]) throws -> (graph: Graph, report: QuantizationReport) {
+        var builder = Builder(source: graph, options: options, statistics: statistics)
+        try builder.run()
+        return (builder.result, builder.report)
+    }
+
+    /// Why `node` has no int8 form here, or nil when it has one.
+    static func int8Blocker(_ node: Node, in graph: Graph) -> String? {
+        func isConstantFloat(_ i: Int) -> Bool { graph.constant(node.input(i))?.dtype == .float32 }
+        func isActivation(_ i: Int) -> Bool { node.input(i).map { graph.constants[$0] == nil && graph.type(of: $0)?.dtype == .float32 } ?? false }
+        let activationOK: (Activation?) -> Bool = { a in
+            switch a { case nil, .relu?, .clip?: return true; default: return false }
+        }
+        switch node.operation {
+        case .conv(let c):
+            guard isActivation(0), isConstantFloat(1), node.input(2) == nil || isConstantFloat(2) else { return "its weights are not constants" }
+            return activationOK(c.activation) ? nil : "fused \(c.activation!) has no int8 form"
+        case .gemm(let g):
+            guard isActivation(0), isConstantFloat(1), node.input(2) == nil || isConstantFloat(2) else { return "B is not a constant" }
+            guard !g.transposeA else { return "transA has no int8 kernel" }
+            return activationOK(g.activation) ? nil : "fused \(g.activation!) has no int8 form"
+        case .matMul(let activation):
+            guard isActivation(0), isConstantFloat(1), graph.constant(node.input(1))?.rank == 2 else { return "only a constant 2-D right operand has an int8 kernel" }
+            guard (graph.type(of: node.input(0)!)?.shape.count ?? 0) >= 2 else { return "a 1-D left operand has no int8 kernel" }
+            return activationOK(activation) ? nil : "fused activation has no int8 form"
+        case .binary(let op, let activation):
+            guard op == .add || op == .mul else { return "\(op.onnxName) has no int8 kernel" }
+            guard activationOK(activation) else { return "fused activation has no int8 form" }
+            guard (0..<2).allSatisfy({ isActivation($0) || isConstantFloat($0) }), isActivation(0) || isActivation(1) else { return "its inputs are not float activations" }
+            return nil
+        case .unary(let function):
+            switch function {
+            case .sigmoid, .hardSigmoid, .hardSwish, .tanh, .relu, .clip, .leakyRelu: return isActivation(0) ? nil : "its input is not a float activation"
+            default: return "\(function.onnxName) has no int8 kernel"
+            }
+        case .softmax, .maxPool, .averagePool, .globalAveragePool, .reshape, .flatten, .squeeze, .unsqueeze, .transpose, .identity:
+            return isActivation(0) ? nil : "its input is not a float activation"
+        case .resize:
+            return isActivation(0) ? nil : "its input is not a float activation"
+        case .concat:
+            return node.inputs.indices.allSatisfy(isActivation) ? nil : "some inputs are constants"
+        default:
+            return "\(node.operation.kindName) has no int8 kernel"
+        }
+    }
+
+    /// Ops whose int8 output reuses the input's quantization (they move or pick values).
+    static func keepsInputQuantization(_ operation: Operation) -> Bool {
+        switch operation {
+        case .maxPool, .averagePool, .globalAveragePool, .resize, .reshape, .flatten, .squeeze, .unsqueeze, .transpose, .identity:
+            return true
+        default:
+            return false
+        }
+    }
+
+    struct Builder {
+        let source: Graph
+        let options: QuantizationOptions
+        let statistics: [ValueID: TensorStatistics]
+        var result: Graph
+        var report = QuantizationReport()
+        /// The int8 twin of a float value, once made.
+        var quantized: [ValueID: ValueID] = [:]
+        /// The float twin of an int8 value, once made.
+        var dequantized: [ValueID: ValueID] = [:]
+        var nodes: [Node] = []
+
+        init(source: Graph, options: QuantizationOptions, statistics: [ValueID: TensorStatistics]) {
+            self.source = source
+            self.options = options
+            self.statistics = statistics
+            result = source
+            result.nodes = []
+        }
+
+        func parameters(for value: ValueID) throws -> QuantizationParameters {
+            guard let stats = statistics[value] else {
+                throw CompressionError("no calibration statistics for '\(source.name(of: value))'")
+            }
+            let range = stats.range(options.method, percentile: options.percentile)
+            return .asymmetricInt8(low: range.low, high: range.high)
+        }
+
+        /// The int8 form of float activation `value`, inserting a QuantizeLinear the first time.
+        mutating func int8(_ value: ValueID) throws -> ValueID {
+            if result.type(of: value)?.dtype == .int8 { return value }
+            if let known = quantized[value] { return known }
+            let params = try parameters(for: value)
+            let id = result.addValue(name: result.name(of: value) + ".int8", type: TensorType(.int8, result.type(of: value)!.shape))
+            result.values[id].quantization = params
+            nodes.append(Node(name: result.name(of: value) + ".quantize", operation: .quantizeLinear, inputs: [value], outputs: [id]))
+            quantized[value] = id
+            return id
+        }
+
+        /// The float form of `value`, inserting a DequantizeLinear the first time it is needed.
+        mutating func float(_ value: ValueID) -> ValueID {
+            guard result.type(of: value)?.dtype == .int8, result.constants[value] == nil else { return value }
+            if let known = dequantized[value] { return known }
+            let id = result.addValue(name: result.name(of: value) + ".float", type: TensorType(.float32, result.type(of: value)!.shape))
+            nodes.append(Node(name: result.name(of: value) + ".dequantize", operation: .dequantizeLinear, inputs: [value], outputs: [id]))
+            dequantized[value] = id
+            return id
+        }
+
+        /// Makes `value` (a node output) int8 with `params`.
+        mutating func retype(_ value: ValueID, _ params: QuantizationParameters) {
+            result.values[value].type = TensorType(.int8, result.type(of: value)!.shape)
+            result.values[value].quantization = params
+        }
+
+        /// Symmetric int8 weights, per slice along `axis` (or per tensor).
+        mutating func int8Weights(_ value: ValueID, axis: Int) -> (ValueID, [Float]) {
+            let tensor = result.constants[value]!
+            let values = tensor.floats!
+            let channels = options.perTensorWeights ? 1 : tensor.shape[axis]
+            let inner = tensor.shape[(axis + 1)...].reduce(1, *)
+            func channel(_ i: Int) -> Int { options.perTensorWeights ? 0 : (i / inner) % tensor.shape[axis] }
+            var maxima = [Float](repeating: 0, count: channels)
+            for (i, v) in values.enumerated() { maxima[channel(i)] = max(maxima[channel(i)], abs(v)) }
+            let scales = maxima.map { $0 > 0 ? $0 / 127 : 1 }
+            let q = values.enumerated().map { i, v in Int8(min(max((v / scales[channel(i)]).rounded(), -127), 127)) }
+            let id = result.addConstant(name: result.name(of: value) + ".int8", Tensor(shape: tensor.shape, storage: .int8(q)))
+            result.values[id].quantization = options.perTensorWeights
+                ? QuantizationParameters(scale: scales[0], zeroPoint: 0)
+                : QuantizationParameters(scales: scales, zeroPoints: Array(repeating: 0, count: channels), axis: axis)
+            let perChannel = options.perTensorWeights ? Array(repeating: scales[0], count: tensor.shape[axis]) : scales
+            return (id, perChannel)
+        }
+
+        /// Bias as int32 with scale `s_input * s_weight[c]`, broadcast to `channels` values.
+        mutating func int32Bias(_ value: ValueID?, inputScale: Float, weightScales: [Float], beta: Float = 1) -> ValueID? {
+            guard let value = value, let tensor = result.constants[value] else { return nil }
+            let values = tensor.floats!
+            let channels = weightScales.count
+            let expanded = values.count == 1 ? Array(repeating: values[0], count: channels) : values
+            guard expanded.count == channels else { return nil }
+            let scales = weightScales.map { inputScale * $0 }
+            let q = (0..<channels).map { c -> Int32 in
+                let v = (Double(beta * expanded[c]) / Double(scales[c])).rounded()
+                return Int32(min(max(v, Double(Int32.min)), Double(Int32.max)))
+            }
+            let id = result.addConstant(name: result.name(of: value) + ".int32", Tensor(shape: [channels], storage: .int32(q)))
+            result.values[id].quantization = QuantizationParameters(scales: scales, zeroPoints: Array(repeating: 0, count: channels), axis: 0)
+            return id
+        }
+
+        /// A constant operand of Add/Mul as int8 per tensor.
+        mutating func int8Constant(_ value: ValueID) -> ValueID {
+            let tensor = result.constants[value]!
+            let values = tensor.floats!
+            let params = QuantizationParameters.asymmetricInt8(low: values.min() ?? 0, high: values.max() ?? 0)
+            let id = result.addConstant(name: result.name(of: value) + ".int8", Tensor(shape: tensor.shape, storage: .int8(values.map(params.quantize))))
+            result.values[id].quantization = params
+            return id
+        }
+
+        mutating func run() throws {
+            for var node in source.nodes {
+                if options.keepFloat.contains(node.name) {
+                    report.float.append(.init(node: node.name, kind: node.operation.kindName, reason: "kept float by --keep-float"))
+                    node.inputs = node.inputs.map { $0.map { float($0) } }
+                    nodes.append(node)
+                    continue
+                }
+                if let blocker = PostTrainingQuantizer.int8Blocker(node, in: source) {
+                    report.float.append(.init(node: node.name, kind: node.operation.kindName, reason: blocker))
+                    node.inputs = node.inputs.map { $0.map { float($0) } }
+                    nodes.append(node)
+                    continue
+                }
+                try quantizeNode(&node)
+                report.int8.append(.init(node: node.name, kind: node.operation.kindName, reason: nil))
+                nodes.append(node)
+            }
+            // Graph outputs stay float under their own names.
+            for (index, output) in result.outputs.enumerated() where result.type(of: output)?.dtype == .int8 {
+                let name = result.name(of: output)
+                result.values[output].name = name + ".int8"
+                let id = result.addValue(name: name, type: TensorType(.float32, result.type(of: output)!.shape))
+                nodes.append(Node(name: name + ".dequantize", operation: .dequantizeLinear, inputs: [output], outputs: [id]))
+                result.outputs[index] = id
+            }
+            result.nodes = nodes
+        }
+
+        mutating func quantizeNode(_ node: inout Node) throws {
+            let output = node.outputs[0]
+            switch node.operation {
+            case .conv:
+                let x = try int8(node.input(0)!)
+                let (w, scales) = int8Weights(node.input(1)!, axis: 0)
+                let inputScale = result.values[x].quantization!.scale
+                node.inputs = [x, w, int32Bias(node.input(2), inputScale: inputScale, weightScales: scales)]
+                retype(output, try parameters(for: output))
+            case .gemm(var g):
+                let x = try int8(node.input(0)!)
+                let (w, scales) = int8Weights(node.input(1)!, axis: g.transposeB ? 0 : 1)
+                let inputScale = result.values[x].quantization!.scale
+                // alpha scales the product: it joins the weight scales; beta joins the bias.
+                let effective = scales.map { $0 * g.alpha }
+                result.values[w].quantization!.scales = result.values[w].quantization!.scales.map { $0 * g.alpha }
+                node.inputs = [x, w, int32Bias(node.input(2), inputScale: inputScale, weightScales: effective, beta: g.beta)]
+                g.alpha = 1
+                g.beta = 1
+                node.operation = .gemm(g)
+                retype(output, try parameters(for: output))
+            case .matMul:
+                let x = try int8(node.input(0)!)
+                let (w, _) = int8Weights(node.input(1)!, axis: 1)
+                node.inputs = [x, w]
+                retype(output, try parameters(for: output))
+            case .binary:
+                node.inputs = try node.inputs.map { input in
+                    guard let input = input else { return nil }
+                    return source.constants[input] != nil ? int8Constant(input) : try int8(input)
+                }
+                retype(output, try parameters(for: output))
+            case .softmax:
+                node.inputs = [try int8(node.input(0)!)]
+                retype(output, QuantizationParameters(scale: 1.0 / 256, zeroPoint: -128))
+            case .concat, .unary:
+                node.inputs = try node.inputs.map { try $0.map { try int8($0) } }
+                retype(output, try parameters(for: output))
+            default:
+                precondition(PostTrainingQuantizer.keepsInputQuantization(node.operation))
+                let x = try int8(node.input(0)!)
+                node.inputs = [x] + node.inputs.dropFirst()
+                retype(output, result.values[x].quantization!)
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import EdgeIR
+import Foundation
+
+/// Lowering of int8 nodes (a graph quantized by EdgeCompress): the compiler turns real-valued
+/// scales into integer multipliers, shifts and tables here, so the runtime computes with
+/// integers only and every target produces the same bytes (formats/edgem.md, "Integer arithmetic").
+enum Int8Lowering {
+    /// `M = m · 2^shift` with `m` in [0.5, 1) as a Q31 integer, as TFLite's QuantizeMultiplier.
+    static func quantizeMultiplier(_ real: Double) -> (multiplier: Int32, shift: Int32) {
+        guard real > 0, real.isFinite else { return (0, 0) }
+        let exponent = real.exponent + 1
+        let fraction = real / pow(2, Double(exponent))
+        var q = (fraction * 2147483648).rounded()
+        var shift = exponent
+        if q == 2147483648 { q /= 2; shift += 1 }
+        if shift < -31 { return (0, 0) }
+        return (Int32(q), Int32(shift))
+    }
+
+    static func field(_ v: Int32) -> UInt32 { UInt32(bitPattern: v) }
+
+    /// Output clamp bounds in the integer domain of `output` for a fused Relu/Clip.
+    static func bounds(_ activation: Activation?, _ output: QuantizationParameters) -> [UInt32] {
+        var low: Int32 = -128, high: Int32 = 127
+        switch activation {
+        case .relu?:
+            low = max(low, output.zeroPoint)
+        case .clip(let lo, let hi)?:
+            low = max(low, Int32(output.quantize(lo)))
+            high = min(high, Int32(output.quantize(hi)))
+        default:
+            break
+        }
+        return [field(low), field(high)]
+    }
+
+    /// Multiplier and shift per output channel of `acc = Σ w·x` → output.
+    static func requantization(input: QuantizationParameters, weights: QuantizationParameters, output: QuantizationParameters, channels: Int) -> Tensor {
+        var values: [Int32] = []
+        for c in 0..<channels {
+            let weightScale = weights.axis == nil ? weights.scale : weights.scales[c]
+            let (m, s) = quantizeMultiplier(Double(input.scale) * Double(weightScale) / Double(output.scale))
+            values += [m, s]
+        }
+        return Tensor(shape: [channels, 2], storage: .int32(values))
+    }
+
+    /// The real function of an int8 unary node, for its lookup table.
+    static func function(_ op: UnaryOperator) -> (Float) -> Float {
+        switch op {
+        case .relu: return { max($0, 0) }
+        case .leakyRelu(let alpha): return { $0 >= 0 ? $0 : $0 * alpha }
+        case .clip(let lo, let hi): return { min(max($0, lo), hi) }
+        case .sigmoid: return { 1 / (1 + Foundation.exp(-$0)) }
+        case .hardSigmoid(let alpha, let beta): return { max(0, min(1, alpha * $0 + beta)) }
+        case .hardSwish: return { $0 * max(0, min(1, $0 / 6 + 0.5)) }
+        case .tanh: return { Foundation.tanh($0) }
+        case .sqrt: return { Foundation.sqrt($0) }
+        case .exp: return { Foundation.exp($0) }
+        case .erf: return { Foundation.erf($0) }
+        case .neg: return { -$0 }
+        case .abs: return { Swift.abs($0) }
+        }
+    }
+
+    static func lookupTable(_ op: UnaryOperator, input: QuantizationParameters, output: QuantizationParameters) -> Tensor {
+        let f = function(op)
+        let table = (-128...127).map { q in output.quantize(f(input.scale * Float(Int32(q) - input.zeroPoint))) }
+        return Tensor(shape: [256], storage: .int8(table))
+    }
+
+    static func softmaxTable(input: QuantizationParameters) -> Tensor {
+        Tensor(shape: [256], storage: .int32((0..<256).map { d in Int32((1048576 * Foundation.exp(-Double(input.scale) * Double(d))).rounded()) }))
+    }
+
+    /// Row-major [K, N] int8 weights as [N, K], with per-channel scales following along.
+    static func transposedWeights(_ tensor: Tensor, params: QuantizationParameters) -> (Tensor, QuantizationParameters) {
+        guard case .int8(let values) = tensor.storage, tensor.rank == 2 else { return (tensor, params) }
+        let k = tensor.shape[0], n = tensor.shape[1]
+        var result = [Int8](repeating: 0, count: values.count)
+        for row in 0..<k { for column in 0..<n { result[column * k + row] = values[row * n + column] } }
+        var moved = params
+        if moved.axis != nil { moved.axis = 0 }
+        return (Tensor(shape: [n, k], storage: .int8(result)), moved)
+    }
+}

@@ -1,0 +1,172 @@
+/* elementwise.c — BINARY with NumPy broadcasting and a fused activation, UNARY functions.
+   Both may run in place (the output on an input of the same shape): each element is read before
+   it is written. */
+#include <math.h>
+
+#include "../internal.h"
+
+edge_status edge_binary_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size, edge_error *error)
+{
+    edge_binary_params *g = &op->params.binary;
+    edge_status status = edge_check_arity(op, 2, 2, 2, 1, error);
+    if (status == EDGE_OK) status = edge_check_params(op, params_size, 4, error);
+    if (status == EDGE_OK) status = edge_read_activation(op, params, 1, &g->activation, error);
+    if (status != EDGE_OK) return status;
+    g->op = edge_read_i32(params);
+    if (g->op < EDGE_BINARY_ADD || g->op > EDGE_BINARY_FMOD)
+        return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown binary op %d", (int)g->op);
+    const edge_tensor *a = edge_op_input(model, op, 0), *b = edge_op_input(model, op, 1), *y = edge_op_output(model, op, 0);
+    if ((status = edge_check_dtype(op, a, EDGE_DTYPE_FLOAT32, "A", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, b, EDGE_DTYPE_FLOAT32, "B", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    if (!edge_broadcast_plan(a, b, y, &g->walk)) {
+        char sa[EDGE_SHAPE_TEXT], sb[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "output %s is not the broadcast of %s and %s", edge_shape_text(y, sy),
+                            edge_shape_text(a, sa), edge_shape_text(b, sb));
+    }
+    return EDGE_OK;
+}
+
+static inline float edge_mod(float x, float z)
+{
+    float r = fmodf(x, z);
+    return (r != 0.0f && (r < 0.0f) != (z < 0.0f)) ? r + z : r;
+}
+
+static inline float edge_nan_min(float x, float z) { return (x != x || z != z) ? NAN : edge_minf(x, z); }
+static inline float edge_nan_max(float x, float z) { return (x != x || z != z) ? NAN : edge_maxf(x, z); }
+static inline float edge_pow(float x, float z) { return z == 2.0f ? x * x : powf(x, z); }
+
+/* y[i] = f(a[i·sa], b[i·sb]) for strides of 0 or 1, each combination its own loop so that it vectorizes. */
+#define EDGE_BINARY_ROW(expression)                                                    \
+    do {                                                                               \
+        if (sa && sb) {                                                                \
+            for (size_t i = 0; i < n; i++) {                                           \
+                float x = a[i], z = b[i];                                              \
+                y[i] = (expression);                                                   \
+            }                                                                          \
+        } else if (sa) {                                                               \
+            float z = b[0];                                                            \
+            for (size_t i = 0; i < n; i++) {                                           \
+                float x = a[i];                                                        \
+                y[i] = (expression);                                                   \
+            }                                                                          \
+        } else if (sb) {                                                               \
+            float x = a[0];                                                            \
+            for (size_t i = 0; i < n; i++) {                                           \
+                float z = b[i];                                                        \
+                y[i] = (expression);                                                   \
+            }                                                                          \
+        } else {                                                                       \
+            float x = a[0], z = b[0], v = (expression);                                \
+            for (size_t i = 0; i < n; i++) y[i] = v;                                   \
+        }                                                                              \
+    } while (0)
+
+static void edge_binary_row(int32_t op, float *y, const float *a, size_t sa, const float *b, size_t sb, size_t n)
+{
+    switch (op) {
+    case EDGE_BINARY_ADD: EDGE_BINARY_ROW(x + z); break;
+    case EDGE_BINARY_SUB: EDGE_BINARY_ROW(x - z); break;
+    case EDGE_BINARY_MUL: EDGE_BINARY_ROW(x * z); break;
+    case EDGE_BINARY_DIV: EDGE_BINARY_ROW(x / z); break;
+    case EDGE_BINARY_POW: EDGE_BINARY_ROW(edge_pow(x, z)); break;
+    case EDGE_BINARY_MIN: EDGE_BINARY_ROW(edge_nan_min(x, z)); break;
+    case EDGE_BINARY_MAX: EDGE_BINARY_ROW(edge_nan_max(x, z)); break;
+    case EDGE_BINARY_MOD: EDGE_BINARY_ROW(edge_mod(x, z)); break;
+    case EDGE_BINARY_FMOD: EDGE_BINARY_ROW(fmodf(x, z)); break;
+    default: break;
+    }
+}
+
+edge_status edge_binary_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)scratch;
+    (void)error;
+    const edge_binary_params *g = &op->params.binary;
+    const edge_broadcast *walk = &g->walk;
+    const float *a = (const float *)edge_tensor_data(edge_op_input(model, op, 0), arena);
+    const float *b = (const float *)edge_tensor_data(edge_op_input(model, op, 1), arena);
+    float *y = (float *)edge_tensor_data(edge_op_output(model, op, 0), arena);
+    int32_t last = walk->rank - 1;
+    size_t n = walk->dims[last], sa = walk->a_strides[last], sb = walk->b_strides[last];
+    size_t rows = 1;
+    for (int32_t d = 0; d < last; d++) rows *= walk->dims[d];
+    size_t index[EDGE_MAX_RANK] = {0};
+    size_t a_offset = 0, b_offset = 0;
+    for (size_t r = 0; r < rows; r++) {
+        float *row = y + r * n;
+        edge_binary_row(g->op, row, a + a_offset, sa, b + b_offset, sb, n);
+        edge_activate_buffer(&g->activation, row, n);
+        for (int32_t d = last - 1; d >= 0; d--) {
+            a_offset += walk->a_strides[d];
+            b_offset += walk->b_strides[d];
+            if (++index[d] < walk->dims[d]) break;
+            a_offset -= walk->a_strides[d] * index[d];
+            b_offset -= walk->b_strides[d] * index[d];
+            index[d] = 0;
+        }
+    }
+    return EDGE_OK;
+}
+
+edge_status edge_unary_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size, edge_error *error)
+{
+    edge_status status = edge_check_arity(op, 1, 1, 1, 1, error);
+    if (status == EDGE_OK) status = edge_check_params(op, params_size, 3, error);
+    if (status != EDGE_OK) return status;
+    edge_unary_params *g = &op->params.unary;
+    g->function = edge_read_i32(params);
+    g->alpha = edge_read_f32(params + 4);
+    g->beta = edge_read_f32(params + 8);
+    if (g->function < EDGE_UNARY_RELU || g->function > EDGE_UNARY_ABS)
+        return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown unary function %d", (int)g->function);
+    const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
+    if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    if (!edge_same_shape(x, y)) {
+        char sx[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %s and output %s differ", edge_shape_text(x, sx), edge_shape_text(y, sy));
+    }
+    return EDGE_OK;
+}
+
+/* The logistic function, finite for large |x|. */
+static inline float edge_sigmoid(float x)
+{
+    if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
+    float e = expf(x);
+    return e / (1.0f + e);
+}
+
+edge_status edge_unary_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)scratch;
+    (void)error;
+    const edge_unary_params *g = &op->params.unary;
+    const edge_tensor *xt = edge_op_input(model, op, 0);
+    const float *x = (const float *)edge_tensor_data(xt, arena);
+    float *y = (float *)edge_tensor_data(edge_op_output(model, op, 0), arena);
+    size_t n = xt->count;
+    float alpha = g->alpha, beta = g->beta;
+    switch (g->function) {
+    case EDGE_UNARY_RELU: for (size_t i = 0; i < n; i++) y[i] = edge_maxf(x[i], 0.0f); break;
+    case EDGE_UNARY_LEAKY_RELU: for (size_t i = 0; i < n; i++) y[i] = x[i] >= 0.0f ? x[i] : x[i] * alpha; break;
+    case EDGE_UNARY_CLIP: for (size_t i = 0; i < n; i++) y[i] = edge_minf(edge_maxf(x[i], alpha), beta); break;
+    case EDGE_UNARY_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = edge_sigmoid(x[i]); break;
+    case EDGE_UNARY_HARD_SIGMOID:
+        for (size_t i = 0; i < n; i++) y[i] = edge_maxf(0.0f, edge_minf(1.0f, alpha * x[i] + beta));
+        break;
+    case EDGE_UNARY_HARD_SWISH:
+        for (size_t i = 0; i < n; i++) y[i] = x[i] * edge_maxf(0.0f, edge_minf(1.0f, x[i] / 6.0f + 0.5f));
+        break;
+    case EDGE_UNARY_TANH: for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]); break;
+    case EDGE_UNARY_SQRT: for (size_t i = 0; i < n; i++) y[i] = sqrtf(x[i]); break;
+    case EDGE_UNARY_EXP: for (size_t i = 0; i < n; i++) y[i] = expf(x[i]); break;
+    case EDGE_UNARY_ERF: for (size_t i = 0; i < n; i++) y[i] = erff(x[i]); break;
+    case EDGE_UNARY_NEG: for (size_t i = 0; i < n; i++) y[i] = -x[i]; break;
+    case EDGE_UNARY_ABS: for (size_t i = 0; i < n; i++) y[i] = fabsf(x[i]); break;
+    default: break;
+    }
+    return EDGE_OK;
+}

@@ -1,0 +1,155 @@
+/* normalization.c — BATCH_NORMALIZATION (inference form), LRN across channels, SOFTMAX (per axis,
+   or flattened from the axis on as before opset 13). */
+#include <math.h>
+
+#include "../internal.h"
+
+edge_status edge_batch_norm_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                    edge_error *error)
+{
+    edge_status status = edge_check_arity(op, 5, 5, 5, 1, error);
+    if (status == EDGE_OK) status = edge_check_params(op, params_size, 1, error);
+    if (status != EDGE_OK) return status;
+    const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
+    if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    char sx[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
+    if (x->rank < 2 || !edge_same_shape(x, y))
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %s (rank >= 2) and output %s must have the same shape",
+                            edge_shape_text(x, sx), edge_shape_text(y, sy));
+    static const char *const names[5] = {"input", "scale", "bias", "mean", "variance"};
+    for (unsigned i = 1; i < 5; i++) {
+        const edge_tensor *p = edge_op_input(model, op, i);
+        if ((status = edge_check_dtype(op, p, EDGE_DTYPE_FLOAT32, names[i], error)) != EDGE_OK) return status;
+        if (p->rank != 1 || p->dims[0] != x->dims[1])
+            return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "%s is %s, expected [%u] (the channel count)", names[i],
+                                edge_shape_text(p, sx), x->dims[1]);
+    }
+    edge_batch_norm_params *g = &op->params.batch_norm;
+    g->batch = x->dims[0];
+    g->channels = x->dims[1];
+    g->plane = edge_dims_product(x, 2, x->rank);
+    g->epsilon = edge_read_f32(params);
+    return EDGE_OK;
+}
+
+edge_status edge_batch_norm_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)scratch;
+    (void)error;
+    const edge_batch_norm_params *g = &op->params.batch_norm;
+    const float *x = (const float *)edge_tensor_data(edge_op_input(model, op, 0), arena);
+    const float *scale = (const float *)edge_tensor_data(edge_op_input(model, op, 1), arena);
+    const float *bias = (const float *)edge_tensor_data(edge_op_input(model, op, 2), arena);
+    const float *mean = (const float *)edge_tensor_data(edge_op_input(model, op, 3), arena);
+    const float *variance = (const float *)edge_tensor_data(edge_op_input(model, op, 4), arena);
+    float *y = (float *)edge_tensor_data(edge_op_output(model, op, 0), arena);
+    for (size_t n = 0; n < g->batch; n++) {
+        for (size_t c = 0; c < g->channels; c++) {
+            float factor = scale[c] / sqrtf(variance[c] + g->epsilon);
+            float shift = bias[c] - mean[c] * factor;
+            size_t base = (n * g->channels + c) * g->plane;
+            for (size_t i = 0; i < g->plane; i++) y[base + i] = x[base + i] * factor + shift;
+        }
+    }
+    return EDGE_OK;
+}
+
+edge_status edge_lrn_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size, edge_error *error)
+{
+    edge_status status = edge_check_arity(op, 1, 1, 1, 1, error);
+    if (status == EDGE_OK) status = edge_check_params(op, params_size, 4, error);
+    if (status != EDGE_OK) return status;
+    const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
+    if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    char sx[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
+    if (x->rank < 2 || !edge_same_shape(x, y))
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %s (rank >= 2) and output %s must have the same shape",
+                            edge_shape_text(x, sx), edge_shape_text(y, sy));
+    int32_t size = edge_read_i32(params);
+    if (size < 1) return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "size is %d, expected >= 1", (int)size);
+    edge_lrn_params *g = &op->params.lrn;
+    g->batch = x->dims[0];
+    g->channels = x->dims[1];
+    g->plane = edge_dims_product(x, 2, x->rank);
+    g->size = (size_t)size;
+    g->alpha = edge_read_f32(params + 4);
+    g->beta = edge_read_f32(params + 8);
+    g->bias = edge_read_f32(params + 12);
+    return EDGE_OK;
+}
+
+edge_status edge_lrn_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)scratch;
+    (void)error;
+    const edge_lrn_params *g = &op->params.lrn;
+    const float *x = (const float *)edge_tensor_data(edge_op_input(model, op, 0), arena);
+    float *y = (float *)edge_tensor_data(edge_op_output(model, op, 0), arena);
+    size_t before = (g->size - 1) / 2, after = g->size - 1 - before;
+    float alpha_over_size = g->alpha / (float)g->size;
+    for (size_t n = 0; n < g->batch; n++) {
+        for (size_t c = 0; c < g->channels; c++) {
+            size_t low = c > before ? c - before : 0;
+            size_t high = after < g->channels - 1 - c ? c + after : g->channels - 1;
+            for (size_t i = 0; i < g->plane; i++) {
+                float squares = 0.0f;
+                for (size_t k = low; k <= high; k++) {
+                    float v = x[(n * g->channels + k) * g->plane + i];
+                    squares += v * v;
+                }
+                size_t index = (n * g->channels + c) * g->plane + i;
+                y[index] = x[index] / powf(g->bias + alpha_over_size * squares, g->beta);
+            }
+        }
+    }
+    return EDGE_OK;
+}
+
+edge_status edge_softmax_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size, edge_error *error)
+{
+    edge_status status = edge_check_arity(op, 1, 1, 1, 1, error);
+    if (status == EDGE_OK) status = edge_check_params(op, params_size, 2, error);
+    if (status != EDGE_OK) return status;
+    const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
+    if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    char sx[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
+    if (!edge_same_shape(x, y))
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %s and output %s differ", edge_shape_text(x, sx), edge_shape_text(y, sy));
+    int32_t axis = edge_read_i32(params), flatten = edge_read_i32(params + 4);
+    if (axis < 0 || axis >= x->rank)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "axis %d is out of range for rank %d", (int)axis, (int)x->rank);
+    if (flatten != 0 && flatten != 1) return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "flatten is %d, expected 0 or 1", (int)flatten);
+    edge_softmax_params *g = &op->params.softmax;
+    g->outer = edge_dims_product(x, 0, axis);
+    g->length = flatten ? edge_dims_product(x, axis, x->rank) : x->dims[axis];
+    g->inner = flatten ? 1 : edge_dims_product(x, axis + 1, x->rank);
+    return EDGE_OK;
+}
+
+edge_status edge_softmax_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)scratch;
+    (void)error;
+    const edge_softmax_params *g = &op->params.softmax;
+    const float *x = (const float *)edge_tensor_data(edge_op_input(model, op, 0), arena);
+    float *y = (float *)edge_tensor_data(edge_op_output(model, op, 0), arena);
+    size_t length = g->length, inner = g->inner;
+    for (size_t o = 0; o < g->outer; o++) {
+        for (size_t i = 0; i < inner; i++) {
+            size_t base = o * length * inner + i;
+            float maximum = -INFINITY;
+            for (size_t k = 0; k < length; k++) maximum = edge_maxf(maximum, x[base + k * inner]);
+            float sum = 0.0f;
+            for (size_t k = 0; k < length; k++) {
+                float e = expf(x[base + k * inner] - maximum);
+                y[base + k * inner] = e;
+                sum += e;
+            }
+            for (size_t k = 0; k < length; k++) y[base + k * inner] /= sum;
+        }
+    }
+    return EDGE_OK;
+}

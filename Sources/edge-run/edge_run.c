@@ -1,0 +1,514 @@
+/*
+ * edge-run — runs a compiled .edgem model on .npy inputs, on the device.
+ *
+ *     $ edge-run digits.edgem --input input=digit.npy -o logits.npy
+ *     logits  float32[1,10]
+ *     $ edge-run digits.edgem --input batch_of_32.npy -o outputs/ --repeat 20
+ *     logits  float32[32,10]
+ *     invoke  median 0.041 ms, fastest 0.038 ms over 20 runs of each of 32 samples
+ *     memory  arena 8,448 bytes, weights 189,128 bytes
+ *
+ * Inputs are little-endian C-order .npy arrays (format 1.0 or 2.0) of the model input's dtype
+ * (float64 is also read into float32 inputs). An array with a leading dimension N where the model
+ * takes 1 runs N samples one at a time; each output then stacks the samples along dimension 0.
+ * Outputs are written atomically (a temporary file renamed into place): `-o file.npy` for a
+ * single-output model, or `-o directory` with one `<output name>.npy` per output.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "edge.h"
+
+static void fail(const char *format, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+static void fail(const char *format, ...)
+{
+    va_list arguments;
+    va_start(arguments, format);
+    fputs("edge-run: error: ", stderr);
+    vfprintf(stderr, format, arguments);
+    fputc('\n', stderr);
+    va_end(arguments);
+    exit(1);
+}
+
+static void *allocate(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (!p) fail("out of memory (%zu bytes)", size);
+    return p;
+}
+
+static const char *dtype_name(edge_dtype dtype)
+{
+    switch (dtype) {
+    case EDGE_DTYPE_FLOAT32: return "float32";
+    case EDGE_DTYPE_INT8: return "int8";
+    case EDGE_DTYPE_UINT8: return "uint8";
+    case EDGE_DTYPE_INT32: return "int32";
+    case EDGE_DTYPE_INT64: return "int64";
+    case EDGE_DTYPE_BOOL: return "bool";
+    }
+    return "unknown";
+}
+
+static const char *npy_descr(edge_dtype dtype)
+{
+    switch (dtype) {
+    case EDGE_DTYPE_FLOAT32: return "<f4";
+    case EDGE_DTYPE_INT8: return "|i1";
+    case EDGE_DTYPE_UINT8: return "|u1";
+    case EDGE_DTYPE_INT32: return "<i4";
+    case EDGE_DTYPE_INT64: return "<i8";
+    case EDGE_DTYPE_BOOL: return "|b1";
+    }
+    return "?";
+}
+
+static size_t dtype_size(edge_dtype dtype)
+{
+    switch (dtype) {
+    case EDGE_DTYPE_FLOAT32:
+    case EDGE_DTYPE_INT32: return 4;
+    case EDGE_DTYPE_INT64: return 8;
+    default: return 1;
+    }
+}
+
+static void shape_text(const int64_t *dims, int32_t rank, char *buffer, size_t size)
+{
+    size_t used = (size_t)snprintf(buffer, size, "[");
+    for (int32_t d = 0; d < rank && used < size; d++)
+        used += (size_t)snprintf(buffer + used, size - used, d ? ",%lld" : "%lld", (long long)dims[d]);
+    if (used < size) snprintf(buffer + used, size - used, "]");
+}
+
+/* ---- .npy reading ------------------------------------------------------------------------------ */
+
+typedef struct array {
+    char path[512];
+    edge_dtype dtype;
+    bool from_float64;
+    int32_t rank;
+    int64_t dims[EDGE_MAX_RANK];
+    size_t count;
+    uint8_t *file; /* the whole file */
+    const uint8_t *data;
+} array;
+
+static uint8_t *read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) fail("cannot open '%s': %s", path, strerror(errno));
+    size_t capacity = 1 << 16, used = 0;
+    uint8_t *buffer = allocate(capacity);
+    for (;;) {
+        size_t n = fread(buffer + used, 1, capacity - used, f);
+        used += n;
+        if (used < capacity) break;
+        if (capacity > SIZE_MAX / 2) fail("'%s' is too large", path);
+        capacity *= 2;
+        uint8_t *grown = realloc(buffer, capacity);
+        if (!grown) fail("out of memory reading '%s'", path);
+        buffer = grown;
+    }
+    if (ferror(f)) fail("cannot read '%s'", path);
+    fclose(f);
+    *size = used;
+    return buffer;
+}
+
+/* The text after `'key':` in a header dict, or NULL. */
+static const char *header_value(const char *header, const char *key)
+{
+    char quoted[32];
+    snprintf(quoted, sizeof quoted, "'%s'", key);
+    const char *at = strstr(header, quoted);
+    if (!at) return NULL;
+    at = strchr(at + strlen(quoted), ':');
+    if (!at) return NULL;
+    at++;
+    while (*at == ' ') at++;
+    return at;
+}
+
+static void read_npy(const char *path, array *a)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->path, sizeof a->path, "%s", path);
+    size_t size;
+    a->file = read_file(path, &size);
+    const uint8_t *f = a->file;
+    if (size < 10 || memcmp(f, "\x93NUMPY", 6) != 0) fail("'%s' is not a .npy file", path);
+    size_t header_length, start;
+    if (f[6] == 1) {
+        header_length = (size_t)f[8] | (size_t)f[9] << 8;
+        start = 10;
+    } else if (f[6] == 2 || f[6] == 3) {
+        if (size < 12) fail("'%s' is truncated", path);
+        header_length = (size_t)f[8] | (size_t)f[9] << 8 | (size_t)f[10] << 16 | (size_t)f[11] << 24;
+        start = 12;
+    } else {
+        fail("'%s': .npy format version %u is not supported", path, f[6]);
+    }
+    if (header_length > size - start) fail("'%s' is truncated", path);
+    char *header = allocate(header_length + 1);
+    memcpy(header, f + start, header_length);
+    header[header_length] = 0;
+
+    const char *descr = header_value(header, "descr");
+    const char *order = header_value(header, "fortran_order");
+    const char *shape = header_value(header, "shape");
+    if (!descr || !order || !shape) fail("'%s': cannot read the .npy header", path);
+    if (strncmp(order, "False", 5) != 0) fail("'%s' is in Fortran order; save it C-ordered", path);
+    static const struct {
+        const char *descr;
+        edge_dtype dtype;
+    } types[] = {
+        {"'<f4'", EDGE_DTYPE_FLOAT32}, {"'<f8'", EDGE_DTYPE_FLOAT32}, {"'<i8'", EDGE_DTYPE_INT64}, {"'<i4'", EDGE_DTYPE_INT32},
+        {"'|i1'", EDGE_DTYPE_INT8},    {"'<i1'", EDGE_DTYPE_INT8},    {"'|u1'", EDGE_DTYPE_UINT8}, {"'<u1'", EDGE_DTYPE_UINT8},
+        {"'|b1'", EDGE_DTYPE_BOOL},    {"'<b1'", EDGE_DTYPE_BOOL},
+    };
+    size_t t = 0;
+    while (t < sizeof types / sizeof types[0] && strncmp(descr, types[t].descr, strlen(types[t].descr)) != 0) t++;
+    if (t == sizeof types / sizeof types[0]) {
+        const char *end = strchr(descr + 1, '\'');
+        fail("'%s': dtype %.*s is not supported (little-endian f4, f8, i8, i4, i1, u1 or b1)", path,
+             end ? (int)(end - descr + 1) : 8, descr);
+    }
+    a->dtype = types[t].dtype;
+    a->from_float64 = strncmp(descr, "'<f8'", 5) == 0;
+
+    const char *p = shape;
+    if (*p++ != '(') fail("'%s': cannot read the shape", path);
+    a->count = 1;
+    for (;;) {
+        while (*p == ' ' || *p == ',') p++;
+        if (*p == ')') break;
+        char *end;
+        errno = 0;
+        long long dim = strtoll(p, &end, 10);
+        if (end == p || errno || dim < 0) fail("'%s': cannot read the shape", path);
+        if (a->rank == EDGE_MAX_RANK) fail("'%s': more than %d dimensions", path, EDGE_MAX_RANK);
+        a->dims[a->rank++] = dim;
+        if (dim != 0 && a->count > SIZE_MAX / (size_t)dim) fail("'%s': too many elements", path);
+        a->count *= (size_t)dim;
+        p = end;
+    }
+    free(header);
+    size_t element = a->from_float64 ? 8 : dtype_size(a->dtype);
+    if (a->count > (size - start - header_length) / element)
+        fail("'%s': holds %zu bytes of data, its shape needs %zu", path, size - start - header_length, a->count * element);
+    a->data = f + start + header_length;
+}
+
+/* ---- .npy writing -------------------------------------------------------------------------------- */
+
+static void write_npy(const char *path, edge_dtype dtype, const int64_t *dims, int32_t rank, const void *data, size_t bytes)
+{
+    char shape[256];
+    size_t used = (size_t)snprintf(shape, sizeof shape, "(");
+    for (int32_t d = 0; d < rank; d++) used += (size_t)snprintf(shape + used, sizeof shape - used, "%lld,%s", (long long)dims[d],
+                                                              d + 1 < rank ? " " : "");
+    if (rank > 1) used--; /* (2, 3) but (5,) */
+    snprintf(shape + used, sizeof shape - used, ")");
+    char header[512];
+    int length = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", npy_descr(dtype), shape);
+    size_t total = 10 + (size_t)length + 1;
+    size_t padded = (total + 63) / 64 * 64;
+    memset(header + length, ' ', padded - total);
+    header[padded - 11] = '\n';
+    uint8_t preamble[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (uint8_t)((padded - 10) & 0xFF), (uint8_t)((padded - 10) >> 8)};
+
+    char temporary[1100];
+    snprintf(temporary, sizeof temporary, "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(temporary, "wb");
+    if (!f) fail("cannot write '%s': %s", temporary, strerror(errno));
+    bool ok = fwrite(preamble, 1, 10, f) == 10 && fwrite(header, 1, padded - 10, f) == padded - 10 &&
+              fwrite(data, 1, bytes, f) == bytes;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok) {
+        remove(temporary);
+        fail("cannot write '%s'", temporary);
+    }
+    if (rename(temporary, path) != 0) {
+        int code = errno;
+        remove(temporary);
+        fail("cannot rename '%s' to '%s': %s", temporary, path, strerror(code));
+    }
+}
+
+/* An output name as a file name: anything but letters, digits, '.', '-' and '_' becomes '_'. */
+static void safe_name(const char *name, char *buffer, size_t size)
+{
+    size_t i = 0;
+    for (; name[i] && i + 5 < size; i++) {
+        char c = name[i];
+        bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+        buffer[i] = safe ? c : '_';
+    }
+    if (i == 0 || strcmp(buffer, ".") == 0 || (i == 2 && buffer[0] == '.' && buffer[1] == '.')) buffer[i++] = '_';
+    buffer[i] = 0;
+    strcat(buffer, ".npy");
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* ---- main ---------------------------------------------------------------------------------------- */
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void usage(void)
+{
+    fputs("usage: edge-run MODEL.edgem --input [NAME=]FILE.npy [--input ...] [-o OUT.npy | -o DIRECTORY] [--repeat N]\n", stderr);
+}
+
+static void with_thousands(size_t value, char *buffer)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%zu", value), j = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) buffer[j++] = ',';
+        buffer[j++] = digits[i];
+    }
+    buffer[j] = 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *model_path = NULL, *output_path = NULL;
+    const char *input_arguments[256];
+    int input_argument_count = 0;
+    long repeat = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--input") == 0 || strcmp(arg, "-i") == 0) {
+            if (++i == argc) fail("--input needs a value");
+            if (input_argument_count == 256) fail("too many --input options");
+            input_arguments[input_argument_count++] = argv[i];
+        } else if (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) {
+            if (++i == argc) fail("-o needs a value");
+            output_path = argv[i];
+        } else if (strcmp(arg, "--repeat") == 0) {
+            if (++i == argc) fail("--repeat needs a value");
+            char *end;
+            repeat = strtol(argv[i], &end, 10);
+            if (*end || repeat < 1 || repeat > 1000000) fail("--repeat takes a count from 1 to 1000000, got '%s'", argv[i]);
+        } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            usage();
+            return 0;
+        } else if (arg[0] == '-' && arg[1]) {
+            usage();
+            fail("unknown option '%s'", arg);
+        } else if (!model_path) {
+            model_path = arg;
+        } else {
+            usage();
+            fail("unexpected argument '%s'", arg);
+        }
+    }
+    if (!model_path) {
+        usage();
+        fail("no model given");
+    }
+
+    edge_model *model;
+    edge_error error;
+    if (edge_model_load_file(model_path, &model, &error) != EDGE_OK) fail("%s: %s", model_path, error.message);
+    int32_t input_count = edge_model_input_count(model), output_count = edge_model_output_count(model);
+
+    /* Match the arrays to the model's inputs. */
+    array *arrays = calloc((size_t)input_count, sizeof *arrays);
+    bool *given = calloc((size_t)input_count, sizeof *given);
+    if (!arrays || !given) fail("out of memory");
+    for (int a = 0; a < input_argument_count; a++) {
+        const char *arg = input_arguments[a], *equals = strchr(arg, '=');
+        int32_t index = -1;
+        const char *path = arg;
+        if (equals) {
+            char name[256];
+            snprintf(name, sizeof name, "%.*s", (int)(equals - arg), arg);
+            index = edge_model_find_input(model, name);
+            if (index >= 0) path = equals + 1;
+            else if (access(arg, R_OK) != 0) fail("the model has no input '%s'", name);
+        }
+        if (index < 0) {
+            if (input_count != 1) fail("'%s': name the input (NAME=FILE.npy); the model has %d inputs", arg, (int)input_count);
+            index = 0;
+        }
+        if (given[index]) fail("input %d is given twice", (int)index);
+        given[index] = true;
+        read_npy(path, &arrays[index]);
+    }
+
+    /* Shapes: each array is the input itself, or N samples of an input whose first dim is 1. */
+    size_t samples = 1;
+    bool batched = false;
+    for (int32_t i = 0; i < input_count; i++) {
+        edge_tensor_info info;
+        edge_model_input_info(model, i, &info);
+        if (!given[i]) fail("input '%s' is not given (--input %s=FILE.npy)", info.name, info.name);
+        array *a = &arrays[i];
+        if (a->dtype != info.dtype)
+            fail("'%s' holds %s, input '%s' is %s", a->path, a->from_float64 ? "float64" : dtype_name(a->dtype), info.name,
+                 dtype_name(info.dtype));
+        bool same = a->rank == info.rank;
+        for (int32_t d = 0; d < info.rank && same; d++) same = a->dims[d] == info.dims[d];
+        if (same) continue;
+        bool batch = a->rank == info.rank && info.rank >= 1 && info.dims[0] == 1 && a->dims[0] >= 1;
+        for (int32_t d = 1; d < info.rank && batch; d++) batch = a->dims[d] == info.dims[d];
+        char s1[128], s2[128];
+        shape_text(a->dims, a->rank, s1, sizeof s1);
+        shape_text(info.dims, info.rank, s2, sizeof s2);
+        if (!batch) fail("'%s' has shape %s, input '%s' takes %s", a->path, s1, info.name, s2);
+        if (batched && (size_t)a->dims[0] != samples)
+            fail("'%s' holds %lld samples, another input %zu", a->path, (long long)a->dims[0], samples);
+        batched = true;
+        samples = (size_t)a->dims[0];
+    }
+
+    edge_context *context;
+    if (edge_context_create(model, NULL, 0, &context, &error) != EDGE_OK) fail("%s", error.message);
+
+    /* Per input, one sample's bytes in the model's dtype (float64 converted once). */
+    uint8_t **input_data = calloc((size_t)input_count, sizeof *input_data);
+    if (!input_data) fail("out of memory");
+    for (int32_t i = 0; i < input_count; i++) {
+        array *a = &arrays[i];
+        if (a->from_float64) {
+            float *converted = allocate(a->count * sizeof(float));
+            for (size_t e = 0; e < a->count; e++) {
+                double v;
+                memcpy(&v, a->data + 8 * e, 8);
+                converted[e] = (float)v;
+            }
+            input_data[i] = (uint8_t *)converted;
+        } else {
+            input_data[i] = (uint8_t *)(uintptr_t)a->data;
+        }
+    }
+    uint8_t **outputs = calloc((size_t)output_count, sizeof *outputs);
+    if (!outputs) fail("out of memory");
+    for (int32_t o = 0; o < output_count; o++) {
+        edge_tensor_info info;
+        edge_model_output_info(model, o, &info);
+        if (samples > 1 && info.byte_size > SIZE_MAX / samples) fail("output '%s' is too large for %zu samples", info.name, samples);
+        outputs[o] = allocate(info.byte_size * samples);
+    }
+    size_t runs = repeat > 0 ? (size_t)repeat : 1;
+    double *timings = allocate(runs * samples * sizeof(double));
+
+    for (size_t s = 0; s < samples; s++) {
+        for (size_t r = 0; r < runs; r++) {
+            /* Inputs again before every run: the memory plan may reuse an input's bytes once it is read. */
+            for (int32_t i = 0; i < input_count; i++) {
+                edge_tensor_info info;
+                edge_model_input_info(model, i, &info);
+                bool sliced = arrays[i].rank == info.rank && info.rank >= 1 && arrays[i].dims[0] != info.dims[0];
+                const uint8_t *bytes = input_data[i] + (sliced ? s * info.byte_size : 0);
+                if (edge_context_set_input(context, i, bytes, info.byte_size, &error) != EDGE_OK) fail("%s", error.message);
+            }
+            double start = now_seconds();
+            edge_status status = edge_context_invoke(context, &error);
+            timings[s * runs + r] = now_seconds() - start;
+            if (status != EDGE_OK) fail("%s", error.message);
+        }
+        for (int32_t o = 0; o < output_count; o++) {
+            edge_tensor_info info;
+            edge_model_output_info(model, o, &info);
+            memcpy(outputs[o] + s * info.byte_size, edge_context_output(context, o), info.byte_size);
+        }
+    }
+
+    bool to_file = output_path && ends_with(output_path, ".npy");
+    if (to_file && output_count != 1)
+        fail("the model has %d outputs; give -o a directory to write one .npy per output", (int)output_count);
+    if (output_path && !to_file) {
+        struct stat st;
+        if (stat(output_path, &st) != 0) {
+            if (mkdir(output_path, 0777) != 0) fail("cannot create directory '%s': %s", output_path, strerror(errno));
+        } else if (!S_ISDIR(st.st_mode)) {
+            fail("'%s' is not a directory (name a .npy file or a directory)", output_path);
+        }
+    }
+    for (int32_t o = 0; o < output_count; o++) {
+        edge_tensor_info info;
+        edge_model_output_info(model, o, &info);
+        int64_t dims[EDGE_MAX_RANK + 1];
+        int32_t rank = info.rank;
+        memcpy(dims, info.dims, sizeof info.dims);
+        if (batched) {
+            if (rank >= 1 && dims[0] == 1) {
+                dims[0] = (int64_t)samples;
+            } else {
+                memmove(dims + 1, dims, sizeof(int64_t) * (size_t)rank);
+                dims[0] = (int64_t)samples;
+                rank++;
+            }
+        }
+        char shape[160];
+        shape_text(dims, rank, shape, sizeof shape);
+        printf("%s  %s%s\n", info.name, dtype_name(info.dtype), shape);
+        if (output_path) {
+            char path[1024];
+            if (to_file) {
+                snprintf(path, sizeof path, "%s", output_path);
+            } else {
+                char file[300];
+                safe_name(info.name, file, sizeof file);
+                snprintf(path, sizeof path, "%s/%s", output_path, file);
+            }
+            write_npy(path, info.dtype, dims, rank, outputs[o], info.byte_size * samples);
+        }
+    }
+    if (repeat > 0) {
+        size_t n = runs * samples;
+        qsort(timings, n, sizeof *timings, compare_doubles);
+        double median = n % 2 ? timings[n / 2] : (timings[n / 2 - 1] + timings[n / 2]) / 2;
+        char arena[32], weights[32];
+        with_thousands(edge_model_arena_size(model), arena);
+        with_thousands(edge_model_weight_bytes(model), weights);
+        printf("invoke  median %.3f ms, fastest %.3f ms over %zu run%s", median * 1e3, timings[0] * 1e3, runs, runs == 1 ? "" : "s");
+        if (samples > 1) printf(" of each of %zu samples", samples);
+        printf("\nmemory  arena %s bytes, weights %s bytes\n", arena, weights);
+    }
+
+    for (int32_t o = 0; o < output_count; o++) free(outputs[o]);
+    for (int32_t i = 0; i < input_count; i++) {
+        if (arrays[i].from_float64) free(input_data[i]);
+        free(arrays[i].file);
+    }
+    free(outputs);
+    free(input_data);
+    free(arrays);
+    free(given);
+    free(timings);
+    edge_context_free(context);
+    edge_model_free(model);
+    return 0;
+}
