@@ -1,0 +1,95 @@
+import EdgeCompress
+import EdgeDevice
+import EdgeExec
+import EdgeFormat
+import EdgeIR
+import EdgePasses
+import Foundation
+
+/// `edgec quantize` end to end: calibrate on the fp32 reference executor, quantize, write the
+/// `.edgem`, and measure what quantization cost, layer by layer, on the C runtime itself.
+public enum QuantizationPipeline {
+    public struct LayerFidelity: Sendable, Equatable {
+        public var node: String
+        public var kind: String
+        public var sqnr: Double
+    }
+
+    public struct Result: Sendable {
+        public var graph: Graph
+        public var file: EdgemWriter.Output
+        public var report: QuantizationReport
+        /// Every int8 layer's output against the fp32 reference on the calibration data, worst first.
+        public var layers: [LayerFidelity]
+        public var accuracyBefore: Double?
+        public var accuracyAfter: Double?
+    }
+
+    /// `prepared` comes from `StandardPipeline.prepare(..., fuseClampsOnly: true)`.
+    public static func run(
+        prepared: Graph, data: CalibrationData, options: QuantizationOptions, writer: EdgemWriter.Options,
+        metadata: [(String, String)], fidelitySamples: Int = 32, progress: (String, Int, Int) -> Void = { _, _, _ in }
+    ) throws -> Result {
+        try PostTrainingQuantizer.validateKeepFloat(options.keepFloat, in: prepared)
+        let statistics = try Calibrator(graph: prepared, method: options.method).collect(data) { progress("calibrating", $0, $1) }
+        let (quantized, report) = try PostTrainingQuantizer(options: options).quantize(prepared, statistics: statistics)
+        let finished = try PassPipeline([FuseActivations(), EliminateDeadValues()]).run(quantized)
+        let file = try EdgemWriter.write(finished, options: writer, metadata: metadata)
+
+        let layers = try layerFidelity(float: prepared, quantized: quantized, data: data, samples: fidelitySamples)
+        var before: Double?, after: Double?
+        if let labels = data.labels, let output = prepared.outputs.first.map({ prepared.name(of: $0) }) {
+            let reference = try BatchEvaluation.run(try ReferenceExecutor(graph: prepared), on: data) { progress("fp32 accuracy", $0, $1) }
+            let device = try BatchEvaluation.run(try DeviceRunner(try DeviceModel(data: file.data)), on: data) { progress("int8 accuracy", $0, $1) }
+            before = accuracy(reference.outputs[output]!, labels: labels)
+            after = accuracy(device.outputs[output]!, labels: labels)
+        }
+        return Result(graph: finished, file: file, report: report, layers: layers, accuracyBefore: before, accuracyAfter: after)
+    }
+
+    public static func accuracy(_ values: [Double], labels: [Int64]) -> Double {
+        let predictions = Metrics.argmax(values, rows: labels.count)
+        return Double(zip(predictions, labels).filter { Int64($0) == $1 }.count) / Double(max(labels.count, 1))
+    }
+
+    /// Compiles a probe of the quantized graph whose int8 layer outputs are extra graph outputs,
+    /// runs it on the C runtime and compares each (dequantized) with the fp32 value it replaces.
+    static func layerFidelity(float: Graph, quantized: Graph, data: CalibrationData, samples: Int) throws -> [LayerFidelity] {
+        var probe = quantized
+        var layers: [(node: Node, value: ValueID)] = []
+        for node in quantized.nodes {
+            guard let output = node.outputs.first, quantized.type(of: output)?.dtype == .int8, output < float.values.count,
+                  !quantized.outputs.contains(output), float.type(of: output)?.dtype == .float32 else { continue }
+            if case .quantizeLinear = node.operation { continue }
+            layers.append((node, output))
+            probe.outputs.append(output)
+        }
+        guard !layers.isEmpty else { return [] }
+        let device = try DeviceModel(data: try EdgemWriter.write(probe).data)
+        let context = try device.makeContext()
+        let executor = try ReferenceExecutor(graph: float)
+        var signal = [Double](repeating: 0, count: layers.count), noise = [Double](repeating: 0, count: layers.count)
+        let wanted = Dictionary(uniqueKeysWithValues: layers.enumerated().map { ($0.element.value, $0.offset) })
+        for index in 0..<min(samples, data.sampleCount) {
+            let sample = data.sample(index)
+            var reference: [Int: [Float]] = [:]
+            _ = try executor.run(sample) { node, outputs in
+                for (id, tensor) in zip(node.outputs, outputs) { if let slot = wanted[id] { reference[slot] = tensor.floats } }
+            }
+            let results = try device.run(sample, context: context)
+            for (slot, layer) in layers.enumerated() {
+                guard let expected = reference[slot], let q = quantized.values[layer.value].quantization,
+                      case .int8(let ints)? = results[quantized.name(of: layer.value)]?.storage else { continue }
+                for (r, v) in zip(expected, ints) {
+                    let x = q.scale * Float(Int32(v) - q.zeroPoint)
+                    signal[slot] += Double(r * r)
+                    noise[slot] += Double((r - x) * (r - x))
+                }
+            }
+        }
+        return layers.enumerated().map { slot, layer in
+            LayerFidelity(node: layer.node.name, kind: layer.node.operation.kindName,
+                          sqnr: noise[slot] == 0 ? .infinity : 10 * log10(max(signal[slot], 1e-30) / noise[slot]))
+        }.sorted { $0.sqnr < $1.sqnr }
+    }
+}

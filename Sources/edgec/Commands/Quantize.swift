@@ -1,0 +1,150 @@
+import ArgumentParser
+import EdgeCompress
+import EdgeEvaluation
+import EdgeFormat
+import EdgeIR
+import EdgeNumPy
+import EdgeONNX
+import EdgePasses
+import Foundation
+
+/// `edgec quantize`: post-training int8 quantization to a `.edgem` file.
+///
+///     $ edgec quantize Tests/Fixtures/digits/digits_cnn.onnx --calib Tests/Fixtures/digits/digits_calib.npz -o digits.int8.edgem
+struct Quantize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Quantize a model to int8 with calibration data and compile it to .edgem.",
+        discussion: """
+        Weights become int8 symmetric per output channel (--per-tensor: one scale per tensor),
+        activations int8 asymmetric per tensor, biases int32; inputs and outputs stay float.
+        Calibration data is a .npz with one array per model input (leading batch dimension),
+        or a .npy for a single-input model; an optional 'labels' array gives accuracy before and
+        after. Ops without an int8 kernel stay float, with (de)quantization around them.
+
+        Example:
+          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem --method entropy
+          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem --keep-float /head/Conv
+        """
+    )
+
+    @Argument(help: "The model (.onnx).")
+    var model: String
+
+    @Option(help: "Calibration data (.npz or .npy), or 'random' to calibrate on random inputs (not recommended).")
+    var calib: String?
+
+    @Option(name: .shortAndLong, help: "The file to write (.edgem).")
+    var output: String
+
+    @Option(help: "How activation ranges are chosen: minmax, percentile, entropy or mse.")
+    var method: String = "percentile"
+
+    @Option(help: "The percentile for --method percentile.")
+    var percentile: Double = 99.99
+
+    @Flag(name: .customLong("per-tensor"), help: "One weight scale per tensor instead of per output channel.")
+    var perTensor = false
+
+    @Option(name: .customLong("keep-float"), parsing: .upToNextOption, help: "Node names to keep in float.")
+    var keepFloat: [String] = []
+
+    @Option(help: "Compression of the weights section: none or lz4.")
+    var compress: String = "none"
+
+    @OptionGroup var shapes: InputShapeOptions
+
+    func run() throws {
+        guard let method = CalibrationMethod(rawValue: self.method) else {
+            throw UserFacingError("--method takes minmax, percentile, entropy or mse, not '\(self.method)'")
+        }
+        guard percentile > 50, percentile <= 100 else { throw UserFacingError("--percentile must be in (50, 100], got \(percentile)") }
+        guard ["none", "lz4"].contains(compress) else { throw UserFacingError("--compress takes none or lz4, not '\(compress)'") }
+        guard let calib = calib else {
+            throw UserFacingError("quantizing needs calibration data: pass --calib data.npz (or --calib random to accept a poor, data-free calibration)")
+        }
+        try OutputPath.check(output, notOverwriting: [model, calib])
+        let source = try ModelLoading.read(model)
+        let onnx = try ONNXModel(data: source, source: model)
+        let bindings = try ModelLoading.namedBindings(try shapes.bindings(), for: onnx.graph)
+        let prepared = try StandardPipeline.prepare(onnx.graph, inputShapes: bindings, fuseClampsOnly: true)
+        let inputs = prepared.inputs.map { (name: prepared.name(of: $0.value), type: prepared.type(of: $0.value)!) }
+        let arrays: [String: Tensor]
+        if calib == "random" {
+            FileHandle.standardError.write(Data("edgec: warning: calibrating on RANDOM inputs: activation ranges will not match real data and accuracy may collapse; pass --calib with real samples\n".utf8))
+            arrays = Dictionary(uniqueKeysWithValues: inputs.map { input in
+                let shape = [16] + input.type.shape.dropFirst()
+                var generator = SystemRandomNumberGenerator()
+                return (input.name, Tensor(shape: shape, floats: (0..<shape.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &generator) }))
+            })
+        } else {
+            arrays = try NumPyFiles.read(calib, singleKey: inputs.count == 1 ? inputs[0].name : "")
+        }
+        let data = try CalibrationData(arrays: arrays, inputs: inputs, source: calib)
+        let options = QuantizationOptions(method: method, percentile: percentile, perTensorWeights: perTensor, keepFloat: Set(keepFloat))
+        let metadata: [(String, String)] = [
+            ("edgec.version", Edgec.configuration.version),
+            ("source.file", URL(fileURLWithPath: model).lastPathComponent),
+            ("source.sha256", SHA256.hex([UInt8](source))),
+            ("source.producer", onnx.info.producer),
+            ("source.opset", String(onnx.info.opset)),
+            ("compile.input_shapes", inputs.map { "\($0.name)=\($0.type.shape.map(String.init).joined(separator: ","))" }.joined(separator: ";")),
+            ("compile.compress", compress),
+            ("compile.command", (["edgec"] + CommandLine.arguments.dropFirst()).joined(separator: " ")),
+            ("quantization.scheme", perTensor ? "int8 weights per tensor, activations per tensor" : "int8 weights per channel, activations per tensor"),
+            ("calibration.method", method == .percentile ? "percentile \(percentile)" : method.rawValue),
+            ("calibration.samples", String(data.sampleCount)),
+            ("calibration.source", calib == "random" ? "random" : URL(fileURLWithPath: calib).lastPathComponent),
+        ]
+        let progress = Progress()
+        let result = try QuantizationPipeline.run(prepared: prepared, data: data, options: options,
+                                                  writer: .init(compressWeights: compress == "lz4"), metadata: metadata) { progress.show($0, $1, $2) }
+        progress.finish()
+        try OutputPath.write(result.file.data, to: output)
+        print(QuantizationSummary.text(result, sourceBytes: source.count, output: output))
+    }
+}
+
+/// Progress on standard error for long runs, when it is a terminal: one line rewritten in place, at most every 5%.
+final class Progress {
+    private var last = ""
+    private var lastPercent = -1
+    private let enabled = isatty(2) != 0
+
+    func show(_ stage: String, _ done: Int, _ total: Int) {
+        guard enabled, total >= 20 else { return }
+        let percent = done * 100 / total
+        guard stage != last || percent >= lastPercent + 5 || done == total else { return }
+        last = stage
+        lastPercent = percent
+        FileHandle.standardError.write(Data("\r\(stage) \(done)/\(total) (\(percent)%)   ".utf8))
+    }
+
+    func finish() {
+        if lastPercent >= 0 { FileHandle.standardError.write(Data("\r\(String(repeating: " ", count: 60))\r".utf8)) }
+    }
+}
+
+enum QuantizationSummary {
+    static func text(_ result: QuantizationPipeline.Result, sourceBytes: Int, output: String) -> String {
+        var lines: [String] = []
+        let size = result.file.data.count
+        lines.append(String(format: "file       %@ -> %@ bytes (%.3fx the ONNX file)", Text.grouped(sourceBytes), Text.grouped(size), Double(size) / Double(max(sourceBytes, 1))))
+        let int8Kinds = Dictionary(grouping: result.report.int8, by: \.kind).mapValues(\.count).sorted { $0.key < $1.key }
+        lines.append("int8       \(result.report.int8.count) nodes: " + int8Kinds.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        if result.report.float.isEmpty {
+            lines.append("float      none")
+        } else {
+            lines.append("float      \(result.report.float.count) nodes (with quantize/dequantize around them):")
+            lines += Text.table(result.report.float.map { [$0.node, $0.kind, $0.reason ?? ""] }, rightAligned: []).map { "  " + $0 }
+        }
+        if !result.layers.isEmpty {
+            lines.append("worst layers by SQNR against fp32 on the calibration data:")
+            lines += Text.table(result.layers.prefix(5).map { [$0.node, $0.kind, Metrics.format($0.sqnr) + " dB"] }, rightAligned: [2]).map { "  " + $0 }
+        }
+        if let before = result.accuracyBefore, let after = result.accuracyAfter {
+            lines.append(String(format: "accuracy   fp32 %.2f%% -> int8 %.2f%% on the calibration labels", before * 100, after * 100))
+        }
+        lines.append("wrote      \(output)")
+        return lines.joined(separator: "\n")
+    }
+}
