@@ -27,14 +27,18 @@ public struct TensorStatistics: Sendable {
     /// Counts of |values| over [0, max(|minimum|, |maximum|)] (second pass, for entropy).
     public var magnitudeHistogram: [Double] = []
 
-    mutating func observeRange(_ values: [Float]) {
+    public init() {}
+
+    /// First pass: the range.
+    public mutating func observeRange(_ values: [Float]) {
         for v in values {
             if v < minimum { minimum = v }
             if v > maximum { maximum = v }
         }
     }
 
-    mutating func observeHistogram(_ values: [Float]) {
+    /// Second pass (after every `observeRange`): the histograms over that range.
+    public mutating func observeHistogram(_ values: [Float]) {
         let bins = Self.binCount
         if histogram.isEmpty {
             histogram = Array(repeating: 0, count: bins)
@@ -120,8 +124,9 @@ public struct TensorStatistics: Sendable {
         guard !histogram.isEmpty, high0 > low0 else { return (low0, high0) }
         let width = (maximum - minimum) / Float(histogram.count)
         var best = (low0, high0), bestError = Double.infinity
-        for step in 0..<100 {
-            let factor = 1 - Float(step) * 0.007
+        // Shrink geometrically, 3% a step, down to 1/400 of the observed range.
+        for step in 0..<200 {
+            let factor = Float(pow(0.97, Double(step)))
             let low = low0 * factor, high = high0 * factor
             let scale = (high - low) / 255
             var error = 0.0

@@ -33,6 +33,8 @@ public struct PruningPlan: Sendable {
         public var zeros: Int
         public var removedChannels: Int
         public var note: String?
+        /// The output channels channel pruning removed, in ascending order.
+        public var removedChannelIndices: [Int] = []
     }
 
     public var tensors: [String: Tensor] = [:]
@@ -191,7 +193,8 @@ public struct MagnitudePruner {
             for conv in path.depthwise { plan.groups[conv.name] = keep.count }
             current[path.consumerWeight] = Self.selecting(tensor(path.consumerWeight), axis: path.axis, indices: keep, block: path.block)
             plan.layers.append(.init(node: node.name, kind: node.operation.kindName, weights: before,
-                                     zeros: before - current[weight]!.elementCount, removedChannels: drop.count, note: nil))
+                                     zeros: before - current[weight]!.elementCount, removedChannels: drop.count, note: nil,
+                                     removedChannelIndices: drop.sorted()))
         }
         for (id, t) in current { plan.tensors[graph.name(of: id)] = t }
     }
@@ -203,8 +206,8 @@ public struct MagnitudePruner {
         return result
     }
 
-    /// The weight axis of a layer's output channels.
-    static func outputAxis(_ node: Node, weight: Tensor) -> Int? {
+    /// The weight axis of a layer's output channels (nil where channel pruning does not apply).
+    public static func outputAxis(_ node: Node, weight: Tensor) -> Int? {
         switch node.operation {
         case .conv(let c): return c.group == 1 ? 0 : nil
         case .gemm(let g): return g.transposeB ? 0 : 1
