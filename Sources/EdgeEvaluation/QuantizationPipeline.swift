@@ -25,16 +25,18 @@ public enum QuantizationPipeline {
         public var accuracyAfter: Double?
     }
 
-    /// `prepared` comes from `StandardPipeline.prepare(..., fuseClampsOnly: true)`.
+    /// `prepared` comes from `StandardPipeline.prepare(..., fuseClampsOnly: true)`. With `measure`,
+    /// the per-layer SQNR and the accuracy before and after are measured on the C runtime.
     public static func run(
         prepared: Graph, data: CalibrationData, options: QuantizationOptions, writer: EdgemWriter.Options,
-        metadata: [(String, String)], fidelitySamples: Int = 32, progress: (String, Int, Int) -> Void = { _, _, _ in }
+        metadata: [(String, String)], measure: Bool = true, fidelitySamples: Int = 32, progress: (String, Int, Int) -> Void = { _, _, _ in }
     ) throws -> Result {
         try PostTrainingQuantizer.validateKeepFloat(options.keepFloat, in: prepared)
         let statistics = try Calibrator(graph: prepared, method: options.method).collect(data) { progress("calibrating", $0, $1) }
         let (quantized, report) = try PostTrainingQuantizer(options: options).quantize(prepared, statistics: statistics)
         let finished = try PassPipeline([FuseActivations(), EliminateDeadValues()]).run(quantized)
         let file = try EdgemWriter.write(finished, options: writer, metadata: metadata)
+        guard measure else { return Result(graph: finished, file: file, report: report, layers: [], accuracyBefore: nil, accuracyAfter: nil) }
 
         let layers = try layerFidelity(float: prepared, quantized: quantized, data: data, samples: fidelitySamples)
         var before: Double?, after: Double?

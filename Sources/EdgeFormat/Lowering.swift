@@ -188,6 +188,7 @@ extension Lowering {
     /// (bytewise ops, MaxPool and Resize take int8 tensors under their float kinds).
     static func lowerInt8(_ node: Node, in graph: inout Graph) throws -> LoweredOperator? {
         guard let first = node.input(0), graph.type(of: first)?.dtype == .int8, let output = node.outputs.first else { return nil }
+        if case .dequantizeLinear = node.operation { return nil }
         func fail(_ detail: String) -> FormatError { FormatError("\(node.operation.kindName) node '\(node.name)': \(detail)") }
         func quantization(_ id: ValueID?) throws -> QuantizationParameters {
             guard let id = id, let q = graph.values[id].quantization else { throw fail("int8 tensor without quantization parameters") }

@@ -24,7 +24,8 @@ public struct EliminateDeadValues: Pass {
         var result = Graph(name: graph.name)
         result.metadata = graph.metadata
         for (old, info) in graph.values.enumerated() where live[old] {
-            renumber[old] = result.addValue(name: info.name, type: info.type)
+            renumber[old] = result.values.count
+            result.values.append(info)
             if let constant = graph.constants[old] { result.constants[renumber[old]!] = constant }
         }
         result.inputs = graph.inputs.map { var input = $0; input.value = renumber[$0.value]!; return input }

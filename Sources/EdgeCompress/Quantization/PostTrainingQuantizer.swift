@@ -192,9 +192,9 @@ public struct PostTrainingQuantizer {
                 let v = (Double(beta * expanded[c]) / Double(scales[c])).rounded()
                 return Int32(min(max(v, Double(Int32.min)), Double(Int32.max)))
             }
-            let id = result.addConstant(name: result.name(of: value) + ".int32", Tensor(shape: [channels], storage: .int32(q)))
-            result.values[id].quantization = QuantizationParameters(scales: scales, zeroPoints: Array(repeating: 0, count: channels), axis: 0)
-            return id
+            // No quantization record: the runtime reads biases through the requantization multipliers,
+            // and per-channel records would cost 8 bytes a channel in every file.
+            return result.addConstant(name: result.name(of: value) + ".int32", Tensor(shape: [channels], storage: .int32(q)))
         }
 
         /// A constant operand of Add/Mul as int8 per tensor.

@@ -51,6 +51,9 @@ struct Quantize: ParsableCommand {
     @Option(help: "Compression of the weights section: none or lz4.")
     var compress: String = "none"
 
+    @Flag(name: .customLong("no-measure"), help: "Write the file without measuring per-layer SQNR and accuracy on the runtime (faster).")
+    var noMeasure = false
+
     @OptionGroup var shapes: InputShapeOptions
 
     func run() throws {
@@ -97,7 +100,8 @@ struct Quantize: ParsableCommand {
         ]
         let progress = Progress()
         let result = try QuantizationPipeline.run(prepared: prepared, data: data, options: options,
-                                                  writer: .init(compressWeights: compress == "lz4"), metadata: metadata) { progress.show($0, $1, $2) }
+                                                  writer: .init(compressWeights: compress == "lz4"), metadata: metadata,
+                                                  measure: !noMeasure) { progress.show($0, $1, $2) }
         progress.finish()
         try OutputPath.write(result.file.data, to: output)
         print(QuantizationSummary.text(result, sourceBytes: source.count, output: output))
