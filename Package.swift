@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "EdgePasses", dependencies: ["EdgeIR", "EdgeExec"]),
         // Calibration, post-training int8 quantization, pruning.
         .target(name: "EdgeCompress", dependencies: ["EdgeIR", "EdgeExec"]),
+        // Accuracy, agreement, cosine and SQNR of compiled models against their fp32 reference.
+        .target(name: "EdgeEvaluation", dependencies: ["EdgeIR", "EdgeExec", "EdgeCompress", "EdgeFormat", "EdgeDevice"]),
         // liblz4 (Debian's liblz4-dev), for compressing weight sections.
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         // The .edgem file: lowering to operator records, memory plan, writer and reader (formats/edgem.md).
@@ -61,14 +63,14 @@ let package = Package(
             name: "edgec",
             dependencies: [
                 "EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat", "EdgeDevice", "EdgeTargets",
-                "EdgeFederated",
+                "EdgeFederated", "EdgeCompress", "EdgeEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "EdgecTests",
             dependencies: ["EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat", "EdgeDevice", "EdgeTargets",
-                           "EdgeFederated", "EdgeRuntime"]
+                           "EdgeFederated", "EdgeRuntime", "EdgeCompress", "EdgeEvaluation"]
         ),
     ],
     swiftLanguageModes: [.v5]

@@ -101,6 +101,17 @@ static edge_status edge_eval_operator(const edge_model *model, const edge_operat
     case EDGE_OP_RESIZE: return edge_resize_eval(model, op, arena, scratch, error);
     case EDGE_OP_REDUCE: return edge_reduce_eval(model, op, arena, scratch, error);
     case EDGE_OP_CAST: return edge_cast_eval(model, op, arena, scratch, error);
+    case EDGE_OP_QUANTIZE: return edge_quantize_eval(model, op, arena, scratch, error);
+    case EDGE_OP_DEQUANTIZE: return edge_dequantize_eval(model, op, arena, scratch, error);
+    case EDGE_OP_CONV_INT8: return edge_conv_int8_eval(model, op, arena, scratch, error);
+    case EDGE_OP_GEMM_INT8: return edge_gemm_int8_eval(model, op, arena, scratch, error);
+    case EDGE_OP_ADD_INT8:
+    case EDGE_OP_MUL_INT8: return edge_binary_int8_eval(model, op, arena, scratch, error);
+    case EDGE_OP_CONCAT_INT8: return edge_concat_int8_eval(model, op, arena, scratch, error);
+    case EDGE_OP_LOOKUP: return edge_lookup_eval(model, op, arena, scratch, error);
+    case EDGE_OP_SOFTMAX_INT8: return edge_softmax_int8_eval(model, op, arena, scratch, error);
+    case EDGE_OP_AVERAGE_POOL_INT8: return edge_pool_int8_eval(model, op, arena, scratch, error);
+    case EDGE_OP_GLOBAL_AVERAGE_POOL_INT8: return edge_global_pool_int8_eval(model, op, arena, scratch, error);
     default: return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown operator kind %u", op->kind);
     }
 }

@@ -69,7 +69,18 @@ enum edge_op_kind {
     EDGE_OP_PAD = 21,
     EDGE_OP_RESIZE = 22,
     EDGE_OP_REDUCE = 23,
-    EDGE_OP_CAST = 24
+    EDGE_OP_CAST = 24,
+    EDGE_OP_QUANTIZE = 25,
+    EDGE_OP_DEQUANTIZE = 26,
+    EDGE_OP_CONV_INT8 = 27,
+    EDGE_OP_GEMM_INT8 = 28,
+    EDGE_OP_ADD_INT8 = 29,
+    EDGE_OP_MUL_INT8 = 30,
+    EDGE_OP_CONCAT_INT8 = 31,
+    EDGE_OP_LOOKUP = 32,
+    EDGE_OP_SOFTMAX_INT8 = 33,
+    EDGE_OP_AVERAGE_POOL_INT8 = 34,
+    EDGE_OP_GLOBAL_AVERAGE_POOL_INT8 = 35
 };
 
 enum edge_activation_kind {
@@ -167,6 +178,15 @@ uint32_t edge_crc32_update(uint32_t crc, const void *data, size_t size);
 
 /* ---- the parsed model ------------------------------------------------------------------------ */
 
+/* One QUANTIZATION record, checked at load: real = scale × (q − zero_point), per tensor (axis −1,
+   count 1) or per slice along `axis`. The arrays point into the section (little-endian f32, i32). */
+typedef struct edge_quantization {
+    int32_t axis;
+    uint32_t count;
+    const uint8_t *scales;
+    const uint8_t *zero_points;
+} edge_quantization;
+
 typedef struct edge_tensor {
     const char *name;
     uint8_t dtype;
@@ -177,6 +197,9 @@ typedef struct edge_tensor {
     size_t bytes;          /* count × dtype size (dense, also for sparse weights) */
     size_t offset;         /* ARENA: byte offset in the arena */
     const uint8_t *weight; /* WEIGHT, WEIGHT_SPARSE: the dense bytes */
+    const edge_quantization *quantization; /* NULL when the tensor has none */
+    float scale;                           /* the first scale and zero point of `quantization` (1 and 0 without) */
+    int32_t zero_point;
 } edge_tensor;
 
 typedef struct edge_activation {
@@ -300,6 +323,37 @@ typedef struct edge_cast_params {
     uint8_t to;
 } edge_cast_params;
 
+/* CONV_INT8: the float convolution's geometry (its activation unused), the clamp, the zero points. */
+typedef struct edge_conv_int8_params {
+    edge_conv_params conv;
+    int32_t act_min, act_max;
+    int32_t input_zero, output_zero;
+    bool fast; /* the optimized path runs (kernels/int8_fast.h); its scratch was reserved */
+} edge_conv_int8_params;
+
+/* GEMM_INT8: Y[rows × n] from A[rows × k] and W[n × k]. */
+typedef struct edge_gemm_int8_params {
+    size_t rows, n, k;
+    int32_t act_min, act_max;
+    int32_t input_zero, output_zero;
+    bool fast;
+} edge_gemm_int8_params;
+
+/* ADD_INT8 and MUL_INT8 (MUL uses only the out_* fields). */
+typedef struct edge_binary_int8_params {
+    edge_broadcast walk;
+    int32_t a_zero, b_zero, output_zero;
+    int32_t left_shift, a_multiplier, a_shift, b_multiplier, b_shift, out_multiplier, out_shift;
+    int32_t act_min, act_max;
+} edge_binary_int8_params;
+
+/* CONCAT_INT8: the byte walk of CONCAT; the per-input multiplier and shift stay in the file's
+   params (`fields`, two i32 per input after the axis), checked at load. */
+typedef struct edge_concat_int8_params {
+    edge_axis_params axis;
+    const uint8_t *fields;
+} edge_concat_int8_params;
+
 typedef struct edge_operator {
     uint32_t index;
     uint16_t kind;
@@ -326,6 +380,10 @@ typedef struct edge_operator {
         edge_resize_params resize;
         edge_reduce_params reduce;
         edge_cast_params cast;
+        edge_conv_int8_params conv_int8;
+        edge_gemm_int8_params gemm_int8;
+        edge_binary_int8_params binary_int8;
+        edge_concat_int8_params concat_int8;
     } params;
 } edge_operator;
 
@@ -361,6 +419,9 @@ struct edge_model {
 
     edge_metadata_entry *metadata;
     uint32_t metadata_count;
+
+    edge_quantization *quantizations; /* the QUANTIZATION records */
+    uint32_t quantization_count;
 
     size_t planned_arena; /* GRAPH.arena_size */
     size_t scratch_size;  /* the largest kernel scratch, 64-byte aligned */
@@ -431,6 +492,40 @@ bool edge_broadcast_plan(const edge_tensor *a, const edge_tensor *b, const edge_
 /* The same walk from explicit dims and element strides (`rank` axes). */
 void edge_broadcast_walk_strides(int32_t rank, const size_t *dims, const size_t *a, const size_t *b, edge_broadcast *walk);
 
+/* CONV's checks and geometry (conv.c), shared with CONV_INT8 (`int8`: inputs X, W, B, R; params the 9
+   geometry fields, then act_min, act_max; dtypes left to the caller). */
+edge_status edge_conv_window_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size, bool int8,
+                                     edge_error *error);
+
+/* ---- quantization (quantization.c) ---------------------------------------------------------- */
+
+/* Parses and checks every QUANTIZATION record; `bytes` is NULL when the file has no such section. */
+edge_status edge_load_quantization(edge_model *model, const uint8_t *bytes, size_t size, edge_error *error);
+/* Gives tensor `index` its record (`record` may be EDGE_NONE), checking that the record fits it:
+   an integer dtype, the axis within its rank, one scale per slice, zero points in the dtype's range. */
+edge_status edge_bind_quantization(const edge_model *model, uint32_t index, edge_tensor *tensor, uint32_t record, edge_error *error);
+/* Checks `tensor` is INT8 with one scale and zero point, as int8 operators need of their activations. */
+edge_status edge_check_int8_activation(const edge_operator *op, const edge_tensor *tensor, const char *what, edge_error *error);
+/* Checks an int8 operator's table or requantization array: `dtype`, shape `dims`, no quantization,
+   and (when `constant`) a WEIGHT tensor, so that its values can be checked at load. */
+edge_status edge_check_int8_table(const edge_operator *op, const edge_tensor *tensor, uint32_t dtype, int32_t rank, const uint32_t *dims,
+                                  bool constant, const char *what, edge_error *error);
+/* Whether two tensors have the same quantization (both none, or records with equal contents). */
+bool edge_same_quantization(const edge_tensor *a, const edge_tensor *b);
+/* Checks a requantization `multiplier` (0 to 2^31 - 1) and `shift` (-31 to 31); `what` names them. */
+edge_status edge_check_requantization(const edge_operator *op, int32_t multiplier, int32_t shift, const char *what, edge_error *error);
+/* Reads `act_min, act_max` at params + 4 × field: -128 <= act_min <= act_max <= 127. */
+edge_status edge_read_int8_clamp(const edge_operator *op, const uint8_t *params, unsigned field, int32_t *act_min, int32_t *act_max,
+                                 edge_error *error);
+/* What CONV_INT8 and GEMM_INT8 share (gemm_int8.c): W (input 1) constant INT8 with zero points 0, per
+   tensor or per output channel, `channels` rows of `depth`; B (input 2) absent or a constant INT32
+   [channels]; R (input 3) a constant INT32 [channels, 2] of valid multipliers and shifts; and no
+   accumulator can overflow 32 bits. */
+edge_status edge_check_int8_weights(const edge_model *model, const edge_operator *op, size_t channels, size_t depth, edge_error *error);
+/* After an operator's prepare: the ops that move int8 values unchanged (MAX_POOL, RESIZE, PAD and the
+   bytewise ops) need the same quantization on their int8 data input and outputs. */
+edge_status edge_check_passthrough_quantization(const edge_model *model, const edge_operator *op, edge_error *error);
+
 /* ---- kernel families ----------------------------------------------------------------------- */
 
 #define EDGE_KERNEL(family)                                                                                   \
@@ -461,10 +556,70 @@ EDGE_KERNEL(pad)
 EDGE_KERNEL(resize)
 EDGE_KERNEL(reduce)
 EDGE_KERNEL(cast)
+EDGE_KERNEL(quantize)
+EDGE_KERNEL(dequantize)
+EDGE_KERNEL(conv_int8)
+EDGE_KERNEL(gemm_int8)
+EDGE_KERNEL(binary_int8)
+EDGE_KERNEL(concat_int8)
+EDGE_KERNEL(lookup)
+EDGE_KERNEL(softmax_int8)
+EDGE_KERNEL(pool_int8)
+EDGE_KERNEL(global_pool_int8)
 
 #undef EDGE_KERNEL
 
 /* ---- shared numeric kernels ------------------------------------------------------------------ */
+
+/*
+ * Elementwise loops in blocks of EDGE_BLOCK floats, each block read completely before any of it is
+ * written. gcc -O2 vectorizes no loop that needs a scalar remainder or a run-time alias check (its
+ * "very cheap" cost model), but it does vectorize these fixed-size blocks; and as every block is
+ * read before it is written, an output may be its own input (in-place ops).
+ *
+ * EDGE_MAP:    y[i] = expression of `v` = x[i]
+ * EDGE_UPDATE: y[i] = expression of `acc` = y[i] and `v` = x[i]
+ */
+#define EDGE_BLOCK 8
+
+#define EDGE_MAP(y, x, n, expression)                                                                          \
+    do {                                                                                                       \
+        size_t i_ = 0;                                                                                         \
+        for (; i_ + EDGE_BLOCK <= (n); i_ += EDGE_BLOCK) {                                                     \
+            float in_[EDGE_BLOCK], out_[EDGE_BLOCK];                                                           \
+            _Pragma("GCC unroll 8") for (int k_ = 0; k_ < EDGE_BLOCK; k_++) in_[k_] = (x)[i_ + k_];             \
+            _Pragma("GCC unroll 8") for (int k_ = 0; k_ < EDGE_BLOCK; k_++) {                                   \
+                float v = in_[k_];                                                                             \
+                out_[k_] = (expression);                                                                       \
+            }                                                                                                  \
+            _Pragma("GCC unroll 8") for (int k_ = 0; k_ < EDGE_BLOCK; k_++)(y)[i_ + k_] = out_[k_];             \
+        }                                                                                                      \
+        for (; i_ < (n); i_++) {                                                                               \
+            float v = (x)[i_];                                                                                 \
+            (y)[i_] = (expression);                                                                            \
+        }                                                                                                      \
+    } while (0)
+
+#define EDGE_UPDATE(y, x, n, expression)                                                                       \
+    do {                                                                                                       \
+        size_t i_ = 0;                                                                                         \
+        for (; i_ + EDGE_BLOCK <= (n); i_ += EDGE_BLOCK) {                                                     \
+            float in_[EDGE_BLOCK], old_[EDGE_BLOCK], out_[EDGE_BLOCK];                                         \
+            _Pragma("GCC unroll 8") for (int k_ = 0; k_ < EDGE_BLOCK; k_++) {                                   \
+                in_[k_] = (x)[i_ + k_];                                                                        \
+                old_[k_] = (y)[i_ + k_];                                                                       \
+            }                                                                                                  \
+            _Pragma("GCC unroll 8") for (int k_ = 0; k_ < EDGE_BLOCK; k_++) {                                   \
+                float v = in_[k_], acc = old_[k_];                                                             \
+                out_[k_] = (expression);                                                                       \
+            }                                                                                                  \
+            _Pragma("GCC unroll 8") for (int k_ = 0; k_ < EDGE_BLOCK; k_++)(y)[i_ + k_] = out_[k_];             \
+        }                                                                                                      \
+        for (; i_ < (n); i_++) {                                                                               \
+            float v = (x)[i_], acc = (y)[i_];                                                                  \
+            (y)[i_] = (expression);                                                                            \
+        }                                                                                                      \
+    } while (0)
 
 static inline float edge_activate(const edge_activation *activation, float x)
 {
@@ -486,7 +641,8 @@ void edge_bias_activate(float *values, size_t batch, size_t channels, size_t pla
                         const edge_activation *activation);
 
 /*
- * Single-precision matrix multiply: C[m×n] (row stride ldc) = or += A[m×k] × B[k×n].
+ * Single-precision matrix multiply: C[m×n] (row stride ldc) = or += A[m×k] × B[k×n], then
+ * C[i][j] = activation(C[i][j] + row_bias[i]) when those are given (either may be NULL).
  * A is read at a[i × a_row_stride + p × a_column_stride]; B through `pack_b`, which copies the
  * block of rows [row, row + rows) and columns [column, column + columns) into `panel` as strips of
  * EDGE_GEMM_NR columns: panel[(strip × rows + r) × EDGE_GEMM_NR + j], zero past the last column.
@@ -505,6 +661,7 @@ void edge_pack_matrix(const void *source, size_t row, size_t rows, size_t column
 
 size_t edge_gemm_scratch_bytes(size_t m, size_t n, size_t k);
 void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_stride, size_t a_column_stride,
-                edge_pack_b pack_b, const void *b_source, float *c, size_t ldc, bool accumulate, float *scratch);
+                edge_pack_b pack_b, const void *b_source, float *c, size_t ldc, bool accumulate, const float *row_bias,
+                const edge_activation *activation, float *scratch);
 
 #endif /* EDGE_INTERNAL_H */

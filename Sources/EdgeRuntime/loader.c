@@ -121,10 +121,9 @@ static edge_status edge_load_sections(edge_loader *loader, uint32_t count)
 
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *entry = data + EDGE_HEADER_SIZE + (size_t)EDGE_SECTION_ENTRY_SIZE * i;
-        uint32_t kind = edge_read_u32(entry), flags = edge_read_u32(entry + 4);
+        uint32_t kind = edge_read_u32(entry), compression = edge_read_u32(entry + 32);
         uint64_t offset = edge_read_u64(entry + 8), contents = edge_read_u64(entry + 16);
         uint64_t stored = edge_read_u64(entry + 24);
-        uint32_t compression = edge_read_u32(entry + 32), checksum = edge_read_u32(entry + 36);
         const char *name = edge_section_name(kind);
         if (offset % EDGE_ALIGNMENT != 0)
             return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): offset %llu is not a multiple of 64", i, name,
@@ -133,8 +132,8 @@ static edge_status edge_load_sections(edge_loader *loader, uint32_t count)
             return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): offset %llu lies inside the header or section table", i,
                              name, (unsigned long long)offset);
         if (offset > size || stored > size - offset)
-            return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): bytes [%llu, %llu + %llu) run past the end of the file (%zu bytes)",
-                             i, name, (unsigned long long)offset, (unsigned long long)offset, (unsigned long long)stored, size);
+            return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): %llu bytes at offset %llu run past the end of the file (%zu bytes)",
+                             i, name, (unsigned long long)stored, (unsigned long long)offset, size);
         if (compression != EDGE_COMPRESSION_NONE && compression != EDGE_COMPRESSION_LZ4)
             return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "section %u (%s): unknown compression %u", i, name, compression);
         if (compression == EDGE_COMPRESSION_NONE && stored != contents)
@@ -145,6 +144,15 @@ static edge_status edge_load_sections(edge_loader *loader, uint32_t count)
         for (uint32_t j = 0; j < i; j++)
             if (starts[i] < ends[j] && starts[j] < ends[i])
                 return edge_fail(error, EDGE_ERROR_FORMAT, "sections %u and %u overlap", j, i);
+    }
+    /* Then checksums, kinds, and decompression. */
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *entry = data + EDGE_HEADER_SIZE + (size_t)EDGE_SECTION_ENTRY_SIZE * i;
+        uint32_t kind = edge_read_u32(entry), flags = edge_read_u32(entry + 4);
+        uint64_t offset = edge_read_u64(entry + 8), contents = edge_read_u64(entry + 16);
+        uint64_t stored = edge_read_u64(entry + 24);
+        uint32_t compression = edge_read_u32(entry + 32), checksum = edge_read_u32(entry + 36);
+        const char *name = edge_section_name(kind);
         uint32_t crc = edge_crc32_update(0, data + offset, (size_t)stored);
         if (crc != checksum)
             return edge_fail(error, EDGE_ERROR_CHECKSUM, "section %u (%s): checksum mismatch (stored %08x, computed %08x)", i, name,
@@ -225,6 +233,8 @@ static edge_status edge_load_graph(edge_loader *loader)
     uint64_t arena_size = edge_read_u64(g + 16);
     uint32_t name = edge_read_u32(g + 24);
     if (input_count == 0) return edge_fail(error, EDGE_ERROR_FORMAT, "GRAPH: the model has no inputs");
+    if (input_count > INT32_MAX || output_count > INT32_MAX || operator_count > INT32_MAX)
+        return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "GRAPH: more than 2^31 inputs, outputs or operators");
     if (output_count == 0) return edge_fail(error, EDGE_ERROR_FORMAT, "GRAPH: the model has no outputs");
     uint64_t expected = EDGE_GRAPH_HEADER_SIZE + 4 * ((uint64_t)input_count + output_count);
     if ((uint64_t)graph->size != expected)
@@ -301,9 +311,6 @@ static edge_status edge_load_tensors(edge_loader *loader)
             return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "tensor %u ('%.80s'): unknown storage %u", t, tname, tensor->storage);
         if (rank > EDGE_MAX_RANK)
             return edge_fail(error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): rank %u is more than 8", t, tname, rank);
-        if (quantization != EDGE_NONE)
-            return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "tensor %u ('%.80s'): quantized tensors are not supported by this runtime", t,
-                             tname);
         tensor->rank = rank;
         uint64_t count = 1;
         for (int32_t d = 0; d < EDGE_MAX_RANK; d++) {
@@ -325,6 +332,8 @@ static edge_status edge_load_tensors(edge_loader *loader)
             return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "tensor %u ('%.80s'): %llu bytes are more than this device can address", t,
                              tname, (unsigned long long)bytes);
         tensor->count = (size_t)count;
+        edge_status bound = edge_bind_quantization(model, t, tensor, quantization, error);
+        if (bound != EDGE_OK) return bound;
         if (offset % EDGE_ALIGNMENT != 0)
             return edge_fail(error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): offset %llu is not a multiple of 64", t, tname,
                              (unsigned long long)offset);
@@ -407,6 +416,17 @@ static edge_status edge_prepare_operator(const edge_model *model, edge_operator 
     case EDGE_OP_RESIZE: return edge_resize_prepare(model, op, params, size, error);
     case EDGE_OP_REDUCE: return edge_reduce_prepare(model, op, params, size, error);
     case EDGE_OP_CAST: return edge_cast_prepare(model, op, params, size, error);
+    case EDGE_OP_QUANTIZE: return edge_quantize_prepare(model, op, params, size, error);
+    case EDGE_OP_DEQUANTIZE: return edge_dequantize_prepare(model, op, params, size, error);
+    case EDGE_OP_CONV_INT8: return edge_conv_int8_prepare(model, op, params, size, error);
+    case EDGE_OP_GEMM_INT8: return edge_gemm_int8_prepare(model, op, params, size, error);
+    case EDGE_OP_ADD_INT8:
+    case EDGE_OP_MUL_INT8: return edge_binary_int8_prepare(model, op, params, size, error);
+    case EDGE_OP_CONCAT_INT8: return edge_concat_int8_prepare(model, op, params, size, error);
+    case EDGE_OP_LOOKUP: return edge_lookup_prepare(model, op, params, size, error);
+    case EDGE_OP_SOFTMAX_INT8: return edge_softmax_int8_prepare(model, op, params, size, error);
+    case EDGE_OP_AVERAGE_POOL_INT8: return edge_pool_int8_prepare(model, op, params, size, error);
+    case EDGE_OP_GLOBAL_AVERAGE_POOL_INT8: return edge_global_pool_int8_prepare(model, op, params, size, error);
     default: return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown operator kind %u", op->kind);
     }
 }
@@ -488,11 +508,12 @@ static edge_status edge_load_operators(edge_loader *loader)
         const uint8_t *params = r + EDGE_OPERATOR_HEADER_SIZE + tensor_bytes;
         position += EDGE_OPERATOR_HEADER_SIZE + tensor_bytes + params_size;
 
-        if (op->kind < EDGE_OP_CONV || op->kind > EDGE_OP_CAST)
+        if (op->kind < EDGE_OP_CONV || op->kind > EDGE_OP_GLOBAL_AVERAGE_POOL_INT8)
             return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown operator kind %u", op->kind);
         edge_status status = edge_check_operator_tensors(loader, op);
         if (status != EDGE_OK) return status;
         status = edge_prepare_operator(model, op, params, params_size, error);
+        if (status == EDGE_OK) status = edge_check_passthrough_quantization(model, op, error);
         if (status != EDGE_OK) return status;
         size_t scratch;
         if (!edge_size_align(op->scratch_bytes, &scratch))
@@ -693,7 +714,13 @@ static edge_status edge_load(edge_model *model, edge_error *error)
     if (status == EDGE_OK) status = edge_load_sections(&loader, section_count);
     if (status == EDGE_OK) status = edge_load_strings(&loader);
     if (status == EDGE_OK) status = edge_load_graph(&loader);
+    if (status == EDGE_OK) {
+        const edge_section_view *quantization = &loader.sections[EDGE_SECTION_QUANTIZATION];
+        status = edge_load_quantization(model, quantization->present ? quantization->bytes : NULL, quantization->size, error);
+    }
     if (status == EDGE_OK) status = edge_load_tensors(&loader);
+    /* Before the operators: the int8 operators' prepare reads constant tables and requantization arrays. */
+    if (status == EDGE_OK) status = edge_expand_sparse(&loader);
     if (status == EDGE_OK) {
         size_t count = model->tensor_count ? model->tensor_count : 1;
         loader.defined = calloc(count, sizeof *loader.defined);
@@ -705,7 +732,6 @@ static edge_status edge_load(edge_model *model, edge_error *error)
     if (status == EDGE_OK) status = edge_load_io(&loader);
     if (status == EDGE_OK) status = edge_load_operators(&loader);
     if (status == EDGE_OK) status = edge_check_memory_plan(&loader);
-    if (status == EDGE_OK) status = edge_expand_sparse(&loader);
     if (status == EDGE_OK) status = edge_load_metadata(&loader);
     if (status == EDGE_OK && !edge_size_add(model->planned_arena, model->scratch_size, &model->arena_size))
         status = edge_fail(error, EDGE_ERROR_UNSUPPORTED, "the arena and scratch (%zu + %zu bytes) do not fit this device's address space",
@@ -799,6 +825,7 @@ void edge_model_free(edge_model *model)
     free(model->operator_tensors);
     free(model->inputs);
     free(model->outputs);
+    free(model->quantizations);
     if (model->mapping) munmap(model->mapping, model->mapping_size);
     free(model);
 }

@@ -96,7 +96,9 @@ const char *edge_op_name(uint32_t kind)
     static const char *const names[] = {
         "unknown", "CONV", "CONV_TRANSPOSE", "GEMM", "MATMUL", "BINARY", "UNARY", "SOFTMAX", "MAX_POOL",
         "AVERAGE_POOL", "GLOBAL_AVERAGE_POOL", "GLOBAL_MAX_POOL", "BATCH_NORMALIZATION", "LRN", "CONCAT", "SPLIT",
-        "SLICE", "GATHER", "RESHAPE", "TRANSPOSE", "EXPAND", "PAD", "RESIZE", "REDUCE", "CAST",
+        "SLICE", "GATHER", "RESHAPE", "TRANSPOSE", "EXPAND", "PAD", "RESIZE", "REDUCE", "CAST", "QUANTIZE",
+        "DEQUANTIZE", "CONV_INT8", "GEMM_INT8", "ADD_INT8", "MUL_INT8", "CONCAT_INT8", "LOOKUP", "SOFTMAX_INT8",
+        "AVERAGE_POOL_INT8", "GLOBAL_AVERAGE_POOL_INT8",
     };
     return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
 }

@@ -67,6 +67,8 @@ public struct RuntimeBuilder {
         let libraryDirectory = "/usr/lib/\(target.multiarch)"
         if !FileManager.default.fileExists(atPath: "\(libraryDirectory)/liblz4.a") { missing.append("liblz4 for \(target.multiarch)") }
         if !FileManager.default.fileExists(atPath: "/usr/include/lz4.h") { missing.append("lz4.h") }
+        if !FileManager.default.fileExists(atPath: "\(libraryDirectory)/libprotobuf-c.a") { missing.append("libprotobuf-c for \(target.multiarch)") }
+        if !FileManager.default.fileExists(atPath: "/usr/include/protobuf-c/protobuf-c.h") { missing.append("protobuf-c.h") }
         guard missing.isEmpty else {
             throw TargetError("target \(target.name) needs \(missing.joined(separator: ", ")); install with: \(target.installCommand)")
         }
@@ -96,11 +98,11 @@ public struct RuntimeBuilder {
         try Self.run([target.archiver, "rcs", library.path] + objects.map(\.path))
         let libraryDirectory = "/usr/lib/\(target.multiarch)"
         try Self.run([target.compiler] + target.flags + ["-shared", "-o", staging.appendingPathComponent("lib/libedge.so").path]
-                     + objects.map(\.path) + ["-L", libraryDirectory, "-llz4", "-lm"])
+                     + objects.map(\.path) + ["-L", libraryDirectory, "-llz4", "-lprotobuf-c", "-lm"])
         let program = staging.appendingPathComponent("bin/edge-run")
         log("link edge-run")
         try Self.run([target.compiler] + flags + [root.appendingPathComponent("Sources/edge-run/edge_run.c").path, library.path,
-                     "-L", libraryDirectory, "-Wl,-Bstatic", "-llz4", "-Wl,-Bdynamic", "-lm", "-o", program.path])
+                     "-L", libraryDirectory, "-Wl,-Bstatic", "-llz4", "-lprotobuf-c", "-Wl,-Bdynamic", "-lm", "-o", program.path])
         try Self.run([target.strip, program.path])
         try fileManager.copyItem(at: include.appendingPathComponent("edge.h"), to: staging.appendingPathComponent("include/edge.h"))
 

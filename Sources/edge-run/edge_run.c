@@ -342,6 +342,10 @@ int main(int argc, char **argv)
     if (edge_model_load_file(model_path, &model, &error) != EDGE_OK) fail("%s: %s", model_path, error.message);
     int32_t input_count = edge_model_input_count(model), output_count = edge_model_output_count(model);
 
+    bool to_file = output_path && ends_with(output_path, ".npy");
+    if (to_file && output_count != 1)
+        fail("the model has %d outputs; give -o a directory to write one .npy per output", (int)output_count);
+
     /* Match the arrays to the model's inputs. */
     array *arrays = calloc((size_t)input_count, sizeof *arrays);
     bool *given = calloc((size_t)input_count, sizeof *given);
@@ -445,9 +449,6 @@ int main(int argc, char **argv)
         }
     }
 
-    bool to_file = output_path && ends_with(output_path, ".npy");
-    if (to_file && output_count != 1)
-        fail("the model has %d outputs; give -o a directory to write one .npy per output", (int)output_count);
     if (output_path && !to_file) {
         struct stat st;
         if (stat(output_path, &st) != 0) {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import EdgeExec
+import EdgeCompress
 import EdgeDevice
+import EdgeFederated
 import EdgeFormat
 import EdgeIR
 import EdgeNumPy
@@ -18,7 +20,7 @@ struct Edgec: ParsableCommand {
         writes one compact .edgem file and runs it through a small C runtime on the device.
         """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Compile.self, Run.self, RuntimeCommand.self]
+        subcommands: [Inspect.self, Compile.self, Quantize.self, Prune.self, Evaluate.self, Run.self, RuntimeCommand.self, UpdateCommand.self, Aggregate.self]
     )
 
     /// Errors from edgec's own modules are printed as one `edgec: error: ...` line; argument
@@ -39,9 +41,13 @@ struct Edgec: ParsableCommand {
             fail(error.message)
         } catch let error as FormatError {
             fail(error.message)
+        } catch let error as CompressionError {
+            fail(error.message)
         } catch let error as RuntimeError {
             fail(error.message)
         } catch let error as TargetError {
+            fail(error.message)
+        } catch let error as FederatedError {
             fail(error.message)
         } catch {
             exit(withError: error)

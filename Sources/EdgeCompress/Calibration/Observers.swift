@@ -87,6 +87,10 @@ public struct TensorStatistics: Sendable {
         let magnitude = max(abs(minimum), abs(maximum))
         guard !magnitudeHistogram.isEmpty, magnitude > 0 else { return magnitude }
         let levels = minimum >= 0 ? 255 : 128
+        // Exact zeros (half of every post-ReLU tensor) are represented exactly whatever the
+        // threshold, so they are left out of both distributions instead of dominating them.
+        var magnitudeHistogram = self.magnitudeHistogram
+        magnitudeHistogram[0] = 0
         let bins = magnitudeHistogram.count
         var best = bins, bestDivergence = Double.infinity
         for edge in stride(from: levels, through: bins, by: 1) {

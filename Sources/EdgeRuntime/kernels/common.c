@@ -146,18 +146,10 @@ void edge_activate_buffer(const edge_activation *activation, float *values, size
 {
     float alpha = activation->alpha, beta = activation->beta;
     switch (activation->kind) {
-    case EDGE_ACTIVATION_RELU:
-        for (size_t i = 0; i < n; i++) values[i] = edge_maxf(values[i], 0.0f);
-        break;
-    case EDGE_ACTIVATION_CLIP:
-        for (size_t i = 0; i < n; i++) values[i] = edge_minf(edge_maxf(values[i], alpha), beta);
-        break;
-    case EDGE_ACTIVATION_HARD_SWISH:
-        for (size_t i = 0; i < n; i++) values[i] = values[i] * edge_minf(edge_maxf(values[i] + 3.0f, 0.0f), 6.0f) / 6.0f;
-        break;
-    case EDGE_ACTIVATION_LEAKY_RELU:
-        for (size_t i = 0; i < n; i++) values[i] = values[i] >= 0.0f ? values[i] : values[i] * alpha;
-        break;
+    case EDGE_ACTIVATION_RELU: EDGE_MAP(values, values, n, edge_maxf(v, 0.0f)); break;
+    case EDGE_ACTIVATION_CLIP: EDGE_MAP(values, values, n, edge_minf(edge_maxf(v, alpha), beta)); break;
+    case EDGE_ACTIVATION_HARD_SWISH: EDGE_MAP(values, values, n, v * edge_minf(edge_maxf(v + 3.0f, 0.0f), 6.0f) / 6.0f); break;
+    case EDGE_ACTIVATION_LEAKY_RELU: EDGE_MAP(values, values, n, v >= 0.0f ? v : v * alpha); break;
     default: break;
     }
 }
@@ -171,7 +163,7 @@ void edge_bias_activate(float *values, size_t batch, size_t channels, size_t pla
             float *p = values + (n * channels + c) * plane;
             if (bias) {
                 float b = bias[c];
-                for (size_t i = 0; i < plane; i++) p[i] += b;
+                EDGE_MAP(p, p, plane, v + b);
             }
             edge_activate_buffer(activation, p, plane);
         }

@@ -12,21 +12,25 @@
 /* Bound on CONV_TRANSPOSE's column buffer, in floats. */
 #define EDGE_COL2IM_BUDGET ((size_t)1 << 18)
 
-/* Reads the 12 shared fields and the 2-D (lifted) geometry of X and W; checks what both ops share. */
+/* Reads the 12 shared fields and the 2-D (lifted) geometry of X and W; checks what both ops share.
+   CONV_INT8 (`int8`) has the inputs X, W, B, R, the 9 geometry fields then act_min, act_max, and
+   checks its dtypes itself. */
 static edge_status edge_conv_geometry(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
-                                      bool transposed, edge_error *error)
+                                      bool transposed, bool int8, edge_error *error)
 {
     edge_conv_params *g = &op->params.conv;
-    edge_status status = edge_check_arity(op, 2, 3, 2, 1, error);
-    if (status == EDGE_OK) status = edge_check_params(op, params_size, 12, error);
-    if (status == EDGE_OK) status = edge_read_activation(op, params, 9, &g->activation, error);
+    edge_status status = int8 ? edge_check_arity(op, 4, 4, 2, 1, error) : edge_check_arity(op, 2, 3, 2, 1, error);
+    if (status == EDGE_OK) status = edge_check_params(op, params_size, int8 ? 11 : 12, error);
+    if (status == EDGE_OK && !int8) status = edge_read_activation(op, params, 9, &g->activation, error);
     if (status != EDGE_OK) return status;
     const edge_tensor *x = edge_op_input(model, op, 0), *w = edge_op_input(model, op, 1), *y = edge_op_output(model, op, 0);
     const edge_tensor *b = op->input_count > 2 ? edge_op_input(model, op, 2) : NULL;
-    if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
-    if ((status = edge_check_dtype(op, w, EDGE_DTYPE_FLOAT32, "weight", error)) != EDGE_OK) return status;
-    if (b && (status = edge_check_dtype(op, b, EDGE_DTYPE_FLOAT32, "bias", error)) != EDGE_OK) return status;
-    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    if (!int8) {
+        if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
+        if ((status = edge_check_dtype(op, w, EDGE_DTYPE_FLOAT32, "weight", error)) != EDGE_OK) return status;
+        if (b && (status = edge_check_dtype(op, b, EDGE_DTYPE_FLOAT32, "bias", error)) != EDGE_OK) return status;
+        if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    }
     char sx[EDGE_SHAPE_TEXT], sw[EDGE_SHAPE_TEXT];
     if ((x->rank != 3 && x->rank != 4) || w->rank != x->rank || y->rank != x->rank)
         return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %s, weight %s and output must all be 3-D or all 4-D",
@@ -68,9 +72,12 @@ static edge_status edge_conv_geometry(const edge_model *model, edge_operator *op
         if (w->dims[0] != g->in_channels)
             return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "weight %s has %u input channels, input has %zu", edge_shape_text(w, sw),
                                 w->dims[0], g->in_channels);
-        g->out_channels = (size_t)w->dims[1] * g->group;
+        if ((uint64_t)w->dims[1] * g->group != y->dims[1])
+            return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "output has %u channels, weight %s with group %zu gives %llu", y->dims[1],
+                                edge_shape_text(w, sw), g->group, (unsigned long long)w->dims[1] * g->group);
+        g->out_channels = y->dims[1];
     } else {
-        if ((size_t)w->dims[1] * g->group != g->in_channels)
+        if ((uint64_t)w->dims[1] * g->group != g->in_channels)
             return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "weight %s has %u input channels per group, input has %zu in %zu groups",
                                 edge_shape_text(w, sw), w->dims[1], g->in_channels, g->group);
         if (w->dims[0] % g->group != 0)
@@ -95,9 +102,10 @@ static int64_t edge_conv_extent(int64_t input, int64_t kernel, int64_t stride, i
 
 /* ---- CONV ------------------------------------------------------------------------------------ */
 
-edge_status edge_conv_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size, edge_error *error)
+edge_status edge_conv_window_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size, bool int8,
+                                     edge_error *error)
 {
-    edge_status status = edge_conv_geometry(model, op, params, params_size, false, error);
+    edge_status status = edge_conv_geometry(model, op, params, params_size, false, int8, error);
     if (status != EDGE_OK) return status;
     edge_conv_params *g = &op->params.conv;
     int64_t pad_bottom = edge_read_i32(params + 28), pad_right = edge_read_i32(params + 32);
@@ -113,6 +121,15 @@ edge_status edge_conv_prepare(const edge_model *model, edge_operator *op, const 
     g->depthwise = cg == 1 && mg == 1;
     g->pointwise = g->kernel_height == 1 && g->kernel_width == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0 &&
                    g->pad_left == 0 && g->out_height == g->in_height && g->out_width == g->in_width;
+    return EDGE_OK;
+}
+
+edge_status edge_conv_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size, edge_error *error)
+{
+    edge_status status = edge_conv_window_prepare(model, op, params, params_size, false, error);
+    if (status != EDGE_OK) return status;
+    edge_conv_params *g = &op->params.conv;
+    size_t cg = g->in_channels / g->group, mg = g->out_channels / g->group;
     size_t depth = cg * g->kernel_height * g->kernel_width; /* fits: the weight tensor holds mg × depth floats */
     op->scratch_bytes = g->depthwise ? 0 : edge_gemm_scratch_bytes(mg, g->out_height * g->out_width, depth);
     return EDGE_OK;
@@ -137,7 +154,6 @@ static void edge_pack_im2col(const void *source, size_t row, size_t rows, size_t
         const float *xc = s->x + c * g->in_height * g->in_width;
         float *line = panel + r * EDGE_GEMM_NR;
         ptrdiff_t shift_h = (ptrdiff_t)ki * g->dilation_h - g->pad_top, shift_w = (ptrdiff_t)kj * g->dilation_w - g->pad_left;
-        /* Valid output columns: 0 <= ow * stride + shift_w < width. */
         ptrdiff_t low = shift_w >= 0 ? 0 : (-shift_w + g->stride_w - 1) / g->stride_w;
         ptrdiff_t high = width - shift_w <= 0 ? 0 : (width - shift_w - 1) / g->stride_w + 1;
         if (high > out_width) high = out_width;
@@ -148,8 +164,8 @@ static void edge_pack_im2col(const void *source, size_t row, size_t rows, size_t
             size_t run = (size_t)(out_width - ow);
             if (run > columns - j) run = columns - j;
             ptrdiff_t ih = oh * g->stride_h + shift_h;
-            const float *source_row = xc + ih * width;
             bool row_inside = ih >= 0 && ih < height;
+            const float *source_row = row_inside ? xc + ih * width : xc;
             for (size_t t = 0; t < run; t++, ow++, j++) {
                 float v = 0.0f;
                 if (row_inside && ow >= low && ow < high) v = source_row[ow * g->stride_w + shift_w];
@@ -182,9 +198,8 @@ static void edge_depthwise_plane(const edge_conv_params *g, const float *x, cons
                 ptrdiff_t low = shift >= 0 ? 0 : (-shift + g->stride_w - 1) / g->stride_w;
                 ptrdiff_t high = width - shift <= 0 ? 0 : (width - shift - 1) / g->stride_w + 1;
                 if (high > out_width) high = out_width;
-                if (g->stride_w == 1) {
-                    const float *s = source + shift;
-                    for (ptrdiff_t ow = low; ow < high; ow++) line[ow] += weight * s[ow];
+                if (g->stride_w == 1 && low < high) {
+                    EDGE_UPDATE(line + low, source + low + shift, (size_t)(high - low), acc + weight * v);
                 } else {
                     for (ptrdiff_t ow = low; ow < high; ow++) line[ow] += weight * source[ow * g->stride_w + shift];
                 }
@@ -216,16 +231,20 @@ edge_status edge_conv_eval(const edge_model *model, const edge_operator *op, uin
             const float *xg = x + (n * g->in_channels + group * cg) * in_plane;
             float *yg = y + (n * g->out_channels + group * mg) * out_plane;
             const float *wg = w + group * mg * depth;
+            /* Bias and activation are applied as the multiply stores its last blocks. */
+            const float *group_bias = bias ? bias + group * mg : NULL;
             if (g->pointwise) {
                 edge_matrix source = {xg, in_plane, 1};
-                edge_sgemm(mg, out_plane, depth, wg, depth, 1, edge_pack_matrix, &source, yg, out_plane, false, scratch);
+                edge_sgemm(mg, out_plane, depth, wg, depth, 1, edge_pack_matrix, &source, yg, out_plane, false, group_bias,
+                           &g->activation, scratch);
             } else {
                 edge_im2col source = {g, xg};
-                edge_sgemm(mg, out_plane, depth, wg, depth, 1, edge_pack_im2col, &source, yg, out_plane, false, scratch);
+                edge_sgemm(mg, out_plane, depth, wg, depth, 1, edge_pack_im2col, &source, yg, out_plane, false, group_bias,
+                           &g->activation, scratch);
             }
         }
     }
-    edge_bias_activate(y, g->batch, g->out_channels, out_plane, bias, &g->activation);
+    if (g->depthwise) edge_bias_activate(y, g->batch, g->out_channels, out_plane, bias, &g->activation);
     return EDGE_OK;
 }
 
@@ -243,7 +262,7 @@ static size_t edge_col2im_chunk(const edge_conv_params *g)
 edge_status edge_conv_transpose_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
                                         edge_error *error)
 {
-    edge_status status = edge_conv_geometry(model, op, params, params_size, true, error);
+    edge_status status = edge_conv_geometry(model, op, params, params_size, true, false, error);
     if (status != EDGE_OK) return status;
     edge_conv_params *g = &op->params.conv;
     int64_t pad_bottom = edge_read_i32(params + 28), pad_right = edge_read_i32(params + 32);
@@ -293,7 +312,7 @@ edge_status edge_conv_transpose_eval(const edge_model *model, const edge_operato
             for (size_t j0 = 0; j0 < in_plane; j0 += chunk) {
                 size_t width = chunk < in_plane - j0 ? chunk : in_plane - j0;
                 edge_matrix source = {xg + j0, in_plane, 1};
-                edge_sgemm(rows, width, cg, wg, 1, rows, edge_pack_matrix, &source, columns, width, false, gemm_scratch);
+                edge_sgemm(rows, width, cg, wg, 1, rows, edge_pack_matrix, &source, columns, width, false, NULL, NULL, gemm_scratch);
                 for (size_t r = 0; r < rows; r++) {
                     size_t m = r / kernel, ki = r % kernel / g->kernel_width, kj = r % g->kernel_width;
                     const float *line = columns + r * width;

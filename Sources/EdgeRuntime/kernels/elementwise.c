@@ -37,30 +37,42 @@ static inline float edge_nan_min(float x, float z) { return (x != x || z != z) ?
 static inline float edge_nan_max(float x, float z) { return (x != x || z != z) ? NAN : edge_maxf(x, z); }
 static inline float edge_pow(float x, float z) { return z == 2.0f ? x * x : powf(x, z); }
 
-/* y[i] = f(a[i·sa], b[i·sb]) for strides of 0 or 1, each combination its own loop so that it vectorizes. */
-#define EDGE_BINARY_ROW(expression)                                                    \
-    do {                                                                               \
-        if (sa && sb) {                                                                \
-            for (size_t i = 0; i < n; i++) {                                           \
-                float x = a[i], z = b[i];                                              \
-                y[i] = (expression);                                                   \
-            }                                                                          \
-        } else if (sa) {                                                               \
-            float z = b[0];                                                            \
-            for (size_t i = 0; i < n; i++) {                                           \
-                float x = a[i];                                                        \
-                y[i] = (expression);                                                   \
-            }                                                                          \
-        } else if (sb) {                                                               \
-            float x = a[0];                                                            \
-            for (size_t i = 0; i < n; i++) {                                           \
-                float z = b[i];                                                        \
-                y[i] = (expression);                                                   \
-            }                                                                          \
-        } else {                                                                       \
-            float x = a[0], z = b[0], v = (expression);                                \
-            for (size_t i = 0; i < n; i++) y[i] = v;                                   \
-        }                                                                              \
+/* y[i] = expression of x = x_at(i) and z = z_at(i), in blocks read before they are written (see
+   EDGE_MAP): vectorized by gcc -O2, and y may be a or b. */
+#define EDGE_BINARY_LOOP(x_at, z_at, expression)                                                  \
+    do {                                                                                          \
+        size_t i = 0;                                                                             \
+        for (; i + EDGE_BLOCK <= n; i += EDGE_BLOCK) {                                            \
+            float xs[EDGE_BLOCK], zs[EDGE_BLOCK], ys[EDGE_BLOCK];                                 \
+            _Pragma("GCC unroll 8") for (int k = 0; k < EDGE_BLOCK; k++) {                        \
+                xs[k] = x_at(i + k);                                                              \
+                zs[k] = z_at(i + k);                                                              \
+            }                                                                                     \
+            _Pragma("GCC unroll 8") for (int k = 0; k < EDGE_BLOCK; k++) {                        \
+                float x = xs[k], z = zs[k];                                                       \
+                ys[k] = (expression);                                                             \
+            }                                                                                     \
+            _Pragma("GCC unroll 8") for (int k = 0; k < EDGE_BLOCK; k++) y[i + k] = ys[k];        \
+        }                                                                                         \
+        for (; i < n; i++) {                                                                      \
+            float x = x_at(i), z = z_at(i);                                                       \
+            y[i] = (expression);                                                                  \
+        }                                                                                         \
+    } while (0)
+
+#define EDGE_A_AT(j) a[j]
+#define EDGE_B_AT(j) b[j]
+#define EDGE_A_FIRST(j) a0
+#define EDGE_B_FIRST(j) b0
+
+/* y[i] = f(a[i·sa], b[i·sb]) for strides of 0 or 1, each combination its own loop. */
+#define EDGE_BINARY_ROW(expression)                                               \
+    do {                                                                          \
+        float a0 = a[0], b0 = b[0];                                               \
+        if (sa && sb) EDGE_BINARY_LOOP(EDGE_A_AT, EDGE_B_AT, expression);         \
+        else if (sa) EDGE_BINARY_LOOP(EDGE_A_AT, EDGE_B_FIRST, expression);       \
+        else if (sb) EDGE_BINARY_LOOP(EDGE_A_FIRST, EDGE_B_AT, expression);       \
+        else EDGE_BINARY_LOOP(EDGE_A_FIRST, EDGE_B_FIRST, expression);            \
     } while (0)
 
 static void edge_binary_row(int32_t op, float *y, const float *a, size_t sa, const float *b, size_t sb, size_t n)
@@ -150,22 +162,18 @@ edge_status edge_unary_eval(const edge_model *model, const edge_operator *op, ui
     size_t n = xt->count;
     float alpha = g->alpha, beta = g->beta;
     switch (g->function) {
-    case EDGE_UNARY_RELU: for (size_t i = 0; i < n; i++) y[i] = edge_maxf(x[i], 0.0f); break;
-    case EDGE_UNARY_LEAKY_RELU: for (size_t i = 0; i < n; i++) y[i] = x[i] >= 0.0f ? x[i] : x[i] * alpha; break;
-    case EDGE_UNARY_CLIP: for (size_t i = 0; i < n; i++) y[i] = edge_minf(edge_maxf(x[i], alpha), beta); break;
+    case EDGE_UNARY_RELU: EDGE_MAP(y, x, n, edge_maxf(v, 0.0f)); break;
+    case EDGE_UNARY_LEAKY_RELU: EDGE_MAP(y, x, n, v >= 0.0f ? v : v * alpha); break;
+    case EDGE_UNARY_CLIP: EDGE_MAP(y, x, n, edge_minf(edge_maxf(v, alpha), beta)); break;
     case EDGE_UNARY_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = edge_sigmoid(x[i]); break;
-    case EDGE_UNARY_HARD_SIGMOID:
-        for (size_t i = 0; i < n; i++) y[i] = edge_maxf(0.0f, edge_minf(1.0f, alpha * x[i] + beta));
-        break;
-    case EDGE_UNARY_HARD_SWISH:
-        for (size_t i = 0; i < n; i++) y[i] = x[i] * edge_maxf(0.0f, edge_minf(1.0f, x[i] / 6.0f + 0.5f));
-        break;
+    case EDGE_UNARY_HARD_SIGMOID: EDGE_MAP(y, x, n, edge_maxf(0.0f, edge_minf(1.0f, alpha * v + beta))); break;
+    case EDGE_UNARY_HARD_SWISH: EDGE_MAP(y, x, n, v * edge_maxf(0.0f, edge_minf(1.0f, v / 6.0f + 0.5f))); break;
     case EDGE_UNARY_TANH: for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]); break;
     case EDGE_UNARY_SQRT: for (size_t i = 0; i < n; i++) y[i] = sqrtf(x[i]); break;
     case EDGE_UNARY_EXP: for (size_t i = 0; i < n; i++) y[i] = expf(x[i]); break;
     case EDGE_UNARY_ERF: for (size_t i = 0; i < n; i++) y[i] = erff(x[i]); break;
-    case EDGE_UNARY_NEG: for (size_t i = 0; i < n; i++) y[i] = -x[i]; break;
-    case EDGE_UNARY_ABS: for (size_t i = 0; i < n; i++) y[i] = fabsf(x[i]); break;
+    case EDGE_UNARY_NEG: EDGE_MAP(y, x, n, -v); break;
+    case EDGE_UNARY_ABS: EDGE_MAP(y, x, n, fabsf(v)); break;
     default: break;
     }
     return EDGE_OK;

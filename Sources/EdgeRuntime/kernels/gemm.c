@@ -5,8 +5,16 @@
  * The multiply is blocked as in GotoBLAS/BLIS: B is packed KC rows × NC columns at a time into
  * strips of NR columns, A into strips of MR rows, and a micro-kernel keeps an MR × NR block of C
  * in registers across the KC loop. The micro-kernel is plain C with fixed trip counts, which gcc
- * and clang unroll and vectorize (SSE on x86-64, NEON on aarch64 and armv7).
+ * and clang unroll and vectorize: SSE on x86-64 (AVX2 when the CPU has it), NEON with FMA on
+ * aarch64. On armv7 gcc keeps it scalar (VFP): it vectorizes floats for NEON only under
+ * -funsafe-math-optimizations, as NEON flushes denormals; NEON intrinsics are the way there.
+ *
+ * Measured on the build machine (x86-64, one core, CPU time, gcc and clang -O2): 25-30 GFLOP/s
+ * with SSE, 35-60 with AVX2, for [256×2304]·[2304×196] (a ResNet-50 3×3 layer), [64×576]·[576×3136]
+ * and 512³.
  */
+#include <math.h>
+
 #include "../internal.h"
 
 #define MR 4
@@ -58,47 +66,113 @@ static void edge_pack_a(const float *a, size_t row_stride, size_t column_stride,
     }
 }
 
-/* C[rows × columns] (=|+=) A strip × B strip, with the block of MR × NR in registers. */
-static void edge_micro_kernel(size_t depth, const float *restrict a, const float *restrict b, float *restrict c, size_t ldc,
-                              size_t rows, size_t columns, bool overwrite)
+/* What the last pass over K adds to C: a bias per row and an activation (either may be absent). */
+typedef struct edge_epilogue {
+    const float *bias;
+    const edge_activation *activation;
+} edge_epilogue;
+
+/* aarch64 always has fused multiply-add, which fmaf() becomes (vectorized as FMLA). */
+#if defined(__aarch64__)
+#define EDGE_MADD(acc, x, y) fmaf((x), (y), (acc))
+#else
+#define EDGE_MADD(acc, x, y) ((acc) + (x) * (y))
+#endif
+
+/* out[MR × NR] = A rows × B strip over `depth`, A's element (i, p) at a[i × a_row + p × a_step] (a
+   packed strip, or the matrix itself): the hot loop. Fully unrolled, the 32 accumulators become 8
+   vector registers; without the pragmas gcc keeps them in memory and runs 3× slower. */
+static void edge_block_product(size_t depth, const float *restrict a, size_t a_row, size_t a_step, const float *restrict b,
+                               float *restrict out)
 {
-    /* Fully unrolled, the 32 accumulators become 8 vector registers (SSE, NEON on aarch64); without
-       the pragmas gcc keeps them in memory and runs 3× slower. */
     float acc[MR][NR];
 #pragma GCC unroll 8
     for (int i = 0; i < MR; i++)
 #pragma GCC unroll 8
         for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;
     for (size_t p = 0; p < depth; p++) {
-        const float *ap = a + p * MR, *bp = b + p * NR;
+        const float *ap = a + p * a_step, *bp = b + p * NR;
 #pragma GCC unroll 8
         for (int i = 0; i < MR; i++)
 #pragma GCC unroll 8
-            for (int j = 0; j < NR; j++) acc[i][j] += ap[i] * bp[j];
+            for (int j = 0; j < NR; j++) acc[i][j] = EDGE_MADD(acc[i][j], ap[i * a_row], bp[j]);
     }
-    if (rows == MR && columns == NR) {
-        if (overwrite) {
-            for (int i = 0; i < MR; i++)
-                for (int j = 0; j < NR; j++) c[i * ldc + j] = acc[i][j];
-        } else {
-            for (int i = 0; i < MR; i++)
-                for (int j = 0; j < NR; j++) c[i * ldc + j] += acc[i][j];
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 8
+        for (int j = 0; j < NR; j++) out[i * NR + j] = acc[i][j];
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* x86-64 CPUs with AVX2 (chosen at run time) take two adjacent B strips at once (MR × 2·NR): eight
+   8-wide accumulators keep both vector pipes busy. Multiply then add, as the SSE loop does, so both
+   give the same bits. */
+#define EDGE_X86_AVX2 1
+__attribute__((target("avx2"))) static void edge_block_product2_avx2(size_t depth, const float *restrict a, size_t a_row, size_t a_step,
+                                                                     const float *restrict b0, const float *restrict b1,
+                                                                     float *restrict out0, float *restrict out1)
+{
+    float acc[MR][2 * NR];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 16
+        for (int j = 0; j < 2 * NR; j++) acc[i][j] = 0.0f;
+    for (size_t p = 0; p < depth; p++) {
+        const float *ap = a + p * a_step, *bp0 = b0 + p * NR, *bp1 = b1 + p * NR;
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; i++) {
+            float x = ap[i * a_row];
+#pragma GCC unroll 16
+            for (int j = 0; j < NR; j++) acc[i][j] += x * bp0[j];
+#pragma GCC unroll 16
+            for (int j = 0; j < NR; j++) acc[i][NR + j] += x * bp1[j];
         }
-        return;
     }
-    for (size_t i = 0; i < rows; i++)
-        for (size_t j = 0; j < columns; j++) c[i * ldc + j] = overwrite ? acc[i][j] : c[i * ldc + j] + acc[i][j];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 16
+        for (int j = 0; j < NR; j++) {
+            out0[i * NR + j] = acc[i][j];
+            out1[i * NR + j] = acc[i][NR + j];
+        }
+}
+#endif
+
+/* C[rows × columns] (=|+=) the block product; with `epilogue`, bias and activation as it is stored. */
+static void edge_store_block(const float *restrict block, float *restrict c, size_t ldc, size_t rows, size_t columns, bool overwrite,
+                             const edge_epilogue *epilogue)
+{
+    for (size_t i = 0; i < rows; i++) {
+        const float *source = block + i * NR;
+        float *target = c + i * ldc;
+        float values[NR];
+        for (size_t j = 0; j < columns; j++) values[j] = overwrite ? source[j] : target[j] + source[j];
+        if (epilogue) {
+            float bias = epilogue->bias ? epilogue->bias[i] : 0.0f;
+            for (size_t j = 0; j < columns; j++) values[j] = edge_activate(epilogue->activation, values[j] + bias);
+        }
+        for (size_t j = 0; j < columns; j++) target[j] = values[j];
+    }
 }
 
 void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_stride, size_t a_column_stride, edge_pack_b pack_b,
-                const void *b_source, float *c, size_t ldc, bool accumulate, float *scratch)
+                const void *b_source, float *c, size_t ldc, bool accumulate, const float *row_bias, const edge_activation *activation,
+                float *scratch)
 {
+    bool finishing = row_bias || (activation && activation->kind != EDGE_ACTIVATION_NONE);
     if (k == 0) {
-        if (!accumulate)
-            for (size_t i = 0; i < m; i++)
-                for (size_t j = 0; j < n; j++) c[i * ldc + j] = 0.0f;
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++) {
+                float v = accumulate ? c[i * ldc + j] : 0.0f;
+                if (row_bias) v += row_bias[i];
+                c[i * ldc + j] = activation ? edge_activate(activation, v) : v;
+            }
         return;
     }
+    static const edge_activation identity = {EDGE_ACTIVATION_NONE, 0.0f, 0.0f};
+#ifdef EDGE_X86_AVX2
+    bool avx2 = __builtin_cpu_supports("avx2");
+#endif
     size_t kc_max = edge_min(k, KC), nc_max = edge_round_up(edge_min(n, NC), NR);
     float *b_panel = scratch;
     float *a_panel = (float *)(((uintptr_t)(b_panel + kc_max * nc_max) + EDGE_ALIGNMENT - 1) & ~(uintptr_t)(EDGE_ALIGNMENT - 1));
@@ -106,15 +180,45 @@ void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_strid
         size_t nc = edge_min(NC, n - jc);
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = edge_min(KC, k - pc);
-            bool overwrite = pc == 0 && !accumulate;
+            bool overwrite = pc == 0 && !accumulate, last = pc + kc == k;
             pack_b(b_source, pc, kc, jc, nc, b_panel);
             for (size_t ic = 0; ic < m; ic += MC) {
                 size_t mc = edge_min(MC, m - ic);
-                edge_pack_a(a + ic * a_row_stride + pc * a_column_stride, a_row_stride, a_column_stride, mc, kc, a_panel);
-                for (size_t jr = 0; jr < nc; jr += NR) {
+                /* Packing A pays off over many B strips; for a narrow B (late, small feature maps) a
+                   row-major A is read in place instead, its last partial strip still packed. */
+                bool direct = a_column_stride == 1 && nc < 256;
+                if (!direct) edge_pack_a(a + ic * a_row_stride + pc * a_column_stride, a_row_stride, a_column_stride, mc, kc, a_panel);
+                else if (mc % MR != 0)
+                    edge_pack_a(a + (ic + mc / MR * MR) * a_row_stride + pc, a_row_stride, 1, mc % MR, kc, a_panel);
+                size_t step = NR;
+                for (size_t jr = 0; jr < nc; jr += step) {
+                    step = NR;
+#ifdef EDGE_X86_AVX2
+                    if (avx2 && jr + NR < nc) step = 2 * NR;
+#endif
                     for (size_t ir = 0; ir < mc; ir += MR) {
-                        edge_micro_kernel(kc, a_panel + ir * kc, b_panel + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
-                                          edge_min(MR, mc - ir), edge_min(NR, nc - jr), overwrite);
+                        float block[2][MR * NR];
+                        const float *a_strip = a_panel + ir * kc, *b_strip = b_panel + jr * kc;
+                        size_t a_row = 1, a_step = MR;
+                        if (direct && ir + MR <= mc) {
+                            a_strip = a + (ic + ir) * a_row_stride + pc;
+                            a_row = a_row_stride;
+                            a_step = 1;
+                        } else if (direct) {
+                            a_strip = a_panel;
+                        }
+#ifdef EDGE_X86_AVX2
+                        if (step == 2 * NR)
+                            edge_block_product2_avx2(kc, a_strip, a_row, a_step, b_strip, b_strip + NR * kc, block[0], block[1]);
+                        else
+#endif
+                            edge_block_product(kc, a_strip, a_row, a_step, b_strip, block[0]);
+                        edge_epilogue epilogue = {row_bias ? row_bias + ic + ir : NULL, activation ? activation : &identity};
+                        for (size_t half = 0; half < step / NR; half++) {
+                            size_t column = jr + half * NR;
+                            edge_store_block(block[half], c + (ic + ir) * ldc + jc + column, ldc, edge_min(MR, mc - ir),
+                                             edge_min(NR, nc - column), overwrite, last && finishing ? &epilogue : NULL);
+                        }
                     }
                 }
             }
@@ -128,8 +232,7 @@ static void edge_gemv(size_t n, size_t k, const float *a, const float *b, float 
     for (size_t j = 0; j < n; j++) y[j] = 0.0f;
     for (size_t p = 0; p < k; p++) {
         float s = a[p];
-        const float *row = b + p * n;
-        for (size_t j = 0; j < n; j++) y[j] += s * row[j];
+        EDGE_UPDATE(y, b + p * n, n, acc + s * v);
     }
 }
 
@@ -210,7 +313,7 @@ edge_status edge_gemm_eval(const edge_model *model, const edge_operator *op, uin
         else edge_gemv(n, k, a, b, y);
     } else {
         edge_matrix bm = {b, g->transpose_b ? 1 : n, g->transpose_b ? k : 1};
-        edge_sgemm(m, n, k, a, g->transpose_a ? 1 : k, g->transpose_a ? m : 1, edge_pack_matrix, &bm, y, n, false, scratch);
+        edge_sgemm(m, n, k, a, g->transpose_a ? 1 : k, g->transpose_a ? m : 1, edge_pack_matrix, &bm, y, n, false, NULL, NULL, scratch);
     }
     float alpha = g->alpha, beta = g->beta;
     for (size_t i = 0; i < m; i++) {
@@ -304,7 +407,7 @@ edge_status edge_matmul_eval(const edge_model *model, const edge_operator *op, u
         size_t rows = products * m;
         edge_matrix bm = {b, n, 1};
         if (rows == 1) edge_gemv(n, k, a, b, y);
-        else edge_sgemm(rows, n, k, a, k, 1, edge_pack_matrix, &bm, y, n, false, scratch);
+        else edge_sgemm(rows, n, k, a, k, 1, edge_pack_matrix, &bm, y, n, false, NULL, NULL, scratch);
     } else {
         size_t index[EDGE_MAX_RANK] = {0};
         size_t a_offset = 0, b_offset = 0;
@@ -313,7 +416,7 @@ edge_status edge_matmul_eval(const edge_model *model, const edge_operator *op, u
             float *yi = y + i * m * n;
             edge_matrix bm = {bi, n, 1};
             if (m == 1) edge_gemv(n, k, ai, bi, yi);
-            else edge_sgemm(m, n, k, ai, k, 1, edge_pack_matrix, &bm, yi, n, false, scratch);
+            else edge_sgemm(m, n, k, ai, k, 1, edge_pack_matrix, &bm, yi, n, false, NULL, NULL, scratch);
             for (int32_t d = batch - 1; d >= 0; d--) {
                 a_offset += g->a_batch_strides[d];
                 b_offset += g->b_batch_strides[d];

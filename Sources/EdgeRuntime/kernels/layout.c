@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "../internal.h"
+#include "requantize.h"
 
 /* Checks the output has the input's dtype. */
 static edge_status edge_check_same_dtype(const edge_operator *op, const edge_tensor *x, const edge_tensor *y, edge_error *error)
@@ -512,6 +513,13 @@ edge_status edge_pad_prepare(const edge_model *model, edge_operator *op, const u
     if (x->dtype == EDGE_DTYPE_INT32) integer = edge_clamp64(integer, INT32_MIN, INT32_MAX);
     memset(g->fill, 0, sizeof g->fill);
     edge_store_element(g->fill, x->dtype, EDGE_DTYPE_FLOAT32, g->value, integer);
+    /* A quantized int8 tensor pads with the value's integer under its scale and zero point. */
+    if (x->dtype == EDGE_DTYPE_INT8 && x->quantization) {
+        if (x->quantization->axis != -1)
+            return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "padding an int8 tensor quantized per slice is not supported");
+        int8_t fill = edge_quantize_float(g->value, x->scale, x->zero_point);
+        memcpy(g->fill, &fill, 1);
+    }
     return EDGE_OK;
 }
 

@@ -49,7 +49,7 @@ edge_status edge_batch_norm_eval(const edge_model *model, const edge_operator *o
             float factor = scale[c] / sqrtf(variance[c] + g->epsilon);
             float shift = bias[c] - mean[c] * factor;
             size_t base = (n * g->channels + c) * g->plane;
-            for (size_t i = 0; i < g->plane; i++) y[base + i] = x[base + i] * factor + shift;
+            EDGE_MAP(y + base, x + base, g->plane, v * factor + shift);
         }
     }
     return EDGE_OK;

@@ -24,8 +24,10 @@ edge_status edge_pool_prepare(const edge_model *model, edge_operator *op, const 
     if (status == EDGE_OK) status = edge_check_params(op, params_size, 11, error);
     if (status != EDGE_OK) return status;
     const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
-    if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
-    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    /* MAX_POOL also moves int8 values; AVERAGE_POOL_INT8 (pool_int8.c) shares this geometry. */
+    uint32_t dtype = op->kind != EDGE_OP_AVERAGE_POOL && x->dtype == EDGE_DTYPE_INT8 ? EDGE_DTYPE_INT8 : EDGE_DTYPE_FLOAT32;
+    if ((status = edge_check_dtype(op, x, dtype, "input", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, y, dtype, "output", error)) != EDGE_OK) return status;
     char sx[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
     if ((x->rank != 3 && x->rank != 4) || y->rank != x->rank || y->dims[0] != x->dims[0] || y->dims[1] != x->dims[1])
         return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %s and output %s must be [N,C,H,W] or [N,C,W] with the same N and C",
@@ -78,55 +80,84 @@ edge_status edge_pool_prepare(const edge_model *model, edge_operator *op, const 
     return EDGE_OK;
 }
 
+/* The kernel taps [*low, *high) whose input index origin + tap·dilation lies in [0, length). */
+static void edge_pool_taps(ptrdiff_t origin, ptrdiff_t kernel, ptrdiff_t dilation, ptrdiff_t length, ptrdiff_t *low, ptrdiff_t *high)
+{
+    *low = origin >= 0 ? 0 : (-origin + dilation - 1) / dilation;
+    *high = length - origin <= 0 ? 0 : (length - origin + dilation - 1) / dilation;
+    if (*high > kernel) *high = kernel;
+    if (*low > *high) *low = *high;
+}
+
+/*
+ * One output row at a time, one kernel tap at a time across the row: each output still sees its
+ * taps in row-major order (so sums match the reference executor's), while the inner loop runs
+ * over contiguous outputs without bounds checks.
+ */
 edge_status edge_pool_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
 {
     (void)scratch;
     (void)error;
+    if (edge_op_input(model, op, 0)->dtype == EDGE_DTYPE_INT8) return edge_pool_int8_eval(model, op, arena, scratch, error);
     const edge_pool_params *g = &op->params.pool;
     const float *x = (const float *)edge_tensor_data(edge_op_input(model, op, 0), arena);
     float *y = (float *)edge_tensor_data(edge_op_output(model, op, 0), arena);
     bool is_max = op->kind == EDGE_OP_MAX_POOL;
     ptrdiff_t in_h = (ptrdiff_t)g->in_height, in_w = (ptrdiff_t)g->in_width;
     ptrdiff_t out_h = (ptrdiff_t)g->out_height, out_w = (ptrdiff_t)g->out_width;
+    ptrdiff_t sw = g->stride_w, dw = g->dilation_w;
     size_t in_plane = g->in_height * g->in_width, out_plane = g->out_height * g->out_width;
     for (size_t p = 0; p < g->planes; p++) {
         const float *xs = x + p * in_plane;
         float *ys = y + p * out_plane;
         for (ptrdiff_t oh = 0; oh < out_h; oh++) {
-            ptrdiff_t h0 = oh * g->stride_h - g->pad_top;
-            for (ptrdiff_t ow = 0; ow < out_w; ow++) {
-                ptrdiff_t w0 = ow * g->stride_w - g->pad_left;
-                float best = -INFINITY, sum = 0.0f;
-                size_t count = 0;
-                for (ptrdiff_t ki = 0; ki < g->kernel_h; ki++) {
-                    ptrdiff_t ih = h0 + ki * g->dilation_h;
-                    if (ih < 0 || ih >= in_h) continue;
-                    const float *row = xs + ih * in_w;
-                    for (ptrdiff_t kj = 0; kj < g->kernel_w; kj++) {
-                        ptrdiff_t iw = w0 + kj * g->dilation_w;
-                        if (iw < 0 || iw >= in_w) continue;
-                        float v = row[iw];
-                        if (v > best || v != v) best = v;
-                        sum += v;
-                        count++;
+            float *line = ys + oh * out_w;
+            ptrdiff_t h0 = oh * g->stride_h - g->pad_top, ki_low, ki_high;
+            edge_pool_taps(h0, g->kernel_h, g->dilation_h, in_h, &ki_low, &ki_high);
+            for (ptrdiff_t ow = 0; ow < out_w; ow++) line[ow] = is_max ? -INFINITY : 0.0f;
+            for (ptrdiff_t ki = ki_low; ki < ki_high; ki++) {
+                const float *row = xs + (h0 + ki * g->dilation_h) * in_w;
+                for (ptrdiff_t kj = 0; kj < g->kernel_w; kj++) {
+                    /* Outputs whose tap kj lands inside: 0 <= ow·sw - pad_left + kj·dw < in_w. */
+                    ptrdiff_t shift = kj * dw - g->pad_left, low, high;
+                    edge_pool_taps(shift, out_w, sw, in_w, &low, &high);
+                    if (low >= high) continue;
+                    const float *source = row + low * sw + shift;
+                    size_t count = (size_t)(high - low);
+                    if (sw == 1 && is_max) {
+                        EDGE_UPDATE(line + low, source, count, (v > acc || v != v) ? v : acc);
+                    } else if (sw == 1) {
+                        EDGE_UPDATE(line + low, source, count, acc + v);
+                    } else {
+                        for (size_t i = 0; i < count; i++) {
+                            float v = source[(ptrdiff_t)i * sw], *acc = line + low + i;
+                            *acc = is_max ? ((v > *acc || v != v) ? v : *acc) : *acc + v;
+                        }
                     }
                 }
-                float value;
-                if (is_max) {
-                    value = best;
-                } else if (g->count_include_pad) {
+            }
+            if (is_max) continue;
+            for (ptrdiff_t ow = 0; ow < out_w; ow++) {
+                ptrdiff_t w0 = ow * sw - g->pad_left;
+                float divisor;
+                if (g->count_include_pad) {
                     /* The window clipped to the padded input, as onnxruntime counts it. */
-                    ptrdiff_t h_end = h0 + (g->kernel_h - 1) * g->dilation_h + 1, w_end = w0 + (g->kernel_w - 1) * g->dilation_w + 1;
+                    ptrdiff_t h_end = h0 + (g->kernel_h - 1) * g->dilation_h + 1, w_end = w0 + (g->kernel_w - 1) * dw + 1;
                     if (h_end > in_h + g->pad_bottom) h_end = in_h + g->pad_bottom;
                     if (w_end > in_w + g->pad_right) w_end = in_w + g->pad_right;
-                    ptrdiff_t rows = (h_end - h0 + g->dilation_h - 1) / g->dilation_h;
-                    ptrdiff_t columns = (w_end - w0 + g->dilation_w - 1) / g->dilation_w;
-                    ptrdiff_t cells = rows * columns;
-                    value = sum / (float)(cells > 1 ? cells : 1);
+                    ptrdiff_t cells = (h_end - h0 + g->dilation_h - 1) / g->dilation_h * ((w_end - w0 + dw - 1) / dw);
+                    divisor = (float)(cells > 1 ? cells : 1);
                 } else {
-                    value = count > 0 ? sum / (float)count : 0.0f;
+                    ptrdiff_t kj_low, kj_high;
+                    edge_pool_taps(w0, g->kernel_w, dw, in_w, &kj_low, &kj_high);
+                    ptrdiff_t count = (ki_high - ki_low) * (kj_high - kj_low);
+                    if (count == 0) {
+                        line[ow] = 0.0f;
+                        continue;
+                    }
+                    divisor = (float)count;
                 }
-                ys[oh * out_w + ow] = value;
+                line[ow] /= divisor;
             }
         }
     }
@@ -141,8 +172,9 @@ edge_status edge_global_pool_prepare(const edge_model *model, edge_operator *op,
     if (status == EDGE_OK) status = edge_check_params(op, params_size, 0, error);
     if (status != EDGE_OK) return status;
     const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
-    if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
-    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    uint32_t dtype = op->kind == EDGE_OP_GLOBAL_AVERAGE_POOL_INT8 ? EDGE_DTYPE_INT8 : EDGE_DTYPE_FLOAT32;
+    if ((status = edge_check_dtype(op, x, dtype, "input", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, y, dtype, "output", error)) != EDGE_OK) return status;
     char sx[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
     bool fits = x->rank >= 3 && y->rank == x->rank && y->dims[0] == x->dims[0] && y->dims[1] == x->dims[1];
     for (int32_t d = 2; d < y->rank && fits; d++) fits = y->dims[d] == 1;

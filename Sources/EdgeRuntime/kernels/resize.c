@@ -44,8 +44,10 @@ edge_status edge_resize_prepare(const edge_model *model, edge_operator *op, cons
     if (status == EDGE_OK) status = edge_check_params(op, params_size, 11, error);
     if (status != EDGE_OK) return status;
     const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
-    if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
-    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    /* int8 values are interpolated as numbers (the float formula) and rounded half away from zero. */
+    uint32_t dtype = x->dtype == EDGE_DTYPE_INT8 ? EDGE_DTYPE_INT8 : EDGE_DTYPE_FLOAT32;
+    if ((status = edge_check_dtype(op, x, dtype, "input", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, y, dtype, "output", error)) != EDGE_OK) return status;
     if (x->rank != y->rank) {
         char sx[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
         return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %s and output %s differ in rank", edge_shape_text(x, sx),
@@ -116,11 +118,10 @@ static uint32_t edge_clamp_index(float value, size_t length)
     return (uint32_t)value;
 }
 
-static void edge_resize_axis(const edge_resize_params *g, const float *x, float *y, size_t outer, size_t in_length,
-                             size_t out_length, size_t inner, float scale, void *table)
+/* Per output index along the axis: the two input indices it reads and the second one's weight. */
+static void edge_resize_table(const edge_resize_params *g, size_t in_length, size_t out_length, float scale, uint32_t *first,
+                              uint32_t *second, float *weight)
 {
-    uint32_t *first = table, *second = first + out_length;
-    float *weight = (float *)(second + out_length);
     for (size_t o = 0; o < out_length; o++) {
         float source = edge_source_coordinate(o, in_length, out_length, scale, g->coordinate);
         if (g->mode == EDGE_RESIZE_NEAREST) {
@@ -134,6 +135,14 @@ static void edge_resize_axis(const edge_resize_params *g, const float *x, float 
             weight[o] = clamped - low;
         }
     }
+}
+
+static void edge_resize_axis(const edge_resize_params *g, const float *x, float *y, size_t outer, size_t in_length,
+                             size_t out_length, size_t inner, float scale, void *table)
+{
+    uint32_t *first = table, *second = first + out_length;
+    float *weight = (float *)(second + out_length);
+    edge_resize_table(g, in_length, out_length, scale, first, second, weight);
     for (size_t n = 0; n < outer; n++) {
         for (size_t o = 0; o < out_length; o++) {
             const float *a = x + (n * in_length + first[o]) * inner, *b = x + (n * in_length + second[o]) * inner;
@@ -143,6 +152,32 @@ static void edge_resize_axis(const edge_resize_params *g, const float *x, float 
                 for (size_t i = 0; i < inner; i++) line[i] = a[i];
             } else {
                 for (size_t i = 0; i < inner; i++) line[i] = a[i] + (b[i] - a[i]) * w;
+            }
+        }
+    }
+}
+
+/* The same for an int8 tensor: reads int8 (`x_int8`) or the float pass before, writes int8 rounded
+   half away from zero (`y_int8`) or floats for the next pass. */
+static void edge_resize_axis_int8(const edge_resize_params *g, const void *x, bool x_int8, void *y, bool y_int8, size_t outer,
+                                  size_t in_length, size_t out_length, size_t inner, float scale, void *table)
+{
+    uint32_t *first = table, *second = first + out_length;
+    float *weight = (float *)(second + out_length);
+    edge_resize_table(g, in_length, out_length, scale, first, second, weight);
+    const int8_t *xi = x;
+    const float *xf = x;
+    int8_t *yi = y;
+    float *yf = y;
+    for (size_t n = 0; n < outer; n++) {
+        for (size_t o = 0; o < out_length; o++) {
+            size_t a = (n * in_length + first[o]) * inner, b = (n * in_length + second[o]) * inner, line = (n * out_length + o) * inner;
+            float w = weight[o];
+            for (size_t i = 0; i < inner; i++) {
+                float low = x_int8 ? (float)xi[a + i] : xf[a + i], high = x_int8 ? (float)xi[b + i] : xf[b + i];
+                float value = w == 0.0f ? low : low + (high - low) * w;
+                if (y_int8) yi[line + i] = (int8_t)edge_minf(edge_maxf(roundf(value), -128.0f), 127.0f);
+                else yf[line + i] = value;
             }
         }
     }
@@ -174,7 +209,10 @@ edge_status edge_resize_eval(const edge_model *model, const edge_operator *op, u
         for (int32_t e = 0; e < d; e++) outer *= shape[e];
         for (int32_t e = d + 1; e < rank; e++) inner *= shape[e];
         float *target = ++done == passes ? y : buffers[(done - 1) % 2];
-        edge_resize_axis(g, current, target, outer, shape[d], yt->dims[d], inner, g->scales[d], table);
+        if (xt->dtype == EDGE_DTYPE_INT8)
+            edge_resize_axis_int8(g, current, current == x, target, target == y, outer, shape[d], yt->dims[d], inner, g->scales[d], table);
+        else
+            edge_resize_axis(g, current, target, outer, shape[d], yt->dims[d], inner, g->scales[d], table);
         shape[d] = yt->dims[d];
         current = target;
     }

@@ -1,0 +1,197 @@
+/*
+ * elementwise_int8.c — ADD_INT8 and MUL_INT8 (NumPy broadcasting, as BINARY), LOOKUP (a 256-entry
+ * table per int8 value: the compiler tabulates Sigmoid, HardSwish, ...) and CONCAT_INT8 (inputs
+ * requantized to the output's scale and zero point, or copied when they share it).
+ */
+#include "../internal.h"
+#include "requantize.h"
+
+/* ---- ADD_INT8, MUL_INT8 ------------------------------------------------------------------------ */
+
+edge_status edge_binary_int8_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                     edge_error *error)
+{
+    edge_binary_int8_params *g = &op->params.binary_int8;
+    bool add = op->kind == EDGE_OP_ADD_INT8;
+    unsigned fields = add ? 9 : 4;
+    edge_status status = edge_check_arity(op, 2, 2, 2, 1, error);
+    if (status == EDGE_OK) status = edge_check_params(op, params_size, fields, error);
+    if (status == EDGE_OK) status = edge_read_int8_clamp(op, params, fields - 2, &g->act_min, &g->act_max, error);
+    if (status != EDGE_OK) return status;
+    const edge_tensor *a = edge_op_input(model, op, 0), *b = edge_op_input(model, op, 1), *y = edge_op_output(model, op, 0);
+    if ((status = edge_check_int8_activation(op, a, "A", error)) != EDGE_OK) return status;
+    if ((status = edge_check_int8_activation(op, b, "B", error)) != EDGE_OK) return status;
+    if ((status = edge_check_int8_activation(op, y, "output", error)) != EDGE_OK) return status;
+    if (!edge_broadcast_plan(a, b, y, &g->walk)) {
+        char sa[EDGE_SHAPE_TEXT], sb[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "output %s is not the broadcast of %s and %s", edge_shape_text(y, sy),
+                            edge_shape_text(a, sa), edge_shape_text(b, sb));
+    }
+    g->a_zero = a->zero_point;
+    g->b_zero = b->zero_point;
+    g->output_zero = y->zero_point;
+    g->out_multiplier = edge_read_i32(params + 4 * (fields - 4));
+    g->out_shift = edge_read_i32(params + 4 * (fields - 3));
+    if ((status = edge_check_requantization(op, g->out_multiplier, g->out_shift, "out", error)) != EDGE_OK) return status;
+    if (!add) return EDGE_OK;
+    g->left_shift = edge_read_i32(params);
+    g->a_multiplier = edge_read_i32(params + 4);
+    g->a_shift = edge_read_i32(params + 8);
+    g->b_multiplier = edge_read_i32(params + 12);
+    g->b_shift = edge_read_i32(params + 16);
+    /* With these bounds |a'| and |b'| stay below 255 · 2^22, so a' + b' cannot overflow. */
+    if (g->left_shift < 0 || g->left_shift > 22)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "left_shift is %d, expected 0 to 22", (int)g->left_shift);
+    if ((status = edge_check_requantization(op, g->a_multiplier, g->a_shift, "a", error)) != EDGE_OK) return status;
+    if ((status = edge_check_requantization(op, g->b_multiplier, g->b_shift, "b", error)) != EDGE_OK) return status;
+    if (g->a_shift > 0 || g->b_shift > 0)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "a_shift %d and b_shift %d must be <= 0 (input factors below 1)", (int)g->a_shift,
+                            (int)g->b_shift);
+    return EDGE_OK;
+}
+
+static inline int8_t edge_add_int8(const edge_binary_int8_params *g, int32_t a, int32_t b)
+{
+    int32_t sa = edge_requantize((a - g->a_zero) * (1 << g->left_shift), g->a_multiplier, g->a_shift);
+    int32_t sb = edge_requantize((b - g->b_zero) * (1 << g->left_shift), g->b_multiplier, g->b_shift);
+    return edge_requantize_int8(sa + sb, g->out_multiplier, g->out_shift, g->output_zero, g->act_min, g->act_max);
+}
+
+static inline int8_t edge_mul_int8(const edge_binary_int8_params *g, int32_t a, int32_t b)
+{
+    return edge_requantize_int8((a - g->a_zero) * (b - g->b_zero), g->out_multiplier, g->out_shift, g->output_zero, g->act_min, g->act_max);
+}
+
+edge_status edge_binary_int8_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)scratch;
+    (void)error;
+    const edge_binary_int8_params *g = &op->params.binary_int8;
+    const edge_broadcast *walk = &g->walk;
+    const int8_t *a = (const int8_t *)edge_tensor_data(edge_op_input(model, op, 0), arena);
+    const int8_t *b = (const int8_t *)edge_tensor_data(edge_op_input(model, op, 1), arena);
+    int8_t *y = (int8_t *)edge_tensor_data(edge_op_output(model, op, 0), arena);
+    bool add = op->kind == EDGE_OP_ADD_INT8;
+    int32_t last = walk->rank - 1;
+    size_t n = walk->dims[last], sa = walk->a_strides[last], sb = walk->b_strides[last];
+    size_t rows = 1;
+    for (int32_t d = 0; d < last; d++) rows *= walk->dims[d];
+    size_t index[EDGE_MAX_RANK] = {0};
+    size_t a_offset = 0, b_offset = 0;
+    for (size_t r = 0; r < rows; r++) {
+        const int8_t *pa = a + a_offset, *pb = b + b_offset;
+        int8_t *row = y + r * n;
+        if (add) {
+            for (size_t i = 0; i < n; i++) row[i] = edge_add_int8(g, pa[i * sa], pb[i * sb]);
+        } else {
+            for (size_t i = 0; i < n; i++) row[i] = edge_mul_int8(g, pa[i * sa], pb[i * sb]);
+        }
+        for (int32_t d = last - 1; d >= 0; d--) {
+            a_offset += walk->a_strides[d];
+            b_offset += walk->b_strides[d];
+            if (++index[d] < walk->dims[d]) break;
+            a_offset -= walk->a_strides[d] * index[d];
+            b_offset -= walk->b_strides[d] * index[d];
+            index[d] = 0;
+        }
+    }
+    return EDGE_OK;
+}
+
+/* ---- LOOKUP ------------------------------------------------------------------------------------ */
+
+edge_status edge_lookup_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size, edge_error *error)
+{
+    (void)params;
+    edge_status status = edge_check_arity(op, 2, 2, 2, 1, error);
+    if (status == EDGE_OK) status = edge_check_params(op, params_size, 0, error);
+    if (status != EDGE_OK) return status;
+    const edge_tensor *x = edge_op_input(model, op, 0), *t = edge_op_input(model, op, 1), *y = edge_op_output(model, op, 0);
+    static const uint32_t table[1] = {256};
+    if ((status = edge_check_int8_activation(op, x, "input", error)) != EDGE_OK) return status;
+    if ((status = edge_check_int8_table(op, t, EDGE_DTYPE_INT8, 1, table, false, "table", error)) != EDGE_OK) return status;
+    if ((status = edge_check_int8_activation(op, y, "output", error)) != EDGE_OK) return status;
+    if (!edge_same_shape(x, y)) {
+        char sx[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %s and output %s differ", edge_shape_text(x, sx), edge_shape_text(y, sy));
+    }
+    return EDGE_OK;
+}
+
+edge_status edge_lookup_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)scratch;
+    (void)error;
+    const edge_tensor *xt = edge_op_input(model, op, 0);
+    const int8_t *x = (const int8_t *)edge_tensor_data(xt, arena);
+    const int8_t *table = (const int8_t *)edge_tensor_data(edge_op_input(model, op, 1), arena);
+    int8_t *y = (int8_t *)edge_tensor_data(edge_op_output(model, op, 0), arena);
+    for (size_t i = 0; i < xt->count; i++) y[i] = table[x[i] + 128];
+    return EDGE_OK;
+}
+
+/* ---- CONCAT_INT8 ------------------------------------------------------------------------------- */
+
+edge_status edge_concat_int8_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                     edge_error *error)
+{
+    edge_status status = edge_check_arity(op, 1, 255, 255, 1, error);
+    if (status == EDGE_OK) status = edge_check_params(op, params_size, 1 + 2u * op->input_count, error);
+    if (status != EDGE_OK) return status;
+    const edge_tensor *y = edge_op_output(model, op, 0);
+    if ((status = edge_check_int8_activation(op, y, "output", error)) != EDGE_OK) return status;
+    int32_t axis = edge_read_i32(params);
+    if (axis < 0 || axis >= y->rank)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "axis %d is out of range for rank %d", (int)axis, (int)y->rank);
+    uint64_t sum = 0;
+    char s1[EDGE_SHAPE_TEXT], s2[EDGE_SHAPE_TEXT];
+    for (unsigned i = 0; i < op->input_count; i++) {
+        const edge_tensor *x = edge_op_input(model, op, i);
+        if ((status = edge_check_int8_activation(op, x, "input", error)) != EDGE_OK) return status;
+        bool fits = x->rank == y->rank;
+        for (int32_t d = 0; d < y->rank && fits; d++) fits = d == axis || x->dims[d] == y->dims[d];
+        if (!fits)
+            return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %u %s does not match output %s outside axis %d", i, edge_shape_text(x, s1),
+                                edge_shape_text(y, s2), (int)axis);
+        sum += x->dims[axis];
+        int32_t multiplier = edge_read_i32(params + 4 + 8 * (size_t)i), shift = edge_read_i32(params + 8 + 8 * (size_t)i);
+        if ((status = edge_check_requantization(op, multiplier, shift, "an input's", error)) != EDGE_OK) return status;
+        if (multiplier == 0 && !edge_same_quantization(x, y))
+            return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %u ('%.60s') is copied (multiplier 0) but is quantized unlike the output", i,
+                                x->name);
+    }
+    if (sum != y->dims[axis])
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "the inputs add up to %llu along axis %d, the output has %u", (unsigned long long)sum,
+                            (int)axis, y->dims[axis]);
+    edge_concat_int8_params *g = &op->params.concat_int8;
+    g->axis.axis = axis;
+    g->axis.outer = edge_dims_product(y, 0, axis);
+    g->axis.inner_bytes = edge_dims_product(y, axis + 1, y->rank);
+    g->fields = params + 4;
+    return EDGE_OK;
+}
+
+edge_status edge_concat_int8_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)scratch;
+    (void)error;
+    const edge_concat_int8_params *g = &op->params.concat_int8;
+    const edge_tensor *yt = edge_op_output(model, op, 0);
+    int8_t *y = (int8_t *)edge_tensor_data(yt, arena);
+    for (size_t o = 0; o < g->axis.outer; o++) {
+        for (unsigned i = 0; i < op->input_count; i++) {
+            const edge_tensor *xt = edge_op_input(model, op, i);
+            size_t block = xt->dims[g->axis.axis] * g->axis.inner_bytes;
+            const int8_t *x = (const int8_t *)edge_tensor_data(xt, arena) + o * block;
+            int32_t multiplier = edge_read_i32(g->fields + 8 * (size_t)i), shift = edge_read_i32(g->fields + 8 * (size_t)i + 4);
+            if (multiplier == 0) {
+                memcpy(y, x, block);
+            } else {
+                for (size_t j = 0; j < block; j++)
+                    y[j] = edge_requantize_int8(x[j] - xt->zero_point, multiplier, shift, yt->zero_point, -128, 127);
+            }
+            y += block;
+        }
+    }
+    return EDGE_OK;
+}

@@ -1,0 +1,111 @@
+/*
+ * pool_int8.c — AVERAGE_POOL_INT8 and GLOBAL_AVERAGE_POOL_INT8 (input and output share their
+ * quantization, so the integers are averaged as they are, rounding halves away from zero), and
+ * MAX_POOL on int8. The windows are those of pool.c; with count_include_pad a padded cell counts as
+ * the zero point (the real number 0), as a padded cell counts as 0 in the float pool.
+ */
+#include "../internal.h"
+
+/* round_half_away(sum / count) in integers, count >= 1. */
+static int32_t edge_rounded_average(int64_t sum, int64_t count)
+{
+    return (int32_t)(sum >= 0 ? (sum + count / 2) / count : (sum - count / 2) / count);
+}
+
+edge_status edge_pool_int8_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                   edge_error *error)
+{
+    edge_status status = edge_pool_prepare(model, op, params, params_size, error);
+    if (status != EDGE_OK) return status;
+    const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
+    if ((status = edge_check_int8_activation(op, x, "input", error)) != EDGE_OK) return status;
+    if ((status = edge_check_int8_activation(op, y, "output", error)) != EDGE_OK) return status;
+    if (!edge_same_quantization(x, y))
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input '%.60s' and output '%.60s' must share their quantization", x->name, y->name);
+    return EDGE_OK;
+}
+
+/* MAX_POOL on int8 and AVERAGE_POOL_INT8: each output reads its window cell by cell. */
+edge_status edge_pool_int8_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)scratch;
+    (void)error;
+    const edge_pool_params *g = &op->params.pool;
+    const edge_tensor *xt = edge_op_input(model, op, 0);
+    const int8_t *x = (const int8_t *)edge_tensor_data(xt, arena);
+    int8_t *y = (int8_t *)edge_tensor_data(edge_op_output(model, op, 0), arena);
+    bool is_max = op->kind == EDGE_OP_MAX_POOL;
+    int32_t zero = xt->zero_point;
+    ptrdiff_t in_h = (ptrdiff_t)g->in_height, in_w = (ptrdiff_t)g->in_width;
+    ptrdiff_t out_h = (ptrdiff_t)g->out_height, out_w = (ptrdiff_t)g->out_width;
+    for (size_t p = 0; p < g->planes; p++) {
+        const int8_t *plane = x + p * g->in_height * g->in_width;
+        int8_t *out = y + p * g->out_height * g->out_width;
+        for (ptrdiff_t oh = 0; oh < out_h; oh++) {
+            for (ptrdiff_t ow = 0; ow < out_w; ow++) {
+                ptrdiff_t h0 = oh * g->stride_h - g->pad_top, w0 = ow * g->stride_w - g->pad_left;
+                int32_t largest = -128;
+                int64_t sum = 0, inside = 0;
+                for (ptrdiff_t ki = 0; ki < g->kernel_h; ki++) {
+                    ptrdiff_t ih = h0 + ki * g->dilation_h;
+                    if (ih < 0 || ih >= in_h) continue;
+                    for (ptrdiff_t kj = 0; kj < g->kernel_w; kj++) {
+                        ptrdiff_t iw = w0 + kj * g->dilation_w;
+                        if (iw < 0 || iw >= in_w) continue;
+                        int32_t v = plane[ih * in_w + iw];
+                        if (v > largest) largest = v;
+                        sum += v;
+                        inside++;
+                    }
+                }
+                int32_t result;
+                if (is_max) {
+                    result = largest;
+                } else if (g->count_include_pad) {
+                    /* The window clipped to the padded input, as the float pool counts it. */
+                    ptrdiff_t h_end = h0 + (g->kernel_h - 1) * g->dilation_h + 1, w_end = w0 + (g->kernel_w - 1) * g->dilation_w + 1;
+                    if (h_end > in_h + g->pad_bottom) h_end = in_h + g->pad_bottom;
+                    if (w_end > in_w + g->pad_right) w_end = in_w + g->pad_right;
+                    int64_t cells = (int64_t)((h_end - h0 + g->dilation_h - 1) / g->dilation_h) *
+                                    ((w_end - w0 + g->dilation_w - 1) / g->dilation_w);
+                    if (cells < inside) cells = inside;
+                    if (cells < 1) cells = 1;
+                    result = edge_rounded_average(sum + (cells - inside) * zero, cells);
+                } else {
+                    result = inside ? edge_rounded_average(sum, inside) : zero;
+                }
+                out[oh * out_w + ow] = (int8_t)result;
+            }
+        }
+    }
+    return EDGE_OK;
+}
+
+edge_status edge_global_pool_int8_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                          edge_error *error)
+{
+    edge_status status = edge_global_pool_prepare(model, op, params, params_size, error);
+    if (status != EDGE_OK) return status;
+    const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
+    if ((status = edge_check_int8_activation(op, x, "input", error)) != EDGE_OK) return status;
+    if ((status = edge_check_int8_activation(op, y, "output", error)) != EDGE_OK) return status;
+    if (!edge_same_quantization(x, y))
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input '%.60s' and output '%.60s' must share their quantization", x->name, y->name);
+    return EDGE_OK;
+}
+
+edge_status edge_global_pool_int8_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)scratch;
+    (void)error;
+    const edge_global_pool_params *g = &op->params.global_pool;
+    const int8_t *x = (const int8_t *)edge_tensor_data(edge_op_input(model, op, 0), arena);
+    int8_t *y = (int8_t *)edge_tensor_data(edge_op_output(model, op, 0), arena);
+    for (size_t p = 0; p < g->planes; p++) {
+        const int8_t *plane = x + p * g->plane;
+        int64_t sum = 0;
+        for (size_t i = 0; i < g->plane; i++) sum += plane[i];
+        y[p] = (int8_t)edge_rounded_average(sum, (int64_t)g->plane);
+    }
+    return EDGE_OK;
+}

@@ -1,0 +1,364 @@
+/*
+ * int8_fastpath_tests — every optimized int8 path against the reference kernels, byte for byte:
+ * the micro-kernels of each kernel set this build and CPU have (kernels/int8_fast.h: portable C,
+ * SSE4.1, AVX2, NEON, NEON dot-product) on random panels, then whole CONV_INT8 and GEMM_INT8
+ * operators with random shapes, groups, strides, dilations, pads, zero points, multipliers, shifts
+ * and clamps, each run by the reference and by every kernel set. With --bench it prints a table of
+ * the operators' speed per kernel set instead.
+ *
+ *     $ R=Sources/EdgeRuntime
+ *     $ cc -std=c11 -O2 -ffp-contract=off -I $R/include $R/[a-z]*.c $R/kernels/[a-z]*.c $R/kernels/x86/[a-z]*.c \
+ *         $R/kernels/neon/[a-z]*.c $R/tests/int8_fastpath_tests.c -llz4 -lm -o int8_fastpath_tests
+ *     $ ./int8_fastpath_tests [cases]          # default 2000 operators of each kind
+ *     $ ./int8_fastpath_tests --bench [reference | c | avx2 | ...]
+ *
+ * Cross-compiled, it runs under qemu-aarch64 (-cpu max for the dot product) and qemu-arm.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../internal.h"
+#include "../kernels/int8_fast.h"
+
+static int failures, checks;
+
+#define CHECK(condition, ...)                                                                    \
+    do {                                                                                         \
+        checks++;                                                                                \
+        if (!(condition)) {                                                                      \
+            failures++;                                                                          \
+            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #condition);        \
+            fprintf(stderr, __VA_ARGS__);                                                        \
+            fputc('\n', stderr);                                                                 \
+        }                                                                                        \
+    } while (0)
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static uint32_t next(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (uint32_t)((rng_state * UINT64_C(2685821657736338717)) >> 32);
+}
+
+/* A uniform integer in [low, high]. */
+static int32_t uniform(int32_t low, int32_t high) { return low + (int32_t)(next() % (uint32_t)(high - low + 1)); }
+
+static void fill_int8(int8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) p[i] = (int8_t)uniform(-128, 127);
+}
+
+static void *allocate(size_t n)
+{
+    void *p = aligned_alloc(64, (n + 64) / 64 * 64);
+    if (!p) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    memset(p, 0x5a, (n + 64) / 64 * 64);
+    return p;
+}
+
+/* ---- micro-kernels ------------------------------------------------------------------------------ */
+
+static void test_kernels(const edge_int8_kernels *kernels)
+{
+    for (int round = 0; round < 300; round++) {
+        size_t depth8 = 8 * (size_t)uniform(1, 80);
+        int8_t *w = allocate(4 * depth8), *a = allocate(4 * depth8);
+        fill_int8(w, 4 * depth8);
+        fill_int8(a, 4 * depth8);
+        if (round % 3 == 0) { /* the extreme products */
+            memset(w, -128, 4 * depth8);
+            memset(a, -128, 4 * depth8);
+        }
+        int32_t expected[16], got[16];
+        edge_int8_kernels_c.tile(depth8, w, a, expected);
+        kernels->tile(depth8, w, a, got);
+        CHECK(memcmp(expected, got, sizeof got) == 0, "%s tile, depth %zu", kernels->name, depth8);
+        free(w);
+        free(a);
+
+        size_t depth = (size_t)uniform(1, 700), rows = (size_t)uniform(1, 9);
+        int8_t *m = allocate(depth * rows);
+        int16_t *x = allocate(2 * depth);
+        fill_int8(m, depth * rows);
+        for (size_t k = 0; k < depth; k++) x[k] = (int16_t)(round % 3 == 0 ? (k % 2 ? 255 : -255) : uniform(-255, 255));
+        if (round % 3 == 0) memset(m, -128, depth * rows);
+        int32_t dots[9], reference[9];
+        edge_int8_kernels_c.rows(depth, rows, m, x, reference);
+        kernels->rows(depth, rows, m, x, dots);
+        CHECK(memcmp(dots, reference, rows * sizeof *dots) == 0, "%s rows, depth %zu", kernels->name, depth);
+        free(m);
+        free(x);
+    }
+}
+
+/* ---- operators built in memory ------------------------------------------------------------------ */
+
+typedef struct fixture {
+    edge_model model;
+    edge_tensor tensors[5]; /* X, W, B, R, Y */
+    uint32_t slots[5];
+    edge_operator op;
+    edge_quantization quantization[3]; /* X, W, Y */
+    uint8_t numbers[3][8];
+    int8_t *weights;
+    int32_t *bias, *requantization;
+    uint8_t *arena;
+    size_t arena_bytes, output_offset;
+} fixture;
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void quantize(fixture *f, int which, edge_tensor *t, int32_t zero)
+{
+    edge_quantization *q = &f->quantization[which];
+    float scale = 0.05f;
+    uint32_t bits;
+    memcpy(&bits, &scale, 4);
+    put32(f->numbers[which], bits);
+    put32(f->numbers[which] + 4, (uint32_t)zero);
+    q->axis = -1;
+    q->count = 1;
+    q->scales = f->numbers[which];
+    q->zero_points = f->numbers[which] + 4;
+    t->quantization = q;
+    t->scale = scale;
+    t->zero_point = zero;
+}
+
+static void shape(edge_tensor *t, const char *name, uint8_t dtype, uint8_t storage, int rank, const uint32_t *dims)
+{
+    t->name = name;
+    t->dtype = dtype;
+    t->storage = storage;
+    t->rank = rank;
+    t->count = 1;
+    for (int d = 0; d < rank; d++) {
+        t->dims[d] = dims[d];
+        t->count *= dims[d];
+    }
+    t->bytes = t->count * edge_dtype_size(dtype);
+}
+
+/* Sets up X (arena), W, B (or none), R and Y (arena) with random contents; the op's params are prepared. */
+static bool setup(fixture *f, uint16_t kind, int rank_x, const uint32_t *dims_x, const uint32_t *dims_w, size_t channels, int rank_y,
+                  const uint32_t *dims_y, const int32_t *params, unsigned fields)
+{
+    memset(f, 0, sizeof *f);
+    static const char *const names[5] = {"x", "w", "b", "r", "y"};
+    shape(&f->tensors[0], names[0], EDGE_DTYPE_INT8, EDGE_STORAGE_ARENA, rank_x, dims_x);
+    shape(&f->tensors[1], names[1], EDGE_DTYPE_INT8, EDGE_STORAGE_WEIGHT, kind == EDGE_OP_CONV_INT8 ? rank_x : 2, dims_w);
+    uint32_t b_dims[1] = {(uint32_t)channels}, r_dims[2] = {(uint32_t)channels, 2};
+    shape(&f->tensors[2], names[2], EDGE_DTYPE_INT32, EDGE_STORAGE_WEIGHT, 1, b_dims);
+    shape(&f->tensors[3], names[3], EDGE_DTYPE_INT32, EDGE_STORAGE_WEIGHT, 2, r_dims);
+    shape(&f->tensors[4], names[4], EDGE_DTYPE_INT8, EDGE_STORAGE_ARENA, rank_y, dims_y);
+    quantize(f, 0, &f->tensors[0], uniform(-128, 127));
+    quantize(f, 1, &f->tensors[1], 0);
+    quantize(f, 2, &f->tensors[4], uniform(-128, 127));
+    f->weights = allocate(f->tensors[1].bytes);
+    fill_int8(f->weights, f->tensors[1].count);
+    if (next() % 4 == 0) /* symmetric weights, as edgec writes them */
+        for (size_t i = 0; i < f->tensors[1].count; i++) f->weights[i] = f->weights[i] == -128 ? -127 : f->weights[i];
+    f->bias = allocate(4 * channels);
+    f->requantization = allocate(8 * channels);
+    for (size_t c = 0; c < channels; c++) {
+        f->bias[c] = uniform(-(1 << 20), 1 << 20);
+        f->requantization[2 * c] = next() % 16 == 0 ? 0 : (int32_t)((1u << 30) | (next() >> 2));
+        f->requantization[2 * c + 1] = next() % 32 == 0 ? uniform(-31, 31) : uniform(-20, 1);
+    }
+    f->tensors[1].weight = (const uint8_t *)f->weights;
+    f->tensors[2].weight = (const uint8_t *)f->bias;
+    f->tensors[3].weight = (const uint8_t *)f->requantization;
+    f->arena_bytes = (f->tensors[0].bytes + 63) / 64 * 64 + f->tensors[4].bytes;
+    f->output_offset = (f->tensors[0].bytes + 63) / 64 * 64;
+    f->tensors[4].offset = f->output_offset;
+    f->arena = allocate(f->arena_bytes);
+    fill_int8((int8_t *)f->arena, f->tensors[0].count);
+    bool with_bias = next() % 3 != 0;
+    for (int s = 0; s < 5; s++) f->slots[s] = (uint32_t)s;
+    if (!with_bias) f->slots[2] = EDGE_NONE;
+    f->model.tensors = f->tensors;
+    f->model.tensor_count = 5;
+    f->op.kind = kind;
+    f->op.name = "random";
+    f->op.input_count = 4;
+    f->op.output_count = 1;
+    f->op.tensors = f->slots;
+    uint8_t bytes[4 * 11];
+    for (unsigned i = 0; i < fields; i++) put32(bytes + 4 * i, (uint32_t)params[i]);
+    edge_error error;
+    edge_status status = kind == EDGE_OP_CONV_INT8 ? edge_conv_int8_prepare(&f->model, &f->op, bytes, 4 * fields, &error)
+                                                   : edge_gemm_int8_prepare(&f->model, &f->op, bytes, 4 * fields, &error);
+    CHECK(status == EDGE_OK, "prepare: %s", error.message);
+    return status == EDGE_OK;
+}
+
+static void release(fixture *f)
+{
+    free(f->weights);
+    free(f->bias);
+    free(f->requantization);
+    free(f->arena);
+}
+
+/* The reference output, then each kernel set's, compared. */
+static void compare(fixture *f, const edge_int8_kernels *const *sets, size_t set_count, const char *what)
+{
+    uint16_t kind = f->op.kind;
+    size_t out_bytes = f->tensors[4].bytes;
+    uint8_t *expected = allocate(out_bytes);
+    if (kind == EDGE_OP_CONV_INT8) edge_conv_int8_reference(&f->model, &f->op, f->arena);
+    else edge_gemm_int8_reference(&f->model, &f->op, f->arena);
+    memcpy(expected, f->arena + f->output_offset, out_bytes);
+    size_t scratch_bytes = kind == EDGE_OP_CONV_INT8 ? edge_conv_int8_fast_scratch(&f->op.params.conv_int8)
+                                                     : edge_gemm_int8_fast_scratch(&f->op.params.gemm_int8);
+    void *scratch = allocate(scratch_bytes);
+    for (size_t s = 0; s < set_count; s++) {
+        memset(f->arena + f->output_offset, 0x33, out_bytes);
+        bool ran = kind == EDGE_OP_CONV_INT8 ? edge_conv_int8_fast(&f->model, &f->op, f->arena, scratch, sets[s])
+                                             : edge_gemm_int8_fast(&f->model, &f->op, f->arena, scratch, sets[s]);
+        if (!ran) continue; /* depthwise: the reference is the only path */
+        bool same = memcmp(expected, f->arena + f->output_offset, out_bytes) == 0;
+        CHECK(same, "%s with %s differs from the reference", what, sets[s]->name);
+    }
+    free(scratch);
+    free(expected);
+}
+
+static void random_conv(const edge_int8_kernels *const *sets, size_t set_count)
+{
+    int32_t group = next() % 4 == 0 ? uniform(2, 4) : 1;
+    int32_t cg = next() % 6 == 0 ? 1 : uniform(1, 24), mg = next() % 6 == 0 ? 1 : uniform(1, 20);
+    int32_t kh = uniform(1, 5), kw = uniform(1, 5), sh = uniform(1, 3), sw = uniform(1, 3), dh = uniform(1, 2), dw = uniform(1, 2);
+    int32_t pt = uniform(0, 2), pl = uniform(0, 2), pb = uniform(0, 2), pr = uniform(0, 2);
+    bool one_d = next() % 8 == 0;
+    if (one_d) kh = 1, sh = 1, dh = 1, pt = 0, pb = 0;
+    int32_t in_h = one_d ? 1 : uniform(1, 16), in_w = uniform(1, 24);
+    int64_t span_h = in_h + pt + pb - ((kh - 1) * dh + 1), span_w = in_w + pl + pr - ((kw - 1) * dw + 1);
+    if (span_h < 0 || span_w < 0) return;
+    uint32_t out_h = (uint32_t)(span_h / sh + 1), out_w = (uint32_t)(span_w / sw + 1);
+    uint32_t batch = (uint32_t)uniform(1, 2);
+    uint32_t x4[4] = {batch, (uint32_t)(group * cg), (uint32_t)in_h, (uint32_t)in_w};
+    uint32_t w4[4] = {(uint32_t)(group * mg), (uint32_t)cg, (uint32_t)kh, (uint32_t)kw};
+    uint32_t y4[4] = {batch, (uint32_t)(group * mg), out_h, out_w};
+    uint32_t x3[3] = {x4[0], x4[1], x4[3]}, w3[3] = {w4[0], w4[1], w4[3]}, y3[3] = {y4[0], y4[1], y4[3]};
+    int32_t act_min = next() % 3 == 0 ? uniform(-128, 127) : -128, act_max = next() % 3 == 0 ? uniform(act_min, 127) : 127;
+    int32_t params[11] = {group, sh, sw, dh, dw, pt, pl, pb, pr, act_min, act_max};
+    fixture f;
+    if (setup(&f, EDGE_OP_CONV_INT8, one_d ? 3 : 4, one_d ? x3 : x4, one_d ? w3 : w4, (size_t)(group * mg), one_d ? 3 : 4, one_d ? y3 : y4,
+              params, 11)) {
+        char what[160];
+        snprintf(what, sizeof what, "CONV_INT8 x [%u,%u,%d,%d] w [%u,%d,%d,%d] group %d stride %d,%d dilation %d,%d pads %d,%d,%d,%d", batch,
+                 x4[1], in_h, in_w, w4[0], cg, kh, kw, group, sh, sw, dh, dw, pt, pl, pb, pr);
+        compare(&f, sets, set_count, what);
+    }
+    release(&f);
+}
+
+static void random_gemm(const edge_int8_kernels *const *sets, size_t set_count)
+{
+    uint32_t k = (uint32_t)(next() % 4 == 0 ? uniform(1, 9) : uniform(1, 400)), n = (uint32_t)uniform(1, 40);
+    uint32_t rows = (uint32_t)(next() % 3 == 0 ? uniform(1, 3) : uniform(1, 70));
+    int rank = uniform(1, 3);
+    if (rank == 1) rows = 1;
+    uint32_t a[3], y[3], w[2] = {n, k};
+    if (rank == 1) a[0] = k, y[0] = n;
+    if (rank == 2) a[0] = rows, a[1] = k, y[0] = rows, y[1] = n;
+    if (rank == 3) {
+        uint32_t outer = rows % 2 == 0 ? 2 : 1;
+        a[0] = y[0] = outer;
+        a[1] = y[1] = rows / outer;
+        a[2] = k, y[2] = n;
+    }
+    int32_t act_min = next() % 3 == 0 ? uniform(-128, 127) : -128, act_max = next() % 3 == 0 ? uniform(act_min, 127) : 127;
+    int32_t params[2] = {act_min, act_max};
+    fixture f;
+    if (setup(&f, EDGE_OP_GEMM_INT8, rank, a, w, n, rank, y, params, 2)) {
+        char what[100];
+        snprintf(what, sizeof what, "GEMM_INT8 rows %u k %u n %u", rows, k, n);
+        compare(&f, sets, set_count, what);
+    }
+    release(&f);
+}
+
+/* ---- benchmark ---------------------------------------------------------------------------------- */
+
+static double seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Times the reference and each kernel set (or only the one named `only`). */
+static void bench(const edge_int8_kernels *const *sets, size_t set_count, const char *only)
+{
+    struct {
+        const char *name;
+        uint32_t c, h, w, m, k, stride, pad;
+    } shapes[] = {
+        {"3x3 conv 64->64 on 56x56", 64, 56, 56, 64, 3, 1, 1},
+        {"1x1 conv 128->256 on 28x28", 128, 28, 28, 256, 1, 1, 0},
+        {"3x3/2 conv 3->32 on 112x112", 3, 112, 112, 32, 3, 2, 1},
+        {"3x3 conv 16->32 on 8x8 (digits)", 16, 8, 8, 32, 3, 1, 1},
+    };
+    printf("%-34s %-14s %10s %10s\n", "CONV_INT8", "kernels", "ms", "GMAC/s");
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        uint32_t out = (shapes[s].h + 2 * shapes[s].pad - shapes[s].k) / shapes[s].stride + 1;
+        uint32_t x[4] = {1, shapes[s].c, shapes[s].h, shapes[s].w}, w[4] = {shapes[s].m, shapes[s].c, shapes[s].k, shapes[s].k};
+        uint32_t y[4] = {1, shapes[s].m, out, out};
+        int32_t p = (int32_t)shapes[s].pad, st = (int32_t)shapes[s].stride;
+        int32_t params[11] = {1, st, st, 1, 1, p, p, p, p, -128, 127};
+        fixture f;
+        if (!setup(&f, EDGE_OP_CONV_INT8, 4, x, w, shapes[s].m, 4, y, params, 11)) continue;
+        double macs = (double)shapes[s].m * shapes[s].c * shapes[s].k * shapes[s].k * out * out;
+        void *scratch = allocate(edge_conv_int8_fast_scratch(&f.op.params.conv_int8));
+        for (size_t k = 0; k <= set_count; k++) {
+            if (only && strcmp(only, k == 0 ? "reference" : sets[k - 1]->name) != 0) continue;
+            int repeats = 0;
+            double start = seconds(), elapsed;
+            do {
+                if (k == 0) edge_conv_int8_reference(&f.model, &f.op, f.arena);
+                else edge_conv_int8_fast(&f.model, &f.op, f.arena, scratch, sets[k - 1]);
+                repeats++;
+                elapsed = seconds() - start;
+            } while (elapsed < 0.3);
+            double ms = 1e3 * elapsed / repeats;
+            printf("%-34s %-14s %10.3f %10.2f\n", shapes[s].name, k == 0 ? "reference" : sets[k - 1]->name, ms, macs / (ms * 1e6));
+        }
+        free(scratch);
+        release(&f);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const edge_int8_kernels *sets[8];
+    size_t set_count = edge_int8_kernel_sets(sets, 8);
+    const edge_int8_kernels *best = edge_int8_best_kernels();
+    printf("kernel sets:");
+    for (size_t s = 0; s < set_count; s++) printf(" %s", sets[s]->name);
+    printf(" (invoke uses %s)\n", best ? best->name : "the reference kernels");
+    if (argc > 1 && strcmp(argv[1], "--bench") == 0) {
+        bench(sets, set_count, argc > 2 ? argv[2] : NULL);
+        return 0;
+    }
+    long cases = argc > 1 ? strtol(argv[1], NULL, 10) : 2000;
+    for (size_t s = 0; s < set_count; s++) test_kernels(sets[s]);
+    for (long i = 0; i < cases; i++) random_conv(sets, set_count);
+    for (long i = 0; i < cases; i++) random_gemm(sets, set_count);
+    printf("int8_fastpath_tests: %ld random CONV_INT8 and GEMM_INT8 each\n%d passed, %d failed\n", cases, checks - failures, failures);
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,581 @@
+/*
+ * runtime_tests — unit tests of the C runtime on models built byte by byte here: CRC-32, the
+ * loader's checks and messages, sparse weights, metadata, the memory-plan check, in-place ops,
+ * run-time errors and the context's arena rules.
+ *
+ *     $ R=Sources/EdgeRuntime
+ *     $ cc -std=c11 -g -fsanitize=address,undefined -I $R/include $R/[a-z]*.c $R/kernels/[a-z]*.c \
+ *         $R/tests/runtime_tests.c -llz4 -lm -o runtime_tests && ./runtime_tests
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <lz4.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../internal.h"
+
+static int failures, checks;
+
+#define CHECK(condition, ...)                                                  \
+    do {                                                                       \
+        checks++;                                                              \
+        if (!(condition)) {                                                    \
+            failures++;                                                        \
+            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #condition); \
+            fprintf(stderr, __VA_ARGS__);                                      \
+            fputc('\n', stderr);                                               \
+        }                                                                      \
+    } while (0)
+
+/* ---- a tiny .edgem builder ------------------------------------------------------------------------- */
+
+typedef struct bytes {
+    uint8_t *data;
+    size_t size;
+} bytes;
+
+static void append(bytes *b, const void *data, size_t n)
+{
+    b->data = realloc(b->data, b->size + n + 1);
+    if (n) memcpy(b->data + b->size, data, n);
+    b->size += n;
+}
+static void u8(bytes *b, uint8_t v) { append(b, &v, 1); }
+static void u32(bytes *b, uint32_t v)
+{
+    uint8_t p[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    append(b, p, 4);
+}
+static void u64(bytes *b, uint64_t v)
+{
+    u32(b, (uint32_t)v);
+    u32(b, (uint32_t)(v >> 32));
+}
+static void f32(bytes *b, float v)
+{
+    uint32_t bits;
+    memcpy(&bits, &v, 4);
+    u32(b, bits);
+}
+static void align64(bytes *b)
+{
+    while (b->size % 64) u8(b, 0);
+}
+
+typedef struct model_builder {
+    bytes strings, tensors, operators, weights, metadata;
+    uint32_t tensor_count, operator_count, metadata_count;
+    uint32_t inputs[8], outputs[8], input_count, output_count;
+    uint64_t arena_size;
+    bool compress_weights;
+    uint32_t version_major;
+} model_builder;
+
+static uint32_t string(model_builder *m, const char *s)
+{
+    if (m->strings.size == 0) u8(&m->strings, 0);
+    uint32_t offset = (uint32_t)m->strings.size;
+    append(&m->strings, s, strlen(s) + 1);
+    return offset;
+}
+
+static uint32_t tensor(model_builder *m, const char *name, uint8_t dtype, uint8_t storage, int rank, const uint32_t *dims,
+                       uint64_t offset, uint64_t size)
+{
+    u32(&m->tensors, string(m, name));
+    u8(&m->tensors, dtype);
+    u8(&m->tensors, storage);
+    u8(&m->tensors, (uint8_t)rank);
+    u8(&m->tensors, 0);
+    for (int d = 0; d < 8; d++) u32(&m->tensors, d < rank ? dims[d] : 0);
+    u64(&m->tensors, offset);
+    u64(&m->tensors, size);
+    u32(&m->tensors, EDGE_NONE);
+    u32(&m->tensors, 0);
+    return m->tensor_count++;
+}
+
+/* An arena float tensor at `offset`. */
+static uint32_t activation(model_builder *m, const char *name, int rank, const uint32_t *dims, uint64_t offset)
+{
+    uint64_t count = 1;
+    for (int d = 0; d < rank; d++) count *= dims[d];
+    return tensor(m, name, EDGE_DTYPE_FLOAT32, EDGE_STORAGE_ARENA, rank, dims, offset, count * 4);
+}
+
+/* A dense float weight. */
+static uint32_t weight(model_builder *m, const char *name, int rank, const uint32_t *dims, const float *values)
+{
+    uint64_t count = 1;
+    for (int d = 0; d < rank; d++) count *= dims[d];
+    align64(&m->weights);
+    uint64_t offset = m->weights.size;
+    for (uint64_t i = 0; i < count; i++) f32(&m->weights, values[i]);
+    return tensor(m, name, EDGE_DTYPE_FLOAT32, EDGE_STORAGE_WEIGHT, rank, dims, offset, count * 4);
+}
+
+/* A sparse float weight: bitmap then the non-zero values. */
+static uint32_t sparse_weight(model_builder *m, const char *name, int rank, const uint32_t *dims, const float *values)
+{
+    uint64_t count = 1;
+    for (int d = 0; d < rank; d++) count *= dims[d];
+    align64(&m->weights);
+    uint64_t offset = m->weights.size;
+    size_t bitmap = (size_t)(count + 7) / 8;
+    uint8_t *bits = calloc(bitmap, 1);
+    for (uint64_t i = 0; i < count; i++)
+        if (values[i] != 0.0f) bits[i / 8] |= (uint8_t)(1u << (i % 8));
+    append(&m->weights, bits, bitmap);
+    free(bits);
+    for (uint64_t i = 0; i < count; i++)
+        if (values[i] != 0.0f) f32(&m->weights, values[i]);
+    return tensor(m, name, EDGE_DTYPE_FLOAT32, EDGE_STORAGE_WEIGHT_SPARSE, rank, dims, offset, m->weights.size - offset);
+}
+
+static void op(model_builder *m, uint16_t kind, const char *name, int inputs, const uint32_t *in, int outputs, const uint32_t *out,
+               int fields, const uint32_t *params)
+{
+    bytes *b = &m->operators;
+    u8(b, (uint8_t)kind);
+    u8(b, (uint8_t)(kind >> 8));
+    u8(b, (uint8_t)inputs);
+    u8(b, (uint8_t)outputs);
+    u32(b, 4u * (uint32_t)fields);
+    u32(b, string(m, name));
+    for (int i = 0; i < inputs; i++) u32(b, in[i]);
+    for (int i = 0; i < outputs; i++) u32(b, out[i]);
+    for (int i = 0; i < fields; i++) u32(b, params[i]);
+    m->operator_count++;
+}
+
+static void metadata(model_builder *m, const char *key, const char *value)
+{
+    u32(&m->metadata, (uint32_t)strlen(key));
+    append(&m->metadata, key, strlen(key));
+    u32(&m->metadata, (uint32_t)strlen(value));
+    append(&m->metadata, value, strlen(value));
+    m->metadata_count++;
+}
+
+static uint32_t crc(const bytes *b) { return edge_crc32_update(0, b->data, b->size); }
+
+/* The whole file, 64-byte aligned in memory. */
+static bytes finish(model_builder *m)
+{
+    bytes graph = {0}, meta = {0};
+    u32(&graph, m->tensor_count);
+    u32(&graph, m->operator_count);
+    u32(&graph, m->input_count);
+    u32(&graph, m->output_count);
+    u64(&graph, m->arena_size);
+    u32(&graph, string(m, "test"));
+    u32(&graph, 0);
+    for (uint32_t i = 0; i < m->input_count; i++) u32(&graph, m->inputs[i]);
+    for (uint32_t i = 0; i < m->output_count; i++) u32(&graph, m->outputs[i]);
+    u32(&meta, m->metadata_count);
+    append(&meta, m->metadata.data, m->metadata.size);
+
+    bytes weights_stored = m->weights;
+    uint32_t weights_compression = 0;
+    if (m->compress_weights && m->weights.size) {
+        int bound = LZ4_compressBound((int)m->weights.size);
+        weights_stored.data = malloc((size_t)bound);
+        weights_stored.size = (size_t)LZ4_compress_default((const char *)m->weights.data, (char *)weights_stored.data,
+                                                           (int)m->weights.size, bound);
+        weights_compression = 1;
+    }
+    struct {
+        uint32_t kind, flags, compression;
+        bytes *stored;
+        size_t size;
+    } sections[6] = {
+        {1, 1, 0, &meta, meta.size},
+        {2, 0, 0, &m->strings, m->strings.size},
+        {3, 0, 0, &graph, graph.size},
+        {4, 0, 0, &m->tensors, m->tensors.size},
+        {5, 0, 0, &m->operators, m->operators.size},
+        {6, 0, weights_compression, &weights_stored, m->weights.size},
+    };
+    int count = m->weights.size ? 6 : 5;
+    bytes file = {0};
+    append(&file, "EDGEM\r\n\x1a", 8);
+    u8(&file, (uint8_t)(m->version_major ? m->version_major : 1));
+    u8(&file, 0);
+    u8(&file, 0);
+    u8(&file, 0);
+    u32(&file, 64);
+    u64(&file, 0); /* file_size, patched */
+    u32(&file, (uint32_t)count);
+    u32(&file, 64);
+    u32(&file, 0);
+    u32(&file, 0); /* header CRC, patched */
+    for (int i = 0; i < 24; i++) u8(&file, 0);
+    size_t cursor = (64 + 40 * (size_t)count + 63) / 64 * 64;
+    for (int i = 0; i < count; i++) {
+        u32(&file, sections[i].kind);
+        u32(&file, sections[i].flags);
+        u64(&file, cursor);
+        u64(&file, sections[i].size);
+        u64(&file, sections[i].stored->size);
+        u32(&file, sections[i].compression);
+        u32(&file, crc(sections[i].stored));
+        cursor = (cursor + sections[i].stored->size + 63) / 64 * 64;
+    }
+    for (int i = 0; i < count; i++) {
+        align64(&file);
+        append(&file, sections[i].stored->data, sections[i].stored->size);
+    }
+    align64(&file);
+    for (int i = 0; i < 8; i++) file.data[16 + i] = (uint8_t)((uint64_t)file.size >> (8 * i));
+    uint32_t header_crc = edge_crc32_update(0, file.data, 64 + 40 * (size_t)count);
+    for (int i = 0; i < 4; i++) file.data[36 + i] = (uint8_t)(header_crc >> (8 * i));
+    /* 64-byte aligned copy, as a mapping would be. */
+    uint8_t *aligned = aligned_alloc(64, (file.size + 63) / 64 * 64);
+    memcpy(aligned, file.data, file.size);
+    free(file.data);
+    file.data = aligned;
+    free(graph.data);
+    free(meta.data);
+    if (weights_compression) free(weights_stored.data);
+    free(m->strings.data);
+    free(m->tensors.data);
+    free(m->operators.data);
+    free(m->weights.data);
+    free(m->metadata.data);
+    return file;
+}
+
+/* Rewrites the header CRC after a test edits the header or table. */
+static void fix_header_crc(bytes *file)
+{
+    uint32_t count = edge_read_u32(file->data + 24);
+    for (int i = 0; i < 4; i++) file->data[36 + i] = 0;
+    uint32_t c = edge_crc32_update(0, file->data, 64 + 40 * (size_t)count);
+    for (int i = 0; i < 4; i++) file->data[36 + i] = (uint8_t)(c >> (8 * i));
+}
+
+static float bits_to_float(uint32_t bits)
+{
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+static uint32_t float_bits(float f)
+{
+    uint32_t bits;
+    memcpy(&bits, &f, 4);
+    return bits;
+}
+
+/* ---- tests -------------------------------------------------------------------------------------------- */
+
+static void test_crc32(void)
+{
+    CHECK(edge_crc32_update(0, "123456789", 9) == 0xCBF43926u, "crc32 = %08x", edge_crc32_update(0, "123456789", 9));
+    uint32_t split = edge_crc32_update(edge_crc32_update(0, "1234", 4), "56789", 5);
+    CHECK(split == 0xCBF43926u, "incremental crc32 = %08x", split);
+    CHECK(edge_crc32_update(0, "", 0) == 0, "crc32 of nothing");
+}
+
+/* y = relu(x + w) with w stored sparse, optionally LZ4-compressed. */
+static bytes sparse_model(bool compress)
+{
+    model_builder m = {0};
+    m.compress_weights = compress;
+    uint32_t dims[2] = {3, 7};
+    float w[21] = {0};
+    w[0] = 1.5f;
+    w[7] = -2.0f;
+    w[8] = 0.25f;
+    w[20] = 3.0f;
+    uint32_t x = activation(&m, "x", 2, dims, 0);
+    uint32_t ws = sparse_weight(&m, "w", 2, dims, w);
+    uint32_t y = activation(&m, "y", 2, dims, 128);
+    m.arena_size = 256;
+    uint32_t in[2] = {x, ws}, out[1] = {y}, params[4] = {EDGE_BINARY_ADD, EDGE_ACTIVATION_RELU, 0, 0};
+    op(&m, EDGE_OP_BINARY, "add", 2, in, 1, out, 4, params);
+    m.inputs[m.input_count++] = x;
+    m.outputs[m.output_count++] = y;
+    metadata(&m, "source.sha256", "abc123");
+    metadata(&m, "compile.compress", compress ? "lz4" : "none");
+    return finish(&m);
+}
+
+static void test_sparse_and_metadata(void)
+{
+    for (int compress = 0; compress < 2; compress++) {
+        bytes file = sparse_model(compress);
+        edge_model *model;
+        edge_error error;
+        edge_status status = edge_model_load_buffer(file.data, file.size, &model, &error);
+        CHECK(status == EDGE_OK, "load: %s", error.message);
+        if (status != EDGE_OK) continue;
+        CHECK(edge_model_weight_bytes(model) == 84, "weight bytes %zu", edge_model_weight_bytes(model));
+        const char *sha = edge_model_metadata(model, "source.sha256");
+        CHECK(sha && strcmp(sha, "abc123") == 0, "metadata %s", sha ? sha : "(null)");
+        CHECK(edge_model_metadata(model, "missing") == NULL, "missing key");
+        CHECK(edge_model_find_input(model, "x") == 0 && edge_model_find_output(model, "y") == 0 && edge_model_find_input(model, "y") == -1,
+              "find");
+        edge_context *context;
+        CHECK(edge_context_create(model, NULL, 0, &context, &error) == EDGE_OK, "context: %s", error.message);
+        float x[21];
+        for (int i = 0; i < 21; i++) x[i] = (float)i * 0.1f;
+        CHECK(edge_context_set_input(context, 0, x, sizeof x, &error) == EDGE_OK, "set input");
+        CHECK(edge_context_set_input(context, 0, x, 20, &error) == EDGE_ERROR_INVALID_ARGUMENT, "wrong byte count accepted");
+        CHECK(edge_context_invoke(context, &error) == EDGE_OK, "invoke: %s", error.message);
+        const float *y = edge_context_output(context, 0);
+        float expected[21];
+        for (int i = 0; i < 21; i++) expected[i] = x[i];
+        expected[0] += 1.5f;
+        expected[7] += -2.0f;
+        expected[8] += 0.25f;
+        expected[20] += 3.0f;
+        for (int i = 0; i < 21; i++) {
+            float want = expected[i] > 0 ? expected[i] : 0;
+            CHECK(y[i] == want, "y[%d] = %g, want %g (compress %d)", i, y[i], want, compress);
+        }
+        edge_context_free(context);
+        edge_model_free(model);
+        free(file.data);
+    }
+}
+
+/* Loads `file` and expects `status` with `fragment` in the message. */
+static void expect_failure(bytes file, edge_status expected, const char *fragment)
+{
+    edge_model *model = (edge_model *)(uintptr_t)1;
+    edge_error error;
+    edge_status status = edge_model_load_buffer(file.data, file.size, &model, &error);
+    CHECK(status == expected, "status %s, expected %s (%s)", edge_status_string(status), edge_status_string(expected), error.message);
+    CHECK(model == NULL, "model not NULL after a failure");
+    CHECK(strstr(error.message, fragment) != NULL, "message '%s' lacks '%s'", error.message, fragment);
+    CHECK(strchr(error.message, '\n') == NULL, "multi-line message");
+    if (status == EDGE_OK) edge_model_free(model);
+}
+
+static void test_header_errors(void)
+{
+    bytes file = sparse_model(false);
+    uint8_t *aligned = aligned_alloc(64, file.size + 64);
+    bytes copy = {aligned, file.size};
+
+    memcpy(aligned, file.data, file.size);
+    copy.data[0] = 'X';
+    expect_failure(copy, EDGE_ERROR_FORMAT, "magic");
+
+    memcpy(aligned, file.data, file.size);
+    copy.data[8] = 2;
+    fix_header_crc(&copy);
+    expect_failure(copy, EDGE_ERROR_VERSION, "version 2.0");
+
+    memcpy(aligned, file.data, file.size);
+    copy.data[10] = 7; /* a newer minor is read */
+    fix_header_crc(&copy);
+    {
+        edge_model *model;
+        edge_error error;
+        CHECK(edge_model_load_buffer(copy.data, copy.size, &model, &error) == EDGE_OK, "minor 7: %s", error.message);
+        edge_model_free(model);
+    }
+
+    memcpy(aligned, file.data, file.size);
+    copy.data[37] ^= 1;
+    expect_failure(copy, EDGE_ERROR_CHECKSUM, "header: checksum");
+
+    memcpy(aligned, file.data, file.size);
+    copy.data[edge_read_u64(copy.data + 64 + 40 * 2 + 8)] ^= 0x10; /* GRAPH contents */
+    expect_failure(copy, EDGE_ERROR_CHECKSUM, "GRAPH");
+
+    memcpy(aligned, file.data, file.size);
+    copy.size = file.size - 64;
+    expect_failure(copy, EDGE_ERROR_FORMAT, "file_size");
+    copy.size = file.size;
+
+    memcpy(aligned, file.data, file.size);
+    copy.data[64 + 40 * 1] = 9; /* STRINGS becomes an unknown, required kind */
+    fix_header_crc(&copy);
+    expect_failure(copy, EDGE_ERROR_UNSUPPORTED, "unknown kind 9");
+
+    memcpy(aligned, file.data, file.size);
+    copy.data[64 + 40 * 1] = 9;
+    copy.data[64 + 40 * 1 + 4] = 1; /* ... flagged optional: skipped, then STRINGS is missing */
+    fix_header_crc(&copy);
+    expect_failure(copy, EDGE_ERROR_FORMAT, "no STRINGS");
+
+    memcpy(aligned, file.data, file.size);
+    copy.data[64 + 4] = 0; /* METADATA not flagged optional */
+    fix_header_crc(&copy);
+    expect_failure(copy, EDGE_ERROR_FORMAT, "not flagged optional");
+
+    memcpy(aligned, file.data, file.size);
+    {
+        uint64_t graph = edge_read_u64(copy.data + 64 + 40 * 2 + 8) + 64; /* GRAPH moved onto TENSORS */
+        for (int i = 0; i < 8; i++) copy.data[64 + 40 * 2 + 8 + i] = (uint8_t)(graph >> (8 * i));
+    }
+    fix_header_crc(&copy);
+    expect_failure(copy, EDGE_ERROR_FORMAT, "overlap");
+
+    memcpy(aligned, file.data, file.size);
+    {
+        edge_model *model;
+        edge_error error;
+        CHECK(edge_model_load_buffer(copy.data + 8, copy.size, &model, &error) == EDGE_ERROR_INVALID_ARGUMENT, "misaligned buffer");
+    }
+    free(aligned);
+    free(file.data);
+}
+
+/* X [1,2,4,4] conv with a weight of `weight_channels` input channels. */
+static bytes conv_model(uint32_t weight_channels, uint32_t out_size)
+{
+    model_builder m = {0};
+    uint32_t xd[4] = {1, 2, 4, 4}, wd[4] = {3, weight_channels, 3, 3}, yd[4] = {1, 3, out_size, out_size};
+    float w[3 * 5 * 9];
+    for (int i = 0; i < 3 * 5 * 9; i++) w[i] = (float)(i % 5) - 2.0f;
+    uint32_t x = activation(&m, "x", 4, xd, 0);
+    uint32_t wt = weight(&m, "w", 4, wd, w);
+    uint32_t y = activation(&m, "y", 4, yd, 192);
+    m.arena_size = 512;
+    uint32_t in[3] = {x, wt, EDGE_NONE}, out[1] = {y};
+    uint32_t params[12] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
+    op(&m, EDGE_OP_CONV, "conv2", 3, in, 1, out, 12, params);
+    m.inputs[m.input_count++] = x;
+    m.outputs[m.output_count++] = y;
+    return finish(&m);
+}
+
+static void test_operator_errors(void)
+{
+    bytes good = conv_model(2, 4);
+    edge_model *model;
+    edge_error error;
+    CHECK(edge_model_load_buffer(good.data, good.size, &model, &error) == EDGE_OK, "conv model: %s", error.message);
+    if (model) {
+        edge_context *context;
+        edge_context_create(model, NULL, 0, &context, &error);
+        float x[32];
+        for (int i = 0; i < 32; i++) x[i] = 1.0f;
+        edge_context_set_input(context, 0, x, sizeof x, &error);
+        CHECK(edge_context_invoke(context, &error) == EDGE_OK, "invoke");
+        const float *y = edge_context_output(context, 0);
+        /* Output channel 0, centre (1,1): the weights of channel 0 over a full window of ones. */
+        float want = 0;
+        for (int i = 0; i < 18; i++) want += (float)(i % 5) - 2.0f;
+        CHECK(fabsf(y[5] - want) < 1e-5f, "conv y[5] = %g, want %g", y[5], want);
+        edge_context_free(context);
+        edge_model_free(model);
+    }
+    free(good.data);
+
+    bytes channels = conv_model(5, 4);
+    expect_failure(channels, EDGE_ERROR_FORMAT, "operator 0 (CONV 'conv2'): weight [3,5,3,3] has 5 input channels per group, input has 2");
+    free(channels.data);
+    bytes size = conv_model(2, 3);
+    expect_failure(size, EDGE_ERROR_FORMAT, "geometry gives 4x4");
+    free(size.data);
+}
+
+static void test_memory_plan_and_in_place(void)
+{
+    /* relu in place (y on x's bytes) is fine; a second op reading x after it is not. */
+    for (int variant = 0; variant < 2; variant++) {
+        model_builder m = {0};
+        uint32_t d[1] = {16};
+        uint32_t x = activation(&m, "x", 1, d, 0);
+        uint32_t y = activation(&m, "y", 1, d, 0);
+        uint32_t z = activation(&m, "z", 1, d, 64);
+        m.arena_size = 128;
+        uint32_t relu[3] = {EDGE_UNARY_RELU, 0, 0}, neg[3] = {EDGE_UNARY_NEG, 0, 0};
+        op(&m, EDGE_OP_UNARY, "relu", 1, &x, 1, &y, 3, relu);
+        uint32_t source = variant == 0 ? y : x;
+        op(&m, EDGE_OP_UNARY, "neg", 1, &source, 1, &z, 3, neg);
+        m.inputs[m.input_count++] = x;
+        m.outputs[m.output_count++] = variant == 0 ? z : y;
+        if (variant == 1) m.outputs[m.output_count++] = z;
+        bytes file = finish(&m);
+        if (variant == 0) {
+            edge_model *model;
+            edge_error error;
+            CHECK(edge_model_load_buffer(file.data, file.size, &model, &error) == EDGE_OK, "in place: %s", error.message);
+            edge_context *context;
+            edge_context_create(model, NULL, 0, &context, &error);
+            float xs[16];
+            for (int i = 0; i < 16; i++) xs[i] = (float)i - 8.0f;
+            edge_context_set_input(context, 0, xs, sizeof xs, &error);
+            edge_context_invoke(context, &error);
+            const float *z_out = edge_context_output(context, 0);
+            for (int i = 0; i < 16; i++) CHECK(z_out[i] == -(xs[i] > 0 ? xs[i] : 0), "z[%d] = %g", i, z_out[i]);
+            edge_context_free(context);
+            edge_model_free(model);
+        } else {
+            expect_failure(file, EDGE_ERROR_FORMAT, "overlaps 'x', which is still needed");
+        }
+        free(file.data);
+    }
+}
+
+static void test_gather_runtime_error(void)
+{
+    model_builder m = {0};
+    uint32_t dd[2] = {4, 3}, id[1] = {2}, yd[2] = {2, 3};
+    uint32_t data = activation(&m, "data", 2, dd, 0);
+    align64(&m.weights);
+    uint64_t offset = m.weights.size;
+    int64_t indices[2] = {-1, 4};
+    append(&m.weights, indices, sizeof indices);
+    uint32_t idx = tensor(&m, "indices", EDGE_DTYPE_INT64, EDGE_STORAGE_WEIGHT, 1, id, offset, 16);
+    uint32_t y = activation(&m, "y", 2, yd, 64);
+    m.arena_size = 128;
+    uint32_t in[2] = {data, idx}, axis[1] = {0};
+    op(&m, EDGE_OP_GATHER, "pick", 2, in, 1, &y, 1, axis);
+    m.inputs[m.input_count++] = data;
+    m.outputs[m.output_count++] = y;
+    bytes file = finish(&m);
+    edge_model *model;
+    edge_error error;
+    CHECK(edge_model_load_buffer(file.data, file.size, &model, &error) == EDGE_OK, "gather: %s", error.message);
+    edge_context *context;
+    edge_context_create(model, NULL, 0, &context, &error);
+    float x[12] = {0};
+    edge_context_set_input(context, 0, x, sizeof x, &error);
+    CHECK(edge_context_invoke(context, &error) == EDGE_ERROR_EXECUTION, "gather out of range");
+    CHECK(strstr(error.message, "operator 0 (GATHER 'pick'): index 4 is out of range for axis 0 of size 4") != NULL, "%s", error.message);
+
+    /* The caller's arena: alignment and size are checked. */
+    size_t need = edge_model_arena_size(model);
+    uint8_t *arena = aligned_alloc(64, need + 64);
+    edge_context *own;
+    CHECK(edge_context_create(model, arena + 16, need, &own, &error) == EDGE_ERROR_INVALID_ARGUMENT, "misaligned arena");
+    CHECK(edge_context_create(model, arena, need - 64, &own, &error) == EDGE_ERROR_OUT_OF_MEMORY, "small arena");
+    CHECK(edge_context_create(model, arena, need, &own, &error) == EDGE_OK, "caller's arena: %s", error.message);
+    CHECK(edge_context_input(own, 0) == arena, "input 0 lives at the arena's start");
+    CHECK(edge_context_input(own, 1) == NULL && edge_context_output(own, -1) == NULL, "out of range");
+    edge_context_free(own);
+    free(arena);
+    edge_context_free(context);
+    edge_model_free(model);
+    free(file.data);
+}
+
+static void test_names(void)
+{
+    CHECK(strcmp(edge_status_string(EDGE_ERROR_CHECKSUM), "checksum mismatch") == 0, "status string");
+    CHECK(strcmp(edge_version(), "0.1.0") == 0, "version %s", edge_version());
+    CHECK(bits_to_float(float_bits(1.5f)) == 1.5f, "float bits");
+}
+
+int main(void)
+{
+    test_crc32();
+    test_names();
+    test_sparse_and_metadata();
+    test_header_errors();
+    test_operator_errors();
+    test_memory_plan_and_in_place();
+    test_gather_runtime_error();
+    printf("%d checks, %d failed\n", checks, failures);
+    return failures ? 1 : 0;
+}
