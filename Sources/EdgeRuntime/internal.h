@@ -352,6 +352,7 @@ typedef struct edge_binary_int8_params {
 typedef struct edge_concat_int8_params {
     edge_axis_params axis;
     const uint8_t *fields;
+    bool fast;
 } edge_concat_int8_params;
 
 typedef struct edge_operator {

@@ -3,6 +3,10 @@
  * CONV. Per output channel m and position: acc = B[m] + Σ W[m][c][ki][kj] · (x − z_x), where a
  * padded cell reads z_x (the real number 0) and so adds nothing; then
  * y = clamp(requantize(acc, R[m][0], R[m][1]) + z_y, act_min, act_max).
+ *
+ * The reference kernel below is direct loops, the ground truth. Where the target has them, invoke
+ * runs the optimized path of int8_fast.c instead, which gives the same bytes
+ * (tests/int8_fastpath_tests.c).
  */
 #include "../internal.h"
 #include "int8_fast.h"

@@ -4,6 +4,7 @@
  * requantized to the output's scale and zero point, or copied when they share it).
  */
 #include "../internal.h"
+#include "int8_fast.h"
 #include "requantize.h"
 
 /* ---- ADD_INT8, MUL_INT8 ------------------------------------------------------------------------ */
@@ -168,13 +169,21 @@ edge_status edge_concat_int8_prepare(const edge_model *model, edge_operator *op,
     g->axis.outer = edge_dims_product(y, 0, axis);
     g->axis.inner_bytes = edge_dims_product(y, axis + 1, y->rank);
     g->fields = params + 4;
+    g->fast = edge_int8_best_kernels() != NULL;
+    if (g->fast) op->scratch_bytes = EDGE_INT8_CHUNK * sizeof(int32_t);
     return EDGE_OK;
 }
 
 edge_status edge_concat_int8_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
 {
-    (void)scratch;
     (void)error;
+    const edge_int8_kernels *kernels = op->params.concat_int8.fast ? edge_int8_best_kernels() : NULL;
+    if (!kernels || !edge_concat_int8_fast(model, op, arena, scratch, kernels)) edge_concat_int8_reference(model, op, arena);
+    return EDGE_OK;
+}
+
+void edge_concat_int8_reference(const edge_model *model, const edge_operator *op, uint8_t *arena)
+{
     const edge_concat_int8_params *g = &op->params.concat_int8;
     const edge_tensor *yt = edge_op_output(model, op, 0);
     int8_t *y = (int8_t *)edge_tensor_data(yt, arena);
@@ -193,5 +202,4 @@ edge_status edge_concat_int8_eval(const edge_model *model, const edge_operator *
             y += block;
         }
     }
-    return EDGE_OK;
 }

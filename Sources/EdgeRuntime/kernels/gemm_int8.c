@@ -4,6 +4,9 @@
  *
  * Per output channel n: acc = B[n] + Σ_k W[n][k] · (A[k] − z_a), then
  * y = clamp(requantize(acc, R[n][0], R[n][1]) + z_y, act_min, act_max).
+ *
+ * The reference kernel is plain loops; invoke runs the optimized path of int8_fast.c where the
+ * target has one, with the same bytes.
  */
 #include "../internal.h"
 #include "int8_fast.h"

@@ -6,7 +6,9 @@
  * All of W (one group's rows) is packed once per call, then A a block of columns at a time (about
  * 32 KiB, so that the block stays in cache while every W panel passes over it). A product with
  * fewer than 4 columns (a fully connected layer on one sample) skips the packing: the `rows`
- * kernel reads W where it lies against A − z widened to 16 bits.
+ * kernel reads W where it lies against A − z widened to 16 bits. Depthwise convolutions, with no
+ * inner product to speak of, accumulate rows tap by tap in plain C and requantize them with the
+ * target's `requantize`.
  */
 #include "int8_fast.h"
 #include "requantize.h"
@@ -38,7 +40,13 @@ static void edge_int8_rows_c(size_t depth, size_t rows, const int8_t *w, const i
     }
 }
 
-const edge_int8_kernels edge_int8_kernels_c = {"c", edge_int8_tile_c, edge_int8_rows_c};
+static void edge_int8_requantize_c(size_t n, const int32_t *acc, int32_t multiplier, int32_t shift, int32_t zero, int32_t low,
+                                   int32_t high, int8_t *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = edge_requantize_int8(acc[i], multiplier, shift, zero, low, high);
+}
+
+const edge_int8_kernels edge_int8_kernels_c = {"c", edge_int8_tile_c, edge_int8_rows_c, edge_int8_requantize_c};
 
 size_t edge_int8_kernel_sets(const edge_int8_kernels **sets, size_t capacity)
 {
@@ -64,8 +72,10 @@ const edge_int8_kernels *edge_int8_best_kernels(void)
 /* ---- packing ----------------------------------------------------------------------------------- */
 
 /* Fills A panels with columns [column, column + columns) of the product (and zero columns up to a
-   multiple of 4): panel[(j / 4) · 4 · depth8 + (k / 8) · 32 + (j % 4) · 8 + k % 8]. */
-typedef void (*edge_int8_pack_a)(const void *source, size_t column, size_t columns, size_t depth, size_t depth8, int8_t *panel);
+   multiple of 4): panel[(j / 4) · 4 · depth8 + (k / 8) · 32 + (j % 4) · 8 + k % 8]. `staging` holds
+   8 × columns bytes. */
+typedef void (*edge_int8_pack_a)(const void *source, size_t column, size_t columns, size_t depth, size_t depth8, int8_t *panel,
+                                 int8_t *staging);
 
 static int8_t *edge_int8_column(int8_t *panel, size_t j, size_t depth8) { return panel + j / TILE * TILE * depth8 + j % TILE * 8; }
 
@@ -84,8 +94,10 @@ static void edge_int8_clear_padding(int8_t *panel, size_t columns, size_t depth,
 }
 
 /* GEMM: columns are rows of A, `depth` bytes each. */
-static void edge_int8_pack_rows(const void *source, size_t column, size_t columns, size_t depth, size_t depth8, int8_t *panel)
+static void edge_int8_pack_rows(const void *source, size_t column, size_t columns, size_t depth, size_t depth8, int8_t *panel,
+                                int8_t *staging)
 {
+    (void)staging;
     const int8_t *a = source;
     edge_int8_clear_padding(panel, columns, depth, depth8);
     for (size_t j = 0; j < columns; j++) {
@@ -95,39 +107,81 @@ static void edge_int8_pack_rows(const void *source, size_t column, size_t column
     }
 }
 
-/* CONV: column p is the patch of output position p, in the weights' order (c, ki, kj); a cell in
-   the padding reads the input's zero point. */
+/* CONV: column p is the patch of output position p, in the weights' order (c, ki, kj). The input
+   is read with its padding written out (edge_int8_pad_planes), so every tap is a plain read. */
 typedef struct edge_int8_im2col {
     const edge_conv_params *g;
-    const int8_t *x; /* the group's first input channel */
-    int8_t zero;
+    const int8_t *x;     /* the group's first input channel, padded */
+    size_t width, plane; /* bytes of a padded row and of a padded channel */
 } edge_int8_im2col;
 
-static void edge_int8_pack_im2col(const void *source, size_t column, size_t columns, size_t depth, size_t depth8, int8_t *panel)
+/* Rows and columns of the padded input that the windows reach (at most the input plus its pads). */
+static size_t edge_int8_padded_height(const edge_conv_params *g)
 {
-    const edge_int8_im2col *s = source;
+    return (g->out_height - 1) * (size_t)g->stride_h + (g->kernel_height - 1) * (size_t)g->dilation_h + 1;
+}
+
+static size_t edge_int8_padded_width(const edge_conv_params *g)
+{
+    return (g->out_width - 1) * (size_t)g->stride_w + (g->kernel_width - 1) * (size_t)g->dilation_w + 1;
+}
+
+static bool edge_int8_padded(const edge_conv_params *g)
+{
+    return g->pad_top != 0 || g->pad_left != 0 || edge_int8_padded_height(g) > g->in_height || edge_int8_padded_width(g) > g->in_width;
+}
+
+/* `channels` input planes with the padding around them set to the zero point (the real number 0). */
+static void edge_int8_pad_planes(const edge_conv_params *g, const int8_t *x, size_t channels, int8_t zero, int8_t *target)
+{
+    size_t height = edge_int8_padded_height(g), width = edge_int8_padded_width(g);
+    size_t top = (size_t)g->pad_top, left = (size_t)g->pad_left;
+    size_t copied = width > left ? edge_min(g->in_width, width - left) : 0;
+    for (size_t c = 0; c < channels; c++, target += height * width) {
+        memset(target, zero, height * width);
+        for (size_t ih = 0; ih < g->in_height && top + ih < height; ih++)
+            memcpy(target + (top + ih) * width + left, x + (c * g->in_height + ih) * g->in_width, copied);
+    }
+}
+
+/* Row k of the im2col matrix for columns [column, column + columns): output positions row by row,
+   each reading its tap of (c, ki, kj). */
+static void edge_int8_im2col_line(const edge_int8_im2col *s, size_t k, size_t column, size_t columns, int8_t *line)
+{
     const edge_conv_params *g = s->g;
-    ptrdiff_t in_h = (ptrdiff_t)g->in_height, in_w = (ptrdiff_t)g->in_width, out_w = (ptrdiff_t)g->out_width;
-    edge_int8_clear_padding(panel, columns, depth, depth8);
-    size_t k = 0;
-    for (size_t c = 0; c < depth / (g->kernel_height * g->kernel_width); c++) {
-        const int8_t *plane = s->x + c * g->in_height * g->in_width;
-        for (size_t ki = 0; ki < g->kernel_height; ki++) {
-            for (size_t kj = 0; kj < g->kernel_width; kj++, k++) {
-                ptrdiff_t shift_h = (ptrdiff_t)ki * g->dilation_h - g->pad_top, shift_w = (ptrdiff_t)kj * g->dilation_w - g->pad_left;
-                int8_t *target = panel + k / 8 * 8 * TILE + k % 8;
-                ptrdiff_t oh = (ptrdiff_t)(column / g->out_width), ow = (ptrdiff_t)(column % g->out_width);
-                for (size_t j = 0; j < columns; j++) {
-                    ptrdiff_t ih = oh * g->stride_h + shift_h, iw = ow * g->stride_w + shift_w;
-                    bool inside = ih >= 0 && ih < in_h && iw >= 0 && iw < in_w;
-                    target[j / TILE * TILE * depth8 + j % TILE * 8] = inside ? plane[ih * in_w + iw] : s->zero;
-                    if (++ow == out_w) {
-                        ow = 0;
-                        oh++;
-                    }
-                }
-            }
+    size_t kernel = g->kernel_height * g->kernel_width;
+    size_t c = k / kernel, ki = k % kernel / g->kernel_width, kj = k % g->kernel_width;
+    size_t sw = (size_t)g->stride_w, row_step = (size_t)g->stride_h * s->width;
+    const int8_t *origin = s->x + c * s->plane + ki * (size_t)g->dilation_h * s->width + kj * (size_t)g->dilation_w;
+    size_t oh = column / g->out_width, ow = column % g->out_width;
+    for (size_t j = 0; j < columns; oh++, ow = 0) {
+        size_t count = edge_min(g->out_width - ow, columns - j);
+        const int8_t *source = origin + oh * row_step + ow * sw;
+        if (sw == 1) {
+            memcpy(line + j, source, count);
+        } else {
+            for (size_t t = 0; t < count; t++) line[j + t] = source[t * sw];
         }
+        j += count;
+    }
+}
+
+/* 8 rows of im2col at a time into `staging`, then each column's 8 bytes into its panel cell. */
+static void edge_int8_pack_im2col(const void *source, size_t column, size_t columns, size_t depth, size_t depth8, int8_t *panel,
+                                  int8_t *staging)
+{
+    size_t padded = edge_round_up(columns, TILE);
+    for (size_t k0 = 0; k0 < depth8; k0 += 8) {
+        for (size_t r = 0; r < 8; r++) {
+            if (k0 + r < depth) edge_int8_im2col_line(source, k0 + r, column, columns, staging + r * columns);
+            else memset(staging + r * columns, 0, columns);
+        }
+        int8_t *block = panel + k0 * TILE;
+        for (size_t j = 0; j < columns; j++) {
+            int8_t *cell = edge_int8_column(block, j, depth8);
+            for (size_t r = 0; r < 8; r++) cell[r] = staging[r * columns + j];
+        }
+        for (size_t j = columns; j < padded; j++) memset(edge_int8_column(block, j, depth8), 0, 8);
     }
 }
 
@@ -172,15 +226,32 @@ static size_t edge_int8_block(size_t columns, size_t depth8)
     return edge_min(block, edge_round_up(columns, TILE));
 }
 
-/* Scratch of the tiled product: W panels, row sums, one block of A panels; 0 when too large. */
+/* Where the tiled product keeps its parts in scratch, all 64-byte aligned. */
+typedef struct edge_int8_layout {
+    size_t depth8, rows4, block;
+    size_t sums, a_panels, accumulators, bytes, staging, total; /* offsets; W panels at 0 */
+} edge_int8_layout;
+
+/* W panels, row sums, one block of A panels, 4 rows of accumulators, a row of results and 8 rows
+   of im2col; false when the sizes overflow. */
+static bool edge_int8_plan(size_t rows, size_t columns, size_t depth, edge_int8_layout *l)
+{
+    size_t size;
+    l->depth8 = edge_round_up(depth, 8);
+    l->rows4 = edge_round_up(rows, TILE);
+    l->block = edge_int8_block(columns, l->depth8);
+    if (!edge_size_mul(l->rows4, l->depth8, &size) || !edge_size_align(size, &l->sums)) return false;
+    if (!edge_size_add(l->sums, l->rows4 * sizeof(int32_t), &size) || !edge_size_align(size, &l->a_panels)) return false;
+    if (!edge_size_add(l->a_panels, l->block * l->depth8, &size) || !edge_size_align(size, &l->accumulators)) return false;
+    if (!edge_size_add(l->accumulators, TILE * l->block * sizeof(int32_t), &size) || !edge_size_align(size, &l->bytes)) return false;
+    if (!edge_size_add(l->bytes, l->block, &size) || !edge_size_align(size, &l->staging)) return false;
+    return edge_size_add(l->staging, 8 * l->block, &l->total);
+}
+
 static size_t edge_int8_tiled_scratch(size_t rows, size_t columns, size_t depth)
 {
-    size_t depth8 = edge_round_up(depth, 8), rows4 = edge_round_up(rows, TILE), weights, sums, block, total;
-    if (!edge_size_mul(rows4, depth8, &weights) || !edge_size_align(weights, &weights)) return 0;
-    if (!edge_size_mul(rows4, sizeof(int32_t), &sums) || !edge_size_align(sums, &sums)) return 0;
-    if (!edge_size_mul(edge_int8_block(columns, depth8), depth8, &block)) return 0;
-    if (!edge_size_add(weights, sums, &total) || !edge_size_add(total, block, &total)) return 0;
-    return total;
+    edge_int8_layout layout;
+    return edge_int8_plan(rows, columns, depth, &layout) ? layout.total : 0;
 }
 
 /* Scratch of the row-by-row product: A − z as int16 and the dot products. */
@@ -201,26 +272,36 @@ static inline void edge_int8_store(const edge_int8_product *p, size_t row, size_
 
 static void edge_int8_tiled(const edge_int8_product *p, const edge_int8_kernels *kernels, void *scratch)
 {
-    size_t depth8 = edge_round_up(p->depth, 8), rows4 = edge_round_up(p->rows, TILE);
-    size_t block = edge_int8_block(p->columns, depth8);
-    int8_t *w_panels = scratch;
-    int32_t *sums = (int32_t *)(void *)(w_panels + edge_round_up(rows4 * depth8, EDGE_ALIGNMENT));
-    int8_t *a_panels = (int8_t *)(sums + edge_round_up(rows4 * sizeof(int32_t), EDGE_ALIGNMENT) / sizeof(int32_t));
-    edge_int8_pack_weights(p->w, p->rows, p->depth, depth8, w_panels, sums);
-    for (size_t p0 = 0; p0 < p->columns; p0 += block) {
-        size_t columns = edge_min(block, p->columns - p0);
-        p->pack_a(p->source, p0, columns, p->depth, depth8, a_panels);
+    edge_int8_layout l;
+    edge_int8_plan(p->rows, p->columns, p->depth, &l); /* prepare reserved l.total bytes */
+    uint8_t *base = scratch;
+    int8_t *w_panels = (int8_t *)base, *a_panels = (int8_t *)(base + l.a_panels), *bytes = (int8_t *)(base + l.bytes);
+    int8_t *staging = (int8_t *)(base + l.staging);
+    int32_t *sums = (int32_t *)(void *)(base + l.sums), *accumulators = (int32_t *)(void *)(base + l.accumulators);
+    edge_int8_pack_weights(p->w, p->rows, p->depth, l.depth8, w_panels, sums);
+    for (size_t p0 = 0; p0 < p->columns; p0 += l.block) {
+        size_t columns = edge_min(l.block, p->columns - p0);
+        p->pack_a(p->source, p0, columns, p->depth, l.depth8, a_panels, staging);
         for (size_t i0 = 0; i0 < p->rows; i0 += TILE) {
             size_t height = edge_min(TILE, p->rows - i0);
-            int64_t base[TILE];
+            /* B − z · ΣW fits in 32 bits, and so does B − z · ΣW + D: load checked |B| + 255 · Σ|W|. */
+            int32_t offsets[TILE];
             for (size_t i = 0; i < height; i++)
-                base[i] = (p->bias ? p->bias[i0 + i] : 0) - (int64_t)p->input_zero * sums[i0 + i];
+                offsets[i] = (int32_t)((p->bias ? p->bias[i0 + i] : 0) - (int64_t)p->input_zero * sums[i0 + i]);
             for (size_t j0 = 0; j0 < columns; j0 += TILE) {
                 int32_t dots[TILE * TILE];
-                kernels->tile(depth8, w_panels + i0 * depth8, a_panels + j0 * depth8, dots);
+                kernels->tile(l.depth8, w_panels + i0 * l.depth8, a_panels + j0 * l.depth8, dots);
                 size_t width = edge_min(TILE, columns - j0);
                 for (size_t i = 0; i < height; i++)
-                    for (size_t j = 0; j < width; j++) edge_int8_store(p, i0 + i, p0 + j0 + j, base[i] + dots[i * TILE + j]);
+                    for (size_t j = 0; j < width; j++) accumulators[i * l.block + j0 + j] = offsets[i] + dots[i * TILE + j];
+            }
+            for (size_t i = 0; i < height; i++) {
+                size_t row = i0 + i;
+                int8_t *out = p->y_column == 1 ? p->y + row * p->y_row + p0 : bytes;
+                kernels->requantize(columns, accumulators + i * l.block, p->r[2 * row], p->r[2 * row + 1], p->output_zero, p->act_min,
+                                    p->act_max, out);
+                if (out == bytes)
+                    for (size_t j = 0; j < columns; j++) p->y[row * p->y_row + (p0 + j) * p->y_column] = bytes[j];
             }
         }
     }
@@ -239,14 +320,70 @@ static void edge_int8_by_rows(const edge_int8_product *p, const int8_t *a, const
     }
 }
 
+/* ---- depthwise convolutions ------------------------------------------------------------------- */
+
+/* The output columns ow whose tap lands inside the input row: 0 <= ow · stride + shift < length. */
+static void edge_int8_inside(ptrdiff_t shift, ptrdiff_t stride, ptrdiff_t length, ptrdiff_t outputs, ptrdiff_t *low, ptrdiff_t *high)
+{
+    *low = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
+    *high = length - shift <= 0 ? 0 : (length - shift - 1) / stride + 1;
+    if (*high > outputs) *high = outputs;
+    if (*low > *high) *low = *high;
+}
+
+/* One input and one output channel per group: each output row accumulates B + Σ w · (x − z) tap by
+   tap over the columns the tap reaches (a padded cell adds 0), in int32 (no partial sum can
+   overflow: load checked |B| + 255 · Σ|W|), then is requantized. `acc` holds a row. */
+static void edge_int8_depthwise(const edge_conv_int8_params *q, const int8_t *x, const int8_t *w, const int32_t *bias, const int32_t *r,
+                                int8_t *y, const edge_int8_kernels *kernels, int32_t *acc)
+{
+    const edge_conv_params *g = &q->conv;
+    ptrdiff_t in_h = (ptrdiff_t)g->in_height, in_w = (ptrdiff_t)g->in_width, out_h = (ptrdiff_t)g->out_height;
+    ptrdiff_t out_w = (ptrdiff_t)g->out_width, kh = (ptrdiff_t)g->kernel_height, kw = (ptrdiff_t)g->kernel_width;
+    int32_t zero = q->input_zero;
+    for (size_t plane = 0; plane < g->batch * g->out_channels; plane++) {
+        size_t c = plane % g->out_channels;
+        const int8_t *xc = x + plane * g->in_height * g->in_width, *wc = w + c * (size_t)(kh * kw);
+        int8_t *yc = y + plane * g->out_height * g->out_width;
+        for (ptrdiff_t oh = 0; oh < out_h; oh++) {
+            for (ptrdiff_t ow = 0; ow < out_w; ow++) acc[ow] = bias ? bias[c] : 0;
+            for (ptrdiff_t ki = 0; ki < kh; ki++) {
+                ptrdiff_t ih = oh * g->stride_h - g->pad_top + ki * g->dilation_h;
+                if (ih < 0 || ih >= in_h) continue;
+                const int8_t *row = xc + ih * in_w;
+                for (ptrdiff_t kj = 0; kj < kw; kj++) {
+                    int32_t weight = wc[ki * kw + kj];
+                    ptrdiff_t shift = kj * g->dilation_w - g->pad_left, low, high;
+                    edge_int8_inside(shift, g->stride_w, in_w, out_w, &low, &high);
+                    for (ptrdiff_t ow = low; ow < high; ow++) acc[ow] += weight * (row[ow * g->stride_w + shift] - zero);
+                }
+            }
+            kernels->requantize((size_t)out_w, acc, r[2 * c], r[2 * c + 1], q->output_zero, q->act_min, q->act_max, yc + oh * out_w);
+        }
+    }
+}
+
 /* ---- the operators ----------------------------------------------------------------------------- */
+
+/* The padded planes of one group follow the tiled product's scratch. */
+static size_t edge_int8_conv_planes(const edge_conv_params *g, size_t *offset)
+{
+    size_t cg = g->in_channels / g->group, depth = cg * g->kernel_height * g->kernel_width, planes, total;
+    size_t tiled = edge_int8_tiled_scratch(g->out_channels / g->group, g->out_height * g->out_width, depth);
+    if (tiled == 0 || !edge_size_align(tiled, offset)) return 0;
+    if (!edge_int8_padded(g)) return tiled;
+    if (!edge_size_mul(edge_int8_padded_height(g), edge_int8_padded_width(g), &planes) || !edge_size_mul(planes, cg, &planes) ||
+        !edge_size_add(*offset, planes, &total))
+        return 0;
+    return total;
+}
 
 size_t edge_conv_int8_fast_scratch(const edge_conv_int8_params *q)
 {
     const edge_conv_params *g = &q->conv;
-    if (g->depthwise) return 0;
-    size_t depth = g->in_channels / g->group * g->kernel_height * g->kernel_width;
-    return edge_int8_tiled_scratch(g->out_channels / g->group, g->out_height * g->out_width, depth);
+    if (g->depthwise) return g->out_width * sizeof(int32_t);
+    size_t offset;
+    return edge_int8_conv_planes(g, &offset);
 }
 
 size_t edge_gemm_int8_fast_scratch(const edge_gemm_int8_params *g)
@@ -258,7 +395,6 @@ bool edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8
 {
     const edge_conv_int8_params *q = &op->params.conv_int8;
     const edge_conv_params *g = &q->conv;
-    if (g->depthwise) return false;
     const int8_t *x = (const int8_t *)edge_tensor_data(edge_op_input(model, op, 0), arena);
     const int8_t *w = (const int8_t *)edge_tensor_data(edge_op_input(model, op, 1), arena);
     const edge_tensor *bt = edge_op_input(model, op, 2);
@@ -268,9 +404,22 @@ bool edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8
     size_t cg = g->in_channels / g->group, mg = g->out_channels / g->group;
     size_t in_plane = g->in_height * g->in_width, out_plane = g->out_height * g->out_width;
     size_t depth = cg * g->kernel_height * g->kernel_width;
+    if (g->depthwise) {
+        edge_int8_depthwise(q, x, w, bias, r, y, kernels, scratch);
+        return true;
+    }
+    size_t planes_offset;
+    edge_int8_conv_planes(g, &planes_offset);
+    bool padded = edge_int8_padded(g);
+    int8_t *planes = (int8_t *)scratch + planes_offset;
     for (size_t n = 0; n < g->batch; n++) {
         for (size_t group = 0; group < g->group; group++) {
-            edge_int8_im2col source = {g, x + (n * g->in_channels + group * cg) * in_plane, (int8_t)q->input_zero};
+            const int8_t *xg = x + (n * g->in_channels + group * cg) * in_plane;
+            edge_int8_im2col source = {g, xg, g->in_width, in_plane};
+            if (padded) {
+                edge_int8_pad_planes(g, xg, cg, (int8_t)q->input_zero, planes);
+                source = (edge_int8_im2col){g, planes, edge_int8_padded_width(g), edge_int8_padded_height(g) * edge_int8_padded_width(g)};
+            }
             edge_int8_product p = {mg, out_plane, depth, w + group * mg * depth, bias ? bias + group * mg : NULL, r + 2 * group * mg,
                                    q->input_zero, q->output_zero, q->act_min, q->act_max, edge_int8_pack_im2col, &source,
                                    y + (n * g->out_channels + group * mg) * out_plane, out_plane, 1};
@@ -293,5 +442,32 @@ bool edge_gemm_int8_fast(const edge_model *model, const edge_operator *op, uint8
                            edge_int8_pack_rows, a, y, 1, g->n};
     if (g->rows < TILE) edge_int8_by_rows(&p, a, kernels, scratch);
     else edge_int8_tiled(&p, kernels, scratch);
+    return true;
+}
+
+bool edge_concat_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels)
+{
+    const edge_concat_int8_params *g = &op->params.concat_int8;
+    const edge_tensor *yt = edge_op_output(model, op, 0);
+    int8_t *y = (int8_t *)edge_tensor_data(yt, arena);
+    int32_t *values = scratch;
+    for (size_t o = 0; o < g->axis.outer; o++) {
+        for (unsigned i = 0; i < op->input_count; i++) {
+            const edge_tensor *xt = edge_op_input(model, op, i);
+            size_t block = xt->dims[g->axis.axis] * g->axis.inner_bytes;
+            const int8_t *x = (const int8_t *)edge_tensor_data(xt, arena) + o * block;
+            int32_t multiplier = edge_read_i32(g->fields + 8 * (size_t)i), shift = edge_read_i32(g->fields + 8 * (size_t)i + 4);
+            if (multiplier == 0) {
+                memcpy(y, x, block);
+            } else {
+                for (size_t j0 = 0; j0 < block; j0 += EDGE_INT8_CHUNK) {
+                    size_t n = edge_min(EDGE_INT8_CHUNK, block - j0);
+                    for (size_t j = 0; j < n; j++) values[j] = x[j0 + j] - xt->zero_point;
+                    kernels->requantize(n, values, multiplier, shift, yt->zero_point, -128, 127, y + j0);
+                }
+            }
+            y += block;
+        }
+    }
     return true;
 }

@@ -26,6 +26,10 @@ typedef struct edge_int8_kernels {
     void (*tile)(size_t depth8, const int8_t *w_panel, const int8_t *a_panel, int32_t *out);
     /* out[i] = Σ_k w[i · depth + k] · x[k] for `rows` rows read in place (x: int16 values in [−255, 255]). */
     void (*rows)(size_t depth, size_t rows, const int8_t *w, const int16_t *x, int32_t *out);
+    /* out[i] = clamp(requantize(acc[i], multiplier, shift) + zero, low, high) for i < n, exactly as
+       requantize.h; multiplier >= 0 (load checks it), so srdhm never saturates. */
+    void (*requantize)(size_t n, const int32_t *acc, int32_t multiplier, int32_t shift, int32_t zero, int32_t low, int32_t high,
+                       int8_t *out);
 } edge_int8_kernels;
 
 /* The portable C kernels (the model for the others). */
@@ -46,13 +50,18 @@ size_t edge_int8_neon_sets(const edge_int8_kernels **sets, size_t capacity);
 size_t edge_conv_int8_fast_scratch(const edge_conv_int8_params *q);
 size_t edge_gemm_int8_fast_scratch(const edge_gemm_int8_params *g);
 
-/* Runs the operator with `kernels`; false when no fast path applies (depthwise convolutions), and
-   the caller runs the reference. */
+/* CONCAT_INT8's requantized inputs go through `requantize` in chunks of this many values. */
+#define EDGE_INT8_CHUNK 1024
+
+/* Run the operator with `kernels` (true), or return false when no fast path applies and the
+   caller runs the reference. */
 bool edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels);
 bool edge_gemm_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels);
+bool edge_concat_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels);
 
 /* The reference kernels themselves (conv_int8.c, gemm_int8.c), for the tests. */
 void edge_conv_int8_reference(const edge_model *model, const edge_operator *op, uint8_t *arena);
 void edge_gemm_int8_reference(const edge_model *model, const edge_operator *op, uint8_t *arena);
+void edge_concat_int8_reference(const edge_model *model, const edge_operator *op, uint8_t *arena);
 
 #endif /* EDGE_INT8_FAST_H */

@@ -25,7 +25,50 @@ edge_status edge_pool_int8_prepare(const edge_model *model, edge_operator *op, c
     return EDGE_OK;
 }
 
-/* MAX_POOL on int8 and AVERAGE_POOL_INT8: each output reads its window cell by cell. */
+/* The taps [*low, *high) of a window starting at `origin` whose cells origin + tap · dilation lie in [0, length). */
+static void edge_window_taps(ptrdiff_t origin, ptrdiff_t kernel, ptrdiff_t dilation, ptrdiff_t length, ptrdiff_t *low, ptrdiff_t *high)
+{
+    if (origin >= 0 && origin + (kernel - 1) * dilation < length) { /* inside: no divisions */
+        *low = 0;
+        *high = kernel;
+        return;
+    }
+    *low = origin >= 0 ? 0 : (-origin + dilation - 1) / dilation;
+    *high = length - origin <= 0 ? 0 : (length - origin + dilation - 1) / dilation;
+    if (*high > kernel) *high = kernel;
+    if (*low > *high) *low = *high;
+}
+
+/* MAX_POOL on int8 one output row at a time, one kernel tap at a time across the row (as pool.c does
+   for floats): the inner loop runs over contiguous outputs without bounds checks. */
+static void edge_max_pool_int8(const edge_pool_params *g, const int8_t *x, int8_t *y)
+{
+    ptrdiff_t in_h = (ptrdiff_t)g->in_height, in_w = (ptrdiff_t)g->in_width;
+    ptrdiff_t out_h = (ptrdiff_t)g->out_height, out_w = (ptrdiff_t)g->out_width, sw = g->stride_w;
+    for (size_t p = 0; p < g->planes; p++) {
+        const int8_t *plane = x + p * g->in_height * g->in_width;
+        for (ptrdiff_t oh = 0; oh < out_h; oh++) {
+            int8_t *line = y + (p * g->out_height + (size_t)oh) * g->out_width;
+            ptrdiff_t h0 = oh * g->stride_h - g->pad_top, ki_low, ki_high;
+            edge_window_taps(h0, g->kernel_h, g->dilation_h, in_h, &ki_low, &ki_high);
+            memset(line, -128, (size_t)out_w);
+            for (ptrdiff_t ki = ki_low; ki < ki_high; ki++) {
+                const int8_t *row = plane + (h0 + ki * g->dilation_h) * in_w;
+                for (ptrdiff_t kj = 0; kj < g->kernel_w; kj++) {
+                    /* Outputs whose tap kj lands inside: 0 <= ow · sw + shift < in_w. */
+                    ptrdiff_t shift = kj * g->dilation_w - g->pad_left, low, high;
+                    edge_window_taps(shift, out_w, sw, in_w, &low, &high);
+                    for (ptrdiff_t ow = low; ow < high; ow++) {
+                        int8_t v = row[ow * sw + shift];
+                        line[ow] = v > line[ow] ? v : line[ow];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* AVERAGE_POOL_INT8 (and MAX_POOL on int8, above): each output sums the cells of its window inside the input. */
 edge_status edge_pool_int8_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
 {
     (void)scratch;
@@ -34,7 +77,10 @@ edge_status edge_pool_int8_eval(const edge_model *model, const edge_operator *op
     const edge_tensor *xt = edge_op_input(model, op, 0);
     const int8_t *x = (const int8_t *)edge_tensor_data(xt, arena);
     int8_t *y = (int8_t *)edge_tensor_data(edge_op_output(model, op, 0), arena);
-    bool is_max = op->kind == EDGE_OP_MAX_POOL;
+    if (op->kind == EDGE_OP_MAX_POOL) {
+        edge_max_pool_int8(g, x, y);
+        return EDGE_OK;
+    }
     int32_t zero = xt->zero_point;
     ptrdiff_t in_h = (ptrdiff_t)g->in_height, in_w = (ptrdiff_t)g->in_width;
     ptrdiff_t out_h = (ptrdiff_t)g->out_height, out_w = (ptrdiff_t)g->out_width;
@@ -42,26 +88,18 @@ edge_status edge_pool_int8_eval(const edge_model *model, const edge_operator *op
         const int8_t *plane = x + p * g->in_height * g->in_width;
         int8_t *out = y + p * g->out_height * g->out_width;
         for (ptrdiff_t oh = 0; oh < out_h; oh++) {
+            ptrdiff_t h0 = oh * g->stride_h - g->pad_top, ki_low, ki_high;
+            edge_window_taps(h0, g->kernel_h, g->dilation_h, in_h, &ki_low, &ki_high);
             for (ptrdiff_t ow = 0; ow < out_w; ow++) {
-                ptrdiff_t h0 = oh * g->stride_h - g->pad_top, w0 = ow * g->stride_w - g->pad_left;
-                int32_t largest = -128;
-                int64_t sum = 0, inside = 0;
-                for (ptrdiff_t ki = 0; ki < g->kernel_h; ki++) {
-                    ptrdiff_t ih = h0 + ki * g->dilation_h;
-                    if (ih < 0 || ih >= in_h) continue;
-                    for (ptrdiff_t kj = 0; kj < g->kernel_w; kj++) {
-                        ptrdiff_t iw = w0 + kj * g->dilation_w;
-                        if (iw < 0 || iw >= in_w) continue;
-                        int32_t v = plane[ih * in_w + iw];
-                        if (v > largest) largest = v;
-                        sum += v;
-                        inside++;
-                    }
+                ptrdiff_t w0 = ow * g->stride_w - g->pad_left, kj_low, kj_high;
+                edge_window_taps(w0, g->kernel_w, g->dilation_w, in_w, &kj_low, &kj_high);
+                int64_t sum = 0, inside = (ki_high - ki_low) * (kj_high - kj_low);
+                for (ptrdiff_t ki = ki_low; ki < ki_high; ki++) {
+                    const int8_t *row = plane + (h0 + ki * g->dilation_h) * in_w + w0;
+                    for (ptrdiff_t kj = kj_low; kj < kj_high; kj++) sum += row[kj * g->dilation_w];
                 }
                 int32_t result;
-                if (is_max) {
-                    result = largest;
-                } else if (g->count_include_pad) {
+                if (g->count_include_pad) {
                     /* The window clipped to the padded input, as the float pool counts it. */
                     ptrdiff_t h_end = h0 + (g->kernel_h - 1) * g->dilation_h + 1, w_end = w0 + (g->kernel_w - 1) * g->dilation_w + 1;
                     if (h_end > in_h + g->pad_bottom) h_end = in_h + g->pad_bottom;

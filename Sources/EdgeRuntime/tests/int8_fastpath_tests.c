@@ -3,7 +3,8 @@
  * the micro-kernels of each kernel set this build and CPU have (kernels/int8_fast.h: portable C,
  * SSE4.1, AVX2, NEON, NEON dot-product) on random panels, then whole CONV_INT8 and GEMM_INT8
  * operators with random shapes, groups, strides, dilations, pads, zero points, multipliers, shifts
- * and clamps, each run by the reference and by every kernel set. With --bench it prints a table of
+ * and clamps, and CONCAT_INT8 (whose requantization uses the kernel sets too), each run by the
+ * reference and by every kernel set. With --bench it prints a table of
  * the operators' speed per kernel set instead.
  *
  *     $ R=Sources/EdgeRuntime
@@ -98,6 +99,22 @@ static void test_kernels(const edge_int8_kernels *kernels)
         CHECK(memcmp(dots, reference, rows * sizeof *dots) == 0, "%s rows, depth %zu", kernels->name, depth);
         free(m);
         free(x);
+
+        /* Requantization over the whole int32 range, every shift, the clamps. */
+        int32_t acc[37];
+        for (int i = 0; i < 37; i++) {
+            uint32_t kind = next() % 4;
+            acc[i] = kind == 0 ? (int32_t)next() : kind == 1 ? uniform(-300000, 300000) : kind == 2 ? uniform(-300, 300) : (int32_t)(next() >> (next() % 32));
+        }
+        acc[0] = INT32_MIN, acc[1] = INT32_MAX, acc[2] = 0, acc[3] = -1;
+        int32_t multiplier = round % 7 == 0 ? (int32_t)(next() >> 1) : (int32_t)((1u << 30) | (next() >> 2));
+        if (round % 11 == 0) multiplier = round % 2 ? 0 : INT32_MAX;
+        int32_t shift = uniform(-31, 31), zero = uniform(-128, 127), low = uniform(-128, 127), high = uniform(low, 127);
+        size_t n = (size_t)uniform(1, 37);
+        int8_t want[37], have[37];
+        edge_int8_kernels_c.requantize(n, acc, multiplier, shift, zero, low, high, want);
+        kernels->requantize(n, acc, multiplier, shift, zero, low, high, have);
+        CHECK(memcmp(want, have, n) == 0, "%s requantize, multiplier %d shift %d", kernels->name, (int)multiplier, (int)shift);
     }
 }
 
@@ -229,7 +246,7 @@ static void compare(fixture *f, const edge_int8_kernels *const *sets, size_t set
         memset(f->arena + f->output_offset, 0x33, out_bytes);
         bool ran = kind == EDGE_OP_CONV_INT8 ? edge_conv_int8_fast(&f->model, &f->op, f->arena, scratch, sets[s])
                                              : edge_gemm_int8_fast(&f->model, &f->op, f->arena, scratch, sets[s]);
-        if (!ran) continue; /* depthwise: the reference is the only path */
+        CHECK(ran, "%s: no fast path ran", what);
         bool same = memcmp(expected, f->arena + f->output_offset, out_bytes) == 0;
         CHECK(same, "%s with %s differs from the reference", what, sets[s]->name);
     }
@@ -241,6 +258,7 @@ static void random_conv(const edge_int8_kernels *const *sets, size_t set_count)
 {
     int32_t group = next() % 4 == 0 ? uniform(2, 4) : 1;
     int32_t cg = next() % 6 == 0 ? 1 : uniform(1, 24), mg = next() % 6 == 0 ? 1 : uniform(1, 20);
+    if (next() % 5 == 0) group = uniform(1, 12), cg = 1, mg = 1; /* depthwise */
     int32_t kh = uniform(1, 5), kw = uniform(1, 5), sh = uniform(1, 3), sw = uniform(1, 3), dh = uniform(1, 2), dw = uniform(1, 2);
     int32_t pt = uniform(0, 2), pl = uniform(0, 2), pb = uniform(0, 2), pr = uniform(0, 2);
     bool one_d = next() % 8 == 0;
@@ -291,6 +309,80 @@ static void random_gemm(const edge_int8_kernels *const *sets, size_t set_count)
         compare(&f, sets, set_count, what);
     }
     release(&f);
+}
+
+/* CONCAT_INT8: 1 to 4 inputs along a random axis, some copied (multiplier 0), the rest requantized. */
+static void random_concat(const edge_int8_kernels *const *sets, size_t set_count)
+{
+    enum { MAX_INPUTS = 4 };
+    unsigned inputs = (unsigned)uniform(1, MAX_INPUTS);
+    int rank = uniform(1, 4), axis = uniform(0, rank - 1);
+    uint32_t dims[4], along = 0, sizes[MAX_INPUTS];
+    for (int d = 0; d < rank; d++) dims[d] = (uint32_t)uniform(1, 7);
+    edge_tensor tensors[MAX_INPUTS + 1];
+    edge_quantization quantization[MAX_INPUTS + 1];
+    uint8_t numbers[MAX_INPUTS + 1][8];
+    uint32_t slots[MAX_INPUTS + 1];
+    uint8_t params[4 * (1 + 2 * MAX_INPUTS)];
+    memset(tensors, 0, sizeof tensors);
+    size_t offset = 0;
+    for (unsigned i = 0; i <= inputs; i++) {
+        if (i < inputs) along += sizes[i] = (uint32_t)uniform(1, 40);
+        uint32_t shape_dims[4];
+        memcpy(shape_dims, dims, sizeof dims);
+        shape_dims[axis] = i < inputs ? sizes[i] : along;
+        shape(&tensors[i], i < inputs ? "x" : "y", EDGE_DTYPE_INT8, EDGE_STORAGE_ARENA, rank, shape_dims);
+        tensors[i].offset = offset;
+        offset += (tensors[i].bytes + 63) / 64 * 64;
+        float scale = 0.5f;
+        uint32_t bits;
+        memcpy(&bits, &scale, 4);
+        put32(numbers[i], bits);
+        put32(numbers[i] + 4, (uint32_t)uniform(-128, 127));
+        quantization[i] = (edge_quantization){-1, 1, numbers[i], numbers[i] + 4};
+        tensors[i].quantization = &quantization[i];
+        tensors[i].scale = scale;
+        tensors[i].zero_point = edge_read_i32(numbers[i] + 4);
+        slots[i] = i;
+    }
+    put32(params, (uint32_t)axis);
+    for (unsigned i = 0; i < inputs; i++) {
+        bool copy = next() % 3 == 0;
+        if (copy) {
+            tensors[i].quantization = tensors[inputs].quantization;
+            tensors[i].zero_point = tensors[inputs].zero_point;
+        }
+        put32(params + 4 + 8 * i, copy ? 0 : (1u << 30) | (next() >> 2));
+        put32(params + 8 + 8 * i, (uint32_t)(next() % 8 == 0 ? uniform(-31, 31) : uniform(-3, 3)));
+    }
+    edge_model model;
+    memset(&model, 0, sizeof model);
+    model.tensors = tensors;
+    model.tensor_count = inputs + 1;
+    edge_operator op;
+    memset(&op, 0, sizeof op);
+    op.kind = EDGE_OP_CONCAT_INT8;
+    op.name = "random";
+    op.input_count = (uint8_t)inputs;
+    op.output_count = 1;
+    op.tensors = slots;
+    edge_error error;
+    edge_status status = edge_concat_int8_prepare(&model, &op, params, 4 * (1 + 2 * inputs), &error);
+    CHECK(status == EDGE_OK, "CONCAT_INT8 prepare: %s", error.message);
+    if (status != EDGE_OK) return;
+    uint8_t *arena = allocate(offset), *expected = allocate(tensors[inputs].bytes);
+    int32_t *scratch = allocate(EDGE_INT8_CHUNK * sizeof(int32_t));
+    fill_int8((int8_t *)arena, offset);
+    edge_concat_int8_reference(&model, &op, arena);
+    memcpy(expected, arena + tensors[inputs].offset, tensors[inputs].bytes);
+    for (size_t k = 0; k < set_count; k++) {
+        memset(arena + tensors[inputs].offset, 0x33, tensors[inputs].bytes);
+        edge_concat_int8_fast(&model, &op, arena, scratch, sets[k]);
+        CHECK(memcmp(expected, arena + tensors[inputs].offset, tensors[inputs].bytes) == 0, "CONCAT_INT8 with %s differs", sets[k]->name);
+    }
+    free(arena);
+    free(expected);
+    free(scratch);
 }
 
 /* ---- benchmark ---------------------------------------------------------------------------------- */
@@ -359,6 +451,7 @@ int main(int argc, char **argv)
     for (size_t s = 0; s < set_count; s++) test_kernels(sets[s]);
     for (long i = 0; i < cases; i++) random_conv(sets, set_count);
     for (long i = 0; i < cases; i++) random_gemm(sets, set_count);
-    printf("int8_fastpath_tests: %ld random CONV_INT8 and GEMM_INT8 each\n%d passed, %d failed\n", cases, checks - failures, failures);
+    for (long i = 0; i < cases / 4; i++) random_concat(sets, set_count);
+    printf("int8_fastpath_tests: %ld random CONV_INT8 and GEMM_INT8 each, %ld CONCAT_INT8\n%d passed, %d failed\n", cases, cases / 4, checks - failures, failures);
     return failures ? 1 : 0;
 }

@@ -591,6 +591,52 @@ static void test_pools(void)
     expect_one(finish(&m), planes, 6, means, 2, "GLOBAL_AVERAGE_POOL_INT8");
 }
 
+/* MAX_POOL on int8 against the definition (the largest cell of each window inside the input) on
+   random windows: kernel, stride, dilation and pads. */
+static void test_max_pool_random(void)
+{
+    uint64_t state = 12345;
+    for (int round = 0; round < 200; round++) {
+        int32_t f[11];
+        for (int i = 0; i < 11; i++) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            f[i] = (int32_t)(state >> 33);
+        }
+        int32_t kh = 1 + f[0] % 4, kw = 1 + f[1] % 4, sh = 1 + f[2] % 3, sw = 1 + f[3] % 3, dh = 1 + f[4] % 2, dw = 1 + f[5] % 2;
+        int32_t pt = f[6] % kh, pl = f[7] % kw, pb = f[8] % kh, pr = f[9] % kw;
+        int32_t h = 1 + f[10] % 9, w = 1 + (f[10] >> 8) % 11;
+        int64_t span_h = h + pt + pb - ((kh - 1) * dh + 1), span_w = w + pl + pr - ((kw - 1) * dw + 1);
+        if (span_h < 0 || span_w < 0) continue;
+        int32_t oh = (int32_t)(span_h / sh + 1), ow = (int32_t)(span_w / sw + 1);
+        builder m = {0};
+        uint32_t xd[4] = {1, 2, (uint32_t)h, (uint32_t)w}, yd[4] = {1, 2, (uint32_t)oh, (uint32_t)ow};
+        uint32_t q = per_tensor(&m, 0.1f, 3);
+        uint32_t x = activation(&m, "x", EDGE_DTYPE_INT8, 4, xd, q);
+        uint32_t y = activation(&m, "y", EDGE_DTYPE_INT8, 4, yd, q);
+        int32_t params[11] = {kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, 0};
+        op(&m, EDGE_OP_MAX_POOL, "max", 1, &x, y, 11, params);
+        input(&m, x);
+        output(&m, y);
+        int8_t in[2 * 9 * 11], expected[2 * 9 * 11];
+        for (int i = 0; i < 2 * h * w; i++) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            in[i] = (int8_t)(state >> 56);
+        }
+        for (int p = 0; p < 2; p++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++) {
+                    int largest = -128;
+                    for (int ki = 0; ki < kh; ki++)
+                        for (int kj = 0; kj < kw; kj++) {
+                            int r = i * sh - pt + ki * dh, c = j * sw - pl + kj * dw;
+                            if (r >= 0 && r < h && c >= 0 && c < w && in[(p * h + r) * w + c] > largest) largest = in[(p * h + r) * w + c];
+                        }
+                    expected[(p * oh + i) * ow + j] = (int8_t)largest;
+                }
+        expect_one(finish(&m), in, (size_t)(2 * h * w), expected, (size_t)(2 * oh * ow), "MAX_POOL on int8, random window");
+    }
+}
+
 static void test_resize_pad_reshape(void)
 {
     /* Linear, half_pixel, width 2 → 4: coordinates 0, 0.25, 0.75, 1 → halves round away from zero. */
@@ -804,6 +850,7 @@ int main(void)
     test_concat_lookup();
     test_softmax();
     test_pools();
+    test_max_pool_random();
     test_resize_pad_reshape();
     test_quantization_records();
     test_operator_refusals();

@@ -9,6 +9,7 @@
  * The `rows` kernel widens W to int16 and multiply-accumulates against A − z (SMLAL).
  */
 #include "../int8_fast.h"
+#include "../requantize.h"
 
 #if defined(__ARM_NEON)
 #include <arm_neon.h>
@@ -57,6 +58,33 @@ static inline void edge_int8_tile_rows(size_t depth8, const int8_t *w, const int
         for (int j = 0; j < 4; j++) out[(first + i) * 4 + j] = edge_sum_lanes(acc[i][j]);
 }
 
+/* Requantization 8 lanes at a time: SQRDMULH is srdhm exactly (floor((2 · x · m + 2^31) / 2^32),
+   never saturating as m >= 0), then the rounding shift with requantize.h's mask and threshold. */
+static void edge_int8_requantize_neon(size_t n, const int32_t *acc, int32_t multiplier, int32_t shift, int32_t zero, int32_t low,
+                                      int32_t high, int8_t *out)
+{
+    int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    int32_t mask_bits = (int32_t)((1u << right) - 1);
+    int32x4_t left_count = vdupq_n_s32(left), right_count = vdupq_n_s32(-right);
+    int32x4_t mask = vdupq_n_s32(mask_bits), half = vdupq_n_s32(mask_bits >> 1);
+    int32x4_t lower = vdupq_n_s32(-(1 << 24)), upper = vdupq_n_s32(1 << 24), offset = vdupq_n_s32(zero);
+    int32x4_t lowest = vdupq_n_s32(low), highest = vdupq_n_s32(high);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        int16x4_t words[2];
+        for (int h = 0; h < 2; h++) {
+            int32x4_t x = vqrdmulhq_n_s32(vshlq_s32(vld1q_s32(acc + i + 4 * h), left_count), multiplier);
+            int32x4_t remainder = vandq_s32(x, mask);
+            int32x4_t threshold = vaddq_s32(half, vreinterpretq_s32_u32(vshrq_n_u32(vreinterpretq_u32_s32(x), 31)));
+            x = vsubq_s32(vshlq_s32(x, right_count), vreinterpretq_s32_u32(vcgtq_s32(remainder, threshold)));
+            x = vaddq_s32(vminq_s32(vmaxq_s32(x, lower), upper), offset);
+            words[h] = vqmovn_s32(vminq_s32(vmaxq_s32(x, lowest), highest));
+        }
+        vst1_s8(out + i, vqmovn_s16(vcombine_s16(words[0], words[1])));
+    }
+    for (; i < n; i++) out[i] = edge_requantize_int8(acc[i], multiplier, shift, zero, low, high);
+}
+
 #if defined(__aarch64__)
 static void edge_int8_tile_neon(size_t depth8, const int8_t *w, const int8_t *a, int32_t *out)
 {
@@ -72,7 +100,7 @@ static void edge_int8_tile_neon(size_t depth8, const int8_t *w, const int8_t *a,
 #define EDGE_INT8_NEON_NAME "neon (armv7)"
 #endif
 
-static const edge_int8_kernels edge_int8_neon = {EDGE_INT8_NEON_NAME, edge_int8_tile_neon, edge_int8_rows_neon};
+static const edge_int8_kernels edge_int8_neon = {EDGE_INT8_NEON_NAME, edge_int8_tile_neon, edge_int8_rows_neon, edge_int8_requantize_neon};
 
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
 static void edge_int8_tile_dotprod(size_t depth8, const int8_t *w, const int8_t *a, int32_t *out)
@@ -97,7 +125,8 @@ static void edge_int8_tile_dotprod(size_t depth8, const int8_t *w, const int8_t 
     }
 }
 
-static const edge_int8_kernels edge_int8_dotprod = {"neon-dotprod", edge_int8_tile_dotprod, edge_int8_rows_neon};
+static const edge_int8_kernels edge_int8_dotprod = {"neon-dotprod", edge_int8_tile_dotprod, edge_int8_rows_neon,
+                                                    edge_int8_requantize_neon};
 #endif
 
 size_t edge_int8_neon_sets(const edge_int8_kernels **sets, size_t capacity)

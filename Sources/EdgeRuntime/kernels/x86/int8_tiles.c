@@ -11,6 +11,7 @@
  * tests/int8_fastpath_tests.c.
  */
 #include "../int8_fast.h"
+#include "../requantize.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -108,8 +109,68 @@ __attribute__((target("sse4.1"))) static void edge_int8_rows_sse41(size_t depth,
     }
 }
 
-static const edge_int8_kernels edge_int8_avx2 = {"avx2", edge_int8_tile_avx2, edge_int8_rows_avx2};
-static const edge_int8_kernels edge_int8_sse41 = {"sse4.1", edge_int8_tile_sse41, edge_int8_rows_sse41};
+/*
+ * Requantization, 8 (AVX2) or 4 (SSE4.1) lanes at a time, the integer steps of requantize.h:
+ * srdhm(x, m) = floor((x · m + 2^30) / 2^31) from PMULDQ's 64-bit products (even and odd lanes);
+ * the low 32 bits of a logical right shift equal the arithmetic one's, as the result fits 32 bits
+ * (m >= 0 rules out the one saturating case). Then the rounding shift with its mask and threshold,
+ * and the clamp: first to ±2^24 so that adding the zero point cannot overflow.
+ */
+__attribute__((target("avx2"))) static void edge_int8_requantize_avx2(size_t n, const int32_t *acc, int32_t multiplier, int32_t shift,
+                                                                      int32_t zero, int32_t low, int32_t high, int8_t *out)
+{
+    int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    int32_t mask_bits = (int32_t)((1u << right) - 1);
+    __m128i left_count = _mm_cvtsi32_si128(left), right_count = _mm_cvtsi32_si128(right);
+    __m256i m = _mm256_set1_epi32(multiplier), nudge = _mm256_set1_epi64x((long long)1 << 30);
+    __m256i mask = _mm256_set1_epi32(mask_bits), half = _mm256_set1_epi32(mask_bits >> 1);
+    __m256i lower = _mm256_set1_epi32(-(1 << 24)), upper = _mm256_set1_epi32(1 << 24), offset = _mm256_set1_epi32(zero);
+    __m256i lowest = _mm256_set1_epi32(low), highest = _mm256_set1_epi32(high);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256i x = _mm256_sll_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i)), left_count);
+        __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, m), nudge), 31);
+        __m256i odd = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), m), nudge), 31);
+        x = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
+        __m256i remainder = _mm256_and_si256(x, mask), threshold = _mm256_add_epi32(half, _mm256_srli_epi32(x, 31));
+        x = _mm256_sub_epi32(_mm256_sra_epi32(x, right_count), _mm256_cmpgt_epi32(remainder, threshold));
+        x = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(x, lower), upper), offset);
+        x = _mm256_min_epi32(_mm256_max_epi32(x, lowest), highest);
+        __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(x), _mm256_extracti128_si256(x, 1));
+        _mm_storel_epi64((__m128i *)(void *)(out + i), _mm_packs_epi16(words, words));
+    }
+    for (; i < n; i++) out[i] = edge_requantize_int8(acc[i], multiplier, shift, zero, low, high);
+}
+
+__attribute__((target("sse4.1"))) static void edge_int8_requantize_sse41(size_t n, const int32_t *acc, int32_t multiplier, int32_t shift,
+                                                                        int32_t zero, int32_t low, int32_t high, int8_t *out)
+{
+    int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    int32_t mask_bits = (int32_t)((1u << right) - 1);
+    __m128i left_count = _mm_cvtsi32_si128(left), right_count = _mm_cvtsi32_si128(right);
+    __m128i m = _mm_set1_epi32(multiplier), nudge = _mm_set1_epi64x((long long)1 << 30);
+    __m128i mask = _mm_set1_epi32(mask_bits), half = _mm_set1_epi32(mask_bits >> 1);
+    __m128i lower = _mm_set1_epi32(-(1 << 24)), upper = _mm_set1_epi32(1 << 24), offset = _mm_set1_epi32(zero);
+    __m128i lowest = _mm_set1_epi32(low), highest = _mm_set1_epi32(high);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m128i x = _mm_sll_epi32(_mm_loadu_si128((const __m128i *)(const void *)(acc + i)), left_count);
+        __m128i even = _mm_srli_epi64(_mm_add_epi64(_mm_mul_epi32(x, m), nudge), 31);
+        __m128i odd = _mm_srli_epi64(_mm_add_epi64(_mm_mul_epi32(_mm_srli_epi64(x, 32), m), nudge), 31);
+        x = _mm_blend_epi16(even, _mm_slli_epi64(odd, 32), 0xCC);
+        __m128i remainder = _mm_and_si128(x, mask), threshold = _mm_add_epi32(half, _mm_srli_epi32(x, 31));
+        x = _mm_sub_epi32(_mm_sra_epi32(x, right_count), _mm_cmpgt_epi32(remainder, threshold));
+        x = _mm_add_epi32(_mm_min_epi32(_mm_max_epi32(x, lower), upper), offset);
+        x = _mm_min_epi32(_mm_max_epi32(x, lowest), highest);
+        __m128i words = _mm_packs_epi32(x, x);
+        int32_t four = _mm_cvtsi128_si32(_mm_packs_epi16(words, words));
+        memcpy(out + i, &four, 4);
+    }
+    for (; i < n; i++) out[i] = edge_requantize_int8(acc[i], multiplier, shift, zero, low, high);
+}
+
+static const edge_int8_kernels edge_int8_avx2 = {"avx2", edge_int8_tile_avx2, edge_int8_rows_avx2, edge_int8_requantize_avx2};
+static const edge_int8_kernels edge_int8_sse41 = {"sse4.1", edge_int8_tile_sse41, edge_int8_rows_sse41, edge_int8_requantize_sse41};
 
 size_t edge_int8_x86_sets(const edge_int8_kernels **sets, size_t capacity)
 {
