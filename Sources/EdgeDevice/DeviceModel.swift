@@ -28,6 +28,13 @@ public final class DeviceModel: @unchecked Sendable {
         public var dtype: DType
         public var shape: [Int]
         public var byteSize: Int
+        /// An int8 input or output of a model quantized with `--int8-io`: real = scale · (q − zeroPoint).
+        /// `scale` is 0 for every other port.
+        public var scale: Float = 0
+        public var zeroPoint: Int32 = 0
+
+        /// Whether real numbers can be given for, or read back from, this port.
+        public var isQuantized: Bool { dtype == .int8 && scale > 0 }
     }
 
     let handle: OpaquePointer
@@ -66,7 +73,7 @@ public final class DeviceModel: @unchecked Sendable {
                 _ = info(index, &tensor)
                 let dims = withUnsafeBytes(of: tensor.dims) { Array($0.bindMemory(to: Int64.self).prefix(Int(tensor.rank))) }
                 return Port(name: String(cString: tensor.name), dtype: DType(rawValue: UInt8(tensor.dtype.rawValue)) ?? .float32,
-                            shape: dims.map { Int($0) }, byteSize: tensor.byte_size)
+                            shape: dims.map { Int($0) }, byteSize: tensor.byte_size, scale: tensor.scale, zeroPoint: tensor.zero_point)
             }
         }
         inputs = ports(edge_model_input_count(handle)) { edge_model_input_info(handle, $0, $1) }
@@ -90,7 +97,8 @@ public final class DeviceModel: @unchecked Sendable {
     public func makeContext() throws -> DeviceContext { try DeviceContext(model: self) }
 
     /// Runs the model on `feeds` keyed by input name. An input with a leading batch of N samples
-    /// for a model compiled with batch 1 runs sample by sample and the outputs are stacked.
+    /// for a model compiled with batch 1 runs sample by sample and the outputs are stacked. An int8
+    /// input of a `--int8-io` model also takes real numbers (float32), quantized as its QUANTIZE would.
     public func run(_ feeds: [String: Tensor], context: DeviceContext? = nil) throws -> [String: Tensor] {
         let context = try context ?? makeContext()
         let batch = try batchCount(feeds)
@@ -98,7 +106,7 @@ public final class DeviceModel: @unchecked Sendable {
         for sample in 0..<batch {
             for (index, port) in inputs.enumerated() {
                 let tensor = feeds[port.name]!
-                try context.setInput(index, bytes: Self.bytes(of: tensor, sample: sample, of: batch))
+                try context.setInput(index, bytes: Self.bytes(of: tensor, sample: sample, of: batch, port: port))
             }
             try context.invoke()
             for (index, port) in outputs.enumerated() {
@@ -115,6 +123,21 @@ public final class DeviceModel: @unchecked Sendable {
         return result
     }
 
+    /// `outputs` of `run` with every quantized int8 output turned into real numbers, as the
+    /// model's own DEQUANTIZE would; other outputs as they are.
+    public func realOutputs(_ outputs: [String: Tensor]) -> [String: Tensor] {
+        var result = outputs
+        for port in self.outputs where port.isQuantized {
+            guard let tensor = outputs[port.name], case .int8(let values) = tensor.storage else { continue }
+            var reals = [Float](repeating: 0, count: values.count)
+            values.withUnsafeBufferPointer { source in
+                reals.withUnsafeMutableBufferPointer { edge_dequantize(source.baseAddress, values.count, port.scale, port.zeroPoint, $0.baseAddress) }
+            }
+            result[port.name] = Tensor(shape: tensor.shape, storage: .float32(reals))
+        }
+        return result
+    }
+
     /// How many samples `feeds` hold: 1 when shapes match the model, N for a leading batch of N.
     func batchCount(_ feeds: [String: Tensor]) throws -> Int {
         var batch: Int?
@@ -122,7 +145,7 @@ public final class DeviceModel: @unchecked Sendable {
             guard let tensor = feeds[port.name] else {
                 throw RuntimeError(status: 1, message: "missing input '\(port.name)' (the model's inputs: \(inputs.map(\.name).joined(separator: ", ")))")
             }
-            guard tensor.dtype == port.dtype else {
+            guard tensor.dtype == port.dtype || (port.isQuantized && tensor.dtype == .float32) else {
                 throw RuntimeError(status: 1, message: "input '\(port.name)' is \(tensor.dtype) but the model expects \(port.dtype)")
             }
             let samples: Int
@@ -144,10 +167,18 @@ public final class DeviceModel: @unchecked Sendable {
         return batch ?? 1
     }
 
-    static func bytes(of tensor: Tensor, sample: Int, of batch: Int) -> [UInt8] {
+    static func bytes(of tensor: Tensor, sample: Int, of batch: Int, port: Port) -> [UInt8] {
         func slice<T>(_ values: [T]) -> [UInt8] {
             let per = values.count / batch
             return values[(sample * per)..<((sample + 1) * per)].withUnsafeBytes { Array($0) }
+        }
+        if port.isQuantized, case .float32(let reals) = tensor.storage {
+            let per = reals.count / batch
+            var quantized = [UInt8](repeating: 0, count: per)
+            reals[(sample * per)..<((sample + 1) * per)].withUnsafeBufferPointer { source in
+                quantized.withUnsafeMutableBytes { edge_quantize(source.baseAddress, per, port.scale, port.zeroPoint, $0.baseAddress!.assumingMemoryBound(to: Int8.self)) }
+            }
+            return quantized
         }
         switch tensor.storage {
         case .float32(let a): return slice(a)

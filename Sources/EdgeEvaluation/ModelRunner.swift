@@ -16,7 +16,8 @@ extension ReferenceExecutor: ModelRunner {
     public func run(_ inputs: [String: Tensor]) throws -> [String: Tensor] { try run(inputs, observe: nil) }
 }
 
-/// A compiled model on the C runtime, with one reusable context.
+/// A compiled model on the C runtime, with one reusable context. Its outputs are real numbers:
+/// int8 outputs of a `--int8-io` model are dequantized, so metrics compare like with like.
 public final class DeviceRunner: ModelRunner {
     public let model: DeviceModel
     let context: DeviceContext
@@ -28,7 +29,7 @@ public final class DeviceRunner: ModelRunner {
 
     public var outputNames: [String] { model.outputs.map(\.name) }
 
-    public func run(_ inputs: [String: Tensor]) throws -> [String: Tensor] { try model.run(inputs, context: context) }
+    public func run(_ inputs: [String: Tensor]) throws -> [String: Tensor] { model.realOutputs(try model.run(inputs, context: context)) }
 }
 
 /// Runs every sample of `data` and stacks the outputs along a new leading axis (flattened per sample).

@@ -22,6 +22,10 @@ static edge_status edge_fill_info(const edge_tensor *tensor, edge_tensor_info *i
     for (int32_t d = 0; d < tensor->rank; d++) info->dims[d] = tensor->dims[d];
     info->element_count = tensor->count;
     info->byte_size = tensor->bytes;
+    if (tensor->dtype == EDGE_DTYPE_INT8 && tensor->quantization) {
+        info->scale = tensor->scale;
+        info->zero_point = tensor->zero_point;
+    }
     return EDGE_OK;
 }
 

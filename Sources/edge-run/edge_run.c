@@ -9,7 +9,8 @@
  *     memory  arena 8,448 bytes, weights 189,128 bytes
  *
  * Inputs are little-endian C-order .npy arrays (format 1.0 or 2.0) of the model input's dtype
- * (float64 is also read into float32 inputs). An array with a leading dimension N where the model
+ * (float64 is also read into float32 inputs; float32 or float64 arrays given to an int8 input of a
+ * model quantized with --int8-io are quantized with the input's scale and zero point). An array with a leading dimension N where the model
  * takes 1 runs N samples one at a time; each output then stacks the samples along dimension 0.
  * Outputs are written atomically (a temporary file renamed into place): `-o file.npy` for a
  * single-output model, or `-o directory` with one `<output name>.npy` per output.
@@ -378,7 +379,8 @@ int main(int argc, char **argv)
         edge_model_input_info(model, i, &info);
         if (!given[i]) fail("input '%s' is not given (--input %s=FILE.npy)", info.name, info.name);
         array *a = &arrays[i];
-        if (a->dtype != info.dtype)
+        bool quantizable = info.dtype == EDGE_DTYPE_INT8 && info.scale > 0 && a->dtype == EDGE_DTYPE_FLOAT32;
+        if (a->dtype != info.dtype && !quantizable)
             fail("'%s' holds %s, input '%s' is %s", a->path, a->from_float64 ? "float64" : dtype_name(a->dtype), info.name,
                  dtype_name(info.dtype));
         bool same = a->rank == info.rank;
@@ -399,18 +401,38 @@ int main(int argc, char **argv)
     edge_context *context;
     if (edge_context_create(model, NULL, 0, &context, &error) != EDGE_OK) fail("%s", error.message);
 
-    /* Per input, one sample's bytes in the model's dtype (float64 converted once). */
+    /* Per input, one sample's bytes in the model's dtype (float64 converted once; real numbers for
+       an int8 input quantized once, exactly as the model's own QUANTIZE would). */
     uint8_t **input_data = calloc((size_t)input_count, sizeof *input_data);
     if (!input_data) fail("out of memory");
     for (int32_t i = 0; i < input_count; i++) {
         array *a = &arrays[i];
+        edge_tensor_info info;
+        edge_model_input_info(model, i, &info);
+        const float *reals = NULL;
+        float *converted = NULL;
         if (a->from_float64) {
-            float *converted = allocate(a->count * sizeof(float));
+            converted = allocate(a->count * sizeof(float));
             for (size_t e = 0; e < a->count; e++) {
                 double v;
                 memcpy(&v, a->data + 8 * e, 8);
                 converted[e] = (float)v;
             }
+            reals = converted;
+        } else if (a->dtype == EDGE_DTYPE_FLOAT32) {
+            reals = (const float *)(const void *)a->data;
+        }
+        if (info.dtype == EDGE_DTYPE_INT8 && reals) {
+            int8_t *quantized = allocate(a->count);
+            if (!converted && ((uintptr_t)a->data % sizeof(float)) != 0) {
+                converted = allocate(a->count * sizeof(float));
+                memcpy(converted, a->data, a->count * sizeof(float));
+                reals = converted;
+            }
+            edge_quantize(reals, a->count, info.scale, info.zero_point, quantized);
+            free(converted);
+            input_data[i] = (uint8_t *)quantized;
+        } else if (converted) {
             input_data[i] = (uint8_t *)converted;
         } else {
             input_data[i] = (uint8_t *)(uintptr_t)a->data;
@@ -474,7 +496,8 @@ int main(int argc, char **argv)
         }
         char shape[160];
         shape_text(dims, rank, shape, sizeof shape);
-        printf("%s  %s%s\n", info.name, dtype_name(info.dtype), shape);
+        if (info.scale > 0) printf("%s  %s%s  real = %g * (q - %d)\n", info.name, dtype_name(info.dtype), shape, (double)info.scale, (int)info.zero_point);
+        else printf("%s  %s%s\n", info.name, dtype_name(info.dtype), shape);
         if (output_path) {
             char path[1024];
             if (to_file) {

@@ -7,6 +7,7 @@ import EdgeIR
 import EdgeNumPy
 import EdgeONNX
 import EdgePasses
+import EdgeRuntime
 import Foundation
 import Testing
 
@@ -59,11 +60,12 @@ struct CompressionTests {
         try CalibrationData(arrays: try NumPyFiles.read(Fixtures.path("digits/\(file)")), inputs: [("input", TensorType(.float32, [1, 1, 8, 8]))], source: file)
     }
 
-    static func quantize(_ method: CalibrationMethod, perTensor: Bool = false, keepFloat: Set<String> = []) throws -> QuantizationPipeline.Result {
+    static func quantize(_ method: CalibrationMethod, perTensor: Bool = false, keepFloat: Set<String> = [], int8IO: Bool = false,
+                         measure: Bool = true) throws -> QuantizationPipeline.Result {
         let prepared = try StandardPipeline.prepare(try ONNXModel(contentsOf: digits).graph, fuseClampsOnly: true)
         return try QuantizationPipeline.run(prepared: prepared, data: try data("digits_calib.npz"),
-                                            options: QuantizationOptions(method: method, perTensorWeights: perTensor, keepFloat: keepFloat),
-                                            writer: .init(), metadata: [])
+                                            options: QuantizationOptions(method: method, perTensorWeights: perTensor, keepFloat: keepFloat, int8IO: int8IO),
+                                            writer: .init(), metadata: [], measure: measure)
     }
 
     static func accuracy(of file: Data) throws -> Double {
@@ -94,6 +96,35 @@ struct CompressionTests {
         let kinds = try EdgemFile(data: mixed.file.data, source: "mixed").operators.map(\.kindName)
         #expect(kinds.contains("DEQUANTIZE") && kinds.contains("GEMM") && kinds.contains("GEMM_INT8"), "\(kinds)")
         #expect(try Self.accuracy(of: mixed.file.data) >= 0.98)
+    }
+
+    /// `--int8-io`: the file's input and output are int8 with the calibrated scale and zero point,
+    /// the edge QUANTIZE/DEQUANTIZE are gone, and quantizing the input with `edge_quantize` and
+    /// dequantizing the output with `edge_dequantize` gives the float-I/O model's logits exactly.
+    @Test func int8InputsAndOutputs() throws {
+        let io = try Self.quantize(.percentile, int8IO: true, measure: false)
+        let plain = try Self.quantize(.percentile, measure: false)
+        let kinds = try EdgemFile(data: io.file.data, source: "io").operators.map(\.kindName)
+        #expect(!kinds.contains("QUANTIZE") && !kinds.contains("DEQUANTIZE"), "\(kinds)")
+        let device = try DeviceModel(data: io.file.data), reference = try DeviceModel(data: plain.file.data)
+        let input = try #require(device.inputs.first), output = try #require(device.outputs.first)
+        #expect(input.dtype == .int8 && input.isQuantized && output.dtype == .int8 && output.isQuantized)
+        #expect(input.name == "input" && output.name == "logits")
+        #expect(reference.inputs.first?.dtype == .float32 && reference.inputs.first?.isQuantized == false)
+
+        let test = try Self.data("digits_test.npz")
+        let feeds = ["input": test.arrays["input"]!]
+        let expected = try reference.run(feeds)["logits"]!
+        let raw = try device.run(feeds)["logits"]!
+        guard case .int8 = raw.storage else { Issue.record("the int8-io output is \(raw.dtype)"); return }
+        #expect(device.realOutputs(["logits": raw])["logits"] == expected)
+        // The same through the public C functions a device would call on its own int8 data.
+        let reals = test.arrays["input"]!.floats!
+        var ints = [Int8](repeating: 0, count: reals.count)
+        edge_quantize(reals, reals.count, input.scale, input.zeroPoint, &ints)
+        let fromInts = try device.run(["input": Tensor(shape: test.arrays["input"]!.shape, storage: .int8(ints))])
+        #expect(fromInts["logits"] == raw)
+        #expect(try Self.accuracy(of: io.file.data) == Self.accuracy(of: plain.file.data))
     }
 
     @Test func badCalibrationDataIsRefusedBeforeAnyWork() throws {

@@ -8,12 +8,17 @@ public struct QuantizationOptions: Sendable {
     public var perTensorWeights: Bool
     /// Node names to keep in float.
     public var keepFloat: Set<String>
+    /// Graph inputs and outputs become int8 tensors with their own scale and zero point, so a
+    /// device that has int8 data (a camera, a microphone) skips the float edges.
+    public var int8IO: Bool
 
-    public init(method: CalibrationMethod = .percentile, percentile: Double = 99.99, perTensorWeights: Bool = false, keepFloat: Set<String> = []) {
+    public init(method: CalibrationMethod = .percentile, percentile: Double = 99.99, perTensorWeights: Bool = false, keepFloat: Set<String> = [],
+                int8IO: Bool = false) {
         self.method = method
         self.percentile = percentile
         self.perTensorWeights = perTensorWeights
         self.keepFloat = keepFloat
+        self.int8IO = int8IO
     }
 }
 
@@ -33,7 +38,7 @@ public struct QuantizationReport: Sendable {
 /// symmetric per output channel (zero point 0, range [-127, 127]), activations int8 asymmetric per
 /// tensor, bias int32 with scale `s_input * s_weight`. The result is a graph whose int8 values carry
 /// their `QuantizationParameters`; `QuantizeLinear`/`DequantizeLinear` nodes sit where int8 and
-/// float parts meet, so graph inputs and outputs stay float.
+/// float parts meet, so graph inputs and outputs stay float — unless `int8IO` makes them int8.
 public struct PostTrainingQuantizer {
     public let options: QuantizationOptions
 
@@ -225,6 +230,11 @@ public struct PostTrainingQuantizer {
                 report.int8.append(.init(node: node.name, kind: node.operation.kindName, reason: nil))
                 nodes.append(node)
             }
+            if options.int8IO {
+                try makeInputsAndOutputsInt8()
+                result.nodes = nodes
+                return
+            }
             // Graph outputs stay float under their own names.
             for (index, output) in result.outputs.enumerated() where result.type(of: output)?.dtype == .int8 {
                 let name = result.name(of: output)
@@ -234,6 +244,47 @@ public struct PostTrainingQuantizer {
                 result.outputs[index] = id
             }
             result.nodes = nodes
+        }
+
+        /// `--int8-io`: each float graph input becomes int8 with its calibrated parameters (its
+        /// QuantizeLinear disappears; a float consumer reads a DequantizeLinear of it), and each
+        /// float graph output is quantized under its own name.
+        mutating func makeInputsAndOutputsInt8() throws {
+            var prologue: [Node] = []
+            for input in result.inputs where result.type(of: input.value)?.dtype == .float32 {
+                let value = input.value
+                let params = try parameters(for: value)
+                let twin = quantized[value]
+                nodes.removeAll { node in
+                    if case .quantizeLinear = node.operation, node.inputs == [value] { return true }
+                    return false
+                }
+                let readsFloat = nodes.contains { $0.inputs.contains(value) }
+                let float = result.addValue(name: result.name(of: value) + ".float", type: result.type(of: value)!)
+                retype(value, params)
+                for index in nodes.indices {
+                    nodes[index].inputs = nodes[index].inputs.map { input in
+                        input.map { id in
+                            if id == value { return float }
+                            if let twin, id == twin { return value }
+                            return id
+                        }
+                    }
+                }
+                if readsFloat {
+                    prologue.append(Node(name: result.name(of: value) + ".dequantize", operation: .dequantizeLinear, inputs: [value], outputs: [float]))
+                }
+            }
+            nodes = prologue + nodes
+            for (index, output) in result.outputs.enumerated() where result.type(of: output)?.dtype == .float32 && result.constants[output] == nil {
+                let name = result.name(of: output)
+                let params = try parameters(for: output)
+                result.values[output].name = name + ".float"
+                let id = result.addValue(name: name, type: TensorType(.int8, result.type(of: output)!.shape))
+                result.values[id].quantization = params
+                nodes.append(Node(name: name + ".quantize", operation: .quantizeLinear, inputs: [output], outputs: [id]))
+                result.outputs[index] = id
+            }
         }
 
         mutating func quantizeNode(_ node: inout Node) throws {

@@ -93,7 +93,9 @@ typedef struct edge_error {
     char message[EDGE_MESSAGE_SIZE];
 } edge_error;
 
-/* What a model input or output is. `name` points into the model and lives as long as it. */
+/* What a model input or output is. `name` points into the model and lives as long as it. An INT8
+   input or output (a model quantized with `edgec quantize --int8-io`) carries how its integers map
+   to real numbers, real = scale × (q − zero_point); `scale` is 0 for every other tensor. */
 typedef struct edge_tensor_info {
     const char *name;
     edge_dtype dtype;
@@ -101,6 +103,8 @@ typedef struct edge_tensor_info {
     int64_t dims[EDGE_MAX_RANK];
     size_t element_count;
     size_t byte_size;
+    float scale;
+    int32_t zero_point;
 } edge_tensor_info;
 
 typedef struct edge_model edge_model;
@@ -122,6 +126,16 @@ EDGE_API edge_status edge_model_load_buffer(const void *data, size_t size, edge_
 
 /* Loads a model from a file by mapping it read-only; the model owns the mapping. */
 EDGE_API edge_status edge_model_load_file(const char *path, edge_model **model, edge_error *error);
+
+/*
+ * Converts `count` real numbers to int8 exactly as the model's own QUANTIZE operator does:
+ * clamp(round_half_away(x / scale) + zero_point, −128, 127), in float32, NaN becoming zero_point.
+ * Use it to feed an INT8 input with the `scale` and `zero_point` of its edge_tensor_info.
+ */
+EDGE_API void edge_quantize(const float *values, size_t count, float scale, int32_t zero_point, int8_t *out);
+
+/* Converts `count` int8 values to real numbers as DEQUANTIZE does: scale × (q − zero_point). */
+EDGE_API void edge_dequantize(const int8_t *values, size_t count, float scale, int32_t zero_point, float *out);
 
 /* Releases a model. Contexts created from it must be freed first. NULL is ignored. */
 EDGE_API void edge_model_free(edge_model *model);

@@ -39,10 +39,18 @@ edge_status edge_quantize_eval(const edge_model *model, const edge_operator *op,
     const edge_tensor *xt = edge_op_input(model, op, 0), *yt = edge_op_output(model, op, 0);
     const float *x = (const float *)edge_tensor_data(xt, arena);
     int8_t *y = (int8_t *)edge_tensor_data(yt, arena);
-    float scale = yt->scale;
-    int32_t zero = yt->zero_point;
-    for (size_t i = 0; i < xt->count; i++) y[i] = edge_quantize_float(x[i], scale, zero);
+    edge_quantize(x, xt->count, yt->scale, yt->zero_point, y);
     return EDGE_OK;
+}
+
+void edge_quantize(const float *values, size_t count, float scale, int32_t zero_point, int8_t *out)
+{
+    for (size_t i = 0; i < count; i++) out[i] = edge_quantize_float(values[i], scale, zero_point);
+}
+
+void edge_dequantize(const int8_t *values, size_t count, float scale, int32_t zero_point, float *out)
+{
+    for (size_t i = 0; i < count; i++) out[i] = scale * (float)(values[i] - zero_point);
 }
 
 edge_status edge_dequantize_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
@@ -59,8 +67,6 @@ edge_status edge_dequantize_eval(const edge_model *model, const edge_operator *o
     const edge_tensor *xt = edge_op_input(model, op, 0), *yt = edge_op_output(model, op, 0);
     const int8_t *x = (const int8_t *)edge_tensor_data(xt, arena);
     float *y = (float *)edge_tensor_data(yt, arena);
-    float scale = xt->scale;
-    int32_t zero = xt->zero_point;
-    for (size_t i = 0; i < xt->count; i++) y[i] = scale * (float)(x[i] - zero);
+    edge_dequantize(x, xt->count, xt->scale, xt->zero_point, y);
     return EDGE_OK;
 }

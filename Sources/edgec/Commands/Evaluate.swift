@@ -98,7 +98,8 @@ struct Evaluate: ParsableCommand {
     static func runner(for bytes: Data, path: String, shapes: InputShapeOptions) throws -> (ModelRunner, [(name: String, type: TensorType)]) {
         if bytes.starts(with: Edgem.magic) {
             let device = try DeviceModel(data: bytes)
-            return (try DeviceRunner(device), device.inputs.map { ($0.name, TensorType($0.dtype, $0.shape)) })
+            // A quantized int8 input of a --int8-io model takes the same real-valued data as the float model.
+            return (try DeviceRunner(device), device.inputs.map { ($0.name, TensorType($0.isQuantized ? .float32 : $0.dtype, $0.shape)) })
         }
         let onnx = try ONNXModel(data: bytes, source: path)
         var bindings = try ModelLoading.namedBindings(try shapes.bindings(), for: onnx.graph)

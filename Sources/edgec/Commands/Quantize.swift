@@ -16,7 +16,8 @@ struct Quantize: ParsableCommand {
         abstract: "Quantize a model to int8 with calibration data and compile it to .edgem.",
         discussion: """
         Weights become int8 symmetric per output channel (--per-tensor: one scale per tensor),
-        activations int8 asymmetric per tensor, biases int32; inputs and outputs stay float.
+        activations int8 asymmetric per tensor, biases int32; inputs and outputs stay float
+        (--int8-io: they become int8 too, each with its scale and zero point in the file).
         Calibration data is a .npz with one array per model input (leading batch dimension),
         or a .npy for a single-input model; an optional 'labels' array gives accuracy before and
         after. Ops without an int8 kernel stay float, with (de)quantization around them.
@@ -47,6 +48,9 @@ struct Quantize: ParsableCommand {
 
     @Option(name: .customLong("keep-float"), parsing: .upToNextOption, help: "Node names to keep in float.")
     var keepFloat: [String] = []
+
+    @Flag(name: .customLong("int8-io"), help: "Make the model's inputs and outputs int8 (scale and zero point in the file; edge-run and edgec eval still take real numbers).")
+    var int8IO = false
 
     @Option(help: "Compression of the weights section: none or lz4.")
     var compress: String = "none"
@@ -83,7 +87,7 @@ struct Quantize: ParsableCommand {
             arrays = try NumPyFiles.read(calib, singleKey: inputs.count == 1 ? inputs[0].name : "")
         }
         let data = try CalibrationData(arrays: arrays, inputs: inputs, source: calib)
-        let options = QuantizationOptions(method: method, percentile: percentile, perTensorWeights: perTensor, keepFloat: Set(keepFloat))
+        let options = QuantizationOptions(method: method, percentile: percentile, perTensorWeights: perTensor, keepFloat: Set(keepFloat), int8IO: int8IO)
         let metadata: [(String, String)] = [
             ("edgec.version", Edgec.configuration.version),
             ("source.file", URL(fileURLWithPath: model).lastPathComponent),
@@ -94,6 +98,7 @@ struct Quantize: ParsableCommand {
             ("compile.compress", compress),
             ("compile.command", (["edgec"] + CommandLine.arguments.dropFirst()).joined(separator: " ")),
             ("quantization.scheme", perTensor ? "int8 weights per tensor, activations per tensor" : "int8 weights per channel, activations per tensor"),
+            ("quantization.io", int8IO ? "int8" : "float32"),
             ("calibration.method", method == .percentile ? "percentile \(percentile)" : method.rawValue),
             ("calibration.samples", String(data.sampleCount)),
             ("calibration.source", calib == "random" ? "random" : URL(fileURLWithPath: calib).lastPathComponent),
