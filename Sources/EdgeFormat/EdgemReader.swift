@@ -87,6 +87,8 @@ public struct EdgemFile: Sendable {
                 contents[section.kind] = stored
             case Edgem.Compression.lz4.rawValue:
                 contents[section.kind] = try Self.lz4Decompress(stored, size: section.size) ?? { throw fail("\(section.kindName): LZ4 data does not decompress to \(section.size) bytes") }()
+            case Edgem.Compression.entropy.rawValue:
+                contents[section.kind] = try EntropyCoding.decode(stored, size: section.size) ?? { throw fail("\(section.kindName): entropy-coded data does not decode to \(section.size) bytes") }()
             default:
                 throw fail("\(section.kindName): unknown compression \(section.compression)")
             }

@@ -4,17 +4,18 @@ import Foundation
 
 /// Writes a prepared graph as an `.edgem` file, byte for byte as formats/edgem.md specifies.
 ///
-///     let compiled = try EdgemWriter.write(graph, options: .init(compressWeights: true), metadata: [...])
+///     let compiled = try EdgemWriter.write(graph, options: .init(compression: .entropy), metadata: [...])
 ///     try compiled.data.write(to: url, options: .atomic)
 public enum EdgemWriter {
     public struct Options: Sendable {
-        /// LZ4-compress the WEIGHTS section (decompressed once at load).
-        public var compressWeights: Bool
+        /// How sections are stored: `.lz4` compresses WEIGHTS, `.entropy` every section it makes
+        /// smaller; either is decompressed once at load. `.none` keeps weights usable in place from a map.
+        public var compression: Edgem.Compression
         /// Store a weight sparsely when that takes at most this fraction of its dense bytes.
         public var sparseThreshold: Double
 
-        public init(compressWeights: Bool = false, sparseThreshold: Double = 0.75) {
-            self.compressWeights = compressWeights
+        public init(compression: Edgem.Compression = .none, sparseThreshold: Double = 0.75) {
+            self.compression = compression
             self.sparseThreshold = sparseThreshold
         }
     }
@@ -139,37 +140,46 @@ public enum EdgemWriter {
             metadataSection.bytes += Array(value.utf8)
         }
 
-        var sections: [(Edgem.SectionKind, [UInt8], Bool)] = [
-            (.metadata, metadataSection.bytes, false),
-            (.strings, strings.bytes, false),
-            (.graph, graphSection.bytes, false),
-            (.tensors, tensors.bytes, false),
-            (.operators, records.bytes, false),
+        var sections: [(Edgem.SectionKind, [UInt8])] = [
+            (.metadata, metadataSection.bytes),
+            (.strings, strings.bytes),
+            (.graph, graphSection.bytes),
+            (.tensors, tensors.bytes),
+            (.operators, records.bytes),
         ]
-        if !weights.bytes.isEmpty { sections.append((.weights, weights.bytes, options.compressWeights)) }
+        if !weights.bytes.isEmpty { sections.append((.weights, weights.bytes)) }
         if !quantizationRecords.isEmpty {
             var section = ByteWriter()
             section.u32(UInt32(quantizationRecords.count))
             var offset = 4 + 4 * quantizationRecords.count
             for record in quantizationRecords { section.u32(UInt32(offset)); offset += record.count }
             for record in quantizationRecords { section.bytes += record }
-            sections.append((.quantization, section.bytes, false))
+            sections.append((.quantization, section.bytes))
         }
-        let data = try assemble(sections)
+        let data = try assemble(sections.map { kind, contents in
+            (kind, contents, options.compression == .entropy || kind == .weights ? options.compression : .none)
+        })
         return Output(data: data, plan: plan, operatorCount: operators.count, tensorCount: valueOrder.count, weightBytes: weights.bytes.count, sparseTensorCount: sparseCount)
     }
 
-    /// Header, section table and section contents with their checksums.
-    static func assemble(_ sections: [(kind: Edgem.SectionKind, contents: [UInt8], compress: Bool)]) throws -> Data {
+    /// Header, section table and section contents with their checksums; a section is stored
+    /// compressed only when that makes it smaller.
+    static func assemble(_ sections: [(kind: Edgem.SectionKind, contents: [UInt8], compression: Edgem.Compression)]) throws -> Data {
         let tableEnd = Edgem.headerSize + Edgem.sectionEntrySize * sections.count
         var entries: [(kind: Edgem.SectionKind, offset: Int, size: Int, stored: [UInt8], compression: Edgem.Compression)] = []
         var cursor = (tableEnd + 63) / 64 * 64
         for section in sections {
             var stored = section.contents
             var compression = Edgem.Compression.none
-            if section.compress, let compressed = lz4(section.contents), compressed.count < section.contents.count {
+            let compressed: [UInt8]?
+            switch section.compression {
+            case .none: compressed = nil
+            case .lz4: compressed = lz4(section.contents)
+            case .entropy: compressed = section.contents.isEmpty ? nil : EntropyCoding.encode(section.contents)
+            }
+            if let compressed, compressed.count < section.contents.count {
                 stored = compressed
-                compression = .lz4
+                compression = section.compression
             }
             entries.append((section.kind, cursor, section.contents.count, stored, compression))
             cursor = (cursor + stored.count + 63) / 64 * 64

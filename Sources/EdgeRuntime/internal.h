@@ -41,7 +41,10 @@ enum edge_section_kind {
 
 #define EDGE_SECTION_FLAG_OPTIONAL 1u
 
-enum edge_compression { EDGE_COMPRESSION_NONE = 0, EDGE_COMPRESSION_LZ4 = 1 };
+enum edge_compression { EDGE_COMPRESSION_NONE = 0, EDGE_COMPRESSION_LZ4 = 1, EDGE_COMPRESSION_ENTROPY = 2 };
+
+/* An ENTROPY section's size is at most this many times its stored size. */
+#define EDGE_ENTROPY_MAX_EXPANSION 128
 
 enum edge_storage { EDGE_STORAGE_ARENA = 0, EDGE_STORAGE_WEIGHT = 1, EDGE_STORAGE_WEIGHT_SPARSE = 2 };
 
@@ -172,6 +175,9 @@ const char *edge_dtype_name(uint32_t dtype);
 const char *edge_op_name(uint32_t kind);
 
 /* ---- CRC-32 (zlib's) ------------------------------------------------------------------------ */
+
+/* Decodes an ENTROPY-compressed section into exactly `size` bytes: NULL, or what is wrong. */
+const char *edge_entropy_decode(const uint8_t *stored, size_t stored_size, uint8_t *output, size_t size);
 
 /* Continues a CRC-32: start with edge_crc32_update(0, ...); the result is the final CRC. */
 uint32_t edge_crc32_update(uint32_t crc, const void *data, size_t size);

@@ -1,8 +1,8 @@
 /*
  * loader.c — reads an .edgem file (formats/edgem.md) and validates all of it before anything is
- * used: header, section table, checksums, LZ4 sections, STRINGS, GRAPH, every TENSORS record,
- * every OPERATORS record (generic rules here, each op's own rules in its kernel's prepare), the
- * memory plan, sparse weights and metadata. After a successful load nothing in the file can make
+ * used: header, section table, checksums, LZ4 and entropy-coded sections, STRINGS, GRAPH, every
+ * TENSORS record, every OPERATORS record (generic rules here, each op's own rules in its kernel's
+ * prepare), the memory plan, sparse weights and metadata. After a successful load nothing in the file can make
  * invoke read or write outside the arena, the scratch region or the weights.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -134,7 +134,7 @@ static edge_status edge_load_sections(edge_loader *loader, uint32_t count)
         if (offset > size || stored > size - offset)
             return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): %llu bytes at offset %llu run past the end of the file (%zu bytes)",
                              i, name, (unsigned long long)stored, (unsigned long long)offset, size);
-        if (compression != EDGE_COMPRESSION_NONE && compression != EDGE_COMPRESSION_LZ4)
+        if (compression != EDGE_COMPRESSION_NONE && compression != EDGE_COMPRESSION_LZ4 && compression != EDGE_COMPRESSION_ENTROPY)
             return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "section %u (%s): unknown compression %u", i, name, compression);
         if (compression == EDGE_COMPRESSION_NONE && stored != contents)
             return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): uncompressed but size %llu differs from stored_size %llu", i,
@@ -176,25 +176,32 @@ static edge_status edge_load_sections(edge_loader *loader, uint32_t count)
             view->size = (size_t)stored;
             continue;
         }
-        /* LZ4 produces at most 255 bytes per input byte: refuse sizes no block could decompress to
-           before allocating them. */
-        if (stored > INT_MAX || contents > INT_MAX)
+        /* Refuse sizes no stored data could decompress to before allocating them: LZ4 produces at
+           most 255 bytes per input byte, the entropy coder at most EDGE_ENTROPY_MAX_EXPANSION. */
+        if (compression == EDGE_COMPRESSION_LZ4 && (stored > INT_MAX || contents > INT_MAX))
             return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "section %u (%s): %llu bytes are too many for one LZ4 block", i, name,
                              (unsigned long long)(stored > contents ? stored : contents));
-        if (contents > stored * 256 + 64)
-            return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): %llu LZ4 bytes cannot decompress to %llu bytes", i, name,
-                             (unsigned long long)stored, (unsigned long long)contents);
+        uint64_t expansion = compression == EDGE_COMPRESSION_LZ4 ? 256 : EDGE_ENTROPY_MAX_EXPANSION;
+        if (stored > SIZE_MAX / 256 || contents > stored * expansion + (compression == EDGE_COMPRESSION_LZ4 ? 64 : 0))
+            return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): %llu %s bytes cannot decompress to %llu bytes", i, name,
+                             (unsigned long long)stored, compression == EDGE_COMPRESSION_LZ4 ? "LZ4" : "entropy-coded",
+                             (unsigned long long)contents);
         uint8_t *buffer = edge_aligned_alloc((size_t)contents);
         if (!buffer)
             return edge_fail(error, EDGE_ERROR_OUT_OF_MEMORY, "section %u (%s): cannot allocate %llu bytes to decompress it", i, name,
                              (unsigned long long)contents);
         model->owned[i] = buffer;
-        int produced = LZ4_decompress_safe((const char *)data + offset, (char *)buffer, (int)stored, (int)contents);
-        if (produced < 0)
-            return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): corrupt LZ4 data", i, name);
-        if ((uint64_t)produced != contents)
-            return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): decompresses to %d bytes, expected %llu", i, name, produced,
-                             (unsigned long long)contents);
+        if (compression == EDGE_COMPRESSION_ENTROPY) {
+            const char *problem = edge_entropy_decode(data + offset, (size_t)stored, buffer, (size_t)contents);
+            if (problem) return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): %s", i, name, problem);
+        } else {
+            int produced = LZ4_decompress_safe((const char *)data + offset, (char *)buffer, (int)stored, (int)contents);
+            if (produced < 0)
+                return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): corrupt LZ4 data", i, name);
+            if ((uint64_t)produced != contents)
+                return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): decompresses to %d bytes, expected %llu", i, name, produced,
+                                 (unsigned long long)contents);
+        }
         view->bytes = buffer;
         view->size = (size_t)contents;
     }
