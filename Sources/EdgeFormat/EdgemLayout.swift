@@ -45,7 +45,7 @@ public enum Edgem {
     }
 
     public enum Storage: UInt8, Sendable {
-        case arena = 0, weight = 1, weightSparse = 2
+        case arena = 0, weight = 1, weightSparse = 2, requantization = 3
     }
 
     public enum OperatorKind: UInt16, CaseIterable, Sendable {

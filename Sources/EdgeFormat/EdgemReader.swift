@@ -76,7 +76,7 @@ public struct EdgemFile: Sendable {
         }
         var contents: [UInt32: [UInt8]] = [:]
         for section in sections {
-            guard section.offset % 64 == 0, section.offset >= tableEnd, section.storedSize <= bytes.count - min(section.offset, bytes.count),
+            guard section.offset % 64 == 0 || section.compression != Edgem.Compression.none.rawValue, section.offset >= tableEnd, section.storedSize <= bytes.count - min(section.offset, bytes.count),
                   section.offset <= bytes.count else { throw fail("\(section.kindName) section lies outside the file") }
             let stored = Array(bytes[section.offset..<(section.offset + section.storedSize)])
             guard CRC32.checksum(stored) == section.checksum else { throw fail("\(section.kindName) section checksum mismatch") }

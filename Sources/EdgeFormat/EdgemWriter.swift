@@ -54,6 +54,7 @@ public enum EdgemWriter {
         var tensorIndex: [ValueID: UInt32] = [:]
         for (i, id) in valueOrder.enumerated() { tensorIndex[id] = UInt32(i) }
 
+        let derived = derivedRequantization(graph, operators)
         var strings = StringTable()
         var quantizationRecords: [[UInt8]] = []
         var weights = ByteWriter()
@@ -64,8 +65,11 @@ public enum EdgemWriter {
             guard type.shape.count <= Edgem.maxRank else { throw FormatError("tensor '\(graph.name(of: id))' has rank \(type.shape.count); the format allows \(Edgem.maxRank)") }
             var storage = Edgem.Storage.arena
             var offset = 0, size = type.byteCount
-            if let constant = graph.constants[id] {
-                weights.align(64)
+            if derived.contains(id) {
+                storage = .requantization
+                size = 0
+            } else if let constant = graph.constants[id] {
+                weights.align(16)
                 offset = weights.bytes.count
                 let dense = denseBytes(constant)
                 let sparse = sparseBytes(constant)
@@ -103,7 +107,6 @@ public enum EdgemWriter {
             }
             tensors.u32(0)
         }
-        weights.align(64)
 
         var records = ByteWriter()
         for op in operators {
@@ -162,12 +165,34 @@ public enum EdgemWriter {
         return Output(data: data, plan: plan, operatorCount: operators.count, tensorCount: valueOrder.count, weightBytes: weights.bytes.count, sparseTensorCount: sparseCount)
     }
 
+    /// The requantization arrays (input 3 of CONV_INT8 and GEMM_INT8) a reader derives from the
+    /// quantization records as formats/edgem.md says, so they need no bytes: those read by one
+    /// operator only and equal to the derivation.
+    static func derivedRequantization(_ graph: Graph, _ operators: [LoweredOperator]) -> Set<ValueID> {
+        var readers: [ValueID: Int] = [:]
+        for op in operators { for case let id? in op.inputs { readers[id, default: 0] += 1 } }
+        for id in graph.outputs { readers[id, default: 0] += 1 }
+        var derived = Set<ValueID>()
+        for op in operators where (op.kind == .convInt8 || op.kind == .gemmInt8) && op.inputs.count == 4 && !op.outputs.isEmpty {
+            guard let x = op.inputs[0], let w = op.inputs[1], let r = op.inputs[3], readers[r] == 1,
+                  let constant = graph.constants[r], constant.rank == 2, constant.shape[1] == 2,
+                  let qx = graph.values[x].quantization, let qw = graph.values[w].quantization,
+                  let qy = graph.values[op.outputs[0]].quantization,
+                  qw.scales.count == 1 || qw.scales.count == constant.shape[0] else { continue }
+            let weightScales = qw.scales.count == 1 ? QuantizationParameters(scale: qw.scale, zeroPoint: 0) : qw
+            if Int8Lowering.requantization(input: qx, weights: weightScales, output: qy, channels: constant.shape[0]) == constant {
+                derived.insert(r)
+            }
+        }
+        return derived
+    }
+
     /// Header, section table and section contents with their checksums; a section is stored
     /// compressed only when that makes it smaller.
     static func assemble(_ sections: [(kind: Edgem.SectionKind, contents: [UInt8], compression: Edgem.Compression)]) throws -> Data {
         let tableEnd = Edgem.headerSize + Edgem.sectionEntrySize * sections.count
         var entries: [(kind: Edgem.SectionKind, offset: Int, size: Int, stored: [UInt8], compression: Edgem.Compression)] = []
-        var cursor = (tableEnd + 63) / 64 * 64
+        var cursor = tableEnd
         for section in sections {
             var stored = section.contents
             var compression = Edgem.Compression.none
@@ -181,8 +206,11 @@ public enum EdgemWriter {
                 stored = compressed
                 compression = section.compression
             }
+            // Uncompressed contents are used where they lie, so they start 64-byte aligned;
+            // compressed ones are decoded into aligned memory and follow the previous section directly.
+            if compression == .none { cursor = (cursor + 63) / 64 * 64 }
             entries.append((section.kind, cursor, section.contents.count, stored, compression))
-            cursor = (cursor + stored.count + 63) / 64 * 64
+            cursor += stored.count
         }
         var file = ByteWriter()
         file.bytes += Edgem.magic

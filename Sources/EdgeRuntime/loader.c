@@ -125,8 +125,8 @@ static edge_status edge_load_sections(edge_loader *loader, uint32_t count)
         uint64_t offset = edge_read_u64(entry + 8), contents = edge_read_u64(entry + 16);
         uint64_t stored = edge_read_u64(entry + 24);
         const char *name = edge_section_name(kind);
-        if (offset % EDGE_ALIGNMENT != 0)
-            return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): offset %llu is not a multiple of 64", i, name,
+        if (compression == EDGE_COMPRESSION_NONE && offset % EDGE_ALIGNMENT != 0)
+            return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): uncompressed at offset %llu, not a multiple of 64", i, name,
                              (unsigned long long)offset);
         if (offset < table_end)
             return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): offset %llu lies inside the header or section table", i,
@@ -314,7 +314,7 @@ static edge_status edge_load_tensors(edge_loader *loader)
         size_t element = edge_dtype_size(tensor->dtype);
         if (element == 0)
             return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "tensor %u ('%.80s'): unknown dtype %u", t, tname, tensor->dtype);
-        if (tensor->storage > EDGE_STORAGE_WEIGHT_SPARSE)
+        if (tensor->storage > EDGE_STORAGE_REQUANTIZATION)
             return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "tensor %u ('%.80s'): unknown storage %u", t, tname, tensor->storage);
         if (rank > EDGE_MAX_RANK)
             return edge_fail(error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): rank %u is more than 8", t, tname, rank);
@@ -341,9 +341,17 @@ static edge_status edge_load_tensors(edge_loader *loader)
         tensor->count = (size_t)count;
         edge_status bound = edge_bind_quantization(model, t, tensor, quantization, error);
         if (bound != EDGE_OK) return bound;
-        if (offset % EDGE_ALIGNMENT != 0)
-            return edge_fail(error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): offset %llu is not a multiple of 64", t, tname,
-                             (unsigned long long)offset);
+        unsigned alignment = tensor->storage == EDGE_STORAGE_ARENA ? EDGE_ALIGNMENT : EDGE_WEIGHT_ALIGNMENT;
+        if (offset % alignment != 0)
+            return edge_fail(error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): offset %llu is not a multiple of %u", t, tname,
+                             (unsigned long long)offset, alignment);
+        if (tensor->storage == EDGE_STORAGE_REQUANTIZATION) {
+            if (tensor->dtype != EDGE_DTYPE_INT32 || rank != 2 || tensor->dims[1] != 2 || tensor->quantization || offset != 0 || size != 0)
+                return edge_fail(error, EDGE_ERROR_FORMAT,
+                                 "tensor %u ('%.80s'): a derived requantization array is INT32 [M,2] with offset 0, size 0 and no quantization",
+                                 t, tname);
+            continue;
+        }
         if (tensor->storage != EDGE_STORAGE_WEIGHT_SPARSE && size != bytes)
             return edge_fail(error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): size %llu, expected %llu (%llu %s elements)", t, tname,
                              (unsigned long long)size, (unsigned long long)bytes, (unsigned long long)count,
@@ -519,6 +527,15 @@ static edge_status edge_load_operators(edge_loader *loader)
             return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown operator kind %u", op->kind);
         edge_status status = edge_check_operator_tensors(loader, op);
         if (status != EDGE_OK) return status;
+        for (unsigned i = 0; i < op->input_count; i++) {
+            if (tensors[i] == EDGE_NONE || model->tensors[tensors[i]].storage != EDGE_STORAGE_REQUANTIZATION) continue;
+            edge_tensor *r = &model->tensors[tensors[i]];
+            if (i != 3 || loader->defined[tensors[i]])
+                return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %u ('%.60s') is a derived requantization array; it must be input 3 of "
+                                    "the one operator it belongs to", i, r->name);
+            loader->defined[tensors[i]] = 3;
+            if ((status = edge_derive_requantization(model, op, r, error)) != EDGE_OK) return status;
+        }
         status = edge_prepare_operator(model, op, params, params_size, error);
         if (status == EDGE_OK) status = edge_check_passthrough_quantization(model, op, error);
         if (status != EDGE_OK) return status;
@@ -537,6 +554,10 @@ static edge_status edge_load_operators(edge_loader *loader)
     }
     if (position != size)
         return edge_fail(error, EDGE_ERROR_FORMAT, "OPERATORS: %zu bytes left over after %u records", size - position, model->operator_count);
+    for (uint32_t t = 0; t < model->tensor_count; t++)
+        if (model->tensors[t].storage == EDGE_STORAGE_REQUANTIZATION && !loader->defined[t])
+            return edge_fail(error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): a derived requantization array no operator reads", t,
+                             model->tensors[t].name);
 
     for (uint32_t i = 0; i < model->output_count; i++) {
         uint32_t t = model->outputs[i];
@@ -666,6 +687,35 @@ static edge_status edge_expand_sparse(edge_loader *loader)
     return EDGE_OK;
 }
 
+/* Room for the REQUANTIZATION arrays, filled when their operator is loaded. */
+static edge_status edge_allocate_derived(edge_loader *loader)
+{
+    edge_model *model = loader->model;
+    size_t total = 0, padded;
+    for (uint32_t t = 0; t < model->tensor_count; t++)
+        if (model->tensors[t].storage == EDGE_STORAGE_REQUANTIZATION &&
+            (!edge_size_align(model->tensors[t].bytes, &padded) || !edge_size_add(total, padded, &total)))
+            return edge_fail(loader->error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): derived arrays take too many bytes", t, model->tensors[t].name);
+    if (total == 0) return EDGE_OK;
+    /* 8 bytes per output channel, and every channel has weights of at least a bitmap bit in WEIGHTS. */
+    size_t weights = loader->sections[EDGE_SECTION_WEIGHTS].size, bound;
+    if (!edge_size_mul(weights, 64, &bound) || !edge_size_add(bound, (size_t)64 * model->tensor_count, &bound)) bound = SIZE_MAX;
+    if (total > bound)
+        return edge_fail(loader->error, EDGE_ERROR_FORMAT, "TENSORS: derived requantization arrays of %zu bytes, more than the weights allow", total);
+    uint8_t *derived = edge_aligned_alloc(total);
+    if (!derived) return edge_fail(loader->error, EDGE_ERROR_OUT_OF_MEMORY, "cannot allocate %zu bytes for requantization arrays", total);
+    memset(derived, 0, total);
+    model->derived = derived;
+    for (uint32_t t = 0; t < model->tensor_count; t++) {
+        edge_tensor *tensor = &model->tensors[t];
+        if (tensor->storage != EDGE_STORAGE_REQUANTIZATION) continue;
+        tensor->weight = derived;
+        edge_size_align(tensor->bytes, &padded);
+        derived += padded;
+    }
+    return EDGE_OK;
+}
+
 static edge_status edge_load_metadata(edge_loader *loader)
 {
     const edge_section_view *section = &loader->sections[EDGE_SECTION_METADATA];
@@ -728,6 +778,7 @@ static edge_status edge_load(edge_model *model, edge_error *error)
     if (status == EDGE_OK) status = edge_load_tensors(&loader);
     /* Before the operators: the int8 operators' prepare reads constant tables and requantization arrays. */
     if (status == EDGE_OK) status = edge_expand_sparse(&loader);
+    if (status == EDGE_OK) status = edge_allocate_derived(&loader);
     if (status == EDGE_OK) {
         size_t count = model->tensor_count ? model->tensor_count : 1;
         loader.defined = calloc(count, sizeof *loader.defined);
@@ -825,6 +876,7 @@ void edge_model_free(edge_model *model)
     if (!model) return;
     for (size_t i = 0; i < EDGE_MAX_SECTIONS; i++) free(model->owned[i]);
     free(model->sparse);
+    free(model->derived);
     free(model->metadata_text);
     free(model->metadata);
     free(model->tensors);
