@@ -13,10 +13,13 @@ public enum EdgemWriter {
         public var compression: Edgem.Compression
         /// Store a weight sparsely when that takes at most this fraction of its dense bytes.
         public var sparseThreshold: Double
+        /// Let the reader derive requantization arrays from the quantization records instead of storing them.
+        public var deriveRequantization: Bool
 
-        public init(compression: Edgem.Compression = .none, sparseThreshold: Double = 0.75) {
+        public init(compression: Edgem.Compression = .none, sparseThreshold: Double = 0.75, deriveRequantization: Bool = true) {
             self.compression = compression
             self.sparseThreshold = sparseThreshold
+            self.deriveRequantization = deriveRequantization
         }
     }
 
@@ -54,7 +57,7 @@ public enum EdgemWriter {
         var tensorIndex: [ValueID: UInt32] = [:]
         for (i, id) in valueOrder.enumerated() { tensorIndex[id] = UInt32(i) }
 
-        let derived = derivedRequantization(graph, operators)
+        let derived = options.deriveRequantization ? derivedRequantization(graph, operators) : []
         var strings = StringTable()
         var quantizationRecords: [[UInt8]] = []
         var weights = ByteWriter()

@@ -29,7 +29,7 @@ public enum EntropyCoding {
         return best
     }
 
-    static func encode(_ bytes: [UInt8], contextsLog2: Int, limit: UInt8) -> [UInt8] {
+    public static func encode(_ bytes: [UInt8], contextsLog2: Int, limit: UInt8) -> [UInt8] {
         var model = Model(contextsLog2: contextsLog2, limit: limit)
         var output: [UInt8] = [UInt8(contextsLog2), limit]
         output.reserveCapacity(bytes.count + 16)
