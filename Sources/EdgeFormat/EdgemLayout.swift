@@ -2,7 +2,7 @@
 public enum Edgem {
     public static let magic: [UInt8] = Array("EDGEM\r\n".utf8) + [0x1A]
     public static let versionMajor: UInt16 = 1
-    public static let versionMinor: UInt16 = 0
+    public static let versionMinor: UInt16 = 1
     public static let headerSize = 64
     public static let sectionEntrySize = 40
     public static let tensorRecordSize = 64
@@ -26,12 +26,26 @@ public enum Edgem {
         }
     }
 
-    public enum Compression: UInt32, Sendable {
-        case none = 0, lz4 = 1
+    public enum Compression: UInt32, CaseIterable, Sendable {
+        case none = 0, lz4 = 1, entropy = 2
+
+        /// The name `--compress` takes and `inspect` prints.
+        public var name: String {
+            switch self {
+            case .none: return "none"
+            case .lz4: return "lz4"
+            case .entropy: return "entropy"
+            }
+        }
+
+        public init?(name: String) {
+            guard let match = Self.allCases.first(where: { $0.name == name }) else { return nil }
+            self = match
+        }
     }
 
     public enum Storage: UInt8, Sendable {
-        case arena = 0, weight = 1, weightSparse = 2
+        case arena = 0, weight = 1, weightSparse = 2, requantization = 3
     }
 
     public enum OperatorKind: UInt16, CaseIterable, Sendable {

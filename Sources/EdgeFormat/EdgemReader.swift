@@ -76,7 +76,7 @@ public struct EdgemFile: Sendable {
         }
         var contents: [UInt32: [UInt8]] = [:]
         for section in sections {
-            guard section.offset % 64 == 0, section.offset >= tableEnd, section.storedSize <= bytes.count - min(section.offset, bytes.count),
+            guard section.offset % 64 == 0 || section.compression != Edgem.Compression.none.rawValue, section.offset >= tableEnd, section.storedSize <= bytes.count - min(section.offset, bytes.count),
                   section.offset <= bytes.count else { throw fail("\(section.kindName) section lies outside the file") }
             let stored = Array(bytes[section.offset..<(section.offset + section.storedSize)])
             guard CRC32.checksum(stored) == section.checksum else { throw fail("\(section.kindName) section checksum mismatch") }
@@ -87,6 +87,8 @@ public struct EdgemFile: Sendable {
                 contents[section.kind] = stored
             case Edgem.Compression.lz4.rawValue:
                 contents[section.kind] = try Self.lz4Decompress(stored, size: section.size) ?? { throw fail("\(section.kindName): LZ4 data does not decompress to \(section.size) bytes") }()
+            case Edgem.Compression.entropy.rawValue:
+                contents[section.kind] = try EntropyCoding.decode(stored, size: section.size) ?? { throw fail("\(section.kindName): entropy-coded data does not decode to \(section.size) bytes") }()
             default:
                 throw fail("\(section.kindName): unknown compression \(section.compression)")
             }

@@ -4,18 +4,22 @@ import Foundation
 
 /// Writes a prepared graph as an `.edgem` file, byte for byte as formats/edgem.md specifies.
 ///
-///     let compiled = try EdgemWriter.write(graph, options: .init(compressWeights: true), metadata: [...])
+///     let compiled = try EdgemWriter.write(graph, options: .init(compression: .entropy), metadata: [...])
 ///     try compiled.data.write(to: url, options: .atomic)
 public enum EdgemWriter {
     public struct Options: Sendable {
-        /// LZ4-compress the WEIGHTS section (decompressed once at load).
-        public var compressWeights: Bool
+        /// How sections are stored: `.lz4` compresses WEIGHTS, `.entropy` every section it makes
+        /// smaller; either is decompressed once at load. `.none` keeps weights usable in place from a map.
+        public var compression: Edgem.Compression
         /// Store a weight sparsely when that takes at most this fraction of its dense bytes.
         public var sparseThreshold: Double
+        /// Let the reader derive requantization arrays from the quantization records instead of storing them.
+        public var deriveRequantization: Bool
 
-        public init(compressWeights: Bool = false, sparseThreshold: Double = 0.75) {
-            self.compressWeights = compressWeights
+        public init(compression: Edgem.Compression = .none, sparseThreshold: Double = 0.75, deriveRequantization: Bool = true) {
+            self.compression = compression
             self.sparseThreshold = sparseThreshold
+            self.deriveRequantization = deriveRequantization
         }
     }
 
@@ -53,6 +57,7 @@ public enum EdgemWriter {
         var tensorIndex: [ValueID: UInt32] = [:]
         for (i, id) in valueOrder.enumerated() { tensorIndex[id] = UInt32(i) }
 
+        let derived = options.deriveRequantization ? derivedRequantization(graph, operators) : []
         var strings = StringTable()
         var quantizationRecords: [[UInt8]] = []
         var weights = ByteWriter()
@@ -63,8 +68,11 @@ public enum EdgemWriter {
             guard type.shape.count <= Edgem.maxRank else { throw FormatError("tensor '\(graph.name(of: id))' has rank \(type.shape.count); the format allows \(Edgem.maxRank)") }
             var storage = Edgem.Storage.arena
             var offset = 0, size = type.byteCount
-            if let constant = graph.constants[id] {
-                weights.align(64)
+            if derived.contains(id) {
+                storage = .requantization
+                size = 0
+            } else if let constant = graph.constants[id] {
+                weights.align(16)
                 offset = weights.bytes.count
                 let dense = denseBytes(constant)
                 let sparse = sparseBytes(constant)
@@ -102,7 +110,6 @@ public enum EdgemWriter {
             }
             tensors.u32(0)
         }
-        weights.align(64)
 
         var records = ByteWriter()
         for op in operators {
@@ -139,40 +146,74 @@ public enum EdgemWriter {
             metadataSection.bytes += Array(value.utf8)
         }
 
-        var sections: [(Edgem.SectionKind, [UInt8], Bool)] = [
-            (.metadata, metadataSection.bytes, false),
-            (.strings, strings.bytes, false),
-            (.graph, graphSection.bytes, false),
-            (.tensors, tensors.bytes, false),
-            (.operators, records.bytes, false),
+        var sections: [(Edgem.SectionKind, [UInt8])] = [
+            (.metadata, metadataSection.bytes),
+            (.strings, strings.bytes),
+            (.graph, graphSection.bytes),
+            (.tensors, tensors.bytes),
+            (.operators, records.bytes),
         ]
-        if !weights.bytes.isEmpty { sections.append((.weights, weights.bytes, options.compressWeights)) }
+        if !weights.bytes.isEmpty { sections.append((.weights, weights.bytes)) }
         if !quantizationRecords.isEmpty {
             var section = ByteWriter()
             section.u32(UInt32(quantizationRecords.count))
             var offset = 4 + 4 * quantizationRecords.count
             for record in quantizationRecords { section.u32(UInt32(offset)); offset += record.count }
             for record in quantizationRecords { section.bytes += record }
-            sections.append((.quantization, section.bytes, false))
+            sections.append((.quantization, section.bytes))
         }
-        let data = try assemble(sections)
+        let data = try assemble(sections.map { kind, contents in
+            (kind, contents, options.compression == .entropy || kind == .weights ? options.compression : .none)
+        })
         return Output(data: data, plan: plan, operatorCount: operators.count, tensorCount: valueOrder.count, weightBytes: weights.bytes.count, sparseTensorCount: sparseCount)
     }
 
-    /// Header, section table and section contents with their checksums.
-    static func assemble(_ sections: [(kind: Edgem.SectionKind, contents: [UInt8], compress: Bool)]) throws -> Data {
+    /// The requantization arrays (input 3 of CONV_INT8 and GEMM_INT8) a reader derives from the
+    /// quantization records as formats/edgem.md says, so they need no bytes: those read by one
+    /// operator only and equal to the derivation.
+    static func derivedRequantization(_ graph: Graph, _ operators: [LoweredOperator]) -> Set<ValueID> {
+        var readers: [ValueID: Int] = [:]
+        for op in operators { for case let id? in op.inputs { readers[id, default: 0] += 1 } }
+        for id in graph.outputs { readers[id, default: 0] += 1 }
+        var derived = Set<ValueID>()
+        for op in operators where (op.kind == .convInt8 || op.kind == .gemmInt8) && op.inputs.count == 4 && !op.outputs.isEmpty {
+            guard let x = op.inputs[0], let w = op.inputs[1], let r = op.inputs[3], readers[r] == 1,
+                  let constant = graph.constants[r], constant.rank == 2, constant.shape[1] == 2,
+                  let qx = graph.values[x].quantization, let qw = graph.values[w].quantization,
+                  let qy = graph.values[op.outputs[0]].quantization,
+                  qw.scales.count == 1 || qw.scales.count == constant.shape[0] else { continue }
+            let weightScales = qw.scales.count == 1 ? QuantizationParameters(scale: qw.scale, zeroPoint: 0) : qw
+            if Int8Lowering.requantization(input: qx, weights: weightScales, output: qy, channels: constant.shape[0]) == constant {
+                derived.insert(r)
+            }
+        }
+        return derived
+    }
+
+    /// Header, section table and section contents with their checksums; a section is stored
+    /// compressed only when that makes it smaller.
+    static func assemble(_ sections: [(kind: Edgem.SectionKind, contents: [UInt8], compression: Edgem.Compression)]) throws -> Data {
         let tableEnd = Edgem.headerSize + Edgem.sectionEntrySize * sections.count
         var entries: [(kind: Edgem.SectionKind, offset: Int, size: Int, stored: [UInt8], compression: Edgem.Compression)] = []
-        var cursor = (tableEnd + 63) / 64 * 64
+        var cursor = tableEnd
         for section in sections {
             var stored = section.contents
             var compression = Edgem.Compression.none
-            if section.compress, let compressed = lz4(section.contents), compressed.count < section.contents.count {
-                stored = compressed
-                compression = .lz4
+            let compressed: [UInt8]?
+            switch section.compression {
+            case .none: compressed = nil
+            case .lz4: compressed = lz4(section.contents)
+            case .entropy: compressed = section.contents.isEmpty ? nil : EntropyCoding.encode(section.contents)
             }
+            if let compressed, compressed.count < section.contents.count {
+                stored = compressed
+                compression = section.compression
+            }
+            // Uncompressed contents are used where they lie, so they start 64-byte aligned;
+            // compressed ones are decoded into aligned memory and follow the previous section directly.
+            if compression == .none { cursor = (cursor + 63) / 64 * 64 }
             entries.append((section.kind, cursor, section.contents.count, stored, compression))
-            cursor = (cursor + stored.count + 63) / 64 * 64
+            cursor += stored.count
         }
         var file = ByteWriter()
         file.bytes += Edgem.magic

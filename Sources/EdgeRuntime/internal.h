@@ -22,6 +22,7 @@
 
 #define EDGE_NONE UINT32_C(0xFFFFFFFF)
 #define EDGE_ALIGNMENT 64
+#define EDGE_WEIGHT_ALIGNMENT 16 /* of tensors within WEIGHTS */
 #define EDGE_HEADER_SIZE 64
 #define EDGE_SECTION_ENTRY_SIZE 40
 #define EDGE_MAX_SECTIONS 64
@@ -41,9 +42,17 @@ enum edge_section_kind {
 
 #define EDGE_SECTION_FLAG_OPTIONAL 1u
 
-enum edge_compression { EDGE_COMPRESSION_NONE = 0, EDGE_COMPRESSION_LZ4 = 1 };
+enum edge_compression { EDGE_COMPRESSION_NONE = 0, EDGE_COMPRESSION_LZ4 = 1, EDGE_COMPRESSION_ENTROPY = 2 };
 
-enum edge_storage { EDGE_STORAGE_ARENA = 0, EDGE_STORAGE_WEIGHT = 1, EDGE_STORAGE_WEIGHT_SPARSE = 2 };
+/* An ENTROPY section's size is at most this many times its stored size. */
+#define EDGE_ENTROPY_MAX_EXPANSION 128
+
+enum edge_storage {
+    EDGE_STORAGE_ARENA = 0,
+    EDGE_STORAGE_WEIGHT = 1,
+    EDGE_STORAGE_WEIGHT_SPARSE = 2,
+    EDGE_STORAGE_REQUANTIZATION = 3 /* computed at load from the reading operator's quantization records */
+};
 
 enum edge_op_kind {
     EDGE_OP_CONV = 1,
@@ -172,6 +181,9 @@ const char *edge_dtype_name(uint32_t dtype);
 const char *edge_op_name(uint32_t kind);
 
 /* ---- CRC-32 (zlib's) ------------------------------------------------------------------------ */
+
+/* Decodes an ENTROPY-compressed section into exactly `size` bytes: NULL, or what is wrong. */
+const char *edge_entropy_decode(const uint8_t *stored, size_t stored_size, uint8_t *output, size_t size);
 
 /* Continues a CRC-32: start with edge_crc32_update(0, ...); the result is the final CRC. */
 uint32_t edge_crc32_update(uint32_t crc, const void *data, size_t size);
@@ -401,6 +413,7 @@ struct edge_model {
 
     void *owned[EDGE_MAX_SECTIONS]; /* decompressed sections */
     void *sparse;                   /* expanded sparse weights */
+    void *derived;                  /* REQUANTIZATION arrays computed at load */
     char *metadata_text;            /* NUL-terminated copies of metadata keys and values */
 
     const char *name;
@@ -513,6 +526,11 @@ edge_status edge_check_int8_table(const edge_operator *op, const edge_tensor *te
                                   bool constant, const char *what, edge_error *error);
 /* Whether two tensors have the same quantization (both none, or records with equal contents). */
 bool edge_same_quantization(const edge_tensor *a, const edge_tensor *b);
+/* TFLite's QuantizeMultiplier as formats/edgem.md gives it: `real` = multiplier · 2^(shift − 31). */
+void edge_quantize_multiplier(double real, int32_t *multiplier, int32_t *shift);
+/* Fills the REQUANTIZATION array `r` (input 3 of a CONV_INT8 or GEMM_INT8) from the scales of the
+   operator's input 0, input 1 (the weights) and output 0. */
+edge_status edge_derive_requantization(const edge_model *model, const edge_operator *op, edge_tensor *r, edge_error *error);
 /* Checks a requantization `multiplier` (0 to 2^31 - 1) and `shift` (-31 to 31); `what` names them. */
 edge_status edge_check_requantization(const edge_operator *op, int32_t multiplier, int32_t shift, const char *what, edge_error *error);
 /* Reads `act_min, act_max` at params + 4 × field: -128 <= act_min <= act_max <= 127. */

@@ -1,8 +1,8 @@
 /*
  * loader.c — reads an .edgem file (formats/edgem.md) and validates all of it before anything is
- * used: header, section table, checksums, LZ4 sections, STRINGS, GRAPH, every TENSORS record,
- * every OPERATORS record (generic rules here, each op's own rules in its kernel's prepare), the
- * memory plan, sparse weights and metadata. After a successful load nothing in the file can make
+ * used: header, section table, checksums, LZ4 and entropy-coded sections, STRINGS, GRAPH, every
+ * TENSORS record, every OPERATORS record (generic rules here, each op's own rules in its kernel's
+ * prepare), the memory plan, sparse weights and metadata. After a successful load nothing in the file can make
  * invoke read or write outside the arena, the scratch region or the weights.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -125,8 +125,8 @@ static edge_status edge_load_sections(edge_loader *loader, uint32_t count)
         uint64_t offset = edge_read_u64(entry + 8), contents = edge_read_u64(entry + 16);
         uint64_t stored = edge_read_u64(entry + 24);
         const char *name = edge_section_name(kind);
-        if (offset % EDGE_ALIGNMENT != 0)
-            return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): offset %llu is not a multiple of 64", i, name,
+        if (compression == EDGE_COMPRESSION_NONE && offset % EDGE_ALIGNMENT != 0)
+            return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): uncompressed at offset %llu, not a multiple of 64", i, name,
                              (unsigned long long)offset);
         if (offset < table_end)
             return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): offset %llu lies inside the header or section table", i,
@@ -134,7 +134,7 @@ static edge_status edge_load_sections(edge_loader *loader, uint32_t count)
         if (offset > size || stored > size - offset)
             return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): %llu bytes at offset %llu run past the end of the file (%zu bytes)",
                              i, name, (unsigned long long)stored, (unsigned long long)offset, size);
-        if (compression != EDGE_COMPRESSION_NONE && compression != EDGE_COMPRESSION_LZ4)
+        if (compression != EDGE_COMPRESSION_NONE && compression != EDGE_COMPRESSION_LZ4 && compression != EDGE_COMPRESSION_ENTROPY)
             return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "section %u (%s): unknown compression %u", i, name, compression);
         if (compression == EDGE_COMPRESSION_NONE && stored != contents)
             return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): uncompressed but size %llu differs from stored_size %llu", i,
@@ -176,25 +176,32 @@ static edge_status edge_load_sections(edge_loader *loader, uint32_t count)
             view->size = (size_t)stored;
             continue;
         }
-        /* LZ4 produces at most 255 bytes per input byte: refuse sizes no block could decompress to
-           before allocating them. */
-        if (stored > INT_MAX || contents > INT_MAX)
+        /* Refuse sizes no stored data could decompress to before allocating them: LZ4 produces at
+           most 255 bytes per input byte, the entropy coder at most EDGE_ENTROPY_MAX_EXPANSION. */
+        if (compression == EDGE_COMPRESSION_LZ4 && (stored > INT_MAX || contents > INT_MAX))
             return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "section %u (%s): %llu bytes are too many for one LZ4 block", i, name,
                              (unsigned long long)(stored > contents ? stored : contents));
-        if (contents > stored * 256 + 64)
-            return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): %llu LZ4 bytes cannot decompress to %llu bytes", i, name,
-                             (unsigned long long)stored, (unsigned long long)contents);
+        uint64_t expansion = compression == EDGE_COMPRESSION_LZ4 ? 256 : EDGE_ENTROPY_MAX_EXPANSION;
+        if (stored > SIZE_MAX / 256 || contents > stored * expansion + (compression == EDGE_COMPRESSION_LZ4 ? 64 : 0))
+            return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): %llu %s bytes cannot decompress to %llu bytes", i, name,
+                             (unsigned long long)stored, compression == EDGE_COMPRESSION_LZ4 ? "LZ4" : "entropy-coded",
+                             (unsigned long long)contents);
         uint8_t *buffer = edge_aligned_alloc((size_t)contents);
         if (!buffer)
             return edge_fail(error, EDGE_ERROR_OUT_OF_MEMORY, "section %u (%s): cannot allocate %llu bytes to decompress it", i, name,
                              (unsigned long long)contents);
         model->owned[i] = buffer;
-        int produced = LZ4_decompress_safe((const char *)data + offset, (char *)buffer, (int)stored, (int)contents);
-        if (produced < 0)
-            return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): corrupt LZ4 data", i, name);
-        if ((uint64_t)produced != contents)
-            return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): decompresses to %d bytes, expected %llu", i, name, produced,
-                             (unsigned long long)contents);
+        if (compression == EDGE_COMPRESSION_ENTROPY) {
+            const char *problem = edge_entropy_decode(data + offset, (size_t)stored, buffer, (size_t)contents);
+            if (problem) return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): %s", i, name, problem);
+        } else {
+            int produced = LZ4_decompress_safe((const char *)data + offset, (char *)buffer, (int)stored, (int)contents);
+            if (produced < 0)
+                return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): corrupt LZ4 data", i, name);
+            if ((uint64_t)produced != contents)
+                return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): decompresses to %d bytes, expected %llu", i, name, produced,
+                                 (unsigned long long)contents);
+        }
         view->bytes = buffer;
         view->size = (size_t)contents;
     }
@@ -307,7 +314,7 @@ static edge_status edge_load_tensors(edge_loader *loader)
         size_t element = edge_dtype_size(tensor->dtype);
         if (element == 0)
             return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "tensor %u ('%.80s'): unknown dtype %u", t, tname, tensor->dtype);
-        if (tensor->storage > EDGE_STORAGE_WEIGHT_SPARSE)
+        if (tensor->storage > EDGE_STORAGE_REQUANTIZATION)
             return edge_fail(error, EDGE_ERROR_UNSUPPORTED, "tensor %u ('%.80s'): unknown storage %u", t, tname, tensor->storage);
         if (rank > EDGE_MAX_RANK)
             return edge_fail(error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): rank %u is more than 8", t, tname, rank);
@@ -334,9 +341,17 @@ static edge_status edge_load_tensors(edge_loader *loader)
         tensor->count = (size_t)count;
         edge_status bound = edge_bind_quantization(model, t, tensor, quantization, error);
         if (bound != EDGE_OK) return bound;
-        if (offset % EDGE_ALIGNMENT != 0)
-            return edge_fail(error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): offset %llu is not a multiple of 64", t, tname,
-                             (unsigned long long)offset);
+        unsigned alignment = tensor->storage == EDGE_STORAGE_ARENA ? EDGE_ALIGNMENT : EDGE_WEIGHT_ALIGNMENT;
+        if (offset % alignment != 0)
+            return edge_fail(error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): offset %llu is not a multiple of %u", t, tname,
+                             (unsigned long long)offset, alignment);
+        if (tensor->storage == EDGE_STORAGE_REQUANTIZATION) {
+            if (tensor->dtype != EDGE_DTYPE_INT32 || rank != 2 || tensor->dims[1] != 2 || tensor->quantization || offset != 0 || size != 0)
+                return edge_fail(error, EDGE_ERROR_FORMAT,
+                                 "tensor %u ('%.80s'): a derived requantization array is INT32 [M,2] with offset 0, size 0 and no quantization",
+                                 t, tname);
+            continue;
+        }
         if (tensor->storage != EDGE_STORAGE_WEIGHT_SPARSE && size != bytes)
             return edge_fail(error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): size %llu, expected %llu (%llu %s elements)", t, tname,
                              (unsigned long long)size, (unsigned long long)bytes, (unsigned long long)count,
@@ -512,6 +527,15 @@ static edge_status edge_load_operators(edge_loader *loader)
             return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown operator kind %u", op->kind);
         edge_status status = edge_check_operator_tensors(loader, op);
         if (status != EDGE_OK) return status;
+        for (unsigned i = 0; i < op->input_count; i++) {
+            if (tensors[i] == EDGE_NONE || model->tensors[tensors[i]].storage != EDGE_STORAGE_REQUANTIZATION) continue;
+            edge_tensor *r = &model->tensors[tensors[i]];
+            if (i != 3 || loader->defined[tensors[i]])
+                return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %u ('%.60s') is a derived requantization array; it must be input 3 of "
+                                    "the one operator it belongs to", i, r->name);
+            loader->defined[tensors[i]] = 3;
+            if ((status = edge_derive_requantization(model, op, r, error)) != EDGE_OK) return status;
+        }
         status = edge_prepare_operator(model, op, params, params_size, error);
         if (status == EDGE_OK) status = edge_check_passthrough_quantization(model, op, error);
         if (status != EDGE_OK) return status;
@@ -530,6 +554,10 @@ static edge_status edge_load_operators(edge_loader *loader)
     }
     if (position != size)
         return edge_fail(error, EDGE_ERROR_FORMAT, "OPERATORS: %zu bytes left over after %u records", size - position, model->operator_count);
+    for (uint32_t t = 0; t < model->tensor_count; t++)
+        if (model->tensors[t].storage == EDGE_STORAGE_REQUANTIZATION && !loader->defined[t])
+            return edge_fail(error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): a derived requantization array no operator reads", t,
+                             model->tensors[t].name);
 
     for (uint32_t i = 0; i < model->output_count; i++) {
         uint32_t t = model->outputs[i];
@@ -659,6 +687,35 @@ static edge_status edge_expand_sparse(edge_loader *loader)
     return EDGE_OK;
 }
 
+/* Room for the REQUANTIZATION arrays, filled when their operator is loaded. */
+static edge_status edge_allocate_derived(edge_loader *loader)
+{
+    edge_model *model = loader->model;
+    size_t total = 0, padded;
+    for (uint32_t t = 0; t < model->tensor_count; t++)
+        if (model->tensors[t].storage == EDGE_STORAGE_REQUANTIZATION &&
+            (!edge_size_align(model->tensors[t].bytes, &padded) || !edge_size_add(total, padded, &total)))
+            return edge_fail(loader->error, EDGE_ERROR_FORMAT, "tensor %u ('%.80s'): derived arrays take too many bytes", t, model->tensors[t].name);
+    if (total == 0) return EDGE_OK;
+    /* 8 bytes per output channel, and every channel has weights of at least a bitmap bit in WEIGHTS. */
+    size_t weights = loader->sections[EDGE_SECTION_WEIGHTS].size, bound;
+    if (!edge_size_mul(weights, 64, &bound) || !edge_size_add(bound, (size_t)64 * model->tensor_count, &bound)) bound = SIZE_MAX;
+    if (total > bound)
+        return edge_fail(loader->error, EDGE_ERROR_FORMAT, "TENSORS: derived requantization arrays of %zu bytes, more than the weights allow", total);
+    uint8_t *derived = edge_aligned_alloc(total);
+    if (!derived) return edge_fail(loader->error, EDGE_ERROR_OUT_OF_MEMORY, "cannot allocate %zu bytes for requantization arrays", total);
+    memset(derived, 0, total);
+    model->derived = derived;
+    for (uint32_t t = 0; t < model->tensor_count; t++) {
+        edge_tensor *tensor = &model->tensors[t];
+        if (tensor->storage != EDGE_STORAGE_REQUANTIZATION) continue;
+        tensor->weight = derived;
+        edge_size_align(tensor->bytes, &padded);
+        derived += padded;
+    }
+    return EDGE_OK;
+}
+
 static edge_status edge_load_metadata(edge_loader *loader)
 {
     const edge_section_view *section = &loader->sections[EDGE_SECTION_METADATA];
@@ -721,6 +778,7 @@ static edge_status edge_load(edge_model *model, edge_error *error)
     if (status == EDGE_OK) status = edge_load_tensors(&loader);
     /* Before the operators: the int8 operators' prepare reads constant tables and requantization arrays. */
     if (status == EDGE_OK) status = edge_expand_sparse(&loader);
+    if (status == EDGE_OK) status = edge_allocate_derived(&loader);
     if (status == EDGE_OK) {
         size_t count = model->tensor_count ? model->tensor_count : 1;
         loader.defined = calloc(count, sizeof *loader.defined);
@@ -818,6 +876,7 @@ void edge_model_free(edge_model *model)
     if (!model) return;
     for (size_t i = 0; i < EDGE_MAX_SECTIONS; i++) free(model->owned[i]);
     free(model->sparse);
+    free(model->derived);
     free(model->metadata_text);
     free(model->metadata);
     free(model->tensors);

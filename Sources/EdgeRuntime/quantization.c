@@ -136,6 +136,48 @@ bool edge_same_quantization(const edge_tensor *a, const edge_tensor *b)
                       memcmp(p->zero_points, q->zero_points, 4 * (size_t)p->count) == 0);
 }
 
+void edge_quantize_multiplier(double real, int32_t *multiplier, int32_t *shift)
+{
+    *multiplier = 0;
+    *shift = 0;
+    if (!(real > 0) || !isfinite(real)) return;
+    int exponent;
+    double q = round(frexp(real, &exponent) * 2147483648.0);
+    if (q == 2147483648.0) {
+        q /= 2;
+        exponent++;
+    }
+    if (exponent < -31) return;
+    *multiplier = (int32_t)q;
+    *shift = exponent;
+}
+
+edge_status edge_derive_requantization(const edge_model *model, const edge_operator *op, edge_tensor *r, edge_error *error)
+{
+    if (op->kind != EDGE_OP_CONV_INT8 && op->kind != EDGE_OP_GEMM_INT8)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "reads the derived requantization array '%.60s'; only CONV_INT8 and GEMM_INT8 may",
+                            r->name);
+    const edge_tensor *x = op->input_count > 0 ? edge_op_input(model, op, 0) : NULL;
+    const edge_tensor *w = op->input_count > 1 ? edge_op_input(model, op, 1) : NULL;
+    const edge_tensor *y = op->output_count > 0 ? edge_op_output(model, op, 0) : NULL;
+    if (!x || !w || !y || !x->quantization || !w->quantization || !y->quantization)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "derives '%.60s' but its input, weights or output has no quantization parameters",
+                            r->name);
+    uint32_t channels = r->dims[0];
+    if (w->quantization->count != 1 && w->quantization->count != channels)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "derives '%.60s' for %u channels from %u weight scales", r->name, channels,
+                            w->quantization->count);
+    uint8_t *out = (uint8_t *)(uintptr_t)r->weight;
+    for (uint32_t m = 0; m < channels; m++) {
+        float weight_scale = edge_read_f32(w->quantization->scales + 4 * (size_t)(w->quantization->count == 1 ? 0 : m));
+        int32_t multiplier, shift;
+        edge_quantize_multiplier((double)x->scale * (double)weight_scale / (double)y->scale, &multiplier, &shift);
+        int32_t pair[2] = {multiplier, shift};
+        memcpy(out + 8 * (size_t)m, pair, sizeof pair);
+    }
+    return EDGE_OK;
+}
+
 edge_status edge_check_requantization(const edge_operator *op, int32_t multiplier, int32_t shift, const char *what, edge_error *error)
 {
     if (multiplier < 0)

@@ -35,16 +35,19 @@ struct RuntimeAgreementTests {
         try expectAgreement(try .torchModel(name), "model \(name)")
     }
 
-    /// A batch of 32 samples through a batch-1 model runs sample by sample; LZ4 changes nothing.
+    /// A batch of 32 samples through a batch-1 model runs sample by sample; compression changes nothing.
     @Test func digitsBatchAndCompression() throws {
         let reference = try NumPyFiles.read(Fixtures.path("digits/digits_reference.npz"))
-        for compress in [false, true] {
-            let fixture = try CompiledFixture.digits(compressWeights: compress)
-            try expectAgreement(fixture, "model digits (lz4 \(compress))")
+        var outputs: [Tensor] = []
+        for compression in Edgem.Compression.allCases {
+            let fixture = try CompiledFixture.digits(compression: compression)
+            try expectAgreement(fixture, "model digits (\(compression.name))")
             let device = try DeviceModel(data: fixture.file.data)
             let batch = try device.run(["input": try #require(reference["input"])])
-            expectMatches(batch["logits"], try #require(reference["logits_static"]), "digits batch of 32 (lz4 \(compress))")
+            expectMatches(batch["logits"], try #require(reference["logits_static"]), "digits batch of 32 (\(compression.name))")
+            outputs.append(try #require(batch["logits"]))
         }
+        #expect(outputs.allSatisfy { $0 == outputs[0] }, "the C runtime's outputs differ between compressions")
     }
 }
 
@@ -65,13 +68,89 @@ struct FormatTests {
         #expect(device.outputs.map(\.name) == ["logits"])
     }
 
-    @Test func lz4ShrinksCompressibleWeights() throws {
+    @Test func lz4AndEntropyShrinkCompressibleWeights() throws {
         let plain = try CompiledFixture.lightModel("squeezenet")
         let input = plain.inputs
-        let compressed = try CompiledFixture(Fixtures.path("light/squeezenet.onnx"), inputs: input, compressWeights: true)
-        #expect(compressed.file.data.count * 10 < plain.file.data.count, "\(compressed.file.data.count) vs \(plain.file.data.count)")
-        let a = try DeviceModel(data: plain.file.data).run(input), b = try DeviceModel(data: compressed.file.data).run(input)
-        #expect(a == b)
+        let lz4 = try CompiledFixture(Fixtures.path("light/squeezenet.onnx"), inputs: input, compression: .lz4)
+        let entropy = try CompiledFixture(Fixtures.path("light/squeezenet.onnx"), inputs: input, compression: .entropy)
+        #expect(lz4.file.data.count * 10 < plain.file.data.count, "\(lz4.file.data.count) vs \(plain.file.data.count)")
+        // This model's weights repeat: LZ4 finds the repeats, the order-0 entropy coder cannot.
+        #expect(entropy.file.data.count * 2 < plain.file.data.count, "\(entropy.file.data.count) vs \(plain.file.data.count)")
+        let a = try DeviceModel(data: plain.file.data).run(input)
+        #expect(a == (try DeviceModel(data: lz4.file.data).run(input)))
+        #expect(a == (try DeviceModel(data: entropy.file.data).run(input)))
+    }
+
+    /// Every context count and adaptation limit decodes back exactly, from empty input to
+    /// incompressible bytes; sizes that do not match, truncation and a bad header are refused.
+    @Test func entropyCodingRoundTrips() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt8 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        let noise = (0..<5000).map { _ in next() }
+        let skewed = (0..<5000).map { _ in UInt8(bitPattern: Int8(clamping: (Int(next()) - 128) / 8)) }
+        let ramp = (0..<2000).flatMap { i in withUnsafeBytes(of: Int32(i * 37 - 9000).littleEndian, Array.init) }
+        let inputs: [[UInt8]] = [[], [0], [255], [UInt8](repeating: 0, count: 20_000), noise, skewed, ramp]
+        for bytes in inputs {
+            for contextsLog2 in 0...3 {
+                for limit: UInt8 in [1, 60, 255] {
+                    let stored = EntropyCoding.encode(bytes, contextsLog2: contextsLog2, limit: limit)
+                    #expect(EntropyCoding.decode(stored, size: bytes.count) == bytes, "\(bytes.count) bytes, \(contextsLog2), \(limit)")
+                }
+            }
+            let stored = EntropyCoding.encode(bytes)
+            #expect(EntropyCoding.decode(stored, size: bytes.count) == bytes)
+            if bytes.contains(where: { $0 != 0 }) {  // more zeros after zeros can cost no stored bit
+                #expect(EntropyCoding.decode(stored, size: bytes.count + 1) == nil)
+            }
+            #expect(EntropyCoding.decode(Array(stored.dropLast()), size: bytes.count) == nil)
+            var badHeader = stored
+            badHeader[0] = 4
+            #expect(EntropyCoding.decode(badHeader, size: bytes.count) == nil)
+        }
+        #expect(EntropyCoding.encode(skewed).count < 4000)
+        #expect(EntropyCoding.encode(ramp, contextsLog2: 2, limit: 60).count < EntropyCoding.encode(ramp, contextsLog2: 0, limit: 60).count)
+    }
+
+    /// A damaged entropy-coded WEIGHTS section with correct checksums is refused by the C loader
+    /// and the Swift reader, each with a message naming the coder.
+    @Test func corruptEntropyCodedSectionIsRefusedByBothReaders() throws {
+        let good = [UInt8](try CompiledFixture.digits(compression: .entropy).file.data)
+        let file = try EdgemFile(data: Data(good), source: "digits")
+        let index = try #require(file.sections.firstIndex { $0.kind == Edgem.SectionKind.weights.rawValue })
+        let weights = file.sections[index]
+        #expect(weights.compression == Edgem.Compression.entropy.rawValue)
+        func damaged(_ change: (inout [UInt8]) -> Void) -> Data {
+            var bytes = good
+            change(&bytes)
+            let entry = Edgem.headerSize + Edgem.sectionEntrySize * index
+            let stored = Int(bytes[(entry + 24)..<(entry + 32)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+            let crc = CRC32.checksum(bytes[weights.offset..<min(weights.offset + stored, bytes.count)])
+            for i in 0..<4 { bytes[entry + 36 + i] = UInt8(truncatingIfNeeded: crc >> (8 * i)) }
+            for i in 36..<40 { bytes[i] = 0 }
+            let header = CRC32.checksum(bytes[0..<(Edgem.headerSize + Edgem.sectionEntrySize * file.sections.count)])
+            for i in 0..<4 { bytes[36 + i] = UInt8(truncatingIfNeeded: header >> (8 * i)) }
+            return Data(bytes)
+        }
+        let entry = Edgem.headerSize + Edgem.sectionEntrySize * index
+        let cases: [(Data, String)] = [
+            (damaged { $0[weights.offset + weights.storedSize / 2] ^= 0x20 }, "a flipped bit in the coded bytes"),
+            (damaged { $0[weights.offset] = 7 }, "a bad context count"),
+            (damaged { $0[weights.offset + 2] = 1 }, "a non-zero first coded byte"),
+            (damaged { $0[entry + 19] = 0x10 }, "a size too large for the stored bytes"),
+            (damaged { $0[entry + 24] &-= 1 }, "one stored byte fewer"),
+        ]
+        for (data, label) in cases {
+            #expect(throws: FormatError.self, "Swift reader accepted \(label)") { try EdgemFile(data: data, source: label) }
+            do {
+                _ = try DeviceModel(data: data)
+                Issue.record("C runtime accepted \(label)")
+            } catch let error as RuntimeError {
+                #expect(error.message.contains("entropy-coded"), "\(label): \(error.message)")
+            }
+        }
     }
 
     /// Zeroing most weights makes the writer store them sparsely; the runtime expands them exactly.

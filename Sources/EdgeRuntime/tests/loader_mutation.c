@@ -10,8 +10,9 @@
  * Mutants: truncation at every section boundary and at random points; random bit flips, raw or
  * with the checksums recomputed; bad values in the header, the section table, and the fields of
  * the GRAPH, TENSORS, OPERATORS, STRINGS, METADATA, QUANTIZATION and WEIGHTS contents. Most
- * structural mutants re-lay the file out (recompressing LZ4 sections and recomputing every CRC)
- * so that they reach the validation behind the checksums. Each mutant is loaded from an exactly
+ * structural mutants re-lay the file out (recompressing LZ4 and entropy-coded sections, the latter
+ * with random coder parameters, and recomputing every CRC) so that they reach the validation
+ * behind the checksums. Each mutant is loaded from an exactly
  * sized heap buffer (so sanitizers see any over-read), and a model that loads is run on random
  * inputs. The summary counts the outcomes per status and where the loader caught each mutant.
  */
@@ -106,6 +107,82 @@ static void mutate_field(uint8_t *p, int width)
     else put64(p, v);
 }
 
+/* ---- entropy coding (formats/edgem.md): the library's decoder, an encoder for re-laid-out files ---------- */
+
+const char *edge_entropy_decode(const uint8_t *stored, size_t stored_size, uint8_t *output, size_t size);
+
+typedef struct entropy_encoder {
+    uint8_t *out;
+    size_t size, capacity, pending;
+    uint64_t low;
+    uint32_t range;
+    uint8_t cache;
+} entropy_encoder;
+
+static void entropy_emit(entropy_encoder *e, uint8_t byte)
+{
+    if (e->size == e->capacity) {
+        e->capacity = e->capacity * 2 + 64;
+        e->out = realloc(e->out, e->capacity);
+        if (!e->out) die("out of memory");
+    }
+    e->out[e->size++] = byte;
+}
+
+static void entropy_shift_low(entropy_encoder *e)
+{
+    if (e->low < 0xFF000000u || e->low >= (UINT64_C(1) << 32)) {
+        uint8_t carry = (uint8_t)(e->low >> 32);
+        entropy_emit(e, (uint8_t)(e->cache + carry));
+        for (; e->pending > 1; e->pending--) entropy_emit(e, (uint8_t)(0xFF + carry));
+        e->pending = 0;
+        e->cache = (uint8_t)(e->low >> 24);
+    }
+    e->pending++;
+    e->low = (e->low & 0x00FFFFFFu) << 8;
+}
+
+/* The stored bytes of `contents` with 2^contexts_log2 trees and adaptation `limit`. */
+static uint8_t *entropy_encode(const uint8_t *contents, size_t size, unsigned contexts_log2, uint8_t limit, size_t *stored_size)
+{
+    static uint16_t probabilities[8 << 8];
+    static uint8_t counts[8 << 8];
+    for (size_t i = 0; i < sizeof counts; i++) {
+        probabilities[i] = 2048;
+        counts[i] = 0;
+    }
+    entropy_encoder e = {NULL, 0, 0, 1, 0, 0xFFFFFFFFu, 0};
+    entropy_emit(&e, (uint8_t)contexts_log2);
+    entropy_emit(&e, limit);
+    for (size_t index = 0; index < size; index++) {
+        size_t tree = (index & ((1u << contexts_log2) - 1)) << 8;
+        unsigned node = 1;
+        for (int shift = 7; shift >= 0; shift--) {
+            unsigned bit = contents[index] >> shift & 1u;
+            uint32_t p = probabilities[tree + node], rate = 131072u / (2u * counts[tree + node] + 3u);
+            uint32_t bound = (e.range >> 12) * p;
+            if (bit) {
+                e.low += bound;
+                e.range -= bound;
+                p -= (p * rate) >> 16;
+            } else {
+                e.range = bound;
+                p += ((4096 - p) * rate) >> 16;
+            }
+            while (e.range < (1u << 24)) {
+                e.range <<= 8;
+                entropy_shift_low(&e);
+            }
+            probabilities[tree + node] = (uint16_t)(p < 32 ? 32 : p > 4064 ? 4064 : p);
+            if (counts[tree + node] < limit) counts[tree + node]++;
+            node = node * 2 + bit;
+        }
+    }
+    for (int i = 0; i < 5; i++) entropy_shift_low(&e);
+    *stored_size = e.size;
+    return e.out;
+}
+
 /* ---- the file as sections ---------------------------------------------------------------------------- */
 
 typedef struct section {
@@ -138,6 +215,8 @@ static void parse(const uint8_t *file, size_t size, layout *out)
         if (s->compression == 1) {
             int n = LZ4_decompress_safe((const char *)file + offset, (char *)s->contents, (int)stored, (int)contents);
             if (n != (int)contents) die("the model's LZ4 section does not decompress");
+        } else if (s->compression == 2) {
+            if (edge_entropy_decode(file + offset, (size_t)stored, s->contents, s->size)) die("the model's entropy-coded section does not decode");
         } else {
             memcpy(s->contents, file + offset, s->size);
         }
@@ -179,6 +258,8 @@ static uint8_t *assemble(const layout *l, size_t *size)
             int n = LZ4_compress_default((const char *)s->contents, (char *)stored[i], (int)s->size, bound);
             if (n <= 0) die("LZ4 compression failed");
             stored_size[i] = (size_t)n;
+        } else if (s->compression == 2) {
+            stored[i] = entropy_encode(s->contents, s->size, (unsigned)below(4), (uint8_t)(1 + below(255)), &stored_size[i]);
         } else {
             stored[i] = xmalloc(s->size);
             memcpy(stored[i], s->contents, s->size);

@@ -16,7 +16,8 @@ struct Compile: ParsableCommand {
         discussion: """
         Binds input shapes, folds constants and BatchNormalization, fuses activations, plans
         the activation arena and writes the file described in formats/edgem.md. Weights that
-        are mostly zeros are stored sparsely; --compress lz4 compresses the weights section.
+        are mostly zeros are stored sparsely; --compress lz4 compresses the weights section, --compress entropy
+        every section (smallest file; decoded once at load).
 
         Example:
           edgec compile model.onnx -o model.edgem --input-shape x=1,3,48,192 --compress lz4
@@ -31,11 +32,11 @@ struct Compile: ParsableCommand {
 
     @OptionGroup var shapes: InputShapeOptions
 
-    @Option(help: "Compression of the weights section: none or lz4.")
+    @Option(help: "Section compression: none (weights used in place from a map), lz4 (weights, fast to decompress) or entropy (every section, smallest).")
     var compress: String = "none"
 
     func run() throws {
-        guard ["none", "lz4"].contains(compress) else { throw UserFacingError("--compress takes none or lz4, not '\(compress)'") }
+        guard let compression = Edgem.Compression(name: compress) else { throw UserFacingError("--compress takes none, lz4 or entropy, not '\(compress)'") }
         try OutputPath.check(output, notOverwriting: [model])
         let source = try Data(contentsOf: URL(fileURLWithPath: model))
         let onnx = try ONNXModel(data: source, source: model)
@@ -52,7 +53,7 @@ struct Compile: ParsableCommand {
             ("compile.compress", compress),
             ("compile.command", (["edgec"] + CommandLine.arguments.dropFirst()).joined(separator: " ")),
         ]
-        let compiled = try EdgemWriter.write(graph, options: .init(compressWeights: compress == "lz4"), metadata: metadata)
+        let compiled = try EdgemWriter.write(graph, options: .init(compression: compression), metadata: metadata)
         try OutputPath.write(compiled.data, to: output)
         let plan = compiled.plan
         print("compiled   \(compiled.operatorCount) operators, \(compiled.tensorCount) tensors (\(compiled.sparseTensorCount) weights stored sparse)")

@@ -28,7 +28,7 @@ struct CompiledReport: Encodable {
         version = "\(file.versionMajor).\(file.versionMinor)"
         sections = file.sections.map {
             Section(kind: $0.kindName, offset: $0.offset, size: $0.size, storedSize: $0.storedSize,
-                    compression: $0.compression == 1 ? "lz4" : "none", checksum: String(format: "%08x", $0.checksum))
+                    compression: Edgem.Compression(rawValue: $0.compression)?.name ?? "unknown(\($0.compression))", checksum: String(format: "%08x", $0.checksum))
         }
         func port(_ index: UInt32) -> Port {
             let t = file.tensors[Int(index)]

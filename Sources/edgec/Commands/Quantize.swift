@@ -52,7 +52,7 @@ struct Quantize: ParsableCommand {
     @Flag(name: .customLong("int8-io"), help: "Make the model's inputs and outputs int8 (scale and zero point in the file; edge-run and edgec eval still take real numbers).")
     var int8IO = false
 
-    @Option(help: "Compression of the weights section: none or lz4.")
+    @Option(help: "Section compression: none (weights used in place from a map), lz4 (weights, fast to decompress) or entropy (every section, smallest).")
     var compress: String = "none"
 
     @Flag(name: .customLong("no-measure"), help: "Write the file without measuring per-layer SQNR and accuracy on the runtime (faster).")
@@ -65,7 +65,7 @@ struct Quantize: ParsableCommand {
             throw UserFacingError("--method takes minmax, percentile, entropy or mse, not '\(self.method)'")
         }
         guard percentile > 50, percentile <= 100 else { throw UserFacingError("--percentile must be in (50, 100], got \(percentile)") }
-        guard ["none", "lz4"].contains(compress) else { throw UserFacingError("--compress takes none or lz4, not '\(compress)'") }
+        guard let compression = Edgem.Compression(name: compress) else { throw UserFacingError("--compress takes none, lz4 or entropy, not '\(compress)'") }
         guard let calib = calib else {
             throw UserFacingError("quantizing needs calibration data: pass --calib data.npz (or --calib random to accept a poor, data-free calibration)")
         }
@@ -105,7 +105,7 @@ struct Quantize: ParsableCommand {
         ]
         let progress = Progress()
         let result = try QuantizationPipeline.run(prepared: prepared, data: data, options: options,
-                                                  writer: .init(compressWeights: compress == "lz4"), metadata: metadata,
+                                                  writer: .init(compression: compression), metadata: metadata,
                                                   measure: !noMeasure) { progress.show($0, $1, $2) }
         progress.finish()
         try OutputPath.write(result.file.data, to: output)

@@ -15,10 +15,10 @@ struct CompiledFixture {
     var reference: [String: Tensor]
 
     /// Compiles `modelPath` with its inputs' shapes bound and runs the Swift reference executor.
-    init(_ modelPath: String, inputs: [String: Tensor], compressWeights: Bool = false) throws {
+    init(_ modelPath: String, inputs: [String: Tensor], compression: Edgem.Compression = .none) throws {
         let model = try ONNXModel(contentsOf: modelPath)
         graph = try StandardPipeline.prepare(model.graph, inputShapes: inputs.mapValues(\.shape))
-        file = try EdgemWriter.write(graph, options: .init(compressWeights: compressWeights), metadata: [("source.file", modelPath)])
+        file = try EdgemWriter.write(graph, options: .init(compression: compression), metadata: [("source.file", modelPath)])
         self.inputs = inputs
         reference = try ReferenceExecutor(graph: graph).run(inputs)
     }
@@ -52,8 +52,8 @@ struct CompiledFixture {
         return try CompiledFixture(Fixtures.path("torch/\(name).onnx"), inputs: ["input": arrays["input"]!])
     }
 
-    static func digits(compressWeights: Bool = false) throws -> CompiledFixture {
+    static func digits(compression: Edgem.Compression = .none) throws -> CompiledFixture {
         try CompiledFixture(Fixtures.path("digits/digits_cnn.onnx"), inputs: ["input": try NumPyFiles.read(Fixtures.path("digits/digits_sample.npy"))[""]!],
-                            compressWeights: compressWeights)
+                            compression: compression)
     }
 }
