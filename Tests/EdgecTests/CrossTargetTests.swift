@@ -1,6 +1,7 @@
 import EdgeCompress
 import EdgeDevice
 import EdgeEvaluation
+import EdgeFormat
 import EdgeIR
 import EdgeNumPy
 import EdgeONNX
@@ -73,17 +74,18 @@ struct CrossTargetTests {
         var expected: [String: Tensor]
     }
 
-    /// Digits (64 test samples, per-channel and with int8 inputs and outputs), the detector and the
+    /// Digits (64 test samples, per-channel, and with int8 inputs and outputs entropy-coded), the detector and the
     /// transformer (synthetic calibration: the fixture input scaled and shifted, deterministic), so
     /// that conv, depthwise, gemm, pooling, add, mul, concat, resize, tables and softmax in int8 all run.
     static let quantizedFixtures: [QuantizedFixture] = {
-        func make(_ name: String, model: String, calibration: [String: Tensor], inputs: [String: Tensor], int8IO: Bool = false) throws -> QuantizedFixture {
+        func make(_ name: String, model: String, calibration: [String: Tensor], inputs: [String: Tensor], int8IO: Bool = false,
+                  compression: Edgem.Compression = .none) throws -> QuantizedFixture {
             let graph = try ONNXModel(contentsOf: Fixtures.path(model)).graph
             let shapes = inputs.mapValues { [1] + $0.shape.dropFirst() }
             let prepared = try StandardPipeline.prepare(graph, inputShapes: shapes, fuseClampsOnly: true)
             let data = try CalibrationData(arrays: calibration, inputs: prepared.inputs.map { (prepared.name(of: $0.value), prepared.type(of: $0.value)!) }, source: name)
             let result = try QuantizationPipeline.run(prepared: prepared, data: data, options: QuantizationOptions(method: .percentile, int8IO: int8IO),
-                                                      writer: .init(), metadata: [], measure: false)
+                                                      writer: .init(compression: compression), metadata: [], measure: false)
             let device = try DeviceModel(data: result.file.data)
             return QuantizedFixture(name: name, file: result.file.data, inputs: inputs, expected: try device.run(inputs))
         }
@@ -105,7 +107,8 @@ struct CrossTargetTests {
             let batch = Tensor(shape: [64] + test.shape.dropFirst(), floats: Array(test.floats!.prefix(64 * 64)))
             var fixtures = [
                 try make("digits-int8", model: "digits/digits_cnn.onnx", calibration: calib, inputs: ["input": batch]),
-                try make("digits-int8-io", model: "digits/digits_cnn.onnx", calibration: calib, inputs: ["input": batch], int8IO: true),
+                try make("digits-int8-io", model: "digits/digits_cnn.onnx", calibration: calib, inputs: ["input": batch], int8IO: true,
+                         compression: .entropy),
             ]
             for name in ["tiny_detector", "tiny_transformer"] {
                 let input = try NumPyFiles.read(Fixtures.path("torch/\(name).npz"))["input"]!
