@@ -1,14 +1,21 @@
 /*
- * int8_fast.c — the optimized CONV_INT8 and GEMM_INT8 (see int8_fast.h): packing into panels,
- * blocking, the per-target micro-kernels, and the exact epilogue
- * acc = B + D − z · ΣW, y = clamp(requantize(acc) + z_y).
+ * int8_fast.c — the optimized CONV_INT8 and GEMM_INT8 (see int8_fast.h): the operands, blocking,
+ * the per-target micro-kernels, and the exact epilogue y = clamp(requantize(offset + D) + z_y).
  *
- * All of W (one group's rows) is packed once per call, then A a block of columns at a time (about
- * 32 KiB, so that the block stays in cache while every W panel passes over it). A product with
- * fewer than 4 columns (a fully connected layer on one sample) skips the packing: the `rows`
- * kernel reads W where it lies against A − z widened to 16 bits. Depthwise convolutions, with no
- * inner product to speak of, accumulate rows tap by tap in plain C and requantize them with the
- * target's `requantize`.
+ * Nothing is packed that can be read where it lies. W rows are used in place whenever the depth
+ * is a multiple of 8: the weights are constants of the model, and reordering them on every invoke
+ * would cost as much as the product of a small layer. GEMM's columns are the rows of A, in place
+ * too. CONV's columns are the im2col patches, written a block of columns at a time (about 32 KiB,
+ * so that the block stays in cache while every row of W passes over it), each column contiguous,
+ * by one flat loop over a table of where the window's runs start: for stride-1 taps of a kernel
+ * row 2 to 8 wide, a run is one 8-byte copy (the copies overlap) from the input with its padding
+ * written out; otherwise a run is one tap. The offsets' Σ_k W[m][k] come from the target's `rows`
+ * kernel against a vector of z + a_offset.
+ *
+ * A product with fewer than 4 columns (a fully connected layer on one sample) skips the tiles: the
+ * `rows` kernel reads W against A − z widened to 16 bits. Depthwise convolutions, with no inner
+ * product to speak of, accumulate rows tap by tap in plain C and requantize them with the target's
+ * `requantize`.
  */
 #include "int8_fast.h"
 #include "requantize.h"
@@ -19,16 +26,37 @@
 static size_t edge_round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 static size_t edge_min(size_t a, size_t b) { return a < b ? a : b; }
 
+/* 8 bytes as one load and one store: a constant-size copy, which compilers inline. */
+static inline void edge_copy8(int8_t *target, const int8_t *source)
+{
+    uint64_t bits;
+    memcpy(&bits, source, 8);
+    memcpy(target, &bits, 8);
+}
+
+/* n bytes without a library call (rows of small inputs are a few bytes): 8-byte copies, the last
+   one overlapping the one before. */
+static inline void edge_copy_short(int8_t *target, const int8_t *source, size_t n)
+{
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++) target[i] = source[i];
+        return;
+    }
+    for (size_t i = 0; i + 8 < n; i += 8) edge_copy8(target + i, source + i);
+    edge_copy8(target + n - 8, source + n - 8);
+}
+
 /* ---- the portable C kernels -------------------------------------------------------------------- */
 
-static void edge_int8_tile_c(size_t depth8, const int8_t *w, const int8_t *a, int32_t *out)
+static void edge_int8_tile_c(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out,
+                             size_t stride)
 {
-    int32_t acc[TILE * TILE] = {0};
-    for (size_t b = 0; b < depth8 / 8; b++, w += 8 * TILE, a += 8 * TILE)
-        for (int i = 0; i < TILE; i++)
-            for (int j = 0; j < TILE; j++)
-                for (int k = 0; k < 8; k++) acc[i * TILE + j] += w[i * 8 + k] * a[j * 8 + k];
-    memcpy(out, acc, sizeof acc);
+    for (int i = 0; i < TILE; i++)
+        for (int j = 0; j < TILE; j++) {
+            int32_t sum = 0;
+            for (size_t k = 0; k < depth8; k++) sum += w[i][k] * a[j][k];
+            out[(size_t)i * stride + (size_t)j] = offsets[i] + sum;
+        }
 }
 
 static void edge_int8_rows_c(size_t depth, size_t rows, const int8_t *w, const int16_t *x, int32_t *out)
@@ -46,7 +74,7 @@ static void edge_int8_requantize_c(size_t n, const int32_t *acc, int32_t multipl
     for (size_t i = 0; i < n; i++) out[i] = edge_requantize_int8(acc[i], multiplier, shift, zero, low, high);
 }
 
-const edge_int8_kernels edge_int8_kernels_c = {"c", edge_int8_tile_c, edge_int8_rows_c, edge_int8_requantize_c};
+const edge_int8_kernels edge_int8_kernels_c = {"c", 0, edge_int8_tile_c, edge_int8_rows_c, edge_int8_requantize_c};
 
 size_t edge_int8_kernel_sets(const edge_int8_kernels **sets, size_t capacity)
 {
@@ -69,50 +97,43 @@ const edge_int8_kernels *edge_int8_best_kernels(void)
 #endif
 }
 
-/* ---- packing ----------------------------------------------------------------------------------- */
+/* ---- operands ---------------------------------------------------------------------------------- */
 
-/* Fills A panels with columns [column, column + columns) of the product (and zero columns up to a
-   multiple of 4): panel[(j / 4) · 4 · depth8 + (k / 8) · 32 + (j % 4) · 8 + k % 8]. `staging` holds
-   8 × columns bytes. */
-typedef void (*edge_int8_pack_a)(const void *source, size_t column, size_t columns, size_t depth, size_t depth8, int8_t *panel,
-                                 int8_t *staging);
+/* Columns [column, column + columns) of the product: column j is depth8 bytes at the returned
+   pointer + j · *stride, read in place or written to `buffer` (columns · depth8 + 8 bytes). */
+typedef const int8_t *(*edge_int8_columns)(const void *source, size_t column, size_t columns, size_t depth, size_t depth8,
+                                           int8_t *buffer, size_t *stride);
 
-static int8_t *edge_int8_column(int8_t *panel, size_t j, size_t depth8) { return panel + j / TILE * TILE * depth8 + j % TILE * 8; }
-
-/* Zeros what the columns do not fill: the depth padding, and the columns past the last. */
-static void edge_int8_clear_padding(int8_t *panel, size_t columns, size_t depth, size_t depth8)
+/* Zeros a written column's padding [depth, depth8) with one 8-byte store, so that the tiles read no
+   byte that was never written; the store runs into the next column, written after it, or into the
+   buffer's 8 spare bytes. */
+static inline void edge_int8_clear_padding(int8_t *column, size_t depth, size_t depth8)
 {
-    size_t padded = edge_round_up(columns, TILE);
-    for (size_t j = 0; j < padded; j++) {
-        int8_t *column = edge_int8_column(panel, j, depth8);
-        if (j >= columns) {
-            for (size_t b = 0; b < depth8 / 8; b++) memset(column + b * 8 * TILE, 0, 8);
-        } else if (depth % 8 != 0) {
-            memset(column + depth / 8 * 8 * TILE + depth % 8, 0, 8 - depth % 8);
-        }
-    }
+    static const int8_t zeros[8] = {0};
+    if (depth != depth8) edge_copy8(column + depth, zeros);
 }
 
 /* GEMM: columns are rows of A, `depth` bytes each. */
-static void edge_int8_pack_rows(const void *source, size_t column, size_t columns, size_t depth, size_t depth8, int8_t *panel,
-                                int8_t *staging)
+static const int8_t *edge_int8_gemm_columns(const void *source, size_t column, size_t columns, size_t depth, size_t depth8,
+                                            int8_t *buffer, size_t *stride)
 {
-    (void)staging;
-    const int8_t *a = source;
-    edge_int8_clear_padding(panel, columns, depth, depth8);
+    const int8_t *a = (const int8_t *)source + column * depth;
+    *stride = depth8;
+    if (depth == depth8) return a;
     for (size_t j = 0; j < columns; j++) {
-        const int8_t *row = a + (column + j) * depth;
-        int8_t *target = edge_int8_column(panel, j, depth8);
-        for (size_t k = 0; k < depth; k += 8) memcpy(target + k * TILE, row + k, edge_min(8, depth - k));
+        memcpy(buffer + j * depth8, a + j * depth, depth);
+        edge_int8_clear_padding(buffer + j * depth8, depth, depth8);
     }
+    return buffer;
 }
 
-/* CONV: column p is the patch of output position p, in the weights' order (c, ki, kj). The input
-   is read with its padding written out (edge_int8_pad_planes), so every tap is a plain read. */
+/* CONV: column p is the patch of output position p, in the weights' order (c, ki, kj). */
 typedef struct edge_int8_im2col {
     const edge_conv_params *g;
-    const int8_t *x;     /* the group's first input channel, padded */
-    size_t width, plane; /* bytes of a padded row and of a padded channel */
+    const int8_t *x;     /* the group's first input channel (padded or copied, when edge_int8_copies_input) */
+    size_t width;        /* bytes of an input row */
+    size_t run;          /* taps per run: kernel_width (one 8-byte copy; x has 8 spare bytes after it), or 1 */
+    const size_t *starts; /* depth / run offsets, from a window's first byte, of its runs in (c, ki, kj) order */
 } edge_int8_im2col;
 
 /* Rows and columns of the padded input that the windows reach (at most the input plus its pads). */
@@ -131,77 +152,45 @@ static bool edge_int8_padded(const edge_conv_params *g)
     return g->pad_top != 0 || g->pad_left != 0 || edge_int8_padded_height(g) > g->in_height || edge_int8_padded_width(g) > g->in_width;
 }
 
+/* Taps of a kernel row that one 8-byte copy covers: consecutive, and 2 to 8 of them (a single tap
+   is as cheap to copy alone). */
+static bool edge_int8_runs(const edge_conv_params *g) { return g->dilation_w == 1 && g->kernel_width >= 2 && g->kernel_width <= 8; }
+
+/* The input is copied out (with its padding, and with spare bytes for the runs' reads). */
+static bool edge_int8_copies_input(const edge_conv_params *g) { return edge_int8_padded(g) || edge_int8_runs(g); }
+
 /* `channels` input planes with the padding around them set to the zero point (the real number 0). */
 static void edge_int8_pad_planes(const edge_conv_params *g, const int8_t *x, size_t channels, int8_t zero, int8_t *target)
 {
     size_t height = edge_int8_padded_height(g), width = edge_int8_padded_width(g);
     size_t top = (size_t)g->pad_top, left = (size_t)g->pad_left;
     size_t copied = width > left ? edge_min(g->in_width, width - left) : 0;
-    for (size_t c = 0; c < channels; c++, target += height * width) {
-        memset(target, zero, height * width);
+    memset(target, zero, channels * height * width + 8);
+    for (size_t c = 0; c < channels; c++, target += height * width)
         for (size_t ih = 0; ih < g->in_height && top + ih < height; ih++)
-            memcpy(target + (top + ih) * width + left, x + (c * g->in_height + ih) * g->in_width, copied);
-    }
+            edge_copy_short(target + (top + ih) * width + left, x + (c * g->in_height + ih) * g->in_width, copied);
 }
 
-/* Row k of the im2col matrix for columns [column, column + columns): output positions row by row,
-   each reading its tap of (c, ki, kj). */
-static void edge_int8_im2col_line(const edge_int8_im2col *s, size_t k, size_t column, size_t columns, int8_t *line)
+static const int8_t *edge_int8_im2col_columns(const void *source, size_t column, size_t columns, size_t depth, size_t depth8,
+                                              int8_t *buffer, size_t *stride)
 {
+    const edge_int8_im2col *s = source;
     const edge_conv_params *g = s->g;
-    size_t kernel = g->kernel_height * g->kernel_width;
-    size_t c = k / kernel, ki = k % kernel / g->kernel_width, kj = k % g->kernel_width;
-    size_t sw = (size_t)g->stride_w, row_step = (size_t)g->stride_h * s->width;
-    const int8_t *origin = s->x + c * s->plane + ki * (size_t)g->dilation_h * s->width + kj * (size_t)g->dilation_w;
-    size_t oh = column / g->out_width, ow = column % g->out_width;
-    for (size_t j = 0; j < columns; oh++, ow = 0) {
-        size_t count = edge_min(g->out_width - ow, columns - j);
-        const int8_t *source = origin + oh * row_step + ow * sw;
-        if (sw == 1) {
-            memcpy(line + j, source, count);
+    size_t oh = column / g->out_width, ow = column % g->out_width, runs = depth / s->run;
+    /* One flat loop over a table of offsets per column: shorter inner loops cost more than the copies. */
+    for (size_t j = 0; j < columns; j++) {
+        int8_t *target = buffer + j * depth8;
+        const int8_t *origin = s->x + oh * (size_t)g->stride_h * s->width + ow * (size_t)g->stride_w;
+        if (s->run > 1) { /* each copy writes 8 − run bytes too many, which the next (or the padding) overwrites */
+            for (size_t r = 0; r < runs; r++, target += s->run) edge_copy8(target, origin + s->starts[r]);
         } else {
-            for (size_t t = 0; t < count; t++) line[j + t] = source[t * sw];
+            for (size_t r = 0; r < runs; r++) target[r] = origin[s->starts[r]];
         }
-        j += count;
+        edge_int8_clear_padding(buffer + j * depth8, depth, depth8);
+        if (++ow == g->out_width) ow = 0, oh++;
     }
-}
-
-/* 8 rows of im2col at a time into `staging`, then each column's 8 bytes into its panel cell. */
-static void edge_int8_pack_im2col(const void *source, size_t column, size_t columns, size_t depth, size_t depth8, int8_t *panel,
-                                  int8_t *staging)
-{
-    size_t padded = edge_round_up(columns, TILE);
-    for (size_t k0 = 0; k0 < depth8; k0 += 8) {
-        for (size_t r = 0; r < 8; r++) {
-            if (k0 + r < depth) edge_int8_im2col_line(source, k0 + r, column, columns, staging + r * columns);
-            else memset(staging + r * columns, 0, columns);
-        }
-        int8_t *block = panel + k0 * TILE;
-        for (size_t j = 0; j < columns; j++) {
-            int8_t *cell = edge_int8_column(block, j, depth8);
-            for (size_t r = 0; r < 8; r++) cell[r] = staging[r * columns + j];
-        }
-        for (size_t j = columns; j < padded; j++) memset(edge_int8_column(block, j, depth8), 0, 8);
-    }
-}
-
-/* W panels (rows past `rows` zero) and each row's sum. */
-static void edge_int8_pack_weights(const int8_t *w, size_t rows, size_t depth, size_t depth8, int8_t *panel, int32_t *sums)
-{
-    size_t padded = edge_round_up(rows, TILE);
-    edge_int8_clear_padding(panel, rows, depth, depth8);
-    for (size_t i = 0; i < padded; i++) {
-        if (i >= rows) {
-            sums[i] = 0;
-            continue;
-        }
-        const int8_t *row = w + i * depth;
-        int32_t sum = 0;
-        for (size_t k = 0; k < depth; k++) sum += row[k];
-        sums[i] = sum;
-        int8_t *target = edge_int8_column(panel, i, depth8);
-        for (size_t k = 0; k < depth; k += 8) memcpy(target + k * TILE, row + k, edge_min(8, depth - k));
-    }
+    *stride = depth8;
+    return buffer;
 }
 
 /* ---- the product ------------------------------------------------------------------------------- */
@@ -209,11 +198,11 @@ static void edge_int8_pack_weights(const int8_t *w, size_t rows, size_t depth, s
 /* Y[m][p] at y[m · y_row + p · y_column] for weight rows m < rows and columns p < columns. */
 typedef struct edge_int8_product {
     size_t rows, columns, depth;
-    const int8_t *w;
+    const int8_t *w;     /* rows × depth */
     const int32_t *bias; /* or NULL */
     const int32_t *r;
     int32_t input_zero, output_zero, act_min, act_max;
-    edge_int8_pack_a pack_a;
+    edge_int8_columns columns_of;
     const void *source;
     int8_t *y;
     size_t y_row, y_column;
@@ -229,23 +218,26 @@ static size_t edge_int8_block(size_t columns, size_t depth8)
 /* Where the tiled product keeps its parts in scratch, all 64-byte aligned. */
 typedef struct edge_int8_layout {
     size_t depth8, rows4, block;
-    size_t sums, a_panels, accumulators, bytes, staging, total; /* offsets; W panels at 0 */
+    size_t offsets, repeated, columns, accumulators, bytes, total; /* offsets; W rows padded to depth8 at 0 */
 } edge_int8_layout;
 
-/* W panels, row sums, one block of A panels, 4 rows of accumulators, a row of results and 8 rows
-   of im2col; false when the sizes overflow. */
+/* W rows padded to depth8 (when the depth needs it), the offsets, a vector of z + a_offset, one
+   block of columns (and 8 spare bytes), 4 rows of accumulators and a row of results; false when
+   the sizes overflow. */
 static bool edge_int8_plan(size_t rows, size_t columns, size_t depth, edge_int8_layout *l)
 {
-    size_t size;
+    size_t size = 0;
     l->depth8 = edge_round_up(depth, 8);
     l->rows4 = edge_round_up(rows, TILE);
     l->block = edge_int8_block(columns, l->depth8);
-    if (!edge_size_mul(l->rows4, l->depth8, &size) || !edge_size_align(size, &l->sums)) return false;
-    if (!edge_size_add(l->sums, l->rows4 * sizeof(int32_t), &size) || !edge_size_align(size, &l->a_panels)) return false;
-    if (!edge_size_add(l->a_panels, l->block * l->depth8, &size) || !edge_size_align(size, &l->accumulators)) return false;
+    if (l->depth8 != depth && !edge_size_mul(rows, l->depth8, &size)) return false;
+    if (!edge_size_align(size, &l->offsets)) return false;
+    if (!edge_size_add(l->offsets, l->rows4 * sizeof(int32_t), &size) || !edge_size_align(size, &l->repeated)) return false;
+    if (!edge_size_mul(depth, sizeof(int16_t), &size) || !edge_size_add(l->repeated, size, &size) || !edge_size_align(size, &l->columns))
+        return false;
+    if (!edge_size_add(l->columns, l->block * l->depth8 + 8, &size) || !edge_size_align(size, &l->accumulators)) return false;
     if (!edge_size_add(l->accumulators, TILE * l->block * sizeof(int32_t), &size) || !edge_size_align(size, &l->bytes)) return false;
-    if (!edge_size_add(l->bytes, l->block, &size) || !edge_size_align(size, &l->staging)) return false;
-    return edge_size_add(l->staging, 8 * l->block, &l->total);
+    return edge_size_add(l->bytes, l->block, &l->total);
 }
 
 static size_t edge_int8_tiled_scratch(size_t rows, size_t columns, size_t depth)
@@ -275,25 +267,35 @@ static void edge_int8_tiled(const edge_int8_product *p, const edge_int8_kernels 
     edge_int8_layout l;
     edge_int8_plan(p->rows, p->columns, p->depth, &l); /* prepare reserved l.total bytes */
     uint8_t *base = scratch;
-    int8_t *w_panels = (int8_t *)base, *a_panels = (int8_t *)(base + l.a_panels), *bytes = (int8_t *)(base + l.bytes);
-    int8_t *staging = (int8_t *)(base + l.staging);
-    int32_t *sums = (int32_t *)(void *)(base + l.sums), *accumulators = (int32_t *)(void *)(base + l.accumulators);
-    edge_int8_pack_weights(p->w, p->rows, p->depth, l.depth8, w_panels, sums);
+    int32_t *offsets = (int32_t *)(void *)(base + l.offsets), *accumulators = (int32_t *)(void *)(base + l.accumulators);
+    int16_t *repeated = (int16_t *)(void *)(base + l.repeated);
+    int8_t *buffer = (int8_t *)(base + l.columns), *bytes = (int8_t *)(base + l.bytes);
+    const int8_t *w = p->w;
+    size_t w_stride = p->depth;
+    if (l.depth8 != p->depth) {
+        int8_t *padded = (int8_t *)base;
+        for (size_t i = 0; i < p->rows; i++) {
+            edge_copy_short(padded + i * l.depth8, p->w + i * p->depth, p->depth);
+            for (size_t k = p->depth; k < l.depth8; k++) padded[i * l.depth8 + k] = 0;
+        }
+        w = padded, w_stride = l.depth8;
+    }
+    /* offsets = B − (z + a_offset) · ΣW: |z + a_offset| <= 255, so like B ± D it is bounded by
+       load's check of |B| + 255 · Σ|W|, and so are the rows kernel's partial sums. */
+    for (size_t k = 0; k < p->depth; k++) repeated[k] = (int16_t)(p->input_zero + kernels->a_offset);
+    kernels->rows(p->depth, p->rows, p->w, repeated, offsets);
+    for (size_t i = 0; i < l.rows4; i++) offsets[i] = i < p->rows ? (p->bias ? p->bias[i] : 0) - offsets[i] : 0;
     for (size_t p0 = 0; p0 < p->columns; p0 += l.block) {
-        size_t columns = edge_min(l.block, p->columns - p0);
-        p->pack_a(p->source, p0, columns, p->depth, l.depth8, a_panels, staging);
+        size_t columns = edge_min(l.block, p->columns - p0), a_stride;
+        const int8_t *a = p->columns_of(p->source, p0, columns, p->depth, l.depth8, buffer, &a_stride);
         for (size_t i0 = 0; i0 < p->rows; i0 += TILE) {
             size_t height = edge_min(TILE, p->rows - i0);
-            /* B − z · ΣW fits in 32 bits, and so does B − z · ΣW + D: load checked |B| + 255 · Σ|W|. */
-            int32_t offsets[TILE];
-            for (size_t i = 0; i < height; i++)
-                offsets[i] = (int32_t)((p->bias ? p->bias[i0 + i] : 0) - (int64_t)p->input_zero * sums[i0 + i]);
+            const int8_t *w_rows[TILE], *a_columns[TILE];
+            for (size_t i = 0; i < TILE; i++) w_rows[i] = w + (i0 + edge_min(i, height - 1)) * w_stride;
             for (size_t j0 = 0; j0 < columns; j0 += TILE) {
-                int32_t dots[TILE * TILE];
-                kernels->tile(l.depth8, w_panels + i0 * l.depth8, a_panels + j0 * l.depth8, dots);
                 size_t width = edge_min(TILE, columns - j0);
-                for (size_t i = 0; i < height; i++)
-                    for (size_t j = 0; j < width; j++) accumulators[i * l.block + j0 + j] = offsets[i] + dots[i * TILE + j];
+                for (size_t j = 0; j < TILE; j++) a_columns[j] = a + (j0 + edge_min(j, width - 1)) * a_stride;
+                kernels->tile(l.depth8, w_rows, a_columns, offsets + i0, accumulators + j0, l.block);
             }
             for (size_t i = 0; i < height; i++) {
                 size_t row = i0 + i;
@@ -365,15 +367,22 @@ static void edge_int8_depthwise(const edge_conv_int8_params *q, const int8_t *x,
 
 /* ---- the operators ----------------------------------------------------------------------------- */
 
-/* The padded planes of one group follow the tiled product's scratch. */
-static size_t edge_int8_conv_planes(const edge_conv_params *g, size_t *offset)
+/* Taps per run of the im2col copies: a kernel row of consecutive taps as one 8-byte copy, or one. */
+static size_t edge_int8_run(const edge_conv_params *g) { return edge_int8_runs(g) ? g->kernel_width : 1; }
+
+/* After the tiled product's scratch: the runs' offsets, then the copied input planes of one group
+   (and 8 spare bytes). */
+static size_t edge_int8_conv_scratch(const edge_conv_params *g, size_t *starts_offset, size_t *planes_offset)
 {
-    size_t cg = g->in_channels / g->group, depth = cg * g->kernel_height * g->kernel_width, planes, total;
+    size_t cg = g->in_channels / g->group, depth = cg * g->kernel_height * g->kernel_width, starts, planes, total;
     size_t tiled = edge_int8_tiled_scratch(g->out_channels / g->group, g->out_height * g->out_width, depth);
-    if (tiled == 0 || !edge_size_align(tiled, offset)) return 0;
-    if (!edge_int8_padded(g)) return tiled;
+    *planes_offset = 0;
+    if (tiled == 0 || !edge_size_align(tiled, starts_offset)) return 0;
+    if (!edge_size_mul(depth / edge_int8_run(g), sizeof(size_t), &starts) || !edge_size_add(*starts_offset, starts, &total)) return 0;
+    if (!edge_int8_copies_input(g)) return total;
+    if (!edge_size_align(total, planes_offset)) return 0;
     if (!edge_size_mul(edge_int8_padded_height(g), edge_int8_padded_width(g), &planes) || !edge_size_mul(planes, cg, &planes) ||
-        !edge_size_add(*offset, planes, &total))
+        !edge_size_add(planes, 8, &planes) || !edge_size_add(*planes_offset, planes, &total))
         return 0;
     return total;
 }
@@ -382,8 +391,8 @@ size_t edge_conv_int8_fast_scratch(const edge_conv_int8_params *q)
 {
     const edge_conv_params *g = &q->conv;
     if (g->depthwise) return g->out_width * sizeof(int32_t);
-    size_t offset;
-    return edge_int8_conv_planes(g, &offset);
+    size_t starts_offset, planes_offset;
+    return edge_int8_conv_scratch(g, &starts_offset, &planes_offset);
 }
 
 size_t edge_gemm_int8_fast_scratch(const edge_gemm_int8_params *g)
@@ -408,20 +417,25 @@ bool edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8
         edge_int8_depthwise(q, x, w, bias, r, y, kernels, scratch);
         return true;
     }
-    size_t planes_offset;
-    edge_int8_conv_planes(g, &planes_offset);
-    bool padded = edge_int8_padded(g);
+    size_t starts_offset, planes_offset;
+    edge_int8_conv_scratch(g, &starts_offset, &planes_offset);
+    bool copies = edge_int8_copies_input(g);
     int8_t *planes = (int8_t *)scratch + planes_offset;
+    size_t width = copies ? edge_int8_padded_width(g) : g->in_width, plane = copies ? edge_int8_padded_height(g) * width : in_plane;
+    size_t run = edge_int8_run(g), *starts = (size_t *)(void *)((uint8_t *)scratch + starts_offset), *start = starts;
+    for (size_t c = 0; c < cg; c++)
+        for (size_t ki = 0; ki < g->kernel_height; ki++)
+            for (size_t kj = 0; kj < g->kernel_width; kj += run) *start++ = c * plane + ki * (size_t)g->dilation_h * width + kj * (size_t)g->dilation_w;
     for (size_t n = 0; n < g->batch; n++) {
         for (size_t group = 0; group < g->group; group++) {
             const int8_t *xg = x + (n * g->in_channels + group * cg) * in_plane;
-            edge_int8_im2col source = {g, xg, g->in_width, in_plane};
-            if (padded) {
+            edge_int8_im2col source = {g, xg, width, run, starts};
+            if (copies) {
                 edge_int8_pad_planes(g, xg, cg, (int8_t)q->input_zero, planes);
-                source = (edge_int8_im2col){g, planes, edge_int8_padded_width(g), edge_int8_padded_height(g) * edge_int8_padded_width(g)};
+                source.x = planes;
             }
             edge_int8_product p = {mg, out_plane, depth, w + group * mg * depth, bias ? bias + group * mg : NULL, r + 2 * group * mg,
-                                   q->input_zero, q->output_zero, q->act_min, q->act_max, edge_int8_pack_im2col, &source,
+                                   q->input_zero, q->output_zero, q->act_min, q->act_max, edge_int8_im2col_columns, &source,
                                    y + (n * g->out_channels + group * mg) * out_plane, out_plane, 1};
             edge_int8_tiled(&p, kernels, scratch);
         }
@@ -439,7 +453,7 @@ bool edge_gemm_int8_fast(const edge_model *model, const edge_operator *op, uint8
     const int32_t *r = (const int32_t *)(const void *)edge_tensor_data(edge_op_input(model, op, 3), arena);
     int8_t *y = (int8_t *)edge_tensor_data(edge_op_output(model, op, 0), arena);
     edge_int8_product p = {g->n, g->rows, g->k, w, bias, r, g->input_zero, g->output_zero, g->act_min, g->act_max,
-                           edge_int8_pack_rows, a, y, 1, g->n};
+                           edge_int8_gemm_columns, a, y, 1, g->n};
     if (g->rows < TILE) edge_int8_by_rows(&p, a, kernels, scratch);
     else edge_int8_tiled(&p, kernels, scratch);
     return true;

@@ -2,13 +2,18 @@
  * int8_fast.h — the optimized paths of CONV_INT8 and GEMM_INT8, beside their reference kernels.
  *
  * Both operators compute Y[m][p] = requantize(B[m] + Σ_k W[m][k] · (A[p][k] − z), R[m]) for weight
- * rows m and input columns p (GEMM: rows of A; CONV: im2col patches). The driver (int8_fast.c)
- * packs both into panels of 8-byte blocks and calls a per-target micro-kernel for each 4 × 4 tile
- * of raw dot products D = Σ W · A; since B + D − z · Σ_k W[m][k] equals the reference accumulator
- * exactly (load checks that none can overflow), every path gives the reference's bytes.
+ * rows m and input columns p (GEMM: rows of A; CONV: im2col patches, in the weights' order
+ * (c, ki, kj)). The driver (int8_fast.c) hands a per-target micro-kernel 4 weight rows and 4
+ * columns for each 4 × 4 tile of raw dot products D = Σ W · (A + a_offset), where a_offset is the
+ * kernel set's (128 for the VNNI sets, whose instruction multiplies unsigned bytes, so they read
+ * A XOR 0x80; 0 for the others). The tile adds offsets[m] = B[m] − (z + a_offset) · Σ_k W[m][k];
+ * the sum equals the reference accumulator exactly (load checks that |B| + 255 · Σ|W| fits in 32
+ * bits, which bounds every partial sum), so every path gives the reference's bytes.
  *
- * Panels: depth is padded with zeros to a multiple of 8, `depth8`. A W panel holds 4 rows and an A
- * panel 4 columns, laid out block by block: panel[(k / 8) · 32 + row · 8 + k % 8].
+ * Operands: each row and column is `depth8` contiguous bytes, the depth rounded up to a multiple of
+ * 8. Where the depth is already one, W rows (and GEMM's A rows) are read where they lie; otherwise
+ * W is copied into rows padded with zeros, and a column's padding may hold anything (it meets
+ * those zeros). Tiles at the edges repeat the last row or column; those results are dropped.
  *
  * Micro-kernels live per target in kernels/x86/ and kernels/neon/; the portable C set here is the
  * byte-exact model they are tested against (tests/int8_fastpath_tests.c).
@@ -22,8 +27,11 @@
 
 typedef struct edge_int8_kernels {
     const char *name;
-    /* out[i · 4 + j] = Σ_k w_panel row i · a_panel column j, over depth8 (a multiple of 8). */
-    void (*tile)(size_t depth8, const int8_t *w_panel, const int8_t *a_panel, int32_t *out);
+    /* What the tile adds to every A byte before multiplying: 0, or 128 (unsigned × signed products). */
+    int32_t a_offset;
+    /* out[i · stride + j] = offsets[i] + Σ_{k < depth8} w[i][k] · (a[j][k] + a_offset) for i, j < 4;
+       depth8 is a multiple of 8, and w[i], a[j] point at depth8 bytes each. */
+    void (*tile)(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out, size_t stride);
     /* out[i] = Σ_k w[i · depth + k] · x[k] for `rows` rows read in place (x: int16 values in [−255, 255]). */
     void (*rows)(size_t depth, size_t rows, const int8_t *w, const int16_t *x, int32_t *out);
     /* out[i] = clamp(requantize(acc[i], multiplier, shift) + zero, low, high) for i < n, exactly as
@@ -45,6 +53,10 @@ size_t edge_int8_kernel_sets(const edge_int8_kernels **sets, size_t capacity);
    lacks the instructions); each returns how many it wrote. */
 size_t edge_int8_x86_sets(const edge_int8_kernels **sets, size_t capacity);
 size_t edge_int8_neon_sets(const edge_int8_kernels **sets, size_t capacity);
+
+/* Per target: the names of the sets this build has but this CPU cannot run (so their tests are
+   skipped, and say so); returns how many it wrote. */
+size_t edge_int8_x86_missing(const char **names, size_t capacity);
 
 /* Scratch bytes of the fast paths (0: no fast path applies). */
 size_t edge_conv_int8_fast_scratch(const edge_conv_int8_params *q);

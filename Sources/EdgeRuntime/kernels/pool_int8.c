@@ -39,10 +39,53 @@ static void edge_window_taps(ptrdiff_t origin, ptrdiff_t kernel, ptrdiff_t dilat
     if (*low > *high) *low = *high;
 }
 
+/* Every window lies inside the input (no padding reached), as in the usual 2 × 2 / 2 pool. */
+static bool edge_pool_inside(const edge_pool_params *g)
+{
+    return g->pad_top == 0 && g->pad_left == 0 &&
+           (ptrdiff_t)(g->out_height - 1) * g->stride_h + (g->kernel_h - 1) * g->dilation_h < (ptrdiff_t)g->in_height &&
+           (ptrdiff_t)(g->out_width - 1) * g->stride_w + (g->kernel_w - 1) * g->dilation_w < (ptrdiff_t)g->in_width;
+}
+
+static inline int8_t edge_max8(int8_t a, int8_t b) { return a > b ? a : b; }
+
+/* MAX_POOL on int8 when every window is inside: each output the maximum of its window, read
+   directly, without the general loop's clipping (which costs more than the maxima on small
+   planes); 2 × 2 windows spelled out. */
+static void edge_max_pool_int8_inside(const edge_pool_params *g, const int8_t *x, int8_t *y)
+{
+    size_t in_w = g->in_width, rows = g->planes * g->out_height;
+    size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w, dh = (size_t)g->dilation_h, dw = (size_t)g->dilation_w;
+    size_t kh = (size_t)g->kernel_h, kw = (size_t)g->kernel_w, oh = 0;
+    const int8_t *plane = x;
+    for (size_t r = 0; r < rows; r++, oh++) {
+        if (oh == g->out_height) oh = 0, plane += g->in_height * in_w;
+        const int8_t *top = plane + oh * sh * in_w;
+        if (kh == 2 && kw == 2) {
+            const int8_t *bottom = top + dh * in_w;
+            for (size_t ow = 0; ow < g->out_width; ow++, y++) {
+                size_t c = ow * sw;
+                *y = edge_max8(edge_max8(top[c], top[c + dw]), edge_max8(bottom[c], bottom[c + dw]));
+            }
+            continue;
+        }
+        for (size_t ow = 0; ow < g->out_width; ow++, y++) {
+            int8_t best = -128;
+            for (size_t ki = 0; ki < kh; ki++)
+                for (size_t kj = 0; kj < kw; kj++) best = edge_max8(best, top[ki * dh * in_w + ow * sw + kj * dw]);
+            *y = best;
+        }
+    }
+}
+
 /* MAX_POOL on int8 one output row at a time, one kernel tap at a time across the row (as pool.c does
    for floats): the inner loop runs over contiguous outputs without bounds checks. */
 static void edge_max_pool_int8(const edge_pool_params *g, const int8_t *x, int8_t *y)
 {
+    if (edge_pool_inside(g)) {
+        edge_max_pool_int8_inside(g, x, y);
+        return;
+    }
     ptrdiff_t in_h = (ptrdiff_t)g->in_height, in_w = (ptrdiff_t)g->in_width;
     ptrdiff_t out_h = (ptrdiff_t)g->out_height, out_w = (ptrdiff_t)g->out_width, sw = g->stride_w;
     for (size_t p = 0; p < g->planes; p++) {

@@ -1,7 +1,8 @@
 /*
  * int8_fastpath_tests — every optimized int8 path against the reference kernels, byte for byte:
  * the micro-kernels of each kernel set this build and CPU have (kernels/int8_fast.h: portable C,
- * SSE4.1, AVX2, NEON, NEON dot-product) on random panels, then whole CONV_INT8 and GEMM_INT8
+ * SSE4.1, AVX2, AVX-VNNI, AVX-512 VNNI, NEON, NEON dot-product; sets the build has but the CPU
+ * lacks are reported as skipped) on random rows and columns, then whole CONV_INT8 and GEMM_INT8
  * operators with random shapes, groups, strides, dilations, pads, zero points, multipliers, shifts
  * and clamps, and CONCAT_INT8 (whose requantization uses the kernel sets too), each run by the
  * reference and by every kernel set. With --bench it prints a table of
@@ -68,28 +69,70 @@ static void *allocate(size_t n)
 }
 
 /* ---- micro-kernels ------------------------------------------------------------------------------ */
+/* A portable set that reads A + 128 as the VNNI sets do, so that the driver's a_offset path runs on
+   every CPU (the VNNI sets themselves only where the CPU has them). */
+static void tile_plus_128(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out, size_t stride)
+{
+    for (size_t i = 0; i < 4; i++)
+        for (size_t j = 0; j < 4; j++) {
+            int32_t sum = 0;
+            for (size_t k = 0; k < depth8; k++) sum += w[i][k] * (a[j][k] + 128);
+            out[i * stride + j] = offsets[i] + sum;
+        }
+}
+
+static edge_int8_kernels plus_128;
+
+
+/* Exactly n bytes (at least 1), so that AddressSanitizer sees a read past the end. */
+static void *allocate_exact(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    memset(p, 0x5a, n ? n : 1);
+    return p;
+}
 
 static void test_kernels(const edge_int8_kernels *kernels)
 {
     for (int round = 0; round < 300; round++) {
-        size_t depth8 = 8 * (size_t)uniform(1, 80);
-        int8_t *w = allocate(4 * depth8), *a = allocate(4 * depth8);
-        fill_int8(w, 4 * depth8);
-        fill_int8(a, 4 * depth8);
-        if (round % 3 == 0) { /* the extreme products */
-            memset(w, -128, 4 * depth8);
-            memset(a, -128, 4 * depth8);
+        /* A tile over rows and columns of exactly depth8 bytes each, output rows `stride` apart. */
+        size_t depth8 = 8 * (size_t)uniform(1, 80), stride = (size_t)uniform(4, 9);
+        int8_t *w[4], *a[4];
+        int32_t offsets[4], shifted[4], expected[4 * 9], got[4 * 9];
+        for (int i = 0; i < 4; i++) {
+            w[i] = allocate_exact(depth8);
+            a[i] = allocate_exact(depth8);
+            fill_int8(w[i], depth8);
+            fill_int8(a[i], depth8);
+            if (round % 3 == 0) { /* the extreme products: −128 · −128, and −128 · 127 */
+                memset(w[i], -128, depth8);
+                memset(a[i], round % 2 ? 127 : -128, depth8);
+            }
         }
-        int32_t expected[16], got[16];
-        edge_int8_kernels_c.tile(depth8, w, a, expected);
-        kernels->tile(depth8, w, a, got);
+        for (int i = 0; i < 4; i++) {
+            /* The same result from a kernel that reads A + a_offset: its offsets subtract a_offset · ΣW. */
+            int32_t sum = 0;
+            for (size_t k = 0; k < depth8; k++) sum += w[i][k];
+            offsets[i] = uniform(-(1 << 20), 1 << 20);
+            shifted[i] = offsets[i] - kernels->a_offset * sum;
+        }
+        memset(expected, 0x77, sizeof expected);
+        memset(got, 0x77, sizeof got);
+        edge_int8_kernels_c.tile(depth8, (const int8_t *const *)w, (const int8_t *const *)a, offsets, expected, stride);
+        kernels->tile(depth8, (const int8_t *const *)w, (const int8_t *const *)a, shifted, got, stride);
         CHECK(memcmp(expected, got, sizeof got) == 0, "%s tile, depth %zu", kernels->name, depth8);
-        free(w);
-        free(a);
+        for (int i = 0; i < 4; i++) {
+            free(w[i]);
+            free(a[i]);
+        }
 
         size_t depth = (size_t)uniform(1, 700), rows = (size_t)uniform(1, 9);
-        int8_t *m = allocate(depth * rows);
-        int16_t *x = allocate(2 * depth);
+        int8_t *m = allocate_exact(depth * rows);
+        int16_t *x = allocate_exact(2 * depth);
         fill_int8(m, depth * rows);
         for (size_t k = 0; k < depth; k++) x[k] = (int16_t)(round % 3 == 0 ? (k % 2 ? 255 : -255) : uniform(-255, 255));
         if (round % 3 == 0) memset(m, -128, depth * rows);
@@ -184,7 +227,7 @@ static bool setup(fixture *f, uint16_t kind, int rank_x, const uint32_t *dims_x,
     quantize(f, 0, &f->tensors[0], uniform(-128, 127));
     quantize(f, 1, &f->tensors[1], 0);
     quantize(f, 2, &f->tensors[4], uniform(-128, 127));
-    f->weights = allocate(f->tensors[1].bytes);
+    f->weights = allocate_exact(f->tensors[1].bytes);
     fill_int8(f->weights, f->tensors[1].count);
     if (next() % 4 == 0) /* symmetric weights, as edgec writes them */
         for (size_t i = 0; i < f->tensors[1].count; i++) f->weights[i] = f->weights[i] == -128 ? -127 : f->weights[i];
@@ -201,7 +244,7 @@ static bool setup(fixture *f, uint16_t kind, int rank_x, const uint32_t *dims_x,
     f->arena_bytes = (f->tensors[0].bytes + 63) / 64 * 64 + f->tensors[4].bytes;
     f->output_offset = (f->tensors[0].bytes + 63) / 64 * 64;
     f->tensors[4].offset = f->output_offset;
-    f->arena = allocate(f->arena_bytes);
+    f->arena = allocate_exact(f->arena_bytes);
     fill_int8((int8_t *)f->arena, f->tensors[0].count);
     bool with_bias = next() % 3 != 0;
     for (int s = 0; s < 5; s++) f->slots[s] = (uint32_t)s;
@@ -241,7 +284,7 @@ static void compare(fixture *f, const edge_int8_kernels *const *sets, size_t set
     memcpy(expected, f->arena + f->output_offset, out_bytes);
     size_t scratch_bytes = kind == EDGE_OP_CONV_INT8 ? edge_conv_int8_fast_scratch(&f->op.params.conv_int8)
                                                      : edge_gemm_int8_fast_scratch(&f->op.params.gemm_int8);
-    void *scratch = allocate(scratch_bytes);
+    void *scratch = allocate_exact(scratch_bytes);
     for (size_t s = 0; s < set_count; s++) {
         memset(f->arena + f->output_offset, 0x33, out_bytes);
         bool ran = kind == EDGE_OP_CONV_INT8 ? edge_conv_int8_fast(&f->model, &f->op, f->arena, scratch, sets[s])
@@ -385,6 +428,64 @@ static void random_concat(const edge_int8_kernels *const *sets, size_t set_count
     free(scratch);
 }
 
+/* MAX_POOL on int8 against the definition, on windows that stay inside the input (the loop that
+   skips the clipping) and, now and then, ones that reach the padding. */
+static void random_max_pool(void)
+{
+    int32_t kh = uniform(1, 4), kw = uniform(1, 4), sh = uniform(1, 3), sw = uniform(1, 3), dh = uniform(1, 2), dw = uniform(1, 2);
+    if (next() % 2 == 0) kh = kw = 2, sh = sw = 2, dh = dw = 1; /* the usual 2 × 2 / 2 */
+    bool padded = next() % 4 == 0;
+    int32_t pt = padded ? uniform(0, kh - 1) : 0, pl = padded ? uniform(0, kw - 1) : 0, pb = padded ? uniform(0, kh - 1) : 0;
+    int32_t pr = padded ? uniform(0, kw - 1) : 0, h = uniform(1, 12), w = uniform(1, 12), planes = uniform(1, 6);
+    int64_t span_h = h + pt + pb - ((kh - 1) * dh + 1), span_w = w + pl + pr - ((kw - 1) * dw + 1);
+    if (span_h < 0 || span_w < 0) return;
+    int32_t oh = (int32_t)(span_h / sh + 1), ow = (int32_t)(span_w / sw + 1);
+    uint32_t xd[4] = {1, (uint32_t)planes, (uint32_t)h, (uint32_t)w}, yd[4] = {1, (uint32_t)planes, (uint32_t)oh, (uint32_t)ow};
+    edge_tensor tensors[2];
+    memset(tensors, 0, sizeof tensors);
+    shape(&tensors[0], "x", EDGE_DTYPE_INT8, EDGE_STORAGE_ARENA, 4, xd);
+    shape(&tensors[1], "y", EDGE_DTYPE_INT8, EDGE_STORAGE_ARENA, 4, yd);
+    tensors[1].offset = tensors[0].bytes;
+    uint32_t slots[2] = {0, 1};
+    edge_model model;
+    memset(&model, 0, sizeof model);
+    model.tensors = tensors;
+    model.tensor_count = 2;
+    edge_operator op;
+    memset(&op, 0, sizeof op);
+    op.kind = EDGE_OP_MAX_POOL;
+    op.name = "random";
+    op.input_count = 1;
+    op.output_count = 1;
+    op.tensors = slots;
+    int32_t fields[11] = {kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, 0};
+    uint8_t params[44];
+    for (int i = 0; i < 11; i++) put32(params + 4 * i, (uint32_t)fields[i]);
+    edge_error error;
+    edge_status status = edge_pool_prepare(&model, &op, params, sizeof params, &error);
+    CHECK(status == EDGE_OK, "MAX_POOL prepare: %s", error.message);
+    if (status != EDGE_OK) return;
+    int8_t *arena = allocate_exact(tensors[0].bytes + tensors[1].bytes), *x = arena, *y = arena + tensors[0].bytes;
+    int8_t *expected = allocate_exact(tensors[1].bytes);
+    fill_int8(x, tensors[0].count);
+    for (int32_t p = 0; p < planes; p++)
+        for (int32_t i = 0; i < oh; i++)
+            for (int32_t j = 0; j < ow; j++) {
+                int largest = -128;
+                for (int32_t ki = 0; ki < kh; ki++)
+                    for (int32_t kj = 0; kj < kw; kj++) {
+                        int32_t r = i * sh - pt + ki * dh, c = j * sw - pl + kj * dw;
+                        if (r >= 0 && r < h && c >= 0 && c < w && x[(p * h + r) * w + c] > largest) largest = x[(p * h + r) * w + c];
+                    }
+                expected[(p * oh + i) * ow + j] = (int8_t)largest;
+            }
+    edge_pool_int8_eval(&model, &op, (uint8_t *)arena, NULL, &error);
+    CHECK(memcmp(expected, y, tensors[1].bytes) == 0, "MAX_POOL %dx%d stride %d,%d dilation %d,%d pads %d,%d,%d,%d on %dx%d", kh, kw, sh, sw, dh,
+          dw, pt, pl, pb, pr, h, w);
+    free(arena);
+    free(expected);
+}
+
 /* ---- benchmark ---------------------------------------------------------------------------------- */
 
 static double seconds(void)
@@ -437,12 +538,24 @@ static void bench(const edge_int8_kernels *const *sets, size_t set_count, const 
 
 int main(int argc, char **argv)
 {
-    const edge_int8_kernels *sets[8];
+    const edge_int8_kernels *sets[9];
     size_t set_count = edge_int8_kernel_sets(sets, 8);
+    plus_128 = edge_int8_kernels_c;
+    plus_128.name = "c (a + 128)";
+    plus_128.a_offset = 128;
+    plus_128.tile = tile_plus_128;
+    sets[set_count++] = &plus_128;
     const edge_int8_kernels *best = edge_int8_best_kernels();
+    const char *missing[8];
+    size_t missing_count = edge_int8_x86_missing(missing, 8);
     printf("kernel sets:");
     for (size_t s = 0; s < set_count; s++) printf(" %s", sets[s]->name);
     printf(" (invoke uses %s)\n", best ? best->name : "the reference kernels");
+    if (missing_count) {
+        printf("skipped, built but not run by this CPU:");
+        for (size_t s = 0; s < missing_count; s++) printf(" %s", missing[s]);
+        printf("\n");
+    }
     if (argc > 1 && strcmp(argv[1], "--bench") == 0) {
         bench(sets, set_count, argc > 2 ? argv[2] : NULL);
         return 0;
@@ -452,6 +565,9 @@ int main(int argc, char **argv)
     for (long i = 0; i < cases; i++) random_conv(sets, set_count);
     for (long i = 0; i < cases; i++) random_gemm(sets, set_count);
     for (long i = 0; i < cases / 4; i++) random_concat(sets, set_count);
-    printf("int8_fastpath_tests: %ld random CONV_INT8 and GEMM_INT8 each, %ld CONCAT_INT8\n%d passed, %d failed\n", cases, cases / 4, checks - failures, failures);
+    for (long i = 0; i < cases / 4; i++) random_max_pool();
+    printf("int8_fastpath_tests: %ld random CONV_INT8 and GEMM_INT8 each, %ld CONCAT_INT8 and MAX_POOL each, %zu kernel sets\n", cases,
+           cases / 4, set_count);
+    printf("%d passed, %d failed, %zu skipped\n", checks - failures, failures, missing_count);
     return failures ? 1 : 0;
 }

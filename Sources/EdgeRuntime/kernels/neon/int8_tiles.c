@@ -1,10 +1,12 @@
 /*
  * neon/int8_tiles.c — the int8 micro-kernels (kernels/int8_fast.h) for ARM NEON, chosen when the
- * library is compiled:
+ * library is compiled. Each accumulator holds one (row, column) of the tile and is summed across
+ * at the end:
  *   - aarch64 with the dot-product extension (-march=armv8.2-a+dotprod): SDOT, 4 products per lane
- *     and instruction; one register holds two W rows × 8 depth steps against an A column repeated;
- *   - aarch64: SMULL (int8 × int8 → int16, exact: |w · a| <= 2^14) then SADALP into int32, a 4 × 4
- *     tile in 16 accumulators;
+ *     and instruction, 16 depth steps at a time (the 4 × 4 tile's 16 accumulators, 4 columns and a
+ *     row fit the 32 registers);
+ *   - aarch64: SMULL (int8 × int8 → int16, exact: |w · a| <= 2^14) then SADALP into int32, 8 depth
+ *     steps at a time, the whole tile at once;
  *   - armv7 NEON: the same instructions, 2 rows at a time (16 quad registers in all).
  * The `rows` kernel widens W to int16 and multiply-accumulates against A − z (SMLAL).
  */
@@ -40,22 +42,33 @@ static void edge_int8_rows_neon(size_t depth, size_t rows, const int8_t *w, cons
     }
 }
 
-/* Rows [first, first + count) of the tile by SMULL + SADALP; each accumulator's 4 lanes sum to one output. */
-static inline void edge_int8_tile_rows(size_t depth8, const int8_t *w, const int8_t *a, int32_t *out, int first, int count)
+/* (Σ lanes of a0, of a1, of a2, of a3). */
+static inline int32x4_t edge_sum4(int32x4_t a0, int32x4_t a1, int32x4_t a2, int32x4_t a3)
+{
+    int32x2_t s01 = vpadd_s32(vpadd_s32(vget_low_s32(a0), vget_high_s32(a0)), vpadd_s32(vget_low_s32(a1), vget_high_s32(a1)));
+    int32x2_t s23 = vpadd_s32(vpadd_s32(vget_low_s32(a2), vget_high_s32(a2)), vpadd_s32(vget_low_s32(a3), vget_high_s32(a3)));
+    return vcombine_s32(s01, s23);
+}
+
+/* Rows [first, first + count) of the tile by SMULL + SADALP. */
+static inline void edge_int8_tile_rows(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out,
+                                       size_t stride, int first, int count)
 {
     int32x4_t acc[4][4];
     for (int i = 0; i < count; i++)
         for (int j = 0; j < 4; j++) acc[i][j] = vdupq_n_s32(0);
-    for (size_t b = 0; b < depth8 / 8; b++, w += 32, a += 32) {
+    for (size_t k = 0; k < depth8; k += 8) {
         int8x8_t columns[4];
-        for (int j = 0; j < 4; j++) columns[j] = vld1_s8(a + 8 * j);
+        for (int j = 0; j < 4; j++) columns[j] = vld1_s8(a[j] + k);
         for (int i = 0; i < count; i++) {
-            int8x8_t row = vld1_s8(w + 8 * (first + i));
+            int8x8_t row = vld1_s8(w[first + i] + k);
             for (int j = 0; j < 4; j++) acc[i][j] = vpadalq_s16(acc[i][j], vmull_s8(row, columns[j]));
         }
     }
-    for (int i = 0; i < count; i++)
-        for (int j = 0; j < 4; j++) out[(first + i) * 4 + j] = edge_sum_lanes(acc[i][j]);
+    for (int i = 0; i < count; i++) {
+        int32x4_t sums = edge_sum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]);
+        vst1q_s32(out + (size_t)(first + i) * stride, vaddq_s32(sums, vdupq_n_s32(offsets[first + i])));
+    }
 }
 
 /* Requantization 8 lanes at a time: SQRDMULH is srdhm exactly (floor((2 · x · m + 2^31) / 2^32),
@@ -86,46 +99,55 @@ static void edge_int8_requantize_neon(size_t n, const int32_t *acc, int32_t mult
 }
 
 #if defined(__aarch64__)
-static void edge_int8_tile_neon(size_t depth8, const int8_t *w, const int8_t *a, int32_t *out)
+static void edge_int8_tile_neon(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out,
+                                size_t stride)
 {
-    edge_int8_tile_rows(depth8, w, a, out, 0, 4);
+    edge_int8_tile_rows(depth8, w, a, offsets, out, stride, 0, 4);
 }
 #define EDGE_INT8_NEON_NAME "neon"
 #else
-static void edge_int8_tile_neon(size_t depth8, const int8_t *w, const int8_t *a, int32_t *out)
+static void edge_int8_tile_neon(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out,
+                                size_t stride)
 {
-    edge_int8_tile_rows(depth8, w, a, out, 0, 2);
-    edge_int8_tile_rows(depth8, w, a, out, 2, 2);
+    edge_int8_tile_rows(depth8, w, a, offsets, out, stride, 0, 2);
+    edge_int8_tile_rows(depth8, w, a, offsets, out, stride, 2, 2);
 }
 #define EDGE_INT8_NEON_NAME "neon (armv7)"
 #endif
 
-static const edge_int8_kernels edge_int8_neon = {EDGE_INT8_NEON_NAME, edge_int8_tile_neon, edge_int8_rows_neon, edge_int8_requantize_neon};
+static const edge_int8_kernels edge_int8_neon = {EDGE_INT8_NEON_NAME, 0, edge_int8_tile_neon, edge_int8_rows_neon, edge_int8_requantize_neon};
 
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
-static void edge_int8_tile_dotprod(size_t depth8, const int8_t *w, const int8_t *a, int32_t *out)
+static void edge_int8_tile_dotprod(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out,
+                                   size_t stride)
 {
-    int32x4_t acc[2][4];
-    for (int p = 0; p < 2; p++)
-        for (int j = 0; j < 4; j++) acc[p][j] = vdupq_n_s32(0);
-    for (size_t b = 0; b < depth8 / 8; b++, w += 32, a += 32) {
-        int8x16_t w01 = vld1q_s8(w), w23 = vld1q_s8(w + 16);
-        for (int j = 0; j < 4; j++) {
-            int8x8_t half = vld1_s8(a + 8 * j);
-            int8x16_t column = vcombine_s8(half, half);
-            acc[0][j] = vdotq_s32(acc[0][j], w01, column);
-            acc[1][j] = vdotq_s32(acc[1][j], w23, column);
+    int32x4_t acc[4][4];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) acc[i][j] = vdupq_n_s32(0);
+    size_t k = 0;
+    for (; k + 16 <= depth8; k += 16) {
+        int8x16_t columns[4];
+        for (int j = 0; j < 4; j++) columns[j] = vld1q_s8(a[j] + k);
+        for (int i = 0; i < 4; i++) {
+            int8x16_t row = vld1q_s8(w[i] + k);
+            for (int j = 0; j < 4; j++) acc[i][j] = vdotq_s32(acc[i][j], row, columns[j]);
         }
     }
-    /* acc[p][j] lanes: (row 2p, column j) twice, then (row 2p + 1, column j) twice. */
-    for (int p = 0; p < 2; p++) {
-        int32x4_t low = vpaddq_s32(acc[p][0], acc[p][1]), high = vpaddq_s32(acc[p][2], acc[p][3]);
-        vst1q_s32(out + 8 * p, vuzp1q_s32(low, high));
-        vst1q_s32(out + 8 * p + 4, vuzp2q_s32(low, high));
+    if (k < depth8) { /* the last 8 steps, the high halves zero */
+        int8x16_t columns[4];
+        for (int j = 0; j < 4; j++) columns[j] = vcombine_s8(vld1_s8(a[j] + k), vdup_n_s8(0));
+        for (int i = 0; i < 4; i++) {
+            int8x16_t row = vcombine_s8(vld1_s8(w[i] + k), vdup_n_s8(0));
+            for (int j = 0; j < 4; j++) acc[i][j] = vdotq_s32(acc[i][j], row, columns[j]);
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        int32x4_t sums = edge_sum4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]);
+        vst1q_s32(out + (size_t)i * stride, vaddq_s32(sums, vdupq_n_s32(offsets[i])));
     }
 }
 
-static const edge_int8_kernels edge_int8_dotprod = {"neon-dotprod", edge_int8_tile_dotprod, edge_int8_rows_neon,
+static const edge_int8_kernels edge_int8_dotprod = {"neon-dotprod", 0, edge_int8_tile_dotprod, edge_int8_rows_neon,
                                                     edge_int8_requantize_neon};
 #endif
 

@@ -1,14 +1,23 @@
 /*
- * x86/int8_tiles.c — the int8 micro-kernels (kernels/int8_fast.h) for x86-64 with SSE4.1 or AVX2,
- * chosen at run time: the library itself is built for baseline x86-64, and only these functions
- * are compiled for the newer instructions. Both widen int8 to int16 (PMOVSXBW) and multiply-add
- * pairs into int32 (PMADDWD), exact for these operands (|w · a| <= 2^14 and 128 · 255).
+ * x86/int8_tiles.c — the int8 micro-kernels (kernels/int8_fast.h) for x86-64, chosen at run time:
+ * the library itself is built for baseline x86-64, and only these functions are compiled for the
+ * newer instructions.
  *
- * AVX2: one 256-bit register holds two W rows × 8 depth steps and is multiplied by an A column
- * broadcast to both halves, so a 4 × 4 tile needs 8 accumulators (AVX2 has 16 registers).
- * SSE4.1: 2 rows × 4 columns at a time, twice. Measured on the build machine (an AVX2 x86-64 CPU,
- * one core; `edge-run --repeat`): see the commit that added them and the report in
- * tests/int8_fastpath_tests.c.
+ * SSE4.1 and AVX2 widen int8 to int16 (PMOVSXBW) and multiply-add pairs into int32 (PMADDWD),
+ * exact for these operands (|w · a| <= 2^14). Each accumulator holds one (row, column) of the
+ * tile, 8 (SSE4.1) or 16 (AVX2) depth steps wide, summed across at the end; a 4 × 4 tile is done
+ * as two 4 × 2 halves, as 8 accumulators, 4 widened rows and 2 widened columns fill 14 of the 16
+ * vector registers.
+ *
+ * AVX-VNNI and AVX-512 VNNI multiply unsigned by signed bytes with VPDPBUSD, 4 products per lane
+ * and instruction without widening: they read A XOR 0x80 = A + 128 (a_offset 128; the driver's
+ * offsets subtract 128 · ΣW). VPDPBUSD wraps rather than saturates, and no partial sum can leave
+ * 32 bits: |W · (A + 128)| <= 128 · 255, and load checks 255 · Σ|W|. AVX-512 takes the 4 × 4 tile
+ * at once (32 registers), 64 depth steps at a time with masked loads for the rest; AVX-VNNI does
+ * two 4 × 2 halves, 32 steps at a time, then 8.
+ *
+ * Measured on the build machine (an AVX2 x86-64 CPU, one core; `edge-run --repeat`): see the
+ * commits that added them and the report in tests/int8_fastpath_tests.c (--bench).
  */
 #include "../int8_fast.h"
 #include "../requantize.h"
@@ -16,80 +25,133 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
-/* The 8 bytes at p, broadcast to both 64-bit halves of a 128-bit register. */
-static inline __m128i edge_broadcast8(const int8_t *p)
+/* 16 bytes widened to 16 int16 lanes; 8 bytes widened to the low 8 lanes, the high 8 zero. */
+#define EDGE_WIDEN16(p) _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(p)))
+#define EDGE_WIDEN8(p) _mm256_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)(p)))
+
+/* The row sums of 8 accumulators (rows 0-3 × columns 0-1, 8 lanes each): *low = (r0c0, r0c1, r1c0,
+   r1c1), *high = (r2c0, r2c1, r3c0, r3c1). */
+__attribute__((target("avx2"))) static inline void edge_sum_pairs_avx2(const __m256i acc[4][2], __m128i *low, __m128i *high)
 {
-    long long bits;
-    memcpy(&bits, p, 8);
-    return _mm_set1_epi64x(bits);
+    __m256i top = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[0][0], acc[0][1]), _mm256_hadd_epi32(acc[1][0], acc[1][1]));
+    __m256i bottom = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[2][0], acc[2][1]), _mm256_hadd_epi32(acc[3][0], acc[3][1]));
+    *low = _mm_add_epi32(_mm256_castsi256_si128(top), _mm256_extracti128_si256(top, 1));
+    *high = _mm_add_epi32(_mm256_castsi256_si128(bottom), _mm256_extracti128_si256(bottom, 1));
 }
 
-__attribute__((target("avx2"))) static void edge_int8_tile_avx2(size_t depth8, const int8_t *w, const int8_t *a, int32_t *out)
+/* Stores the tile from its two halves' sums (columns 0-1 and 2-3) plus each row's offset. */
+static inline void edge_store_tile(const __m128i low[2], const __m128i high[2], const int32_t *offsets, int32_t *out, size_t stride)
 {
-    __m256i acc[2][4];
+    __m128i rows[4] = {_mm_unpacklo_epi64(low[0], low[1]), _mm_unpackhi_epi64(low[0], low[1]), _mm_unpacklo_epi64(high[0], high[1]),
+                       _mm_unpackhi_epi64(high[0], high[1])};
 #pragma GCC unroll 4
-    for (int j = 0; j < 4; j++) acc[0][j] = acc[1][j] = _mm256_setzero_si256();
-    for (size_t b = 0; b < depth8 / 8; b++, w += 32, a += 32) {
-        __m256i w01 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)w));
-        __m256i w23 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w + 16)));
+    for (int i = 0; i < 4; i++)
+        _mm_storeu_si128((__m128i *)(void *)(out + (size_t)i * stride), _mm_add_epi32(rows[i], _mm_set1_epi32(offsets[i])));
+}
+
+/* Rows 0-3 against columns a0 and a1. */
+__attribute__((target("avx2"))) static inline void edge_int8_half_avx2(size_t depth8, const int8_t *const *w, const int8_t *a0,
+                                                                        const int8_t *a1, __m128i *low, __m128i *high)
+{
+    __m256i acc[4][2];
 #pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) {
-            __m256i column = _mm256_cvtepi8_epi16(edge_broadcast8(a + 8 * j));
-            acc[0][j] = _mm256_add_epi32(acc[0][j], _mm256_madd_epi16(w01, column));
-            acc[1][j] = _mm256_add_epi32(acc[1][j], _mm256_madd_epi16(w23, column));
+    for (int i = 0; i < 4; i++) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+    size_t k = 0;
+    for (; k + 16 <= depth8; k += 16) {
+        __m256i c0 = EDGE_WIDEN16(a0 + k), c1 = EDGE_WIDEN16(a1 + k);
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+            __m256i row = EDGE_WIDEN16(w[i] + k);
+            acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(row, c0));
+            acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(row, c1));
         }
     }
-    /* acc[p][j]: lanes 0-3 sum to (row 2p, column j), lanes 4-7 to (row 2p + 1, column j). */
-#pragma GCC unroll 2
-    for (int p = 0; p < 2; p++) {
-        __m256i sums = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[p][0], acc[p][1]), _mm256_hadd_epi32(acc[p][2], acc[p][3]));
-        _mm_storeu_si128((__m128i *)(void *)(out + 8 * p), _mm256_castsi256_si128(sums));
-        _mm_storeu_si128((__m128i *)(void *)(out + 8 * p + 4), _mm256_extracti128_si256(sums, 1));
+    if (k < depth8) { /* the last 8 steps; the widened high lanes are zero */
+        __m256i c0 = EDGE_WIDEN8(a0 + k), c1 = EDGE_WIDEN8(a1 + k);
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+            __m256i row = EDGE_WIDEN8(w[i] + k);
+            acc[i][0] = _mm256_add_epi32(acc[i][0], _mm256_madd_epi16(row, c0));
+            acc[i][1] = _mm256_add_epi32(acc[i][1], _mm256_madd_epi16(row, c1));
+        }
     }
+    edge_sum_pairs_avx2((const __m256i(*)[2])acc, low, high);
 }
 
+__attribute__((target("avx2"))) static void edge_int8_tile_avx2(size_t depth8, const int8_t *const *w, const int8_t *const *a,
+                                                                const int32_t *offsets, int32_t *out, size_t stride)
+{
+    __m128i low[2], high[2];
+    edge_int8_half_avx2(depth8, w, a[0], a[1], &low[0], &high[0]);
+    edge_int8_half_avx2(depth8, w, a[2], a[3], &low[1], &high[1]);
+    edge_store_tile(low, high, offsets, out, stride);
+}
+
+__attribute__((target("sse4.1"))) static inline void edge_int8_half_sse41(size_t depth8, const int8_t *const *w, const int8_t *a0,
+                                                                          const int8_t *a1, __m128i *low, __m128i *high)
+{
+    __m128i acc[4][2];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) acc[i][0] = acc[i][1] = _mm_setzero_si128();
+    for (size_t k = 0; k < depth8; k += 8) {
+        __m128i c0 = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)(a0 + k)));
+        __m128i c1 = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)(a1 + k)));
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+            __m128i row = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)(w[i] + k)));
+            acc[i][0] = _mm_add_epi32(acc[i][0], _mm_madd_epi16(row, c0));
+            acc[i][1] = _mm_add_epi32(acc[i][1], _mm_madd_epi16(row, c1));
+        }
+    }
+    *low = _mm_hadd_epi32(_mm_hadd_epi32(acc[0][0], acc[0][1]), _mm_hadd_epi32(acc[1][0], acc[1][1]));
+    *high = _mm_hadd_epi32(_mm_hadd_epi32(acc[2][0], acc[2][1]), _mm_hadd_epi32(acc[3][0], acc[3][1]));
+}
+
+__attribute__((target("sse4.1"))) static void edge_int8_tile_sse41(size_t depth8, const int8_t *const *w, const int8_t *const *a,
+                                                                  const int32_t *offsets, int32_t *out, size_t stride)
+{
+    __m128i low[2], high[2];
+    edge_int8_half_sse41(depth8, w, a[0], a[1], &low[0], &high[0]);
+    edge_int8_half_sse41(depth8, w, a[2], a[3], &low[1], &high[1]);
+    edge_store_tile(low, high, offsets, out, stride);
+}
+
+/* Σ_k w[k] · x[k] of one row: 16 steps at a time, then one by one. */
+__attribute__((target("avx2"))) static inline int32_t edge_int8_row_avx2(size_t depth, const int8_t *w, const int16_t *x)
+{
+    __m256i acc = _mm256_setzero_si256();
+    size_t k = 0;
+    for (; k + 16 <= depth; k += 16) acc = _mm256_add_epi32(acc, _mm256_madd_epi16(EDGE_WIDEN16(w + k), _mm256_loadu_si256((const __m256i *)(const void *)(x + k))));
+    __m128i half = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    half = _mm_hadd_epi32(half, half);
+    int32_t sum = _mm_cvtsi128_si32(_mm_hadd_epi32(half, half));
+    for (; k < depth; k++) sum += w[k] * x[k];
+    return sum;
+}
+
+/* 4 rows at a time share the loads of x and one reduction. */
 __attribute__((target("avx2"))) static void edge_int8_rows_avx2(size_t depth, size_t rows, const int8_t *w, const int16_t *x,
                                                                 int32_t *out)
 {
-    for (size_t i = 0; i < rows; i++, w += depth) {
-        __m256i acc = _mm256_setzero_si256();
+    size_t i = 0;
+    for (; i + 4 <= rows && depth >= 16; i += 4, w += 4 * depth) {
+        __m256i acc[4];
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++) acc[r] = _mm256_setzero_si256();
         size_t k = 0;
         for (; k + 16 <= depth; k += 16) {
-            __m256i weights = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(w + k)));
-            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(weights, _mm256_loadu_si256((const __m256i *)(const void *)(x + k))));
-        }
-        __m128i half = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
-        half = _mm_hadd_epi32(half, half);
-        int32_t sum = _mm_cvtsi128_si32(_mm_hadd_epi32(half, half));
-        for (; k < depth; k++) sum += w[k] * x[k];
-        out[i] = sum;
-    }
-}
-
-__attribute__((target("sse4.1"))) static void edge_int8_tile_sse41(size_t depth8, const int8_t *w, const int8_t *a, int32_t *out)
-{
-#pragma GCC unroll 2
-    for (int half = 0; half < 2; half++) {
-        __m128i acc[2][4];
+            __m256i values = _mm256_loadu_si256((const __m256i *)(const void *)(x + k));
 #pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) acc[0][j] = acc[1][j] = _mm_setzero_si128();
-        const int8_t *wb = w + 16 * half, *ab = a;
-        for (size_t b = 0; b < depth8 / 8; b++, wb += 32, ab += 32) {
-            __m128i w0 = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)wb));
-            __m128i w1 = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)(wb + 8)));
-#pragma GCC unroll 4
-            for (int j = 0; j < 4; j++) {
-                __m128i column = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)(ab + 8 * j)));
-                acc[0][j] = _mm_add_epi32(acc[0][j], _mm_madd_epi16(w0, column));
-                acc[1][j] = _mm_add_epi32(acc[1][j], _mm_madd_epi16(w1, column));
-            }
+            for (int r = 0; r < 4; r++) acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(EDGE_WIDEN16(w + (size_t)r * depth + k), values));
         }
-#pragma GCC unroll 2
-        for (int r = 0; r < 2; r++) {
-            __m128i sums = _mm_hadd_epi32(_mm_hadd_epi32(acc[r][0], acc[r][1]), _mm_hadd_epi32(acc[r][2], acc[r][3]));
-            _mm_storeu_si128((__m128i *)(void *)(out + 4 * (2 * half + r)), sums);
-        }
+        __m256i sums = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[0], acc[1]), _mm256_hadd_epi32(acc[2], acc[3]));
+        __m128i four = _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+        int32_t tails[4] = {0, 0, 0, 0};
+        for (int r = 0; r < 4; r++)
+            for (size_t j = k; j < depth; j++) tails[r] += w[(size_t)r * depth + j] * x[j];
+        _mm_storeu_si128((__m128i *)(void *)(out + i), _mm_add_epi32(four, _mm_loadu_si128((const __m128i *)(const void *)tails)));
     }
+    for (; i < rows; i++, w += depth) out[i] = edge_int8_row_avx2(depth, w, x);
 }
 
 __attribute__((target("sse4.1"))) static void edge_int8_rows_sse41(size_t depth, size_t rows, const int8_t *w, const int16_t *x,
@@ -106,6 +168,78 @@ __attribute__((target("sse4.1"))) static void edge_int8_rows_sse41(size_t depth,
         int32_t sum = _mm_cvtsi128_si32(_mm_hadd_epi32(acc, acc));
         for (; k < depth; k++) sum += w[k] * x[k];
         out[i] = sum;
+    }
+}
+
+/* ---- VNNI: unsigned × signed bytes ----------------------------------------------------------------- */
+
+/* 8 bytes in the low quarter of a 256-bit register, the rest zero. */
+#define EDGE_LOAD8_256(p) _mm256_inserti128_si256(_mm256_setzero_si256(), _mm_loadl_epi64((const __m128i *)(const void *)(p)), 0)
+
+__attribute__((target("avx2,avxvnni"))) static inline void edge_int8_half_avxvnni(size_t depth8, const int8_t *const *w, const int8_t *a0,
+                                                                                  const int8_t *a1, __m128i *low, __m128i *high)
+{
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+    __m256i acc[4][2];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
+    size_t k = 0;
+    for (; k + 32 <= depth8; k += 32) {
+        __m256i c0 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(a0 + k)), flip);
+        __m256i c1 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(a1 + k)), flip);
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+            __m256i row = _mm256_loadu_si256((const __m256i *)(const void *)(w[i] + k));
+            acc[i][0] = _mm256_dpbusd_avx_epi32(acc[i][0], c0, row);
+            acc[i][1] = _mm256_dpbusd_avx_epi32(acc[i][1], c1, row);
+        }
+    }
+    for (; k < depth8; k += 8) { /* the zero high bytes of W cancel those of A, 0x80 after the flip */
+        __m256i c0 = _mm256_xor_si256(EDGE_LOAD8_256(a0 + k), flip), c1 = _mm256_xor_si256(EDGE_LOAD8_256(a1 + k), flip);
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++) {
+            __m256i row = EDGE_LOAD8_256(w[i] + k);
+            acc[i][0] = _mm256_dpbusd_avx_epi32(acc[i][0], c0, row);
+            acc[i][1] = _mm256_dpbusd_avx_epi32(acc[i][1], c1, row);
+        }
+    }
+    edge_sum_pairs_avx2((const __m256i(*)[2])acc, low, high);
+}
+
+__attribute__((target("avx2,avxvnni"))) static void edge_int8_tile_avxvnni(size_t depth8, const int8_t *const *w, const int8_t *const *a,
+                                                                           const int32_t *offsets, int32_t *out, size_t stride)
+{
+    __m128i low[2], high[2];
+    edge_int8_half_avxvnni(depth8, w, a[0], a[1], &low[0], &high[0]);
+    edge_int8_half_avxvnni(depth8, w, a[2], a[3], &low[1], &high[1]);
+    edge_store_tile(low, high, offsets, out, stride);
+}
+
+#define EDGE_AVX512_VNNI "avx2,avx512f,avx512bw,avx512vl,avx512vnni"
+
+__attribute__((target(EDGE_AVX512_VNNI))) static void edge_int8_tile_avx512vnni(size_t depth8, const int8_t *const *w, const int8_t *const *a,
+                                                                                const int32_t *offsets, int32_t *out, size_t stride)
+{
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    __m512i acc[4][4];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) acc[i][j] = _mm512_setzero_si512();
+    for (size_t k = 0; k < depth8; k += 64) {
+        /* 64 bytes, or the rest: masked-off bytes read as zero (W's cancel A's 0x80), past the row untouched. */
+        __mmask64 mask = depth8 - k >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (depth8 - k)) - 1;
+        __m512i columns[4];
+        for (int j = 0; j < 4; j++) columns[j] = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, a[j] + k), flip);
+        for (int i = 0; i < 4; i++) {
+            __m512i row = _mm512_maskz_loadu_epi8(mask, w[i] + k);
+            for (int j = 0; j < 4; j++) acc[i][j] = _mm512_dpbusd_epi32(acc[i][j], columns[j], row);
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        __m256i halves[4];
+        for (int j = 0; j < 4; j++) halves[j] = _mm256_add_epi32(_mm512_castsi512_si256(acc[i][j]), _mm512_extracti64x4_epi64(acc[i][j], 1));
+        __m256i sums = _mm256_hadd_epi32(_mm256_hadd_epi32(halves[0], halves[1]), _mm256_hadd_epi32(halves[2], halves[3]));
+        __m128i row = _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+        _mm_storeu_si128((__m128i *)(void *)(out + (size_t)i * stride), _mm_add_epi32(row, _mm_set1_epi32(offsets[i])));
     }
 }
 
@@ -169,14 +303,48 @@ __attribute__((target("sse4.1"))) static void edge_int8_requantize_sse41(size_t 
     for (; i < n; i++) out[i] = edge_requantize_int8(acc[i], multiplier, shift, zero, low, high);
 }
 
-static const edge_int8_kernels edge_int8_avx2 = {"avx2", edge_int8_tile_avx2, edge_int8_rows_avx2, edge_int8_requantize_avx2};
-static const edge_int8_kernels edge_int8_sse41 = {"sse4.1", edge_int8_tile_sse41, edge_int8_rows_sse41, edge_int8_requantize_sse41};
+static const edge_int8_kernels edge_int8_avx512vnni = {"avx512-vnni", 128, edge_int8_tile_avx512vnni, edge_int8_rows_avx2,
+                                                       edge_int8_requantize_avx2};
+static const edge_int8_kernels edge_int8_avxvnni = {"avx-vnni", 128, edge_int8_tile_avxvnni, edge_int8_rows_avx2, edge_int8_requantize_avx2};
+static const edge_int8_kernels edge_int8_avx2 = {"avx2", 0, edge_int8_tile_avx2, edge_int8_rows_avx2, edge_int8_requantize_avx2};
+static const edge_int8_kernels edge_int8_sse41 = {"sse4.1", 0, edge_int8_tile_sse41, edge_int8_rows_sse41, edge_int8_requantize_sse41};
+
+/* The VNNI sets also run AVX2 code (their rows and requantize kernels, the tile's sums). */
+static bool edge_cpu_avx512vnni(void)
+{
+    return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx2");
+}
+static bool edge_cpu_avxvnni(void) { return __builtin_cpu_supports("avxvnni") && __builtin_cpu_supports("avx2"); }
+static bool edge_cpu_avx2(void) { return __builtin_cpu_supports("avx2"); }
+static bool edge_cpu_sse41(void) { return __builtin_cpu_supports("sse4.1"); }
+
+/* Every set this file builds, fastest first, with the test of whether this CPU runs it. */
+static const struct {
+    const edge_int8_kernels *kernels;
+    bool (*supported)(void);
+} edge_int8_x86[] = {
+    {&edge_int8_avx512vnni, edge_cpu_avx512vnni},
+    {&edge_int8_avxvnni, edge_cpu_avxvnni},
+    {&edge_int8_avx2, edge_cpu_avx2},
+    {&edge_int8_sse41, edge_cpu_sse41},
+};
+
+#define EDGE_X86_SETS (sizeof edge_int8_x86 / sizeof edge_int8_x86[0])
 
 size_t edge_int8_x86_sets(const edge_int8_kernels **sets, size_t capacity)
 {
     size_t count = 0;
-    if (count < capacity && __builtin_cpu_supports("avx2")) sets[count++] = &edge_int8_avx2;
-    if (count < capacity && __builtin_cpu_supports("sse4.1")) sets[count++] = &edge_int8_sse41;
+    for (size_t s = 0; s < EDGE_X86_SETS && count < capacity; s++)
+        if (edge_int8_x86[s].supported()) sets[count++] = edge_int8_x86[s].kernels;
+    return count;
+}
+
+size_t edge_int8_x86_missing(const char **names, size_t capacity)
+{
+    size_t count = 0;
+    for (size_t s = 0; s < EDGE_X86_SETS && count < capacity; s++)
+        if (!edge_int8_x86[s].supported()) names[count++] = edge_int8_x86[s].kernels->name;
     return count;
 }
 
@@ -185,6 +353,13 @@ size_t edge_int8_x86_sets(const edge_int8_kernels **sets, size_t capacity)
 size_t edge_int8_x86_sets(const edge_int8_kernels **sets, size_t capacity)
 {
     (void)sets;
+    (void)capacity;
+    return 0;
+}
+
+size_t edge_int8_x86_missing(const char **names, size_t capacity)
+{
+    (void)names;
     (void)capacity;
     return 0;
 }
