@@ -25,19 +25,7 @@
 
 #include "../internal.h"
 #include "../kernels/int8_fast.h"
-
-static int failures, checks;
-
-#define CHECK(condition, ...)                                                                    \
-    do {                                                                                         \
-        checks++;                                                                                \
-        if (!(condition)) {                                                                      \
-            failures++;                                                                          \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #condition);        \
-            fprintf(stderr, __VA_ARGS__);                                                        \
-            fputc('\n', stderr);                                                                 \
-        }                                                                                        \
-    } while (0)
+#include "test_support.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 

@@ -18,60 +18,10 @@
 
 #include "../internal.h"
 #include "../kernels/requantize.h"
-
-static int failures, checks;
-
-#define CHECK(condition, ...)                                                                    \
-    do {                                                                                         \
-        checks++;                                                                                \
-        if (!(condition)) {                                                                      \
-            failures++;                                                                          \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #condition);        \
-            fprintf(stderr, __VA_ARGS__);                                                        \
-            fputc('\n', stderr);                                                                 \
-        }                                                                                        \
-    } while (0)
+#include "test_support.h"
 
 /* ---- a tiny .edgem builder with quantization records -------------------------------------------- */
 
-typedef struct bytes {
-    uint8_t *data;
-    size_t size;
-} bytes;
-
-static void append(bytes *b, const void *data, size_t n)
-{
-    b->data = realloc(b->data, b->size + n + 1);
-    if (n) memcpy(b->data + b->size, data, n);
-    b->size += n;
-}
-static void u8(bytes *b, uint8_t v) { append(b, &v, 1); }
-static void u32(bytes *b, uint32_t v)
-{
-    uint8_t p[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    append(b, p, 4);
-}
-static void u64(bytes *b, uint64_t v)
-{
-    u32(b, (uint32_t)v);
-    u32(b, (uint32_t)(v >> 32));
-}
-static void f32(bytes *b, float v)
-{
-    uint32_t bits;
-    memcpy(&bits, &v, 4);
-    u32(b, bits);
-}
-static void align64(bytes *b)
-{
-    while (b->size % 64) u8(b, 0);
-}
-static uint32_t float_bits(float f)
-{
-    uint32_t bits;
-    memcpy(&bits, &f, 4);
-    return bits;
-}
 
 #define MAX_RECORDS 64
 
