@@ -340,7 +340,8 @@ typedef struct edge_conv_int8_params {
     edge_conv_params conv;
     int32_t act_min, act_max;
     int32_t input_zero, output_zero;
-    bool fast; /* the optimized path runs (kernels/int8_fast.h); its scratch was reserved */
+    const struct edge_int8_kernels *kernels; /* the optimized path's kernels (kernels/int8_fast.h), its
+                                                scratch reserved; NULL: the reference kernel runs */
 } edge_conv_int8_params;
 
 /* GEMM_INT8: Y[rows × n] from A[rows × k] and W[n × k]. */
@@ -348,7 +349,7 @@ typedef struct edge_gemm_int8_params {
     size_t rows, n, k;
     int32_t act_min, act_max;
     int32_t input_zero, output_zero;
-    bool fast;
+    const struct edge_int8_kernels *kernels; /* as in edge_conv_int8_params */
 } edge_gemm_int8_params;
 
 /* ADD_INT8 and MUL_INT8 (MUL uses only the out_* fields). */
@@ -364,7 +365,7 @@ typedef struct edge_binary_int8_params {
 typedef struct edge_concat_int8_params {
     edge_axis_params axis;
     const uint8_t *fields;
-    bool fast;
+    const struct edge_int8_kernels *kernels; /* as in edge_conv_int8_params */
 } edge_concat_int8_params;
 
 typedef struct edge_operator {

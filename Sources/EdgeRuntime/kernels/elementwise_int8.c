@@ -169,16 +169,17 @@ edge_status edge_concat_int8_prepare(const edge_model *model, edge_operator *op,
     g->axis.outer = edge_dims_product(y, 0, axis);
     g->axis.inner_bytes = edge_dims_product(y, axis + 1, y->rank);
     g->fields = params + 4;
-    g->fast = edge_int8_best_kernels() != NULL;
-    if (g->fast) op->scratch_bytes = EDGE_INT8_CHUNK * sizeof(int32_t);
+    g->kernels = edge_int8_best_kernels();
+    if (g->kernels) op->scratch_bytes = EDGE_INT8_CHUNK * sizeof(int32_t);
     return EDGE_OK;
 }
 
 edge_status edge_concat_int8_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
 {
     (void)error;
-    const edge_int8_kernels *kernels = op->params.concat_int8.fast ? edge_int8_best_kernels() : NULL;
-    if (!kernels || !edge_concat_int8_fast(model, op, arena, scratch, kernels)) edge_concat_int8_reference(model, op, arena);
+    const edge_int8_kernels *kernels = op->params.concat_int8.kernels;
+    if (kernels) edge_concat_int8_fast(model, op, arena, scratch, kernels);
+    else edge_concat_int8_reference(model, op, arena);
     return EDGE_OK;
 }
 

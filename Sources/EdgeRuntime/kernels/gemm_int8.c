@@ -82,7 +82,7 @@ edge_status edge_gemm_int8_prepare(const edge_model *model, edge_operator *op, c
     g->output_zero = y->zero_point;
     if (edge_int8_best_kernels()) {
         op->scratch_bytes = edge_gemm_int8_fast_scratch(g);
-        g->fast = op->scratch_bytes > 0;
+        g->kernels = op->scratch_bytes > 0 ? edge_int8_best_kernels() : NULL;
     }
     return EDGE_OK;
 }
@@ -90,8 +90,9 @@ edge_status edge_gemm_int8_prepare(const edge_model *model, edge_operator *op, c
 edge_status edge_gemm_int8_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
 {
     (void)error;
-    const edge_int8_kernels *kernels = op->params.gemm_int8.fast ? edge_int8_best_kernels() : NULL;
-    if (!kernels || !edge_gemm_int8_fast(model, op, arena, scratch, kernels)) edge_gemm_int8_reference(model, op, arena);
+    const edge_int8_kernels *kernels = op->params.gemm_int8.kernels;
+    if (kernels) edge_gemm_int8_fast(model, op, arena, scratch, kernels);
+    else edge_gemm_int8_reference(model, op, arena);
     return EDGE_OK;
 }
 

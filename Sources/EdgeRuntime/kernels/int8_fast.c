@@ -400,7 +400,7 @@ size_t edge_gemm_int8_fast_scratch(const edge_gemm_int8_params *g)
     return g->rows < TILE ? edge_int8_rows_scratch(g->n, g->k) : edge_int8_tiled_scratch(g->n, g->rows, g->k);
 }
 
-bool edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels)
+void edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels)
 {
     const edge_conv_int8_params *q = &op->params.conv_int8;
     const edge_conv_params *g = &q->conv;
@@ -415,7 +415,7 @@ bool edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8
     size_t depth = cg * g->kernel_height * g->kernel_width;
     if (g->depthwise) {
         edge_int8_depthwise(q, x, w, bias, r, y, kernels, scratch);
-        return true;
+        return;
     }
     size_t starts_offset, planes_offset;
     edge_int8_conv_scratch(g, &starts_offset, &planes_offset);
@@ -440,10 +440,9 @@ bool edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8
             edge_int8_tiled(&p, kernels, scratch);
         }
     }
-    return true;
 }
 
-bool edge_gemm_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels)
+void edge_gemm_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels)
 {
     const edge_gemm_int8_params *g = &op->params.gemm_int8;
     const int8_t *a = (const int8_t *)edge_tensor_data(edge_op_input(model, op, 0), arena);
@@ -456,10 +455,9 @@ bool edge_gemm_int8_fast(const edge_model *model, const edge_operator *op, uint8
                            edge_int8_gemm_columns, a, y, 1, g->n};
     if (g->rows < TILE) edge_int8_by_rows(&p, a, kernels, scratch);
     else edge_int8_tiled(&p, kernels, scratch);
-    return true;
 }
 
-bool edge_concat_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels)
+void edge_concat_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels)
 {
     const edge_concat_int8_params *g = &op->params.concat_int8;
     const edge_tensor *yt = edge_op_output(model, op, 0);
@@ -483,5 +481,4 @@ bool edge_concat_int8_fast(const edge_model *model, const edge_operator *op, uin
             y += block;
         }
     }
-    return true;
 }

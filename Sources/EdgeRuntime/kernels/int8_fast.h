@@ -65,11 +65,10 @@ size_t edge_gemm_int8_fast_scratch(const edge_gemm_int8_params *g);
 /* CONCAT_INT8's requantized inputs go through `requantize` in chunks of this many values. */
 #define EDGE_INT8_CHUNK 1024
 
-/* Run the operator with `kernels` (true), or return false when no fast path applies and the
-   caller runs the reference. */
-bool edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels);
-bool edge_gemm_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels);
-bool edge_concat_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels);
+/* Run the operator with `kernels`; prepare chose this path when the fast scratch above is non-zero. */
+void edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels);
+void edge_gemm_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels);
+void edge_concat_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels);
 
 /* The reference kernels themselves (conv_int8.c, gemm_int8.c), for the tests. */
 void edge_conv_int8_reference(const edge_model *model, const edge_operator *op, uint8_t *arena);
