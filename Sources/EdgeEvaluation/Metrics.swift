@@ -22,8 +22,12 @@ public enum Metrics {
             worst = max(worst, abs(r - x))
         }
         let cosine = normX > 0 && normR > 0 ? dot / (normX.squareRoot() * normR.squareRoot()) : (normX == normR ? 1 : 0)
-        let sqnr = noise == 0 ? Double.infinity : 10 * log10(max(normR, 1e-30) / noise)
-        return OutputComparison(output: output, cosine: cosine, sqnr: sqnr, maxAbsoluteDifference: worst)
+        return OutputComparison(output: output, cosine: cosine, sqnr: sqnr(signal: normR, noise: noise), maxAbsoluteDifference: worst)
+    }
+
+    /// 10·log10(signal / noise) in dB from the sums of squares; infinite for no noise.
+    public static func sqnr(signal: Double, noise: Double) -> Double {
+        noise == 0 ? .infinity : 10 * log10(max(signal, 1e-30) / noise)
     }
 
     /// The arg-max of each row of `values` viewed as [rows, classes].

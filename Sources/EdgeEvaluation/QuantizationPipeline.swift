@@ -91,7 +91,7 @@ public enum QuantizationPipeline {
         }
         return layers.enumerated().map { slot, layer in
             LayerFidelity(node: layer.node.name, kind: layer.node.operation.kindName,
-                          sqnr: noise[slot] == 0 ? .infinity : 10 * log10(max(signal[slot], 1e-30) / noise[slot]))
+                          sqnr: Metrics.sqnr(signal: signal[slot], noise: noise[slot]))
         }.sorted { $0.sqnr < $1.sqnr }
     }
 }

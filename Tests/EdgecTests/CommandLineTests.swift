@@ -71,4 +71,43 @@ struct CommandLineTests {
         #expect(wrongShape.standardError.contains("declares dim 0 as 1"), "\(wrongShape.standardError)")
         #expect(!FileManager.default.fileExists(atPath: output))
     }
+
+    /// Every option of quantize, prune, compile and eval that takes a fixed set of values, and
+    /// quantizing without data: one line naming the option, exit status 1, no output file.
+    @Test func compressionVerbsRefuseBadOptionsAndLeaveNoOutput() throws {
+        let directory = try EdgecBinary.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = Fixtures.path("digits/digits_cnn.onnx"), calib = Fixtures.path("digits/digits_calib.npz")
+        let edgem = directory.appendingPathComponent("out.edgem").path, onnx = directory.appendingPathComponent("out.onnx").path
+        let cases: [([String], String)] = [
+            (["quantize", model, "--calib", calib, "--method", "median", "-o", edgem], "--method takes minmax, percentile, entropy or mse, not 'median'"),
+            (["quantize", model, "--calib", calib, "--percentile", "40", "-o", edgem], "--percentile must be in (50, 100], got 40"),
+            (["quantize", model, "--calib", calib, "--compress", "zstd", "-o", edgem], "--compress takes none, lz4 or entropy, not 'zstd'"),
+            (["quantize", model, "-o", edgem], "quantizing needs calibration data"),
+            (["compile", model, "--compress", "gzip", "-o", edgem], "--compress takes none, lz4 or entropy, not 'gzip'"),
+            (["prune", model, "--sparsity", "0.5", "--granularity", "block", "-o", onnx], "--granularity takes element or channel, not 'block'"),
+            (["prune", model, "--sparsity", "0.5", "--scope", "model", "-o", onnx], "--scope takes layer or global, not 'model'"),
+        ]
+        for (arguments, message) in cases {
+            let result = try EdgecBinary.run(arguments)
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.standardError.contains(message), "\(arguments): \(result.standardError)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(arguments): \(result.standardError)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: edgem) && !FileManager.default.fileExists(atPath: onnx))
+    }
+
+    /// quantize then eval through the binary, the way the README shows them.
+    @Test func quantizeThenEvalAgainstTheReference() throws {
+        let directory = try EdgecBinary.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = Fixtures.path("digits/digits_cnn.onnx"), edgem = directory.appendingPathComponent("digits.int8.edgem").path
+        let quantized = try EdgecBinary.run(["quantize", model, "--calib", Fixtures.path("digits/digits_calib.npz"), "-o", edgem, "--compress", "entropy"])
+        #expect(quantized.status == 0, "\(quantized.standardError)")
+        #expect(quantized.standardOutput.contains("int8       7 nodes"), "\(quantized.standardOutput)")
+        let evaluated = try EdgecBinary.run(["eval", edgem, "--data", Fixtures.path("digits/digits_test.npz"), "--reference", model])
+        #expect(evaluated.status == 0, "\(evaluated.standardError)")
+        #expect(evaluated.standardOutput.contains("accuracy   99.33% (fp32 reference 99.33%)"), "\(evaluated.standardOutput)")
+        #expect(evaluated.standardOutput.contains("top-1      100.00% agreement"), "\(evaluated.standardOutput)")
+    }
 }

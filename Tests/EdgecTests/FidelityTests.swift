@@ -66,15 +66,6 @@ struct FidelityTests {
         return try EliminateDeadValues().run(graph)
     }
 
-    static func sqnr(_ reference: [Float], _ test: [Float]) -> Double {
-        var signal = 0.0, noise = 0.0
-        for (r, t) in zip(reference, test) {
-            signal += Double(r) * Double(r)
-            noise += (Double(r) - Double(t)) * (Double(r) - Double(t))
-        }
-        return 10 * log10(signal / noise)
-    }
-
     @Test func int8SqueezenetIsAtLeastAsFaithfulAsOnnxruntime() throws {
         let summary = try JSONDecoder().decode(Summary.self, from: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("fidelity/squeezenet_fidelity.json"))))
         let expected = try #require(try NumPyFiles.read(Fixtures.path("fidelity/squeezenet_logits.npy"))[""]?.floats)
@@ -101,7 +92,7 @@ struct FidelityTests {
             #expect(result.report.float.isEmpty, "\(result.report.float)")
             let device = try DeviceRunner(try DeviceModel(data: result.file.data))
             let int8 = try device.run(evaluation)[summary.logits]!.floats!
-            let ours = Self.sqnr(expected, int8)
+            let ours = Metrics.compare(int8.map(Double.init), to: expected.map(Double.init), output: summary.logits).sqnr
             print(String(format: "squeezenet int8 (%@): SQNR %.2f dB against fp32; onnxruntime's quantizer %.2f dB; file %d bytes",
                          method.rawValue, ours, summary.onnxruntime_int8_sqnr_percentile, result.file.data.count))
             #expect(ours >= summary.onnxruntime_int8_sqnr_percentile - 1, "\(method): \(ours) dB")

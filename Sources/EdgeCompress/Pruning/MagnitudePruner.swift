@@ -115,20 +115,13 @@ public struct MagnitudePruner {
                 values[i] = 0
                 zeroed += 1
             }
-            // Ties at the threshold: zero just enough of them to reach the target in this layer.
-            if options.scope == .layer {
-                let target = Int((Double(values.count) * options.sparsity).rounded(.down))
-                for i in values.indices where zeroed < target && abs(values[i]) == threshold && values[i] != 0 {
-                    values[i] = 0
-                    zeroed += 1
-                }
-            }
             plan.tensors[graph.name(of: weight)] = Tensor(shape: tensor.shape, floats: values)
             plan.layers.append(.init(node: node.name, kind: node.operation.kindName, weights: values.count, zeros: zeroed, removedChannels: 0, note: nil))
         }
     }
 
-    /// The magnitude below which `sparsity` of the sorted magnitudes fall.
+    /// The magnitude below which `sparsity` of the sorted magnitudes fall: just above the last one
+    /// the target reaches, so that target is always met (ties with it are zeroed too).
     static func threshold(_ sortedMagnitudes: [Float], sparsity: Double) -> Float {
         let cut = Int((Double(sortedMagnitudes.count) * sparsity).rounded(.down))
         guard cut > 0, !sortedMagnitudes.isEmpty else { return 0 }
@@ -154,7 +147,7 @@ public struct MagnitudePruner {
 
     func channelPlan(_ graph: Graph, _ chosen: [(node: Node, weight: ValueID)], into plan: inout PruningPlan) throws {
         let consumers = Self.consumers(graph)
-        var scored: [(node: Node, weight: ValueID, path: ChannelPath, norms: [Float])] = []
+        var scored: [(node: Node, weight: ValueID, axis: Int, path: ChannelPath, norms: [Float])] = []
         for (node, weight) in chosen {
             let tensor = graph.constants[weight]!
             guard let axis = Self.outputAxis(node, weight: tensor), let path = Self.channelPath(from: node, in: graph, consumers: consumers) else {
@@ -162,7 +155,7 @@ public struct MagnitudePruner {
                                          note: "kept: its channels do not lead to one Conv/Gemm through channel-wise ops"))
                 continue
             }
-            scored.append((node, weight, path, Self.channelNorms(tensor, axis: axis)))
+            scored.append((node, weight, axis, path, Self.channelNorms(tensor, axis: axis)))
         }
         var globalThreshold: Float?
         if options.scope == .global {
@@ -173,18 +166,13 @@ public struct MagnitudePruner {
         // current version of every tensor so consecutive layers compose.
         var current: [ValueID: Tensor] = [:]
         func tensor(_ id: ValueID) -> Tensor { current[id] ?? graph.constants[id]! }
-        for (node, weight, path, norms) in scored {
+        for (node, weight, axis, path, norms) in scored {
             let channels = norms.count
             let limit = globalThreshold ?? Self.threshold(norms.sorted(), sparsity: options.sparsity)
             var drop = Set(norms.indices.filter { norms[$0] < limit })
-            if options.scope == .layer {
-                let target = Int((Double(channels) * options.sparsity).rounded(.down))
-                for i in norms.indices.sorted(by: { norms[$0] < norms[$1] }) where drop.count < target { drop.insert(i) }
-            }
             if drop.count >= channels { drop.remove(norms.indices.max { norms[$0] < norms[$1] }!) }
             let keep = (0..<channels).filter { !drop.contains($0) }
             let before = tensor(weight).elementCount
-            let axis = Self.outputAxis(node, weight: tensor(weight))!
             current[weight] = Self.selecting(tensor(weight), axis: axis, indices: keep, block: 1)
             if let bias = node.input(2), graph.constants[bias] != nil, tensor(bias).elementCount == channels {
                 current[bias] = Self.selecting(tensor(bias), axis: tensor(bias).rank - 1, indices: keep, block: 1)

@@ -102,11 +102,7 @@ struct Evaluate: ParsableCommand {
             return (try DeviceRunner(device), device.inputs.map { ($0.name, TensorType($0.isQuantized ? .float32 : $0.dtype, $0.shape)) })
         }
         let onnx = try ONNXModel(data: bytes, source: path)
-        var bindings = try ModelLoading.namedBindings(try shapes.bindings(), for: onnx.graph)
-        for input in onnx.graph.inputs where bindings[onnx.graph.name(of: input.value)] == nil && input.staticShape == nil {
-            // A dynamic batch is evaluated one sample at a time.
-            bindings[onnx.graph.name(of: input.value)] = input.declaredShape.map { if case .fixed(let n) = $0 { return n }; return 1 }
-        }
+        let bindings = ModelLoading.bindingDynamicDimensionsToOne(try ModelLoading.namedBindings(try shapes.bindings(), for: onnx.graph), for: onnx.graph)
         let graph = try StandardPipeline.prepare(onnx.graph, inputShapes: bindings)
         return (try ReferenceExecutor(graph: graph), graph.inputs.map { (graph.name(of: $0.value), graph.type(of: $0.value)!) })
     }

@@ -56,10 +56,7 @@ struct Prune: ParsableCommand {
         let bytes = try ModelLoading.read(model)
         let onnx = try ONNXModel(data: bytes, source: model)
         let bindings = try ModelLoading.namedBindings(try shapes.bindings(), for: onnx.graph)
-        var shapesToBind = bindings
-        for input in onnx.graph.inputs where shapesToBind[onnx.graph.name(of: input.value)] == nil && input.staticShape == nil {
-            shapesToBind[onnx.graph.name(of: input.value)] = input.declaredShape.map { if case .fixed(let n) = $0 { return n }; return 1 }
-        }
+        let shapesToBind = ModelLoading.bindingDynamicDimensionsToOne(bindings, for: onnx.graph)
         let graph = try StandardPipeline.analyze(onnx.graph, inputShapes: shapesToBind)
         let plan = try pruner.plan(graph)
         let pruned = try ONNXWeightFile(data: bytes, source: model).rewriting(weights: plan.tensors, groups: plan.groups)

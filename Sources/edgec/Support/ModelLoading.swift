@@ -24,4 +24,14 @@ enum ModelLoading {
         result[graph.name(of: graph.inputs[0].value)] = unnamed
         return result
     }
+
+    /// `bindings` plus, for every input still without a static shape, its declared shape with each
+    /// dynamic dimension set to 1 (a dynamic batch then runs one sample at a time).
+    static func bindingDynamicDimensionsToOne(_ bindings: [String: [Int]], for graph: Graph) -> [String: [Int]] {
+        var result = bindings
+        for input in graph.inputs where result[graph.name(of: input.value)] == nil && input.staticShape == nil {
+            result[graph.name(of: input.value)] = input.declaredShape.map { if case .fixed(let n) = $0 { return n }; return 1 }
+        }
+        return result
+    }
 }
