@@ -23,18 +23,21 @@ let package = Package(
             dependencies: ["EdgeIR", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["Proto"]
         ),
-        // The fp32 reference executor: one kernel family per file.
-        .target(name: "EdgeExec", dependencies: ["EdgeIR"]),
+        // One definition per operator: shape rule, fp32 reference forward, backward, int8 traits and
+        // lowering to the .edgem record, with the registry that lists them and the reference kernels.
+        .target(name: "EdgeOperators", dependencies: ["EdgeIR"]),
+        // The fp32 reference executor of a graph, running each node through its operator's definition.
+        .target(name: "EdgeExec", dependencies: ["EdgeIR", "EdgeOperators"]),
         // Graph passes (shape inference with constant folding, BN folding, fusion, ...).
-        .target(name: "EdgePasses", dependencies: ["EdgeIR", "EdgeExec"]),
+        .target(name: "EdgePasses", dependencies: ["EdgeIR", "EdgeOperators", "EdgeExec"]),
         // Calibration, post-training int8 quantization, pruning.
-        .target(name: "EdgeCompress", dependencies: ["EdgeIR", "EdgeExec"]),
+        .target(name: "EdgeCompress", dependencies: ["EdgeIR", "EdgeOperators", "EdgeExec"]),
         // Accuracy, agreement, cosine and SQNR of compiled models against their fp32 reference.
-        .target(name: "EdgeEvaluation", dependencies: ["EdgeIR", "EdgeExec", "EdgeCompress", "EdgeFormat", "EdgeDevice"]),
+        .target(name: "EdgeEvaluation", dependencies: ["EdgeIR", "EdgeExec", "EdgePasses", "EdgeCompress", "EdgeFormat", "EdgeDevice"]),
         // liblz4 (Debian's liblz4-dev), for compressing weight sections.
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         // The .edgem file: lowering to operator records, memory plan, writer and reader (formats/edgem.md).
-        .target(name: "EdgeFormat", dependencies: ["EdgeIR", "CLZ4"]),
+        .target(name: "EdgeFormat", dependencies: ["EdgeIR", "EdgeOperators", "CLZ4"]),
         // The C device runtime (formats/edgem.md in, outputs out): the same sources are
         // cross-compiled for boards by `edgec runtime build` (targets/).
         .target(
@@ -62,14 +65,14 @@ let package = Package(
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat", "EdgeDevice", "EdgeTargets",
+                "EdgeIR", "EdgeONNX", "EdgeOperators", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat", "EdgeDevice", "EdgeTargets",
                 "EdgeFederated", "EdgeCompress", "EdgeEvaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "EdgecTests",
-            dependencies: ["EdgeIR", "EdgeONNX", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat", "EdgeDevice", "EdgeTargets",
+            dependencies: ["EdgeIR", "EdgeONNX", "EdgeOperators", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat", "EdgeDevice", "EdgeTargets",
                            "EdgeFederated", "EdgeRuntime", "EdgeCompress", "EdgeEvaluation"]
         ),
     ],

@@ -1,4 +1,6 @@
 import EdgeIR
+// The executor throws the operators' ExecutionError: its users see it through this module.
+@_exported import EdgeOperators
 
 /// Runs a prepared graph (shapes bound and inferred) in fp32 with the Swift reference kernels.
 ///
@@ -50,7 +52,7 @@ public struct ReferenceExecutor: Sendable {
         for (index, node) in graph.nodes.enumerated() {
             let arguments = node.inputs.map { $0.flatMap { slots[$0] } }
             let types = node.outputs.map { graph.type(of: $0)! }
-            let results = try NodeEvaluation.evaluate(node, inputs: arguments, outputTypes: types)
+            let results = try Operators.evaluate(node, in: graph, inputs: arguments, outputTypes: types)
             observe?(node, results)
             for (id, tensor) in zip(node.outputs, results) { slots[id] = tensor }
             for case let input? in node.inputs where lastUse[input] == index && graph.constants[input] == nil {

@@ -1,3 +1,5 @@
+import EdgeOperators
+
 /// The numbers of formats/edgem.md, in one place. Values are never reused; new ones go at the end.
 public enum Edgem {
     public static let magic: [UInt8] = Array("EDGEM\r\n".utf8) + [0x1A]
@@ -48,53 +50,8 @@ public enum Edgem {
         case arena = 0, weight = 1, weightSparse = 2, requantization = 3
     }
 
-    public enum OperatorKind: UInt16, CaseIterable, Sendable {
-        case conv = 1, convTranspose, gemm, matMul, binary, unary, softmax, maxPool, averagePool
-        case globalAveragePool, globalMaxPool, batchNormalization, lrn, concat, split, slice, gather
-        case reshape, transpose, expand, pad, resize, reduce, cast
-        case quantize = 25, dequantize, convInt8, gemmInt8, addInt8, mulInt8, concatInt8, lookup, softmaxInt8
-        case averagePoolInt8, globalAveragePoolInt8
-
-        public var name: String {
-            switch self {
-            case .conv: return "CONV"
-            case .convTranspose: return "CONV_TRANSPOSE"
-            case .gemm: return "GEMM"
-            case .matMul: return "MATMUL"
-            case .binary: return "BINARY"
-            case .unary: return "UNARY"
-            case .softmax: return "SOFTMAX"
-            case .maxPool: return "MAX_POOL"
-            case .averagePool: return "AVERAGE_POOL"
-            case .globalAveragePool: return "GLOBAL_AVERAGE_POOL"
-            case .globalMaxPool: return "GLOBAL_MAX_POOL"
-            case .batchNormalization: return "BATCH_NORMALIZATION"
-            case .lrn: return "LRN"
-            case .concat: return "CONCAT"
-            case .split: return "SPLIT"
-            case .slice: return "SLICE"
-            case .gather: return "GATHER"
-            case .reshape: return "RESHAPE"
-            case .transpose: return "TRANSPOSE"
-            case .expand: return "EXPAND"
-            case .pad: return "PAD"
-            case .resize: return "RESIZE"
-            case .reduce: return "REDUCE"
-            case .cast: return "CAST"
-            case .quantize: return "QUANTIZE"
-            case .dequantize: return "DEQUANTIZE"
-            case .convInt8: return "CONV_INT8"
-            case .gemmInt8: return "GEMM_INT8"
-            case .addInt8: return "ADD_INT8"
-            case .mulInt8: return "MUL_INT8"
-            case .concatInt8: return "CONCAT_INT8"
-            case .lookup: return "LOOKUP"
-            case .softmaxInt8: return "SOFTMAX_INT8"
-            case .averagePoolInt8: return "AVERAGE_POOL_INT8"
-            case .globalAveragePoolInt8: return "GLOBAL_AVERAGE_POOL_INT8"
-            }
-        }
-    }
+    /// Operator kinds are defined beside the operators (EdgeOperators); the name stays here for the format.
+    public typealias OperatorKind = EdgemOperatorKind
 }
 
 /// Little-endian byte assembly.

@@ -1,5 +1,6 @@
 import CLZ4
 import EdgeIR
+import EdgeOperators
 import Foundation
 
 /// Reads an `.edgem` file back (for `edgec inspect` and tests), checking it as the C loader does:

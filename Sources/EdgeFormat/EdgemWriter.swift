@@ -1,5 +1,6 @@
 import CLZ4
 import EdgeIR
+import EdgeOperators
 import Foundation
 
 /// Writes a prepared graph as an `.edgem` file, byte for byte as formats/edgem.md specifies.
@@ -33,16 +34,10 @@ public enum EdgemWriter {
         public var sparseTensorCount: Int
     }
 
-    /// Ops that move bytes whatever the dtype; every other op computes in float32, so constant
-    /// inputs of other types (an int64 exponent, say) are stored converted.
-    static let bytewise: Set<Edgem.OperatorKind> = [.concat, .split, .slice, .gather, .reshape, .transpose, .expand, .pad, .cast]
-    /// Int8 operators read their constants (int8 weights, int32 biases and tables) as stored.
-    static let integerKinds: Set<Edgem.OperatorKind> = [.quantize, .dequantize, .convInt8, .gemmInt8, .addInt8, .mulInt8, .concatInt8, .lookup, .softmaxInt8, .averagePoolInt8, .globalAveragePoolInt8, .maxPool, .resize]
-
     public static func write(_ graph: Graph, options: Options = Options(), metadata: [(String, String)] = []) throws -> Output {
         var graph = graph
-        var operators = try Lowering.lower(&graph)
-        for index in operators.indices where !bytewise.contains(operators[index].kind) && !integerKinds.contains(operators[index].kind) {
+        var operators = try Operators.lower(&graph, maxRank: Edgem.maxRank)
+        for index in operators.indices where !operators[index].kind.movesBytes && !operators[index].kind.readsIntegers {
             for (slot, input) in operators[index].inputs.enumerated() {
                 guard let id = input, let constant = graph.constants[id], constant.dtype != .float32 else { continue }
                 operators[index].inputs[slot] = graph.addConstant(name: graph.name(of: id) + ".float", Tensor(shape: constant.shape, storage: constant.storage.converted(to: .float32)))
@@ -183,7 +178,7 @@ public enum EdgemWriter {
                   let qy = graph.values[op.outputs[0]].quantization,
                   qw.scales.count == 1 || qw.scales.count == constant.shape[0] else { continue }
             let weightScales = qw.scales.count == 1 ? QuantizationParameters(scale: qw.scale, zeroPoint: 0) : qw
-            if Int8Lowering.requantization(input: qx, weights: weightScales, output: qy, channels: constant.shape[0]) == constant {
+            if IntegerArithmetic.requantization(input: qx, weights: weightScales, output: qy, channels: constant.shape[0]) == constant {
                 derived.insert(r)
             }
         }

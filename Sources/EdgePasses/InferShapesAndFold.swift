@@ -1,5 +1,6 @@
 import EdgeExec
 import EdgeIR
+import EdgeOperators
 
 /// Gives every value a static type, walking nodes in order, and folds every node whose inputs
 /// are known at compile time (constants, or Shape of a value whose shape is known): the node is
@@ -15,7 +16,7 @@ public struct InferShapesAndFold: Pass {
         var graph = graph
         var remaining: [Node] = []
         for node in graph.nodes {
-            let types = try ShapeInference.outputTypes(of: node, in: graph)
+            let types = try Operators.outputTypes(of: node, in: graph)
             guard types.count == node.outputs.count else {
                 throw GraphError.at(node, .invalidGraph, "produces \(types.count) outputs, the model names \(node.outputs.count)")
             }
@@ -33,10 +34,10 @@ public struct InferShapesAndFold: Pass {
     /// The outputs of `node` when they can be computed at compile time.
     static func knownOutputs(of node: Node, in graph: Graph, types: [TensorType]) throws -> [Tensor]? {
         if case .shape = node.operation, let id = node.input(0), let type = graph.type(of: id) {
-            return try NodeEvaluation.evaluate(node, inputs: [Tensor.zeros(type.dtype, shape: type.shape)], outputTypes: types)
+            return try Operators.evaluate(node, in: graph, inputs: [Tensor.zeros(type.dtype, shape: type.shape)], outputTypes: types)
         }
         let inputs = node.inputs.map { $0.flatMap { graph.constants[$0] } }
         for (id, value) in zip(node.inputs, inputs) where id != nil && value == nil { return nil }
-        return try NodeEvaluation.evaluate(node, inputs: inputs, outputTypes: types)
+        return try Operators.evaluate(node, in: graph, inputs: inputs, outputTypes: types)
     }
 }

@@ -5,6 +5,7 @@ import EdgeDevice
 import EdgeFederated
 import EdgeFormat
 import EdgeIR
+import EdgeOperators
 import EdgeNumPy
 import EdgeONNX
 import EdgeTargets

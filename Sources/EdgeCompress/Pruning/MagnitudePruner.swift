@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeOperators
 
 /// Options of `edgec prune`.
 public struct PruningOptions: Sendable {
@@ -60,13 +61,9 @@ public struct MagnitudePruner {
     /// The nodes whose weights may be pruned, in execution order, with their weight value.
     static func prunable(_ graph: Graph) -> [(node: Node, weight: ValueID)] {
         graph.nodes.compactMap { node in
-            switch node.operation {
-            case .conv, .convTranspose, .gemm, .matMul:
-                guard let w = node.input(1), graph.constants[w]?.dtype == .float32 else { return nil }
-                return (node, w)
-            default:
-                return nil
-            }
+            guard let layout = Operators.definition(of: node.operation).weightLayout(weightRank: 0),
+                  let w = node.input(layout.input), graph.constants[w]?.dtype == .float32 else { return nil }
+            return (node, w)
         }
     }
 
@@ -196,12 +193,7 @@ public struct MagnitudePruner {
 
     /// The weight axis of a layer's output channels (nil where channel pruning does not apply).
     public static func outputAxis(_ node: Node, weight: Tensor) -> Int? {
-        switch node.operation {
-        case .conv(let c): return c.group == 1 ? 0 : nil
-        case .gemm(let g): return g.transposeB ? 0 : 1
-        case .matMul: return weight.rank == 2 ? 1 : nil
-        default: return nil
-        }
+        Operators.definition(of: node.operation).weightLayout(weightRank: weight.rank)?.outputChannelAxis
     }
 
     static func channelNorms(_ tensor: Tensor, axis: Int) -> [Float] {

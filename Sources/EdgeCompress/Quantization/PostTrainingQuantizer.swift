@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeOperators
 
 /// Options of `edgec quantize`.
 public struct QuantizationOptions: Sendable {
@@ -58,56 +59,6 @@ public struct PostTrainingQuantizer {
         var builder = Builder(source: graph, options: options, statistics: statistics)
         try builder.run()
         return (builder.result, builder.report)
-    }
-
-    /// Why `node` has no int8 form here, or nil when it has one.
-    static func int8Blocker(_ node: Node, in graph: Graph) -> String? {
-        func isConstantFloat(_ i: Int) -> Bool { graph.constant(node.input(i))?.dtype == .float32 }
-        func isActivation(_ i: Int) -> Bool { node.input(i).map { graph.constants[$0] == nil && graph.type(of: $0)?.dtype == .float32 } ?? false }
-        let activationOK: (Activation?) -> Bool = { a in
-            switch a { case nil, .relu?, .clip?: return true; default: return false }
-        }
-        switch node.operation {
-        case .conv(let c):
-            guard isActivation(0), isConstantFloat(1), node.input(2) == nil || isConstantFloat(2) else { return "its weights are not constants" }
-            return activationOK(c.activation) ? nil : "fused \(c.activation!) has no int8 form"
-        case .gemm(let g):
-            guard isActivation(0), isConstantFloat(1), node.input(2) == nil || isConstantFloat(2) else { return "B is not a constant" }
-            guard !g.transposeA else { return "transA has no int8 kernel" }
-            return activationOK(g.activation) ? nil : "fused \(g.activation!) has no int8 form"
-        case .matMul(let activation):
-            guard isActivation(0), isConstantFloat(1), graph.constant(node.input(1))?.rank == 2 else { return "only a constant 2-D right operand has an int8 kernel" }
-            guard (graph.type(of: node.input(0)!)?.shape.count ?? 0) >= 2 else { return "a 1-D left operand has no int8 kernel" }
-            return activationOK(activation) ? nil : "fused activation has no int8 form"
-        case .binary(let op, let activation):
-            guard op == .add || op == .mul else { return "\(op.onnxName) has no int8 kernel" }
-            guard activationOK(activation) else { return "fused activation has no int8 form" }
-            guard (0..<2).allSatisfy({ isActivation($0) || isConstantFloat($0) }), isActivation(0) || isActivation(1) else { return "its inputs are not float activations" }
-            return nil
-        case .unary(let function):
-            switch function {
-            case .sigmoid, .hardSigmoid, .hardSwish, .tanh, .relu, .clip, .leakyRelu: return isActivation(0) ? nil : "its input is not a float activation"
-            default: return "\(function.onnxName) has no int8 kernel"
-            }
-        case .softmax, .maxPool, .averagePool, .globalAveragePool, .reshape, .flatten, .squeeze, .unsqueeze, .transpose, .identity:
-            return isActivation(0) ? nil : "its input is not a float activation"
-        case .resize:
-            return isActivation(0) ? nil : "its input is not a float activation"
-        case .concat:
-            return node.inputs.indices.allSatisfy(isActivation) ? nil : "some inputs are constants"
-        default:
-            return "\(node.operation.kindName) has no int8 kernel"
-        }
-    }
-
-    /// Ops whose int8 output reuses the input's quantization (they move or pick values).
-    static func keepsInputQuantization(_ operation: Operation) -> Bool {
-        switch operation {
-        case .maxPool, .averagePool, .globalAveragePool, .resize, .reshape, .flatten, .squeeze, .unsqueeze, .transpose, .identity:
-            return true
-        default:
-            return false
-        }
     }
 
     struct Builder {
@@ -220,13 +171,14 @@ public struct PostTrainingQuantizer {
                     nodes.append(node)
                     continue
                 }
-                if let blocker = PostTrainingQuantizer.int8Blocker(node, in: source) {
-                    report.float.append(.init(node: node.name, kind: node.operation.kindName, reason: blocker))
+                let role = Operators.int8Role(of: node, in: source)
+                if case .none(let reason) = role {
+                    report.float.append(.init(node: node.name, kind: node.operation.kindName, reason: reason))
                     node.inputs = node.inputs.map { $0.map { float($0) } }
                     nodes.append(node)
                     continue
                 }
-                try quantizeNode(&node)
+                try quantizeNode(&node, role: role)
                 report.int8.append(.init(node: node.name, kind: node.operation.kindName, reason: nil))
                 nodes.append(node)
             }
@@ -287,49 +239,46 @@ public struct PostTrainingQuantizer {
             }
         }
 
-        mutating func quantizeNode(_ node: inout Node) throws {
+        /// Rewrites `node` into its int8 form as its operator's int8 role says.
+        mutating func quantizeNode(_ node: inout Node, role: Int8Role) throws {
             let output = node.outputs[0]
-            switch node.operation {
-            case .conv:
+            switch role {
+            case .weighted(let weightAxis):
                 let x = try int8(node.input(0)!)
-                let (w, scales) = int8Weights(node.input(1)!, axis: 0)
+                let (w, scales) = int8Weights(node.input(1)!, axis: weightAxis)
                 let inputScale = result.values[x].quantization!.scale
-                node.inputs = [x, w, int32Bias(node.input(2), inputScale: inputScale, weightScales: scales)]
+                if case .gemm(var g) = node.operation {
+                    // alpha scales the product: it joins the weight scales; beta joins the bias.
+                    let effective = scales.map { $0 * g.alpha }
+                    result.values[w].quantization!.scales = result.values[w].quantization!.scales.map { $0 * g.alpha }
+                    node.inputs = [x, w, int32Bias(node.input(2), inputScale: inputScale, weightScales: effective, beta: g.beta)]
+                    g.alpha = 1
+                    g.beta = 1
+                    node.operation = .gemm(g)
+                } else if case .matMul = node.operation {
+                    node.inputs = [x, w]
+                } else {
+                    node.inputs = [x, w, int32Bias(node.input(2), inputScale: inputScale, weightScales: scales)]
+                }
                 retype(output, try parameters(for: output))
-            case .gemm(var g):
-                let x = try int8(node.input(0)!)
-                let (w, scales) = int8Weights(node.input(1)!, axis: g.transposeB ? 0 : 1)
-                let inputScale = result.values[x].quantization!.scale
-                // alpha scales the product: it joins the weight scales; beta joins the bias.
-                let effective = scales.map { $0 * g.alpha }
-                result.values[w].quantization!.scales = result.values[w].quantization!.scales.map { $0 * g.alpha }
-                node.inputs = [x, w, int32Bias(node.input(2), inputScale: inputScale, weightScales: effective, beta: g.beta)]
-                g.alpha = 1
-                g.beta = 1
-                node.operation = .gemm(g)
-                retype(output, try parameters(for: output))
-            case .matMul:
-                let x = try int8(node.input(0)!)
-                let (w, _) = int8Weights(node.input(1)!, axis: 1)
-                node.inputs = [x, w]
-                retype(output, try parameters(for: output))
-            case .binary:
+            case .arithmetic:
                 node.inputs = try node.inputs.map { input in
                     guard let input = input else { return nil }
                     return source.constants[input] != nil ? int8Constant(input) : try int8(input)
                 }
                 retype(output, try parameters(for: output))
-            case .softmax:
+            case .fixedOutput(let parameters):
                 node.inputs = [try int8(node.input(0)!)]
-                retype(output, QuantizationParameters(scale: 1.0 / 256, zeroPoint: -128))
-            case .concat, .unary:
+                retype(output, parameters)
+            case .rescalesInputs, .lookupTable:
                 node.inputs = try node.inputs.map { try $0.map { try int8($0) } }
                 retype(output, try parameters(for: output))
-            default:
-                precondition(PostTrainingQuantizer.keepsInputQuantization(node.operation))
+            case .passesScales:
                 let x = try int8(node.input(0)!)
                 node.inputs = [x] + node.inputs.dropFirst()
                 retype(output, result.values[x].quantization!)
+            case .none:
+                preconditionFailure("float nodes are not rewritten")
             }
         }
     }

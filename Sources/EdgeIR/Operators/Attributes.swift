@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// An elementwise function fused into the op that produces its input.
 public enum Activation: Sendable, Equatable, CustomStringConvertible {
     case relu
@@ -15,14 +23,17 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The activation applied to one value.
+    /// The activation applied to one value: the formula of the unary operator it is.
     @inline(__always)
-    public func apply(_ x: Float) -> Float {
+    public func apply(_ x: Float) -> Float { asUnary.apply(x) }
+
+    /// The same function as a unary operator.
+    public var asUnary: UnaryOperator {
         switch self {
-        case .relu: return max(x, 0)
-        case .clip(let lo, let hi): return min(max(x, lo), hi)
-        case .hardSwish: return x * min(max(x + 3, 0), 6) / 6
-        case .leakyRelu(let alpha): return x >= 0 ? x : x * alpha
+        case .relu: return .relu
+        case .clip(let lo, let hi): return .clip(min: lo, max: hi)
+        case .hardSwish: return .hardSwish
+        case .leakyRelu(let alpha): return .leakyRelu(alpha: alpha)
         }
     }
 }
@@ -143,6 +154,32 @@ public enum UnaryOperator: Sendable, Equatable {
         case .erf: return "Erf"
         case .neg: return "Neg"
         case .abs: return "Abs"
+        }
+    }
+
+    /// The function applied to one value. This is the one definition of each elementwise formula
+    /// in Swift: the reference kernels, fused activations and int8 lookup tables all call it, and
+    /// the C runtime writes the same expressions (formats/edgem.md, "Activation formulas").
+    @inline(__always)
+    public func apply(_ x: Float) -> Float {
+        switch self {
+        case .relu: return Swift.max(x, 0)
+        case .leakyRelu(let alpha): return x >= 0 ? x : x * alpha
+        case .clip(let lo, let hi): return Swift.min(Swift.max(x, lo), hi)
+        case .sigmoid:
+            // Written to stay finite for large |x|.
+            if x >= 0 { return 1 / (1 + expf(-x)) }
+            let e = expf(x)
+            return e / (1 + e)
+        case .hardSigmoid(let alpha, let beta): return Swift.max(0, Swift.min(1, alpha * x + beta))
+        // ONNX's definition, x · hardsigmoid(x) with alpha 1/6 and beta 1/2.
+        case .hardSwish: return x * Swift.max(0, Swift.min(1, x / 6 + 0.5))
+        case .tanh: return tanhf(x)
+        case .sqrt: return sqrtf(x)
+        case .exp: return expf(x)
+        case .erf: return erff(x)
+        case .neg: return -x
+        case .abs: return Swift.abs(x)
         }
     }
 

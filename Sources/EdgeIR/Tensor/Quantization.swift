@@ -41,3 +41,23 @@ public struct QuantizationParameters: Sendable, Equatable, CustomStringConvertib
         return "scale \(scale) zero \(zeroPoint)"
     }
 }
+
+extension QuantizationParameters {
+    /// Scale and zero point of the element at flat `index` of a tensor of `shape`.
+    public func parameters(at index: Int, shape: [Int]) -> (scale: Float, zeroPoint: Int32) {
+        guard let axis = axis, scales.count > 1 else { return (scales[0], zeroPoints[0]) }
+        let inner = shape[(axis + 1)...].reduce(1, *)
+        let channel = (index / inner) % shape[axis]
+        return (scales[channel], zeroPoints[channel])
+    }
+
+    /// One value quantized as the runtime's QUANTIZE does it (formats/edgem.md): `x / scale` in
+    /// float32, rounded half away from zero, clamped to int8 around the zero point; NaN gives the zero point.
+    public static func quantizeLikeRuntime(_ x: Float, scale: Float, zeroPoint: Int32) -> Int8 {
+        let q = (x / scale).rounded()
+        if q.isNaN { return Int8(truncatingIfNeeded: zeroPoint) }
+        if q < Float(-128 - zeroPoint) { return -128 }
+        if q > Float(127 - zeroPoint) { return 127 }
+        return Int8(truncatingIfNeeded: Int32(q) + zeroPoint)
+    }
+}

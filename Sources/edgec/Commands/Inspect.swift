@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdgeFormat
 import EdgeIR
+import EdgeOperators
 import EdgeONNX
 import EdgePasses
 import Foundation

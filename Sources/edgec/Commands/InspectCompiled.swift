@@ -1,5 +1,6 @@
 import EdgeFormat
 import EdgeIR
+import EdgeOperators
 import Foundation
 
 /// The `inspect` report of a compiled `.edgem` file: header, sections, operators, arena, metadata.
@@ -55,14 +56,7 @@ struct CompiledReport: Encodable {
 
     /// "+relu" and the like for ops whose parameter block carries a fused activation.
     static func activationSuffix(_ op: EdgemFile.OperatorRecord) -> String {
-        let activationField: Int?
-        switch Edgem.OperatorKind(rawValue: op.kind) {
-        case .conv?, .convTranspose?: activationField = 9
-        case .gemm?: activationField = 4
-        case .matMul?: activationField = 0
-        case .binary?: activationField = 1
-        default: activationField = nil
-        }
+        let activationField = Edgem.OperatorKind(rawValue: op.kind)?.fusedActivationField
         guard let field = activationField, field + 2 < op.parameters.count else { return "" }
         let alpha = Float(bitPattern: op.parameters[field + 1]), beta = Float(bitPattern: op.parameters[field + 2])
         switch op.parameters[field] {

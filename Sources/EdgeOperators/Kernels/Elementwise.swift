@@ -124,28 +124,6 @@ enum ElementwiseKernels {
             if case .abs = op { return Tensor(shape: x.shape, storage: TensorStorage.int64(x.storage.int64s.map { Swift.abs($0) }).converted(to: x.dtype)) }
             throw ExecutionError.unsupported("\(op.onnxName) on \(x.dtype) tensors")
         }
-        let f: (Float) -> Float
-        switch op {
-        case .relu: f = { Swift.max($0, 0) }
-        case .leakyRelu(let alpha): f = { $0 >= 0 ? $0 : $0 * alpha }
-        case .clip(let lo, let hi): f = { Swift.min(Swift.max($0, lo), hi) }
-        case .sigmoid: f = sigmoid
-        case .hardSigmoid(let alpha, let beta): f = { Swift.max(0, Swift.min(1, alpha * $0 + beta)) }
-        case .hardSwish: f = { $0 * Swift.max(0, Swift.min(1, $0 / 6 + 0.5)) }
-        case .tanh: f = { tanhf($0) }
-        case .sqrt: f = { sqrtf($0) }
-        case .exp: f = { expf($0) }
-        case .erf: f = { erff($0) }
-        case .neg: f = { -$0 }
-        case .abs: f = { Swift.abs($0) }
-        }
-        return Tensor(shape: x.shape, floats: values.map(f))
-    }
-
-    /// The logistic function, written to stay finite for large |x|.
-    static func sigmoid(_ x: Float) -> Float {
-        if x >= 0 { return 1 / (1 + expf(-x)) }
-        let e = expf(x)
-        return e / (1 + e)
+        return Tensor(shape: x.shape, floats: values.map(op.apply))
     }
 }

@@ -1,3 +1,5 @@
+import EdgeIR
+
 /// Where every run-time tensor lives in one arena, decided at compile time so the device
 /// runtime needs no planner. Tensors whose lifetimes overlap never share bytes; the rest
 /// reuse memory.

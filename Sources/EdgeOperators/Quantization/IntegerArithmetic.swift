@@ -1,12 +1,12 @@
 import EdgeIR
 import Foundation
 
-/// Lowering of int8 nodes (a graph quantized by EdgeCompress): the compiler turns real-valued
-/// scales into integer multipliers, shifts and tables here, so the runtime computes with
+/// The integer arithmetic of int8 operators: the compiler turns real-valued scales into integer
+/// multipliers, shifts and tables here, when it lowers an int8 node, so the runtime computes with
 /// integers only and every target produces the same bytes (formats/edgem.md, "Integer arithmetic").
-enum Int8Lowering {
+public enum IntegerArithmetic {
     /// `M = m · 2^shift` with `m` in [0.5, 1) as a Q31 integer, as TFLite's QuantizeMultiplier.
-    static func quantizeMultiplier(_ real: Double) -> (multiplier: Int32, shift: Int32) {
+    public static func quantizeMultiplier(_ real: Double) -> (multiplier: Int32, shift: Int32) {
         guard real > 0, real.isFinite else { return (0, 0) }
         let exponent = real.exponent + 1
         let fraction = real / pow(2, Double(exponent))
@@ -17,10 +17,10 @@ enum Int8Lowering {
         return (Int32(q), Int32(shift))
     }
 
-    static func field(_ v: Int32) -> UInt32 { UInt32(bitPattern: v) }
+    public static func field(_ v: Int32) -> UInt32 { UInt32(bitPattern: v) }
 
     /// Output clamp bounds in the integer domain of `output` for a fused Relu/Clip.
-    static func bounds(_ activation: Activation?, _ output: QuantizationParameters) -> [UInt32] {
+    public static func bounds(_ activation: Activation?, _ output: QuantizationParameters) -> [UInt32] {
         var low: Int32 = -128, high: Int32 = 127
         switch activation {
         case .relu?:
@@ -35,7 +35,7 @@ enum Int8Lowering {
     }
 
     /// Multiplier and shift per output channel of `acc = Σ w·x` → output.
-    static func requantization(input: QuantizationParameters, weights: QuantizationParameters, output: QuantizationParameters, channels: Int) -> Tensor {
+    public static func requantization(input: QuantizationParameters, weights: QuantizationParameters, output: QuantizationParameters, channels: Int) -> Tensor {
         var values: [Int32] = []
         for c in 0..<channels {
             let weightScale = weights.axis == nil ? weights.scale : weights.scales[c]
@@ -45,36 +45,18 @@ enum Int8Lowering {
         return Tensor(shape: [channels, 2], storage: .int32(values))
     }
 
-    /// The real function of an int8 unary node, for its lookup table.
-    static func function(_ op: UnaryOperator) -> (Float) -> Float {
-        switch op {
-        case .relu: return { max($0, 0) }
-        case .leakyRelu(let alpha): return { $0 >= 0 ? $0 : $0 * alpha }
-        case .clip(let lo, let hi): return { min(max($0, lo), hi) }
-        case .sigmoid: return { 1 / (1 + Foundation.exp(-$0)) }
-        case .hardSigmoid(let alpha, let beta): return { max(0, min(1, alpha * $0 + beta)) }
-        case .hardSwish: return { $0 * max(0, min(1, $0 / 6 + 0.5)) }
-        case .tanh: return { Foundation.tanh($0) }
-        case .sqrt: return { Foundation.sqrt($0) }
-        case .exp: return { Foundation.exp($0) }
-        case .erf: return { Foundation.erf($0) }
-        case .neg: return { -$0 }
-        case .abs: return { Swift.abs($0) }
-        }
-    }
-
-    static func lookupTable(_ op: UnaryOperator, input: QuantizationParameters, output: QuantizationParameters) -> Tensor {
-        let f = function(op)
+    public static func lookupTable(_ op: UnaryOperator, input: QuantizationParameters, output: QuantizationParameters) -> Tensor {
+        let f = op.apply
         let table = (-128...127).map { q in output.quantize(f(input.scale * Float(Int32(q) - input.zeroPoint))) }
         return Tensor(shape: [256], storage: .int8(table))
     }
 
-    static func softmaxTable(input: QuantizationParameters) -> Tensor {
+    public static func softmaxTable(input: QuantizationParameters) -> Tensor {
         Tensor(shape: [256], storage: .int32((0..<256).map { d in Int32((1048576 * Foundation.exp(-Double(input.scale) * Double(d))).rounded()) }))
     }
 
     /// Row-major [K, N] int8 weights as [N, K], with per-channel scales following along.
-    static func transposedWeights(_ tensor: Tensor, params: QuantizationParameters) -> (Tensor, QuantizationParameters) {
+    public static func transposedWeights(_ tensor: Tensor, params: QuantizationParameters) -> (Tensor, QuantizationParameters) {
         guard case .int8(let values) = tensor.storage, tensor.rank == 2 else { return (tensor, params) }
         let k = tensor.shape[0], n = tensor.shape[1]
         var result = [Int8](repeating: 0, count: values.count)
@@ -82,5 +64,30 @@ enum Int8Lowering {
         var moved = params
         if moved.axis != nil { moved.axis = 0 }
         return (Tensor(shape: [n, k], storage: .int8(result)), moved)
+    }
+}
+
+extension IntegerArithmetic {
+    /// Whether a fused activation survives in int8 (as output clamp bounds).
+    public static func hasInt8Form(_ activation: Activation?) -> Bool {
+        switch activation {
+        case nil, .relu?, .clip?: return true
+        default: return false
+        }
+    }
+
+    /// The per-channel multipliers and shifts of `acc = Σ w·x` → output, added to the graph as the
+    /// constant the int8 kernel reads.
+    static func addRequantization(_ node: LoweringContext, weights: ValueID, channels: Int) throws -> ValueID {
+        let array = requantization(input: try node.quantization(node.node.input(0)), weights: try node.quantization(weights),
+                                   output: try node.outputQuantization, channels: channels)
+        return node.addConstant("requantization", array)
+    }
+
+    /// Int8 weights as [N, K] (rows are output channels), added as a constant unless they already are.
+    static func weightsAsRows(_ node: LoweringContext, _ weights: ValueID, transposed: Bool) throws -> ValueID {
+        guard !transposed else { return weights }
+        let (tensor, q) = transposedWeights(node.graph.constants[weights]!, params: try node.quantization(weights))
+        return node.addConstant("weights_nk", tensor, quantization: q)
     }
 }

@@ -1,0 +1,28 @@
+import EdgeIR
+
+/// ReduceMean, ReduceSum and ReduceMax over some axes. Input X.
+struct ReduceOperator: OperatorDefinition {
+    let reduction: Reduction
+
+    func outputTypes(_ node: NodeContext) throws -> [TensorType] {
+        let x = try node.type(0)
+        let axes = try Set((reduction.axes ?? Array(0..<x.shape.count)).map { try node.axis($0, rank: x.shape.count) })
+        var shape: [Int] = []
+        for (a, d) in x.shape.enumerated() {
+            if axes.contains(a) { if reduction.keepDims { shape.append(1) } } else { shape.append(d) }
+        }
+        return [TensorType(x.dtype, shape)]
+    }
+
+    func evaluate(_ node: NodeContext, _ inputs: KernelInputs) throws -> [Tensor] {
+        [try ReductionKernels.reduce(reduction, x: try inputs.required(0), output: inputs.output)]
+    }
+
+    func lower(_ node: LoweringContext) throws -> LoweredOperator {
+        let rank = try node.shape(0).count
+        let axes = (reduction.axes ?? Array(0..<rank)).map { Shapes.normalizedAxis($0, rank: rank)! }
+        let mask = axes.reduce(UInt32(0)) { $0 | (1 << UInt32($1)) }
+        let kind: UInt32 = reduction.kind == .mean ? 0 : reduction.kind == .sum ? 1 : 2
+        return node.make(.reduce, node.data, [kind, mask])
+    }
+}

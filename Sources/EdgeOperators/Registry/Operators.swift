@@ -1,0 +1,82 @@
+import EdgeIR
+
+/// The registry: every operator's definition, and the questions the rest of edgec asks of them.
+/// `definition(of:)` is the one place that switches over the list of operations.
+public enum Operators {
+    /// The definition of `operation`, holding its attributes.
+    public static func definition(of operation: Operation) -> any OperatorDefinition {
+        switch operation {
+        case .conv(let a): return ConvolutionOperator(attributes: a)
+        case .convTranspose(let a): return ConvolutionTransposeOperator(attributes: a)
+        case .gemm(let a): return GemmOperator(attributes: a)
+        case .matMul(let activation): return MatMulOperator(activation: activation)
+        case .binary(let function, let activation): return BinaryOperatorDefinition(function: function, activation: activation)
+        case .unary(let function): return UnaryOperatorDefinition(function: function)
+        case .softmax(let a): return SoftmaxOperator(attributes: a)
+        case .maxPool(let a): return PoolingOperator(attributes: a, isMax: true)
+        case .averagePool(let a): return PoolingOperator(attributes: a, isMax: false)
+        case .globalAveragePool: return GlobalPoolingOperator(isMax: false)
+        case .globalMaxPool: return GlobalPoolingOperator(isMax: true)
+        case .batchNormalization(let epsilon): return BatchNormalizationOperator(epsilon: epsilon)
+        case .localResponseNormalization(let a): return LocalResponseNormalizationOperator(attributes: a)
+        case .concat(let axis): return ConcatOperator(axis: axis)
+        case .split(let axis, let sizes): return SplitOperator(axis: axis, sizes: sizes)
+        case .slice: return SliceOperator()
+        case .gather(let axis): return GatherOperator(axis: axis)
+        case .reshape(let allowZero): return ReshapeOperator(form: .reshape(allowZero: allowZero))
+        case .flatten(let axis): return ReshapeOperator(form: .flatten(axis: axis))
+        case .squeeze(let axes): return ReshapeOperator(form: .squeeze(axes: axes))
+        case .unsqueeze(let axes): return ReshapeOperator(form: .unsqueeze(axes: axes))
+        case .identity: return ReshapeOperator(form: .identity)
+        case .transpose(let permutation): return TransposeOperator(permutation: permutation)
+        case .expand: return ExpandOperator()
+        case .pad(let mode): return PadOperator(mode: mode)
+        case .resize(let a): return ResizeOperator(attributes: a)
+        case .reduce(let reduction): return ReduceOperator(reduction: reduction)
+        case .shape(let start, let end): return ShapeOperator(start: start, end: end)
+        case .cast(let dtype): return CastOperator(dtype: dtype)
+        case .constantOfShape(let value): return ConstantOfShapeOperator(value: value)
+        case .quantizeLinear: return QuantizeLinearOperator()
+        case .dequantizeLinear: return DequantizeLinearOperator()
+        case .unsupported(let detail): return UnsupportedOperatorDefinition(detail: detail)
+        }
+    }
+
+    /// The types of `node`'s outputs. Throws a `GraphError` naming the node when inputs do not fit.
+    public static func outputTypes(of node: Node, in graph: Graph) throws -> [TensorType] {
+        try definition(of: node.operation).outputTypes(NodeContext(node: node, graph: graph))
+    }
+
+    /// The outputs of `node` given its inputs (nil where absent) and its already inferred output
+    /// types. Shared by the executor and by constant folding, so a folded constant is computed by
+    /// exactly the code that would have computed it at run time.
+    public static func evaluate(_ node: Node, in graph: Graph, inputs: [Tensor?], outputTypes: [TensorType]) throws -> [Tensor] {
+        try definition(of: node.operation).evaluate(NodeContext(node: node, graph: graph), KernelInputs(inputs, outputTypes: outputTypes, node: node))
+    }
+
+    /// How post-training quantization treats `node`.
+    public static func int8Role(of node: Node, in graph: Graph) -> Int8Role {
+        definition(of: node.operation).int8Role(NodeContext(node: node, graph: graph))
+    }
+
+    /// Multiply-accumulates of one run of `node` (0 where they do not dominate its cost).
+    public static func macs(of node: Node, in graph: Graph) -> Int {
+        definition(of: node.operation).macs(NodeContext(node: node, graph: graph))
+    }
+
+    /// Lowers every node of a prepared graph (shapes bound, constants folded) to its `.edgem`
+    /// record; the tables and requantization arrays int8 operators read are added to `graph`.
+    public static func lower(_ graph: inout Graph, maxRank: Int) throws -> [LoweredOperator] {
+        var result: [LoweredOperator] = []
+        for node in graph.nodes {
+            let context = LoweringContext(node: node, graph: graph)
+            let inputRanks = node.inputs.compactMap { $0.flatMap { graph.type(of: $0)?.shape.count } }
+            guard context.outputShape.count <= maxRank, inputRanks.allSatisfy({ $0 <= maxRank }) else {
+                throw context.fail("tensors of rank above \(maxRank) are not supported by the format")
+            }
+            result.append(try definition(of: node.operation).lower(context))
+            graph = context.graph
+        }
+        return result
+    }
+}
