@@ -90,6 +90,10 @@ struct OperatorMapping {
             }
             return .mapped(.unary(.clip(min: low, max: high)), [input(0)])
 
+        case "PRelu":
+            return .mapped(.prelu, Array(inputs.prefix(2)))
+        case "Range":
+            return .mapped(.range, Array(inputs.prefix(3)))
         case "Softmax":
             return .mapped(.softmax(Softmax(axis: a.int("axis", c.opset < 13 ? 1 : -1), flattensToMatrix: c.opset < 13)), inputs)
         case "MaxPool", "AveragePool":

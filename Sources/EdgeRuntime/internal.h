@@ -102,7 +102,8 @@ enum edge_activation_kind {
 
 enum edge_binary_op {
     EDGE_BINARY_ADD = 0, EDGE_BINARY_SUB = 1, EDGE_BINARY_MUL = 2, EDGE_BINARY_DIV = 3, EDGE_BINARY_POW = 4,
-    EDGE_BINARY_MIN = 5, EDGE_BINARY_MAX = 6, EDGE_BINARY_MOD = 7, EDGE_BINARY_FMOD = 8
+    EDGE_BINARY_MIN = 5, EDGE_BINARY_MAX = 6, EDGE_BINARY_MOD = 7, EDGE_BINARY_FMOD = 8,
+    EDGE_BINARY_PRELU = 9
 };
 
 enum edge_unary_function {

@@ -1102,6 +1102,54 @@ def recent_opset_cases(S):
         c.node("Softmax", ["x"], ["y"], axis=-1)
 
 
+def prelu_range_cases(S):
+    """PRelu (a slope per channel as PyTorch exports it, one slope, a slope per element) and Range
+    (constant bounds, and bounds computed from Shape as YOLOv8's exporter writes them)."""
+    with S.case("prelu_per_channel", "PRelu", 16, "slope [C,1,1] on x [2,3,4,5], x ~ 2*N(0,1)") as c:
+        c.input("x", c.randn(2, 3, 4, 5) * 2.0)
+        c.init("slope", c.w(3, 1, 1))
+        c.node("PRelu", ["x", "slope"], ["y"])
+    with S.case("prelu_scalar_opset9", "PRelu", 9, "one slope [1] on x [3,7]") as c:
+        c.input("x", c.randn(3, 7))
+        c.init("slope", f32([0.25]))
+        c.node("PRelu", ["x", "slope"], ["y"])
+    with S.case("prelu_per_element", "PRelu", 16, "slope [4,5] broadcast over x [2,4,5]") as c:
+        c.input("x", c.randn(2, 4, 5))
+        c.init("slope", c.w(4, 5))
+        c.node("PRelu", ["x", "slope"], ["y"])
+    with S.case("prelu_after_conv", "PRelu", 16, "Conv 3x3 -> PRelu slope [4,1,1] (the Conv+PRelu of face and super-resolution nets)") as c:
+        c.input("x", c.randn(1, 2, 6, 6))
+        c.init("W", c.w(4, 2, 3, 3)); c.init("B", c.w(4))
+        c.init("slope", c.w(4, 1, 1))
+        c.node("Conv", ["x", "W", "B"], ["t"], pads=[1, 1, 1, 1])
+        c.node("PRelu", ["t", "slope"], ["y"])
+    with S.case("range_float_constant", "Range", 11, "Range(0.5, 3.7, 0.4) float, plus x [1]") as c:
+        c.input("x", c.randn(1))
+        c.init("start", np.array(0.5, dtype=np.float32)); c.init("limit", np.array(3.7, dtype=np.float32))
+        c.init("delta", np.array(0.4, dtype=np.float32))
+        c.node("Range", ["start", "limit", "delta"], ["r"])
+        c.node("Add", ["x", "r"], ["y"])
+    with S.case("range_int64_negative_delta", "Range", 11, "Range(10, 1, -3) int64, cast to float, times x [1]") as c:
+        c.input("x", c.randn(1))
+        c.init("start", np.array(10, dtype=np.int64)); c.init("limit", np.array(1, dtype=np.int64))
+        c.init("delta", np.array(-3, dtype=np.int64))
+        c.node("Range", ["start", "limit", "delta"], ["r"])
+        c.node("Cast", ["r"], ["rf"], to=TensorProto.FLOAT)
+        c.node("Mul", ["x", "rf"], ["y"])
+    with S.case("range_from_shape", "Range", 11,
+                "YOLOv8-style anchors: Range(0, W) with W = Shape(x)[3], cast, plus 0.5, added to x [1,2,3,5]") as c:
+        c.input("x", c.randn(1, 2, 3, 5))
+        c.init("index", np.array(3, dtype=np.int64))
+        c.init("zero", np.array(0, dtype=np.int64)); c.init("one", np.array(1, dtype=np.int64))
+        c.init("half", np.array(0.5, dtype=np.float32))
+        c.node("Shape", ["x"], ["shape"])
+        c.node("Gather", ["shape", "index"], ["w"], axis=0)
+        c.node("Range", ["zero", "w", "one"], ["r"])
+        c.node("Cast", ["r"], ["rf"], to=TensorProto.FLOAT)
+        c.node("Add", ["rf", "half"], ["centers"])
+        c.node("Add", ["x", "centers"], ["y"])
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -1123,6 +1171,7 @@ def main():
     misc_cases(S)
     pattern_cases(S)
     recent_opset_cases(S)
+    prelu_range_cases(S)
     with open(os.path.join(OUT, "cases.json"), "w") as f:
         json.dump(S.cases, f, indent=1)
         f.write("\n")

@@ -15,6 +15,10 @@ public enum Operation: Sendable, Equatable {
     case binary(BinaryOperator, activation: Activation?)
     /// Inputs: X.
     case unary(UnaryOperator)
+    /// Inputs: X, slope (broadcast to X). `x` where x >= 0, else `slope · x`.
+    case prelu
+    /// Inputs: start, limit, delta (scalars). Folds to a constant once they are known.
+    case range
     /// Inputs: X.
     case softmax(Softmax)
     /// Inputs: X.
@@ -79,6 +83,8 @@ public enum Operation: Sendable, Equatable {
         case .matMul: return "MatMul"
         case .binary(let op, _): return op.onnxName
         case .unary(let op): return op.onnxName
+        case .prelu: return "PRelu"
+        case .range: return "Range"
         case .softmax: return "Softmax"
         case .maxPool: return "MaxPool"
         case .averagePool: return "AveragePool"

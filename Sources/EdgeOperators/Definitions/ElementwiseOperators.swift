@@ -30,6 +30,8 @@ struct BinaryOperatorDefinition: OperatorDefinition {
 
     /// The code of each function in the BINARY record.
     static let codes: [BinaryOperator: UInt32] = [.add: 0, .sub: 1, .mul: 2, .div: 3, .pow: 4, .min: 5, .max: 6, .mod: 7, .fmod: 8]
+    /// PRelu runs as BINARY too (PReluOperator).
+    static let preluCode: UInt32 = 9
 
     func lower(_ node: LoweringContext) throws -> LoweredOperator {
         guard node.isInt8 else { return node.make(.binary, node.node.inputs, [Self.codes[function]!] + Fields.activation(activation)) }

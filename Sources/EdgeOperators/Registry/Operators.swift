@@ -12,6 +12,8 @@ public enum Operators {
         case .matMul(let activation): return MatMulOperator(activation: activation)
         case .binary(let function, let activation): return BinaryOperatorDefinition(function: function, activation: activation)
         case .unary(let function): return UnaryOperatorDefinition(function: function)
+        case .prelu: return PReluOperator()
+        case .range: return RangeOperator()
         case .softmax(let a): return SoftmaxOperator(attributes: a)
         case .maxPool(let a): return PoolingOperator(attributes: a, isMax: true)
         case .averagePool(let a): return PoolingOperator(attributes: a, isMax: false)

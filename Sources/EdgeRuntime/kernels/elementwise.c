@@ -13,7 +13,7 @@ edge_status edge_binary_prepare(const edge_model *model, edge_operator *op, cons
     if (status == EDGE_OK) status = edge_read_activation(op, params, 1, &g->activation, error);
     if (status != EDGE_OK) return status;
     g->op = edge_read_i32(params);
-    if (g->op < EDGE_BINARY_ADD || g->op > EDGE_BINARY_FMOD)
+    if (g->op < EDGE_BINARY_ADD || g->op > EDGE_BINARY_PRELU)
         return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown binary op %d", (int)g->op);
     const edge_tensor *a = edge_op_input(model, op, 0), *b = edge_op_input(model, op, 1), *y = edge_op_output(model, op, 0);
     if ((status = edge_check_dtype(op, a, EDGE_DTYPE_FLOAT32, "A", error)) != EDGE_OK) return status;
@@ -87,6 +87,8 @@ static void edge_binary_row(int32_t op, float *y, const float *a, size_t sa, con
     case EDGE_BINARY_MAX: EDGE_BINARY_ROW(edge_nan_max(x, z)); break;
     case EDGE_BINARY_MOD: EDGE_BINARY_ROW(edge_mod(x, z)); break;
     case EDGE_BINARY_FMOD: EDGE_BINARY_ROW(fmodf(x, z)); break;
+    /* PRelu: x where x >= 0, else slope z times x. */
+    case EDGE_BINARY_PRELU: EDGE_BINARY_ROW(x >= 0.0f ? x : x * z); break;
     default: break;
     }
 }
