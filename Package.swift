@@ -31,7 +31,7 @@ let package = Package(
         // Graph passes (shape inference with constant folding, BN folding, fusion, ...).
         .target(name: "EdgePasses", dependencies: ["EdgeIR", "EdgeOperators", "EdgeExec"]),
         // Calibration, post-training int8 quantization, pruning.
-        .target(name: "EdgeCompress", dependencies: ["EdgeIR", "EdgeOperators", "EdgeExec"]),
+        .target(name: "EdgeCompress", dependencies: ["EdgeIR", "EdgeOperators", "EdgeExec", "EdgePasses"]),
         // Accuracy, agreement, cosine and SQNR of compiled models against their fp32 reference.
         .target(name: "EdgeEvaluation", dependencies: ["EdgeIR", "EdgeExec", "EdgePasses", "EdgeCompress", "EdgeFormat", "EdgeDevice"]),
         // liblz4 (Debian's liblz4-dev), for compressing weight sections.

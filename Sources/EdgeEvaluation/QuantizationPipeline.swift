@@ -16,7 +16,11 @@ public enum QuantizationPipeline {
     }
 
     public struct Result: Sendable {
+        /// The int8 graph the file holds.
         public var graph: Graph
+        /// The float graph with quantization as QuantizeLinear/DequantizeLinear operators: what
+        /// `--export-onnx` writes and what the Swift executor runs as simulated int8.
+        public var fakeQuantized: Graph
         public var file: EdgemWriter.Output
         public var report: QuantizationReport
         /// Every int8 layer's output against the fp32 reference on the calibration data, worst first.
@@ -33,10 +37,12 @@ public enum QuantizationPipeline {
     ) throws -> Result {
         try PostTrainingQuantizer.validateKeepFloat(options.keepFloat, in: prepared)
         let statistics = try Calibrator(graph: prepared, method: options.method).collect(data) { progress("calibrating", $0, $1) }
-        let (quantized, report) = try PostTrainingQuantizer(options: options).quantize(prepared, statistics: statistics)
+        let quantizer = PostTrainingQuantizer(options: options)
+        let (fakeQuantized, report) = try quantizer.quantize(prepared, statistics: statistics)
+        let quantized = try quantizer.lower(fakeQuantized, source: prepared, statistics: statistics)
         let finished = try PassPipeline([FuseActivations(), EliminateDeadValues()]).run(quantized)
         let file = try EdgemWriter.write(finished, options: writer, metadata: metadata)
-        guard measure else { return Result(graph: finished, file: file, report: report, layers: [], accuracyBefore: nil, accuracyAfter: nil) }
+        guard measure else { return Result(graph: finished, fakeQuantized: fakeQuantized, file: file, report: report, layers: [], accuracyBefore: nil, accuracyAfter: nil) }
 
         let layers = try layerFidelity(float: prepared, quantized: quantized, data: data, samples: fidelitySamples)
         var before: Double?, after: Double?
@@ -46,7 +52,7 @@ public enum QuantizationPipeline {
             before = accuracy(reference.outputs[output]!, labels: labels)
             after = accuracy(device.outputs[output]!, labels: labels)
         }
-        return Result(graph: finished, file: file, report: report, layers: layers, accuracyBefore: before, accuracyAfter: after)
+        return Result(graph: finished, fakeQuantized: fakeQuantized, file: file, report: report, layers: layers, accuracyBefore: before, accuracyAfter: after)
     }
 
     public static func accuracy(_ values: [Double], labels: [Int64]) -> Double {
@@ -57,21 +63,27 @@ public enum QuantizationPipeline {
     /// Compiles a probe of the quantized graph whose int8 layer outputs are extra graph outputs,
     /// runs it on the C runtime and compares each (dequantized) with the fp32 value it replaces.
     static func layerFidelity(float: Graph, quantized: Graph, data: CalibrationData, samples: Int) throws -> [LayerFidelity] {
+        // Each int8 operator's output, and the float value of the original graph it stands for: the
+        // value its DequantizeLinear writes (fake quantization keeps the original ids).
         var probe = quantized
-        var layers: [(node: Node, value: ValueID)] = []
+        var layers: [(node: Node, value: ValueID, reference: ValueID)] = []
+        var dequantizedAs: [ValueID: ValueID] = [:]
         for node in quantized.nodes {
-            guard let output = node.outputs.first, quantized.type(of: output)?.dtype == .int8, output < float.values.count,
-                  !quantized.outputs.contains(output), float.type(of: output)?.dtype == .float32 else { continue }
+            if case .dequantizeLinear = node.operation, let x = node.input(0) { dequantizedAs[x] = node.outputs[0] }
+        }
+        for node in quantized.nodes {
+            guard let output = node.outputs.first, quantized.type(of: output)?.dtype == .int8, !quantized.outputs.contains(output),
+                  let reference = dequantizedAs[output], reference < float.values.count, float.type(of: reference)?.dtype == .float32 else { continue }
             if case .quantizeLinear = node.operation { continue }
-            layers.append((node, output))
+            layers.append((node, output, reference))
             probe.outputs.append(output)
         }
         guard !layers.isEmpty else { return [] }
-        let device = try DeviceModel(data: try EdgemWriter.write(probe).data)
+        let device = try DeviceModel(data: try EdgemWriter.write(try EliminateDeadValues().run(probe)).data)
         let context = try device.makeContext()
         let executor = try ReferenceExecutor(graph: float)
         var signal = [Double](repeating: 0, count: layers.count), noise = [Double](repeating: 0, count: layers.count)
-        let wanted = Dictionary(uniqueKeysWithValues: layers.enumerated().map { ($0.element.value, $0.offset) })
+        let wanted = Dictionary(layers.enumerated().map { ($0.element.reference, $0.offset) }, uniquingKeysWith: { first, _ in first })
         for index in 0..<min(samples, data.sampleCount) {
             let sample = data.sample(index)
             var reference: [Int: [Float]] = [:]

@@ -36,6 +36,8 @@ public struct InferShapesAndFold: Pass {
         if case .shape = node.operation, let id = node.input(0), let type = graph.type(of: id) {
             return try Operators.evaluate(node, in: graph, inputs: [Tensor.zeros(type.dtype, shape: type.shape)], outputTypes: types)
         }
+        // A DequantizeLinear of int8 weights stays: lowering reads the integers and their scales.
+        if case .dequantizeLinear = node.operation { return nil }
         let inputs = node.inputs.map { $0.flatMap { graph.constants[$0] } }
         for (id, value) in zip(node.inputs, inputs) where id != nil && value == nil { return nil }
         return try Operators.evaluate(node, in: graph, inputs: inputs, outputTypes: types)

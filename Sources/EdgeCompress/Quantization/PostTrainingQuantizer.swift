@@ -1,5 +1,6 @@
 import EdgeIR
 import EdgeOperators
+import EdgePasses
 
 /// Options of `edgec quantize`.
 public struct QuantizationOptions: Sendable {
@@ -37,9 +38,13 @@ public struct QuantizationReport: Sendable {
 
 /// Post-training int8 quantization in the scheme of ../shared/ARCHITECTURE.md: weights int8
 /// symmetric per output channel (zero point 0, range [-127, 127]), activations int8 asymmetric per
-/// tensor, bias int32 with scale `s_input * s_weight`. The result is a graph whose int8 values carry
-/// their `QuantizationParameters`; `QuantizeLinear`/`DequantizeLinear` nodes sit where int8 and
-/// float parts meet, so graph inputs and outputs stay float — unless `int8IO` makes them int8.
+/// tensor, bias int32 with scale `s_input * s_weight`.
+///
+/// The result is the same float graph with quantization written into it as operators — a
+/// QuantizeLinear/DequantizeLinear pair on every activation an int8 operator reads or writes, and
+/// int8 (int32 for biases) constants behind a DequantizeLinear for its weights — which the Swift
+/// executor runs in float with the runtime's rounding, which exports as a standard ONNX QDQ model,
+/// and which `LowerFakeQuantization` turns into int8 operators.
 public struct PostTrainingQuantizer {
     public let options: QuantizationOptions
 
@@ -55,10 +60,29 @@ public struct PostTrainingQuantizer {
     }
 
     /// `graph` is prepared with only Relu/Clip fused; `statistics` come from `Calibrator` on it.
+    /// Value ids of `graph` keep their meaning in the result: each one still holds the same
+    /// (now fake-quantized) tensor.
     public func quantize(_ graph: Graph, statistics: [ValueID: TensorStatistics]) throws -> (graph: Graph, report: QuantizationReport) {
         var builder = Builder(source: graph, options: options, statistics: statistics)
         try builder.run()
         return (builder.result, builder.report)
+    }
+
+    /// The int8 graph the runtime runs: `fakeQuantized` (from `quantize` on `source`) lowered to int8
+    /// operators, with int8 graph inputs and outputs under `int8IO`.
+    public func lower(_ fakeQuantized: Graph, source: Graph, statistics: [ValueID: TensorStatistics]) throws -> Graph {
+        let lowered = try LowerFakeQuantization().run(fakeQuantized)
+        guard options.int8IO else { return lowered }
+        return try Int8Interface.apply(lowered) { try Self.parameters(for: $0, in: source, statistics: statistics, options: options) }
+    }
+
+    /// The int8 parameters calibration chose for `value`.
+    static func parameters(for value: ValueID, in graph: Graph, statistics: [ValueID: TensorStatistics], options: QuantizationOptions) throws -> QuantizationParameters {
+        guard let stats = statistics[value] else {
+            throw CompressionError("no calibration statistics for '\(graph.name(of: value))'")
+        }
+        let range = stats.range(options.method, percentile: options.percentile)
+        return .asymmetricInt8(low: range.low, high: range.high)
     }
 
     struct Builder {
@@ -67,11 +91,11 @@ public struct PostTrainingQuantizer {
         let statistics: [ValueID: TensorStatistics]
         var result: Graph
         var report = QuantizationReport()
-        /// The int8 twin of a float value, once made.
-        var quantized: [ValueID: ValueID] = [:]
-        /// The float twin of an int8 value, once made.
-        var dequantized: [ValueID: ValueID] = [:]
         var nodes: [Node] = []
+        /// The fake-quantized twin of a float activation, once made.
+        var fakeQuantized: [ValueID: ValueID] = [:]
+        /// Values that are already the output of a DequantizeLinear, with the parameters they carry.
+        var dequantized: [ValueID: QuantizationParameters] = [:]
 
         init(source: Graph, options: QuantizationOptions, statistics: [ValueID: TensorStatistics]) {
             self.source = source
@@ -82,43 +106,37 @@ public struct PostTrainingQuantizer {
         }
 
         func parameters(for value: ValueID) throws -> QuantizationParameters {
-            guard let stats = statistics[value] else {
-                throw CompressionError("no calibration statistics for '\(source.name(of: value))'")
-            }
-            let range = stats.range(options.method, percentile: options.percentile)
-            return .asymmetricInt8(low: range.low, high: range.high)
+            try PostTrainingQuantizer.parameters(for: value, in: source, statistics: statistics, options: options)
         }
 
-        /// The int8 form of float activation `value`, inserting a QuantizeLinear the first time.
-        mutating func int8(_ value: ValueID) throws -> ValueID {
-            if result.type(of: value)?.dtype == .int8 { return value }
-            if let known = quantized[value] { return known }
-            let params = try parameters(for: value)
-            let id = result.addValue(name: result.name(of: value) + ".int8", type: TensorType(.int8, result.type(of: value)!.shape))
-            result.values[id].quantization = params
-            nodes.append(Node(name: result.name(of: value) + ".quantize", operation: .quantizeLinear, inputs: [value], outputs: [id]))
-            quantized[value] = id
-            return id
+        /// Appends `int8 → DequantizeLinear → float` and returns the float value.
+        mutating func dequantize(_ int8: ValueID, named name: String) -> ValueID {
+            let type = result.type(of: int8)!
+            let float = result.addValue(name: name, type: TensorType(.float32, type.shape))
+            nodes.append(Node(name: name + ".dequantize", operation: .dequantizeLinear, inputs: [int8], outputs: [float]))
+            dequantized[float] = result.values[int8].quantization
+            return float
         }
 
-        /// The float form of `value`, inserting a DequantizeLinear the first time it is needed.
-        mutating func float(_ value: ValueID) -> ValueID {
-            guard result.type(of: value)?.dtype == .int8, result.constants[value] == nil else { return value }
-            if let known = dequantized[value] { return known }
-            let id = result.addValue(name: result.name(of: value) + ".float", type: TensorType(.float32, result.type(of: value)!.shape))
-            nodes.append(Node(name: result.name(of: value) + ".dequantize", operation: .dequantizeLinear, inputs: [value], outputs: [id]))
-            dequantized[value] = id
-            return id
+        /// The fake-quantized form of float activation `value`: QuantizeLinear then DequantizeLinear,
+        /// made once and shared by every int8 reader.
+        mutating func activation(_ value: ValueID) throws -> ValueID {
+            if dequantized[value] != nil { return value }
+            if let known = fakeQuantized[value] { return known }
+            let name = result.name(of: value)
+            let int8 = result.addValue(name: name + ".int8", type: TensorType(.int8, result.type(of: value)!.shape))
+            result.values[int8].quantization = try parameters(for: value)
+            nodes.append(Node(name: name + ".quantize", operation: .quantizeLinear, inputs: [value], outputs: [int8]))
+            let float = dequantize(int8, named: name + ".fake_quantized")
+            fakeQuantized[value] = float
+            return float
         }
 
-        /// Makes `value` (a node output) int8 with `params`.
-        mutating func retype(_ value: ValueID, _ params: QuantizationParameters) {
-            result.values[value].type = TensorType(.int8, result.type(of: value)!.shape)
-            result.values[value].quantization = params
-        }
+        /// The parameters of a fake-quantized activation.
+        func activationParameters(_ value: ValueID) -> QuantizationParameters { dequantized[value]! }
 
-        /// Symmetric int8 weights, per slice along `axis` (or per tensor).
-        mutating func int8Weights(_ value: ValueID, axis: Int) -> (ValueID, [Float]) {
+        /// Symmetric int8 weights, per slice along `axis` (or per tensor), behind a DequantizeLinear.
+        mutating func weights(_ value: ValueID, axis: Int, scaledBy factor: Float = 1) -> (ValueID, [Float]) {
             let tensor = result.constants[value]!
             let values = tensor.floats!
             let channels = options.perTensorWeights ? 1 : tensor.shape[axis]
@@ -128,16 +146,19 @@ public struct PostTrainingQuantizer {
             for (i, v) in values.enumerated() { maxima[channel(i)] = max(maxima[channel(i)], abs(v)) }
             let scales = maxima.map { $0 > 0 ? $0 / 127 : 1 }
             let q = values.enumerated().map { i, v in Int8(min(max((v / scales[channel(i)]).rounded(), -127), 127)) }
-            let id = result.addConstant(name: result.name(of: value) + ".int8", Tensor(shape: tensor.shape, storage: .int8(q)))
+            let name = result.name(of: value)
+            let id = result.addConstant(name: name + ".int8", Tensor(shape: tensor.shape, storage: .int8(q)))
+            // A Gemm's alpha scales the product: it joins the weight scales.
+            let stored = scales.map { $0 * factor }
             result.values[id].quantization = options.perTensorWeights
-                ? QuantizationParameters(scale: scales[0], zeroPoint: 0)
-                : QuantizationParameters(scales: scales, zeroPoints: Array(repeating: 0, count: channels), axis: axis)
-            let perChannel = options.perTensorWeights ? Array(repeating: scales[0], count: tensor.shape[axis]) : scales
-            return (id, perChannel)
+                ? QuantizationParameters(scale: stored[0], zeroPoint: 0)
+                : QuantizationParameters(scales: stored, zeroPoints: Array(repeating: 0, count: channels), axis: axis)
+            let perChannel = options.perTensorWeights ? Array(repeating: stored[0], count: tensor.shape[axis]) : stored
+            return (dequantize(id, named: name + ".dequantized"), perChannel)
         }
 
-        /// Bias as int32 with scale `s_input * s_weight[c]`, broadcast to `channels` values.
-        mutating func int32Bias(_ value: ValueID?, inputScale: Float, weightScales: [Float], beta: Float = 1) -> ValueID? {
+        /// Bias as int32 with scale `s_input * s_weight[c]` (times `beta`), behind a DequantizeLinear.
+        mutating func bias(_ value: ValueID?, inputScale: Float, weightScales: [Float], beta: Float = 1) -> ValueID? {
             guard let value = value, let tensor = result.constants[value] else { return nil }
             let values = tensor.floats!
             let channels = weightScales.count
@@ -148,135 +169,99 @@ public struct PostTrainingQuantizer {
                 let v = (Double(beta * expanded[c]) / Double(scales[c])).rounded()
                 return Int32(min(max(v, Double(Int32.min)), Double(Int32.max)))
             }
-            // No quantization record: the runtime reads biases through the requantization multipliers,
-            // and per-channel records would cost 8 bytes a channel in every file.
-            return result.addConstant(name: result.name(of: value) + ".int32", Tensor(shape: [channels], storage: .int32(q)))
+            let name = result.name(of: value)
+            let id = result.addConstant(name: name + ".int32", Tensor(shape: [channels], storage: .int32(q)))
+            result.values[id].quantization = QuantizationParameters(scales: scales, zeroPoints: Array(repeating: 0, count: channels), axis: 0)
+            return dequantize(id, named: name + ".dequantized")
         }
 
-        /// A constant operand of Add/Mul as int8 per tensor.
-        mutating func int8Constant(_ value: ValueID) -> ValueID {
+        /// A constant operand of Add/Mul as int8 per tensor, behind a DequantizeLinear.
+        mutating func constantOperand(_ value: ValueID) -> ValueID {
             let tensor = result.constants[value]!
             let values = tensor.floats!
             let params = QuantizationParameters.asymmetricInt8(low: values.min() ?? 0, high: values.max() ?? 0)
-            let id = result.addConstant(name: result.name(of: value) + ".int8", Tensor(shape: tensor.shape, storage: .int8(values.map(params.quantize))))
+            let name = result.name(of: value)
+            let id = result.addConstant(name: name + ".int8", Tensor(shape: tensor.shape, storage: .int8(values.map(params.quantize))))
             result.values[id].quantization = params
-            return id
+            return dequantize(id, named: name + ".dequantized")
+        }
+
+        /// Makes `node` write a new float value, quantized with `params` and dequantized back into its
+        /// original output, so every reader sees the fake-quantized tensor under the same id.
+        mutating func quantizeOutput(_ node: inout Node, _ params: QuantizationParameters) {
+            let output = node.outputs[0]
+            let name = result.name(of: output)
+            let type = result.type(of: output)!
+            let real = result.addValue(name: name + ".real", type: type)
+            node.outputs[0] = real
+            nodes.append(node)
+            let int8 = result.addValue(name: name + ".int8", type: TensorType(.int8, type.shape))
+            result.values[int8].quantization = params
+            nodes.append(Node(name: name + ".quantize", operation: .quantizeLinear, inputs: [real], outputs: [int8]))
+            nodes.append(Node(name: name + ".dequantize", operation: .dequantizeLinear, inputs: [int8], outputs: [output]))
+            dequantized[output] = params
         }
 
         mutating func run() throws {
             for var node in source.nodes {
                 if options.keepFloat.contains(node.name) {
                     report.float.append(.init(node: node.name, kind: node.operation.kindName, reason: "kept float by --keep-float"))
-                    node.inputs = node.inputs.map { $0.map { float($0) } }
                     nodes.append(node)
                     continue
                 }
                 let role = Operators.int8Role(of: node, in: source)
                 if case .none(let reason) = role {
                     report.float.append(.init(node: node.name, kind: node.operation.kindName, reason: reason))
-                    node.inputs = node.inputs.map { $0.map { float($0) } }
                     nodes.append(node)
                     continue
                 }
-                try quantizeNode(&node, role: role)
+                let params = try fakeQuantize(&node, role: role)
+                quantizeOutput(&node, params)
                 report.int8.append(.init(node: node.name, kind: node.operation.kindName, reason: nil))
-                nodes.append(node)
-            }
-            if options.int8IO {
-                try makeInputsAndOutputsInt8()
-                result.nodes = nodes
-                return
-            }
-            // Graph outputs stay float under their own names.
-            for (index, output) in result.outputs.enumerated() where result.type(of: output)?.dtype == .int8 {
-                let name = result.name(of: output)
-                result.values[output].name = name + ".int8"
-                let id = result.addValue(name: name, type: TensorType(.float32, result.type(of: output)!.shape))
-                nodes.append(Node(name: name + ".dequantize", operation: .dequantizeLinear, inputs: [output], outputs: [id]))
-                result.outputs[index] = id
             }
             result.nodes = nodes
         }
 
-        /// `--int8-io`: each float graph input becomes int8 with its calibrated parameters (its
-        /// QuantizeLinear disappears; a float consumer reads a DequantizeLinear of it), and each
-        /// float graph output is quantized under its own name.
-        mutating func makeInputsAndOutputsInt8() throws {
-            var prologue: [Node] = []
-            for input in result.inputs where result.type(of: input.value)?.dtype == .float32 {
-                let value = input.value
-                let params = try parameters(for: value)
-                let twin = quantized[value]
-                nodes.removeAll { node in
-                    if case .quantizeLinear = node.operation, node.inputs == [value] { return true }
-                    return false
-                }
-                let readsFloat = nodes.contains { $0.inputs.contains(value) }
-                let float = result.addValue(name: result.name(of: value) + ".float", type: result.type(of: value)!)
-                retype(value, params)
-                for index in nodes.indices {
-                    nodes[index].inputs = nodes[index].inputs.map { input in
-                        input.map { id in
-                            if id == value { return float }
-                            if let twin, id == twin { return value }
-                            return id
-                        }
-                    }
-                }
-                if readsFloat {
-                    prologue.append(Node(name: result.name(of: value) + ".dequantize", operation: .dequantizeLinear, inputs: [value], outputs: [float]))
-                }
-            }
-            nodes = prologue + nodes
-            for (index, output) in result.outputs.enumerated() where result.type(of: output)?.dtype == .float32 && result.constants[output] == nil {
-                let name = result.name(of: output)
-                let params = try parameters(for: output)
-                result.values[output].name = name + ".float"
-                let id = result.addValue(name: name, type: TensorType(.int8, result.type(of: output)!.shape))
-                result.values[id].quantization = params
-                nodes.append(Node(name: name + ".quantize", operation: .quantizeLinear, inputs: [output], outputs: [id]))
-                result.outputs[index] = id
-            }
-        }
-
-        /// Rewrites `node` into its int8 form as its operator's int8 role says.
-        mutating func quantizeNode(_ node: inout Node, role: Int8Role) throws {
+        /// Puts `node`'s inputs through fake quantization as its operator's int8 role says, and
+        /// returns the parameters of its output.
+        mutating func fakeQuantize(_ node: inout Node, role: Int8Role) throws -> QuantizationParameters {
             let output = node.outputs[0]
             switch role {
             case .weighted(let weightAxis):
-                let x = try int8(node.input(0)!)
-                let (w, scales) = int8Weights(node.input(1)!, axis: weightAxis)
-                let inputScale = result.values[x].quantization!.scale
+                let x = try activation(node.input(0)!)
+                let inputScale = activationParameters(x).scale
                 if case .gemm(var g) = node.operation {
-                    // alpha scales the product: it joins the weight scales; beta joins the bias.
-                    let effective = scales.map { $0 * g.alpha }
-                    result.values[w].quantization!.scales = result.values[w].quantization!.scales.map { $0 * g.alpha }
-                    node.inputs = [x, w, int32Bias(node.input(2), inputScale: inputScale, weightScales: effective, beta: g.beta)]
+                    // alpha joins the weight scales and beta the bias, so the int8 Gemm computes A·B + C.
+                    let (w, scales) = weights(node.input(1)!, axis: weightAxis, scaledBy: g.alpha)
+                    node.inputs = [x, w, bias(node.input(2), inputScale: inputScale, weightScales: scales, beta: g.beta)]
                     g.alpha = 1
                     g.beta = 1
                     node.operation = .gemm(g)
-                } else if case .matMul = node.operation {
-                    node.inputs = [x, w]
                 } else {
-                    node.inputs = [x, w, int32Bias(node.input(2), inputScale: inputScale, weightScales: scales)]
+                    let (w, scales) = weights(node.input(1)!, axis: weightAxis)
+                    if case .matMul = node.operation {
+                        node.inputs = [x, w]
+                    } else {
+                        node.inputs = [x, w, bias(node.input(2), inputScale: inputScale, weightScales: scales)]
+                    }
                 }
-                retype(output, try parameters(for: output))
+                return try parameters(for: output)
             case .arithmetic:
                 node.inputs = try node.inputs.map { input in
                     guard let input = input else { return nil }
-                    return source.constants[input] != nil ? int8Constant(input) : try int8(input)
+                    return source.constants[input] != nil ? constantOperand(input) : try activation(input)
                 }
-                retype(output, try parameters(for: output))
-            case .fixedOutput(let parameters):
-                node.inputs = [try int8(node.input(0)!)]
-                retype(output, parameters)
+                return try parameters(for: output)
+            case .fixedOutput(let params):
+                node.inputs = [try activation(node.input(0)!)]
+                return params
             case .rescalesInputs, .lookupTable:
-                node.inputs = try node.inputs.map { try $0.map { try int8($0) } }
-                retype(output, try parameters(for: output))
+                node.inputs = try node.inputs.map { try $0.map { try activation($0) } }
+                return try parameters(for: output)
             case .passesScales:
-                let x = try int8(node.input(0)!)
+                let x = try activation(node.input(0)!)
                 node.inputs = [x] + node.inputs.dropFirst()
-                retype(output, result.values[x].quantization!)
+                return activationParameters(x)
             case .none:
                 preconditionFailure("float nodes are not rewritten")
             }

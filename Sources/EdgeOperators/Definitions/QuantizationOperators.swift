@@ -27,13 +27,15 @@ struct DequantizeLinearOperator: OperatorDefinition {
 
     func evaluate(_ node: NodeContext, _ inputs: KernelInputs) throws -> [Tensor] {
         let x = try inputs.required(0)
-        guard case .int8(let values) = x.storage else {
+        // int8 activations and weights; int32 biases, whose scale is s_input · s_weight.
+        guard x.dtype == .int8 || x.dtype == .int32 else {
             throw ExecutionError.unsupported("DequantizeLinear node '\(node.name)' on \(x.dtype) input")
         }
         let q = try parameters(node, of: node.node.input(0)!)
+        let values = x.storage.int64s
         let result = values.indices.map { i -> Float in
             let (scale, zero) = q.parameters(at: i, shape: x.shape)
-            return scale * Float(Int32(values[i]) - zero)
+            return scale * Float(Int32(truncatingIfNeeded: values[i]) - zero)
         }
         return [Tensor(shape: x.shape, floats: result)]
     }

@@ -17,7 +17,9 @@ struct Compile: ParsableCommand {
         Binds input shapes, folds constants and BatchNormalization, fuses activations, plans
         the activation arena and writes the file described in formats/edgem.md. Weights that
         are mostly zeros are stored sparsely; --compress lz4 compresses the weights section, --compress entropy
-        every section (smallest file; decoded once at load).
+        every section (smallest file; decoded once at load). A QDQ model (QuantizeLinear and
+        DequantizeLinear around operators, as edgec quantize --export-onnx and onnxruntime's
+        quantizer write them) compiles to int8 operators with the scales it carries.
 
         Example:
           edgec compile model.onnx -o model.edgem --input-shape x=1,3,48,192 --compress lz4
@@ -41,7 +43,7 @@ struct Compile: ParsableCommand {
         let source = try Data(contentsOf: URL(fileURLWithPath: model))
         let onnx = try ONNXModel(data: source, source: model)
         let bindings = try ModelLoading.namedBindings(try shapes.bindings(), for: onnx.graph)
-        let graph = try StandardPipeline.prepare(onnx.graph, inputShapes: bindings)
+        let graph = try StandardPipeline.deploy(onnx.graph, inputShapes: bindings)
         let shapesText = graph.inputs.map { "\(graph.name(of: $0.value))=\(graph.type(of: $0.value)!.shape.map(String.init).joined(separator: ","))" }
         let metadata: [(String, String)] = [
             ("edgec.version", Edgec.configuration.version),

@@ -21,10 +21,15 @@ struct Quantize: ParsableCommand {
         Calibration data is a .npz with one array per model input (leading batch dimension),
         or a .npy for a single-input model; an optional 'labels' array gives accuracy before and
         after. Ops without an int8 kernel stay float, with (de)quantization around them.
+        --export-onnx also writes the quantized model as a standard ONNX QDQ model (opset 14:
+        int8 weights behind per-channel DequantizeLinear, QuantizeLinear/DequantizeLinear on
+        activations, int32 biases) that onnxruntime runs and Netron shows; `edgec run` runs it
+        as simulated int8 and `edgec compile` turns it into the same int8 .edgem.
 
         Example:
           edgec quantize model.onnx --calib calib.npz -o model.int8.edgem --method entropy
           edgec quantize model.onnx --calib calib.npz -o model.int8.edgem --keep-float /head/Conv
+          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem --export-onnx model.qdq.onnx
         """
     )
 
@@ -55,6 +60,9 @@ struct Quantize: ParsableCommand {
     @Option(help: "Section compression: none (weights used in place from a map), lz4 (weights, fast to decompress) or entropy (every section, smallest).")
     var compress: String = "none"
 
+    @Option(name: .customLong("export-onnx"), help: "Also write the quantized model as an ONNX QDQ model (.onnx).")
+    var exportONNX: String?
+
     @Flag(name: .customLong("no-measure"), help: "Write the file without measuring per-layer SQNR and accuracy on the runtime (faster).")
     var noMeasure = false
 
@@ -70,6 +78,9 @@ struct Quantize: ParsableCommand {
             throw UserFacingError("quantizing needs calibration data: pass --calib data.npz (or --calib random to accept a poor, data-free calibration)")
         }
         try OutputPath.check(output, notOverwriting: [model, calib])
+        if let exportONNX {
+            try OutputPath.check(exportONNX, notOverwriting: [model, calib, output])
+        }
         let source = try ModelLoading.read(model)
         let onnx = try ONNXModel(data: source, source: model)
         let bindings = try ModelLoading.namedBindings(try shapes.bindings(), for: onnx.graph)
@@ -108,8 +119,14 @@ struct Quantize: ParsableCommand {
                                                   writer: .init(compression: compression), metadata: metadata,
                                                   measure: !noMeasure) { progress.show($0, $1, $2) }
         progress.finish()
+        // The QDQ model is made before anything is written, so a model it cannot express leaves no file.
+        let qdq = try exportONNX.map { _ in try ONNXExport.write(result.fakeQuantized, producer: Edgec.configuration.version) }
         try OutputPath.write(result.file.data, to: output)
         print(QuantizationSummary.text(result, sourceBytes: source.count, output: output))
+        if let exportONNX, let qdq {
+            try OutputPath.write(qdq, to: exportONNX)
+            print("wrote      \(exportONNX) (ONNX QDQ, \(Text.grouped(qdq.count)) bytes)")
+        }
     }
 }
 
