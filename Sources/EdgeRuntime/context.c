@@ -73,47 +73,14 @@ const void *edge_context_output(const edge_context *context, int32_t index)
     return edge_tensor_data(tensor, context->arena);
 }
 
+/* The operator's kernel from its row in operators.c. The loader refused unknown kinds; the check
+   keeps the answer a status should a kind ever be missing. */
 static edge_status edge_eval_operator(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch,
                                       edge_error *error)
 {
-    switch (op->kind) {
-    case EDGE_OP_CONV: return edge_conv_eval(model, op, arena, scratch, error);
-    case EDGE_OP_CONV_TRANSPOSE: return edge_conv_transpose_eval(model, op, arena, scratch, error);
-    case EDGE_OP_GEMM: return edge_gemm_eval(model, op, arena, scratch, error);
-    case EDGE_OP_MATMUL: return edge_matmul_eval(model, op, arena, scratch, error);
-    case EDGE_OP_BINARY: return edge_binary_eval(model, op, arena, scratch, error);
-    case EDGE_OP_UNARY: return edge_unary_eval(model, op, arena, scratch, error);
-    case EDGE_OP_SOFTMAX: return edge_softmax_eval(model, op, arena, scratch, error);
-    case EDGE_OP_MAX_POOL:
-    case EDGE_OP_AVERAGE_POOL: return edge_pool_eval(model, op, arena, scratch, error);
-    case EDGE_OP_GLOBAL_AVERAGE_POOL:
-    case EDGE_OP_GLOBAL_MAX_POOL: return edge_global_pool_eval(model, op, arena, scratch, error);
-    case EDGE_OP_BATCH_NORMALIZATION: return edge_batch_norm_eval(model, op, arena, scratch, error);
-    case EDGE_OP_LRN: return edge_lrn_eval(model, op, arena, scratch, error);
-    case EDGE_OP_CONCAT: return edge_concat_eval(model, op, arena, scratch, error);
-    case EDGE_OP_SPLIT: return edge_split_eval(model, op, arena, scratch, error);
-    case EDGE_OP_SLICE: return edge_slice_eval(model, op, arena, scratch, error);
-    case EDGE_OP_GATHER: return edge_gather_eval(model, op, arena, scratch, error);
-    case EDGE_OP_RESHAPE: return edge_reshape_eval(model, op, arena, scratch, error);
-    case EDGE_OP_TRANSPOSE: return edge_transpose_eval(model, op, arena, scratch, error);
-    case EDGE_OP_EXPAND: return edge_expand_eval(model, op, arena, scratch, error);
-    case EDGE_OP_PAD: return edge_pad_eval(model, op, arena, scratch, error);
-    case EDGE_OP_RESIZE: return edge_resize_eval(model, op, arena, scratch, error);
-    case EDGE_OP_REDUCE: return edge_reduce_eval(model, op, arena, scratch, error);
-    case EDGE_OP_CAST: return edge_cast_eval(model, op, arena, scratch, error);
-    case EDGE_OP_QUANTIZE: return edge_quantize_eval(model, op, arena, scratch, error);
-    case EDGE_OP_DEQUANTIZE: return edge_dequantize_eval(model, op, arena, scratch, error);
-    case EDGE_OP_CONV_INT8: return edge_conv_int8_eval(model, op, arena, scratch, error);
-    case EDGE_OP_GEMM_INT8: return edge_gemm_int8_eval(model, op, arena, scratch, error);
-    case EDGE_OP_ADD_INT8:
-    case EDGE_OP_MUL_INT8: return edge_binary_int8_eval(model, op, arena, scratch, error);
-    case EDGE_OP_CONCAT_INT8: return edge_concat_int8_eval(model, op, arena, scratch, error);
-    case EDGE_OP_LOOKUP: return edge_lookup_eval(model, op, arena, scratch, error);
-    case EDGE_OP_SOFTMAX_INT8: return edge_softmax_int8_eval(model, op, arena, scratch, error);
-    case EDGE_OP_AVERAGE_POOL_INT8: return edge_pool_int8_eval(model, op, arena, scratch, error);
-    case EDGE_OP_GLOBAL_AVERAGE_POOL_INT8: return edge_global_pool_int8_eval(model, op, arena, scratch, error);
-    default: return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown operator kind %u", op->kind);
-    }
+    const edge_op_info *info = edge_op_lookup(op->kind);
+    if (!info) return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown operator kind %u", op->kind);
+    return info->eval(model, op, arena, scratch, error);
 }
 
 edge_status edge_context_invoke(edge_context *context, edge_error *error)

@@ -11,6 +11,7 @@
 #ifndef EDGE_INTERNAL_H
 #define EDGE_INTERNAL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +55,9 @@ enum edge_storage {
     EDGE_STORAGE_REQUANTIZATION = 3 /* computed at load from the reading operator's quantization records */
 };
 
+/* The OPERATORS records' kinds (formats/edgem.md). The numbers are the file format: always add new
+   kinds at the end, never renumber or reuse one. Each kind's name, kernel and flags are its row in
+   operators.c. */
 enum edge_op_kind {
     EDGE_OP_CONV = 1,
     EDGE_OP_CONV_TRANSPOSE = 2,
@@ -173,13 +177,14 @@ static inline float edge_minf(float x, float y) { return y < x ? y : x; }
 /* Fills `error` (when not NULL) with `status` and a formatted one-line message; returns `status`. */
 edge_status edge_fail(edge_error *error, edge_status status, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
+/* edge_fail with `prefix` (may be NULL) before the message, for edge_op_fail. */
+edge_status edge_vfail(edge_error *error, edge_status status, const char *prefix, const char *format, va_list arguments)
+    __attribute__((format(printf, 4, 0)));
 
 /* The dtype's element size in bytes, or 0 for a value this runtime does not know. */
 size_t edge_dtype_size(uint32_t dtype);
 /* "float32", ...; "unknown" for an unknown value. */
 const char *edge_dtype_name(uint32_t dtype);
-/* "CONV", ...; "unknown" for an unknown kind. */
-const char *edge_op_name(uint32_t kind);
 
 /* ---- CRC-32 (zlib's) ------------------------------------------------------------------------ */
 
@@ -476,7 +481,7 @@ static inline uint8_t *edge_tensor_data(const edge_tensor *tensor, uint8_t *aren
 
 /* ---- shared by prepare functions ------------------------------------------------------------- */
 
-/* Fails with "operator I (KIND 'name'): ..." */
+/* Fails with "operator I (KIND 'name'): ..." (operators.c) */
 edge_status edge_op_fail(edge_error *error, const edge_operator *op, edge_status status, const char *format, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -530,8 +535,9 @@ edge_status edge_check_int8_table(const edge_operator *op, const edge_tensor *te
 bool edge_same_quantization(const edge_tensor *a, const edge_tensor *b);
 /* TFLite's QuantizeMultiplier as formats/edgem.md gives it: `real` = multiplier · 2^(shift − 31). */
 void edge_quantize_multiplier(double real, int32_t *multiplier, int32_t *shift);
-/* Fills the REQUANTIZATION array `r` (input 3 of a CONV_INT8 or GEMM_INT8) from the scales of the
-   operator's input 0, input 1 (the weights) and output 0. */
+/* Fills the REQUANTIZATION array `r` (input 3 of a CONV_INT8 or GEMM_INT8: the kinds flagged
+   EDGE_OP_FLAG_DERIVED_REQUANTIZATION) from the scales of the operator's input 0, input 1 (the
+   weights) and output 0. */
 edge_status edge_derive_requantization(const edge_model *model, const edge_operator *op, edge_tensor *r, edge_error *error);
 /* Checks a requantization `multiplier` (0 to 2^31 - 1) and `shift` (-31 to 31); `what` names them. */
 edge_status edge_check_requantization(const edge_operator *op, int32_t multiplier, int32_t shift, const char *what, edge_error *error);
@@ -544,11 +550,14 @@ edge_status edge_read_int8_clamp(const edge_operator *op, const uint8_t *params,
    accumulator can overflow 32 bits. */
 edge_status edge_check_int8_weights(const edge_model *model, const edge_operator *op, size_t channels, size_t depth, edge_error *error);
 /* After an operator's prepare: the ops that move int8 values unchanged (MAX_POOL, RESIZE, PAD and the
-   bytewise ops) need the same quantization on their int8 data input and outputs. */
+   bytewise ops: the kinds flagged EDGE_OP_FLAG_PASSTHROUGH*) need the same quantization on their int8
+   data inputs and outputs. */
 edge_status edge_check_passthrough_quantization(const edge_model *model, const edge_operator *op, edge_error *error);
 
 /* ---- kernel families ----------------------------------------------------------------------- */
 
+/* Each family's prepare and eval, which the table in operators.c points to (a family may serve
+   several kinds that decode their params alike). */
 #define EDGE_KERNEL(family)                                                                                   \
     edge_status edge_##family##_prepare(const edge_model *model, edge_operator *op, const uint8_t *params,    \
                                         uint32_t params_size, edge_error *error);                             \
@@ -581,7 +590,8 @@ EDGE_KERNEL(quantize)
 EDGE_KERNEL(dequantize)
 EDGE_KERNEL(conv_int8)
 EDGE_KERNEL(gemm_int8)
-EDGE_KERNEL(binary_int8)
+EDGE_KERNEL(add_int8)
+EDGE_KERNEL(mul_int8)
 EDGE_KERNEL(concat_int8)
 EDGE_KERNEL(lookup)
 EDGE_KERNEL(softmax_int8)
@@ -589,6 +599,47 @@ EDGE_KERNEL(pool_int8)
 EDGE_KERNEL(global_pool_int8)
 
 #undef EDGE_KERNEL
+
+/* ---- the operator table (operators.c) ------------------------------------------------------ */
+
+typedef edge_status (*edge_prepare_fn)(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                       edge_error *error);
+typedef edge_status (*edge_eval_fn)(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch,
+                                    edge_error *error);
+
+/* What the loader asks of a kind besides its kernel. A row sets at most one PASSTHROUGH and at most
+   one IN_PLACE flag. */
+enum edge_op_flag {
+    /* Moves int8 values unchanged from input 0 to its outputs, so when input 0 is INT8 they must share
+       its quantization (edge_check_passthrough_quantization); the other inputs are indices or shapes. */
+    EDGE_OP_FLAG_PASSTHROUGH = 1u << 0,
+    /* The same for every input (CONCAT). */
+    EDGE_OP_FLAG_PASSTHROUGH_ALL_INPUTS = 1u << 1,
+    /* The memory plan may put output 0 on exactly the bytes of an input dying at this operator: the
+       kernel reads each element before writing the same element. */
+    EDGE_OP_FLAG_IN_PLACE = 1u << 2,
+    /* The same for input 0 only (BATCH_NORMALIZATION: the others are per-channel vectors). */
+    EDGE_OP_FLAG_IN_PLACE_FIRST = 1u << 3,
+    /* The same for an input of the output's shape only (BINARY: a broadcast operand is read again
+       after its bytes were written). */
+    EDGE_OP_FLAG_IN_PLACE_SAME_SHAPE = 1u << 4,
+    /* Input 3 may be a derived REQUANTIZATION array, computed at load from the scales of input 0,
+       input 1 and output 0 (edge_derive_requantization). */
+    EDGE_OP_FLAG_DERIVED_REQUANTIZATION = 1u << 5
+};
+
+/* One row of the table: everything the runtime knows about a kind outside its kernel. */
+typedef struct edge_op_info {
+    const char *name;        /* as in formats/edgem.md, for messages */
+    edge_prepare_fn prepare; /* at load: checks the record, decodes its params into op->params */
+    edge_eval_fn eval;       /* at invoke */
+    uint32_t flags;          /* enum edge_op_flag */
+} edge_op_info;
+
+/* The row of `kind`, or NULL for a kind this runtime does not know. */
+const edge_op_info *edge_op_lookup(uint32_t kind);
+/* "CONV", ...; "unknown" for an unknown kind. */
+const char *edge_op_name(uint32_t kind);
 
 /* ---- shared numeric kernels ------------------------------------------------------------------ */
 

@@ -403,49 +403,6 @@ static edge_status edge_load_io(edge_loader *loader)
 
 /* ---- step 4: OPERATORS ------------------------------------------------------------------------ */
 
-static edge_status edge_prepare_operator(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t size,
-                                         edge_error *error)
-{
-    switch (op->kind) {
-    case EDGE_OP_CONV: return edge_conv_prepare(model, op, params, size, error);
-    case EDGE_OP_CONV_TRANSPOSE: return edge_conv_transpose_prepare(model, op, params, size, error);
-    case EDGE_OP_GEMM: return edge_gemm_prepare(model, op, params, size, error);
-    case EDGE_OP_MATMUL: return edge_matmul_prepare(model, op, params, size, error);
-    case EDGE_OP_BINARY: return edge_binary_prepare(model, op, params, size, error);
-    case EDGE_OP_UNARY: return edge_unary_prepare(model, op, params, size, error);
-    case EDGE_OP_SOFTMAX: return edge_softmax_prepare(model, op, params, size, error);
-    case EDGE_OP_MAX_POOL:
-    case EDGE_OP_AVERAGE_POOL: return edge_pool_prepare(model, op, params, size, error);
-    case EDGE_OP_GLOBAL_AVERAGE_POOL:
-    case EDGE_OP_GLOBAL_MAX_POOL: return edge_global_pool_prepare(model, op, params, size, error);
-    case EDGE_OP_BATCH_NORMALIZATION: return edge_batch_norm_prepare(model, op, params, size, error);
-    case EDGE_OP_LRN: return edge_lrn_prepare(model, op, params, size, error);
-    case EDGE_OP_CONCAT: return edge_concat_prepare(model, op, params, size, error);
-    case EDGE_OP_SPLIT: return edge_split_prepare(model, op, params, size, error);
-    case EDGE_OP_SLICE: return edge_slice_prepare(model, op, params, size, error);
-    case EDGE_OP_GATHER: return edge_gather_prepare(model, op, params, size, error);
-    case EDGE_OP_RESHAPE: return edge_reshape_prepare(model, op, params, size, error);
-    case EDGE_OP_TRANSPOSE: return edge_transpose_prepare(model, op, params, size, error);
-    case EDGE_OP_EXPAND: return edge_expand_prepare(model, op, params, size, error);
-    case EDGE_OP_PAD: return edge_pad_prepare(model, op, params, size, error);
-    case EDGE_OP_RESIZE: return edge_resize_prepare(model, op, params, size, error);
-    case EDGE_OP_REDUCE: return edge_reduce_prepare(model, op, params, size, error);
-    case EDGE_OP_CAST: return edge_cast_prepare(model, op, params, size, error);
-    case EDGE_OP_QUANTIZE: return edge_quantize_prepare(model, op, params, size, error);
-    case EDGE_OP_DEQUANTIZE: return edge_dequantize_prepare(model, op, params, size, error);
-    case EDGE_OP_CONV_INT8: return edge_conv_int8_prepare(model, op, params, size, error);
-    case EDGE_OP_GEMM_INT8: return edge_gemm_int8_prepare(model, op, params, size, error);
-    case EDGE_OP_ADD_INT8:
-    case EDGE_OP_MUL_INT8: return edge_binary_int8_prepare(model, op, params, size, error);
-    case EDGE_OP_CONCAT_INT8: return edge_concat_int8_prepare(model, op, params, size, error);
-    case EDGE_OP_LOOKUP: return edge_lookup_prepare(model, op, params, size, error);
-    case EDGE_OP_SOFTMAX_INT8: return edge_softmax_int8_prepare(model, op, params, size, error);
-    case EDGE_OP_AVERAGE_POOL_INT8: return edge_pool_int8_prepare(model, op, params, size, error);
-    case EDGE_OP_GLOBAL_AVERAGE_POOL_INT8: return edge_global_pool_int8_prepare(model, op, params, size, error);
-    default: return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown operator kind %u", op->kind);
-    }
-}
-
 /* The generic rules of one record: tensor indices, storage, and execution order. */
 static edge_status edge_check_operator_tensors(edge_loader *loader, const edge_operator *op)
 {
@@ -523,8 +480,8 @@ static edge_status edge_load_operators(edge_loader *loader)
         const uint8_t *params = r + EDGE_OPERATOR_HEADER_SIZE + tensor_bytes;
         position += EDGE_OPERATOR_HEADER_SIZE + tensor_bytes + params_size;
 
-        if (op->kind < EDGE_OP_CONV || op->kind > EDGE_OP_GLOBAL_AVERAGE_POOL_INT8)
-            return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown operator kind %u", op->kind);
+        const edge_op_info *info = edge_op_lookup(op->kind);
+        if (!info) return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown operator kind %u", op->kind);
         edge_status status = edge_check_operator_tensors(loader, op);
         if (status != EDGE_OK) return status;
         for (unsigned i = 0; i < op->input_count; i++) {
@@ -536,7 +493,7 @@ static edge_status edge_load_operators(edge_loader *loader)
             loader->defined[tensors[i]] = 3;
             if ((status = edge_derive_requantization(model, op, r, error)) != EDGE_OK) return status;
         }
-        status = edge_prepare_operator(model, op, params, params_size, error);
+        status = info->prepare(model, op, params, params_size, error);
         if (status == EDGE_OK) status = edge_check_passthrough_quantization(model, op, error);
         if (status != EDGE_OK) return status;
         size_t scratch;
@@ -580,20 +537,16 @@ static bool edge_bytes_overlap(const edge_tensor *a, const edge_tensor *b)
 }
 
 /* Whether `op` may write output 0 over its input `slot` when both occupy the same bytes: the
-   elementwise ops, which read each element before writing it. */
+   elementwise ops, which read each element before writing it (their IN_PLACE flags). */
 static bool edge_op_in_place_slot(const edge_model *model, const edge_operator *op, unsigned slot)
 {
     const edge_tensor *in = edge_op_input(model, op, slot), *out = edge_op_output(model, op, 0);
     if (op->output_count != 1 || in->offset != out->offset || in->bytes != out->bytes) return false;
-    switch (op->kind) {
-    case EDGE_OP_UNARY:
-    case EDGE_OP_SOFTMAX:
-    case EDGE_OP_RESHAPE:
-    case EDGE_OP_CAST: return true;
-    case EDGE_OP_BATCH_NORMALIZATION: return slot == 0;
-    case EDGE_OP_BINARY: return edge_same_shape(in, out);
-    default: return false;
-    }
+    uint32_t flags = edge_op_lookup(op->kind)->flags; /* every kind is known once the operators loaded */
+    if (flags & EDGE_OP_FLAG_IN_PLACE) return true;
+    if (flags & EDGE_OP_FLAG_IN_PLACE_FIRST) return slot == 0;
+    if (flags & EDGE_OP_FLAG_IN_PLACE_SAME_SHAPE) return edge_same_shape(in, out);
+    return false;
 }
 
 /*

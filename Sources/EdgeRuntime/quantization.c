@@ -154,7 +154,8 @@ void edge_quantize_multiplier(double real, int32_t *multiplier, int32_t *shift)
 
 edge_status edge_derive_requantization(const edge_model *model, const edge_operator *op, edge_tensor *r, edge_error *error)
 {
-    if (op->kind != EDGE_OP_CONV_INT8 && op->kind != EDGE_OP_GEMM_INT8)
+    const edge_op_info *info = edge_op_lookup(op->kind);
+    if (!info || !(info->flags & EDGE_OP_FLAG_DERIVED_REQUANTIZATION))
         return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "reads the derived requantization array '%.60s'; only CONV_INT8 and GEMM_INT8 may",
                             r->name);
     const edge_tensor *x = op->input_count > 0 ? edge_op_input(model, op, 0) : NULL;
@@ -200,20 +201,9 @@ edge_status edge_read_int8_clamp(const edge_operator *op, const uint8_t *params,
 
 edge_status edge_check_passthrough_quantization(const edge_model *model, const edge_operator *op, edge_error *error)
 {
-    unsigned inputs = 1;
-    switch (op->kind) {
-    case EDGE_OP_CONCAT: inputs = op->input_count; break;
-    case EDGE_OP_MAX_POOL:
-    case EDGE_OP_RESIZE:
-    case EDGE_OP_PAD:
-    case EDGE_OP_RESHAPE:
-    case EDGE_OP_TRANSPOSE:
-    case EDGE_OP_SLICE:
-    case EDGE_OP_GATHER:
-    case EDGE_OP_SPLIT:
-    case EDGE_OP_EXPAND: break;
-    default: return EDGE_OK;
-    }
+    const edge_op_info *info = edge_op_lookup(op->kind);
+    if (!info || !(info->flags & (EDGE_OP_FLAG_PASSTHROUGH | EDGE_OP_FLAG_PASSTHROUGH_ALL_INPUTS))) return EDGE_OK;
+    unsigned inputs = info->flags & EDGE_OP_FLAG_PASSTHROUGH_ALL_INPUTS ? op->input_count : 1;
     const edge_tensor *first = edge_op_input(model, op, 0);
     if (first->dtype != EDGE_DTYPE_INT8) return EDGE_OK;
     for (unsigned s = 1; s < (unsigned)op->input_count + op->output_count; s++) {

@@ -1,4 +1,5 @@
-/* status.c — status names, error messages, and the names of dtypes and operators in them. */
+/* status.c — status names, error messages, and the names of dtypes in them (operators are named by
+   their table, operators.c). */
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -52,16 +53,10 @@ edge_status edge_fail(edge_error *error, edge_status status, const char *format,
     return status;
 }
 
-edge_status edge_op_fail(edge_error *error, const edge_operator *op, edge_status status, const char *format, ...)
+edge_status edge_vfail(edge_error *error, edge_status status, const char *prefix, const char *format, va_list arguments)
 {
     if (!error) return status;
-    char prefix[EDGE_MESSAGE_SIZE];
-    snprintf(prefix, sizeof prefix, "operator %u (%s '%.80s'): ", (unsigned)op->index, edge_op_name(op->kind),
-             op->name ? op->name : "");
-    va_list arguments;
-    va_start(arguments, format);
     edge_vformat(error, status, prefix, format, arguments);
-    va_end(arguments);
     return status;
 }
 
@@ -89,16 +84,4 @@ const char *edge_dtype_name(uint32_t dtype)
     case EDGE_DTYPE_BOOL: return "bool";
     default: return "unknown";
     }
-}
-
-const char *edge_op_name(uint32_t kind)
-{
-    static const char *const names[] = {
-        "unknown", "CONV", "CONV_TRANSPOSE", "GEMM", "MATMUL", "BINARY", "UNARY", "SOFTMAX", "MAX_POOL",
-        "AVERAGE_POOL", "GLOBAL_AVERAGE_POOL", "GLOBAL_MAX_POOL", "BATCH_NORMALIZATION", "LRN", "CONCAT", "SPLIT",
-        "SLICE", "GATHER", "RESHAPE", "TRANSPOSE", "EXPAND", "PAD", "RESIZE", "REDUCE", "CAST", "QUANTIZE",
-        "DEQUANTIZE", "CONV_INT8", "GEMM_INT8", "ADD_INT8", "MUL_INT8", "CONCAT_INT8", "LOOKUP", "SOFTMAX_INT8",
-        "AVERAGE_POOL_INT8", "GLOBAL_AVERAGE_POOL_INT8",
-    };
-    return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
 }

@@ -9,12 +9,12 @@
 
 /* ---- ADD_INT8, MUL_INT8 ------------------------------------------------------------------------ */
 
-edge_status edge_binary_int8_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
-                                     edge_error *error)
+/* What ADD_INT8 and MUL_INT8 share: two int8 operands broadcast to the output, then, at the end of
+   their `fields` params, `out_multiplier, out_shift, act_min, act_max`. */
+static edge_status edge_binary_int8_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                            unsigned fields, edge_error *error)
 {
     edge_binary_int8_params *g = &op->params.binary_int8;
-    bool add = op->kind == EDGE_OP_ADD_INT8;
-    unsigned fields = add ? 9 : 4;
     edge_status status = edge_check_arity(op, 2, 2, 2, 1, error);
     if (status == EDGE_OK) status = edge_check_params(op, params_size, fields, error);
     if (status == EDGE_OK) status = edge_read_int8_clamp(op, params, fields - 2, &g->act_min, &g->act_max, error);
@@ -33,8 +33,16 @@ edge_status edge_binary_int8_prepare(const edge_model *model, edge_operator *op,
     g->output_zero = y->zero_point;
     g->out_multiplier = edge_read_i32(params + 4 * (fields - 4));
     g->out_shift = edge_read_i32(params + 4 * (fields - 3));
-    if ((status = edge_check_requantization(op, g->out_multiplier, g->out_shift, "out", error)) != EDGE_OK) return status;
-    if (!add) return EDGE_OK;
+    return edge_check_requantization(op, g->out_multiplier, g->out_shift, "out", error);
+}
+
+/* ADD_INT8: `left_shift, a_multiplier, a_shift, b_multiplier, b_shift` before the shared fields. */
+edge_status edge_add_int8_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                  edge_error *error)
+{
+    edge_status status = edge_binary_int8_prepare(model, op, params, params_size, 9, error);
+    if (status != EDGE_OK) return status;
+    edge_binary_int8_params *g = &op->params.binary_int8;
     g->left_shift = edge_read_i32(params);
     g->a_multiplier = edge_read_i32(params + 4);
     g->a_shift = edge_read_i32(params + 8);
@@ -51,6 +59,13 @@ edge_status edge_binary_int8_prepare(const edge_model *model, edge_operator *op,
     return EDGE_OK;
 }
 
+/* MUL_INT8: the shared fields only. */
+edge_status edge_mul_int8_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                  edge_error *error)
+{
+    return edge_binary_int8_prepare(model, op, params, params_size, 4, error);
+}
+
 static inline int8_t edge_add_int8(const edge_binary_int8_params *g, int32_t a, int32_t b)
 {
     int32_t sa = edge_requantize((a - g->a_zero) * (1 << g->left_shift), g->a_multiplier, g->a_shift);
@@ -63,16 +78,15 @@ static inline int8_t edge_mul_int8(const edge_binary_int8_params *g, int32_t a, 
     return edge_requantize_int8((a - g->a_zero) * (b - g->b_zero), g->out_multiplier, g->out_shift, g->output_zero, g->act_min, g->act_max);
 }
 
-edge_status edge_binary_int8_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+/* The broadcast walk both share, a row of the output's last axis at a time; `add` picks the formula
+   (a constant in each caller, so each gets its own loop). */
+static inline void edge_binary_int8_walk(const edge_model *model, const edge_operator *op, uint8_t *arena, bool add)
 {
-    (void)scratch;
-    (void)error;
     const edge_binary_int8_params *g = &op->params.binary_int8;
     const edge_broadcast *walk = &g->walk;
     const int8_t *a = (const int8_t *)edge_tensor_data(edge_op_input(model, op, 0), arena);
     const int8_t *b = (const int8_t *)edge_tensor_data(edge_op_input(model, op, 1), arena);
     int8_t *y = (int8_t *)edge_tensor_data(edge_op_output(model, op, 0), arena);
-    bool add = op->kind == EDGE_OP_ADD_INT8;
     int32_t last = walk->rank - 1;
     size_t n = walk->dims[last], sa = walk->a_strides[last], sb = walk->b_strides[last];
     size_t rows = 1;
@@ -96,6 +110,21 @@ edge_status edge_binary_int8_eval(const edge_model *model, const edge_operator *
             index[d] = 0;
         }
     }
+}
+
+edge_status edge_add_int8_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)scratch;
+    (void)error;
+    edge_binary_int8_walk(model, op, arena, true);
+    return EDGE_OK;
+}
+
+edge_status edge_mul_int8_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)scratch;
+    (void)error;
+    edge_binary_int8_walk(model, op, arena, false);
     return EDGE_OK;
 }
 

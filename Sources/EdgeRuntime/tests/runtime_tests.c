@@ -1,7 +1,7 @@
 /*
  * runtime_tests — unit tests of the C runtime on models built byte by byte here: CRC-32, the
  * loader's checks and messages, sparse weights, metadata, the memory-plan check, in-place ops,
- * run-time errors and the context's arena rules.
+ * run-time errors, the context's arena rules and the operator table.
  *
  *     $ R=Sources/EdgeRuntime
  *     $ cc -std=c11 -g -fsanitize=address,undefined -I $R/include $R/[a-z]*.c $R/kernels/[a-z]*.c \
@@ -517,10 +517,39 @@ static void test_names(void)
     CHECK(bits_to_float(float_bits(1.5f)) == 1.5f, "float bits");
 }
 
+/* The operator table (operators.c): every row complete, its flags coherent, every kind numbered so
+   far (CONV to GLOBAL_AVERAGE_POOL_INT8) known, the rest of the u16 range "unknown". One CHECK per
+   property, each reporting the first kind that breaks it. */
+static void test_operator_table(void)
+{
+    uint32_t passthrough = EDGE_OP_FLAG_PASSTHROUGH | EDGE_OP_FLAG_PASSTHROUGH_ALL_INPUTS;
+    uint32_t in_place = EDGE_OP_FLAG_IN_PLACE | EDGE_OP_FLAG_IN_PLACE_FIRST | EDGE_OP_FLAG_IN_PLACE_SAME_SHAPE;
+    uint32_t unnamed = EDGE_NONE, incomplete = EDGE_NONE, misnamed = EDGE_NONE, two_variants = EDGE_NONE, missing = EDGE_NONE;
+    for (uint32_t kind = UINT16_MAX + 1; kind-- > 0;) { /* downwards: the first offender found last */
+        const edge_op_info *info = edge_op_lookup(kind);
+        if (!info) {
+            if (strcmp(edge_op_name(kind), "unknown") != 0) unnamed = kind;
+            if (kind >= EDGE_OP_CONV && kind <= EDGE_OP_GLOBAL_AVERAGE_POOL_INT8) missing = kind;
+            continue;
+        }
+        if (!info->name || !info->prepare || !info->eval) incomplete = kind;
+        else if (strcmp(edge_op_name(kind), info->name) != 0) misnamed = kind;
+        if (__builtin_popcount(info->flags & passthrough) > 1 || __builtin_popcount(info->flags & in_place) > 1) two_variants = kind;
+    }
+    CHECK(unnamed == EDGE_NONE, "kind %u is unknown but not named \"unknown\"", unnamed);
+    CHECK(incomplete == EDGE_NONE, "kind %u: its row lacks a name, prepare or eval", incomplete);
+    CHECK(misnamed == EDGE_NONE, "kind %u: edge_op_name differs from its row", misnamed);
+    CHECK(two_variants == EDGE_NONE, "kind %u: flags set two variants of one rule", two_variants);
+    CHECK(missing == EDGE_NONE, "kind %u has no row", missing);
+    CHECK(edge_op_lookup(0) == NULL, "kind 0 is not an operator");
+    CHECK(strcmp(edge_op_name(EDGE_OP_MUL_INT8), "MUL_INT8") == 0, "MUL_INT8's name");
+}
+
 int main(void)
 {
     test_crc32();
     test_names();
+    test_operator_table();
     test_sparse_and_metadata();
     test_header_errors();
     test_operator_errors();
