@@ -1,0 +1,106 @@
+import EdgeCompress
+import EdgeDevice
+import EdgeEvaluation
+import EdgeExec
+import EdgeFormat
+import EdgeIR
+import EdgeNumPy
+import EdgeONNX
+import EdgePasses
+import Foundation
+import Testing
+
+/// Quantization as operators: the fake-quantized graph exported as ONNX QDQ agrees with the int8
+/// `.edgem` when onnxruntime runs it and when edgec's Swift executor runs it; QDQ models come back
+/// in through `edgec compile`, ours and onnxruntime's quantizer's alike.
+@Suite("ONNX QDQ export and import", .serialized)
+struct QDQTests {
+    static func agreement(_ actual: [Float], _ expected: [Float], classes: Int) -> (sqnr: Double, top1: Double) {
+        let sqnr = Metrics.compare(actual.map(Double.init), to: expected.map(Double.init), output: "logits").sqnr
+        let rows = expected.count / classes
+        let a = Metrics.argmax(actual.map(Double.init), rows: rows), e = Metrics.argmax(expected.map(Double.init), rows: rows)
+        return (sqnr, Double(zip(a, e).filter { $0 == $1 }.count) / Double(max(rows, 1)))
+    }
+
+    /// Writes the QDQ export of `result` and returns the path.
+    static func export(_ result: QuantizationPipeline.Result, name: String) throws -> URL {
+        let url = try EdgecBinary.temporaryDirectory().appendingPathComponent(name + ".qdq.onnx")
+        try ONNXExport.write(result.fakeQuantized, producer: "edgec tests").write(to: url)
+        return url
+    }
+
+    /// The exported model as `edgec run` executes it: imported, prepared, on the Swift executor.
+    static func swiftRun(_ url: URL, inputs: [String: Tensor], output: String, sampleShape: [Int]) throws -> [Float] {
+        let model = try ONNXModel(contentsOf: url.path)
+        let graph = try StandardPipeline.prepare(model.graph, inputShapes: inputs.mapValues { _ in sampleShape })
+        let executor = try ReferenceExecutor(graph: graph)
+        let (name, batch) = inputs.first!
+        let size = sampleShape.reduce(1, *)
+        var result: [Float] = []
+        for i in 0..<(batch.shape[0]) {
+            let sample = Tensor(shape: sampleShape, floats: Array(batch.floats![(i * size)..<((i + 1) * size)]))
+            result += try executor.run([name: sample])[output]!.floats!
+        }
+        return result
+    }
+
+    @Test func digitsExportAgreesWithTheInt8File() throws {
+        let result = try CompressionTests.quantize(.percentile, measure: false)
+        let test = try CompressionTests.data("digits_test.npz")
+        let inputs = ["input": test.arrays["input"]!]
+        let device = try DeviceRunner(try DeviceModel(data: result.file.data)).run(inputs)["logits"]!.floats!
+        let url = try Self.export(result, name: "digits")
+
+        let onnxruntime = try OnnxRuntimeReference.run(model: url, inputs: inputs)["logits"]!.floats!
+        let byOnnxruntime = Self.agreement(onnxruntime, device, classes: 10)
+        let swift = try Self.swiftRun(url, inputs: inputs, output: "logits", sampleShape: [1, 1, 8, 8])
+        let bySwift = Self.agreement(swift, device, classes: 10)
+        print(String(format: "digits QDQ export: onnxruntime vs .edgem %.1f dB, top-1 %.2f%%; edgec run vs .edgem %.1f dB, top-1 %.2f%%; Swift vs onnxruntime max |diff| %g",
+                     byOnnxruntime.sqnr, 100 * byOnnxruntime.top1, bySwift.sqnr, 100 * bySwift.top1,
+                     zip(swift, onnxruntime).map { abs($0 - $1) }.max() ?? 0))
+        #expect(byOnnxruntime.top1 >= 0.99 && byOnnxruntime.sqnr >= 30, "\(byOnnxruntime)")
+        #expect(bySwift.top1 >= 0.99 && bySwift.sqnr >= 30, "\(bySwift)")
+
+        // Compiling the export gives the very file's outputs: the scales survive the round trip.
+        let compiled = try StandardPipeline.deploy(try ONNXModel(contentsOf: url.path).graph)
+        let recompiled = try DeviceRunner(try DeviceModel(data: try EdgemWriter.write(compiled).data)).run(inputs)["logits"]!.floats!
+        #expect(recompiled == device)
+    }
+
+    @Test func squeezenetExportAgreesWithTheInt8File() throws {
+        let summary = try JSONDecoder().decode(FidelityTests.Summary.self, from: Data(contentsOf: URL(fileURLWithPath: Fixtures.path("fidelity/squeezenet_fidelity.json"))))
+        let graph = try FidelityTests.model(summary)
+        let shape = [1, 3, 224, 224]
+        let calibration = try CalibrationData(arrays: FidelityTests.images(summary.calibration_images, input: summary.input),
+                                              inputs: [(name: summary.input, type: TensorType(.float32, shape))], source: "synthetic")
+        let result = try QuantizationPipeline.run(prepared: graph, data: calibration, options: QuantizationOptions(method: .percentile),
+                                                  writer: .init(), metadata: [], measure: false)
+        let inputs = FidelityTests.images(summary.evaluation_images, input: summary.input)
+        let device = try DeviceRunner(try DeviceModel(data: result.file.data)).run(inputs)[summary.logits]!.floats!
+        let url = try Self.export(result, name: "squeezenet")
+        let onnxruntime = try OnnxRuntimeReference.run(model: url, inputs: inputs)[summary.logits]!.floats!
+        let byOnnxruntime = Self.agreement(onnxruntime, device, classes: 1000)
+        let swift = try Self.swiftRun(url, inputs: inputs, output: summary.logits, sampleShape: shape)
+        let bySwift = Self.agreement(swift, device, classes: 1000)
+        print(String(format: "squeezenet QDQ export: onnxruntime vs .edgem %.1f dB, top-1 %.0f%%; edgec run vs .edgem %.1f dB, top-1 %.0f%%",
+                     byOnnxruntime.sqnr, 100 * byOnnxruntime.top1, bySwift.sqnr, 100 * bySwift.top1))
+        #expect(byOnnxruntime.top1 >= 0.99 && byOnnxruntime.sqnr >= 30, "\(byOnnxruntime)")
+        #expect(bySwift.top1 >= 0.99 && bySwift.sqnr >= 30, "\(bySwift)")
+    }
+
+    /// onnxruntime's static quantizer (per-channel QDQ, int8 and uint8 activations) in, every
+    /// operator int8 out, agreeing with onnxruntime's own run of the QDQ model.
+    @Test(arguments: ["digits_s8s8", "digits_u8s8"])
+    func onnxruntimeQuantizedModelsCompileToInt8(_ name: String) throws {
+        let graph = try StandardPipeline.deploy(try ONNXModel(contentsOf: Fixtures.path("qdq/\(name).onnx")).graph)
+        let file = try EdgemWriter.write(graph)
+        let kinds = try EdgemFile(data: file.data, source: name).operators.map(\.kindName)
+        #expect(kinds == ["QUANTIZE", "CONV_INT8", "CONV_INT8", "MAX_POOL", "CONV_INT8", "RESHAPE", "GEMM_INT8", "GEMM_INT8", "DEQUANTIZE"], "\(kinds)")
+        let test = try CompressionTests.data("digits_test.npz")
+        let logits = try DeviceRunner(try DeviceModel(data: file.data)).run(["input": test.arrays["input"]!])["logits"]!.floats!
+        let expected = try #require(try NumPyFiles.read(Fixtures.path("qdq/\(name)_logits.npy"))[""]?.floats)
+        let agreement = Self.agreement(logits, expected, classes: 10)
+        print(String(format: "%@ from onnxruntime's quantizer: .edgem vs onnxruntime %.1f dB, top-1 %.2f%%", name, agreement.sqnr, 100 * agreement.top1))
+        #expect(agreement.top1 >= 0.99 && agreement.sqnr >= 30, "\(agreement)")
+    }
+}
