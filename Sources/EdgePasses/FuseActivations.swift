@@ -12,22 +12,22 @@ public struct FuseActivations: Pass {
     public init(clampsOnly: Bool = false) { self.clampsOnly = clampsOnly }
 
     public func run(_ graph: Graph) throws -> Graph {
-        var graph = graph
-        let producers = graph.producers()
-        let uses = graph.useCounts()
-        var removed = Set<Int>()
-        for (index, node) in graph.nodes.enumerated() {
-            guard case .unary(let function) = node.operation, let activation = function.asActivation,
-                  !clampsOnly || activation == .relu || { if case .clip = activation { return true }; return false }(),
-                  let x = node.input(0), let producerIndex = producers[x], uses[x] == 1,
-                  !graph.outputs.contains(x), graph.type(of: x)?.dtype == .float32,
-                  let fused = graph.nodes[producerIndex].operation.fusing(activation)
-            else { continue }
-            graph.nodes[producerIndex].operation = fused
-            graph.nodes[producerIndex].outputs = node.outputs
-            removed.insert(index)
+        let clampsOnly = self.clampsOnly
+        let activation = Pattern.node("activation", operation: { operation in
+            guard case .unary(let function) = operation, let activation = function.asActivation else { return false }
+            if !clampsOnly { return true }
+            if case .clip = activation { return true }
+            return activation == .relu
+        }, operands: [.node("producer", operation: { $0.fusing(.relu) != nil }, operands: [], commutative: false, singleUse: true)],
+           commutative: false, singleUse: false)
+        let rule = RewriteRule("fuse-activation", activation) { site in
+            let producer = site.graph.nodes[site.match.node("producer")]
+            guard case .unary(let function) = site.rootNode.operation, let activation = function.asActivation,
+                  site.graph.type(of: site.match.value("producer"))?.dtype == .float32,
+                  let fused = producer.operation.fusing(activation) else { return false }
+            site.absorbRoot(into: "producer", operation: fused)
+            return true
         }
-        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
-        return graph
+        return try RewriteDriver([rule]).run(graph)
     }
 }

@@ -171,6 +171,9 @@ static inline bool edge_size_from_u64(uint64_t x, size_t *result)
 
 static inline float edge_maxf(float x, float y) { return y >= x ? y : x; }
 static inline float edge_minf(float x, float y) { return y < x ? y : x; }
+/* HardSwish as ONNX defines it, x · max(0, min(1, x/6 + 1/2)): the one formula of the runtime,
+   for the UNARY function and the fused activation alike (Swift's UnaryOperator.apply writes the same). */
+static inline float edge_hard_swish(float x) { return x * edge_maxf(0.0f, edge_minf(1.0f, x / 6.0f + 0.5f)); }
 
 /* ---- errors ------------------------------------------------------------------------------- */
 
@@ -698,7 +701,7 @@ static inline float edge_activate(const edge_activation *activation, float x)
     switch (activation->kind) {
     case EDGE_ACTIVATION_RELU: return edge_maxf(x, 0.0f);
     case EDGE_ACTIVATION_CLIP: return edge_minf(edge_maxf(x, activation->alpha), activation->beta);
-    case EDGE_ACTIVATION_HARD_SWISH: return x * edge_minf(edge_maxf(x + 3.0f, 0.0f), 6.0f) / 6.0f;
+    case EDGE_ACTIVATION_HARD_SWISH: return edge_hard_swish(x);
     case EDGE_ACTIVATION_LEAKY_RELU: return x >= 0.0f ? x : x * activation->alpha;
     default: return x;
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EdgeExec
 import EdgeCompress
 import EdgeDevice
+import EdgeEvaluation
 import EdgeFederated
 import EdgeFormat
 import EdgeIR
@@ -43,6 +44,8 @@ struct Edgec: ParsableCommand {
         } catch let error as FormatError {
             fail(error.message)
         } catch let error as CompressionError {
+            fail(error.message)
+        } catch let error as EvaluationError {
             fail(error.message)
         } catch let error as RuntimeError {
             fail(error.message)

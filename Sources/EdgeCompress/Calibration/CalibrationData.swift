@@ -61,3 +61,16 @@ public struct CalibrationData: Sendable {
         }
     }
 }
+
+extension CalibrationData {
+    /// `count` samples uniform in [-1, 1) for every float input: `--calib random`, a data-free
+    /// calibration whose ranges will not match real data (the command warns).
+    public static func random(inputs: [(name: String, type: TensorType)], count: Int = 16) throws -> CalibrationData {
+        var generator = SystemRandomNumberGenerator()
+        let arrays = Dictionary(uniqueKeysWithValues: inputs.map { input -> (String, Tensor) in
+            let shape = [count] + input.type.shape.dropFirst()
+            return (input.name, Tensor(shape: shape, floats: (0..<shape.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &generator) }))
+        })
+        return try CalibrationData(arrays: arrays, inputs: inputs, source: "random")
+    }
+}

@@ -148,7 +148,7 @@ void edge_activate_buffer(const edge_activation *activation, float *values, size
     switch (activation->kind) {
     case EDGE_ACTIVATION_RELU: EDGE_MAP(values, values, n, edge_maxf(v, 0.0f)); break;
     case EDGE_ACTIVATION_CLIP: EDGE_MAP(values, values, n, edge_minf(edge_maxf(v, alpha), beta)); break;
-    case EDGE_ACTIVATION_HARD_SWISH: EDGE_MAP(values, values, n, v * edge_minf(edge_maxf(v + 3.0f, 0.0f), 6.0f) / 6.0f); break;
+    case EDGE_ACTIVATION_HARD_SWISH: EDGE_MAP(values, values, n, edge_hard_swish(v)); break;
     case EDGE_ACTIVATION_LEAKY_RELU: EDGE_MAP(values, values, n, v >= 0.0f ? v : v * alpha); break;
     default: break;
     }

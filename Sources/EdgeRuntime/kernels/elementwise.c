@@ -169,7 +169,7 @@ edge_status edge_unary_eval(const edge_model *model, const edge_operator *op, ui
     case EDGE_UNARY_CLIP: EDGE_MAP(y, x, n, edge_minf(edge_maxf(v, alpha), beta)); break;
     case EDGE_UNARY_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = edge_sigmoid(x[i]); break;
     case EDGE_UNARY_HARD_SIGMOID: EDGE_MAP(y, x, n, edge_maxf(0.0f, edge_minf(1.0f, alpha * v + beta))); break;
-    case EDGE_UNARY_HARD_SWISH: EDGE_MAP(y, x, n, v * edge_maxf(0.0f, edge_minf(1.0f, v / 6.0f + 0.5f))); break;
+    case EDGE_UNARY_HARD_SWISH: EDGE_MAP(y, x, n, edge_hard_swish(v)); break;
     case EDGE_UNARY_TANH: for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]); break;
     case EDGE_UNARY_SQRT: for (size_t i = 0; i < n; i++) y[i] = sqrtf(x[i]); break;
     case EDGE_UNARY_EXP: for (size_t i = 0; i < n; i++) y[i] = expf(x[i]); break;

@@ -42,19 +42,12 @@ struct Compile: ParsableCommand {
         try OutputPath.check(output, notOverwriting: [model])
         let source = try Data(contentsOf: URL(fileURLWithPath: model))
         let onnx = try ONNXModel(data: source, source: model)
-        let bindings = try ModelLoading.namedBindings(try shapes.bindings(), for: onnx.graph)
+        let bindings = try InputBindings.named(try shapes.bindings(), for: onnx.graph)
         let graph = try StandardPipeline.deploy(onnx.graph, inputShapes: bindings)
-        let shapesText = graph.inputs.map { "\(graph.name(of: $0.value))=\(graph.type(of: $0.value)!.shape.map(String.init).joined(separator: ","))" }
-        let metadata: [(String, String)] = [
-            ("edgec.version", Edgec.configuration.version),
-            ("source.file", URL(fileURLWithPath: model).lastPathComponent),
-            ("source.sha256", SHA256.hex([UInt8](source))),
-            ("source.producer", onnx.info.producer),
-            ("source.opset", String(onnx.info.opset)),
-            ("compile.input_shapes", shapesText.joined(separator: ";")),
-            ("compile.compress", compress),
-            ("compile.command", (["edgec"] + CommandLine.arguments.dropFirst()).joined(separator: " ")),
-        ]
+        let metadata = CompileMetadata(
+            edgecVersion: Edgec.configuration.version, sourcePath: model, source: source, sourceProducer: onnx.info.producer, sourceOpset: onnx.info.opset,
+            inputShapes: graph.inputs.map { (graph.name(of: $0.value), graph.type(of: $0.value)!.shape) }, compress: compress,
+            command: ["edgec"] + CommandLine.arguments.dropFirst()).entries()
         let compiled = try EdgemWriter.write(graph, options: .init(compression: compression), metadata: metadata)
         try OutputPath.write(compiled.data, to: output)
         let plan = compiled.plan

@@ -38,7 +38,7 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         let data = try ModelLoading.read(model)
-        if data.starts(with: Edgem.magic) {
+        if ModelFileKind(data) == .compiled {
             let report = CompiledReport(path: model, file: try EdgemFile(data: data, source: model))
             print(json ? report.json() : report.text())
             return
@@ -47,7 +47,7 @@ struct Inspect: ParsableCommand {
         var report = ModelReport(path: model, onnx: onnx)
         let unsupported = onnx.graph.unsupportedNodes
         if unsupported.isEmpty {
-            let bindings = try ModelLoading.namedBindings(try shapes.bindings(), for: onnx.graph)
+            let bindings = try InputBindings.named(try shapes.bindings(), for: onnx.graph)
             let analyzed = try StandardPipeline.analyze(onnx.graph, inputShapes: bindings)
             let prepared = try StandardPipeline.prepare(onnx.graph, inputShapes: bindings)
             report.addAnalysis(analyzed: analyzed, prepared: prepared)

@@ -83,37 +83,28 @@ struct Quantize: ParsableCommand {
         }
         let source = try ModelLoading.read(model)
         let onnx = try ONNXModel(data: source, source: model)
-        let bindings = try ModelLoading.namedBindings(try shapes.bindings(), for: onnx.graph)
+        let bindings = try InputBindings.named(try shapes.bindings(), for: onnx.graph)
         let prepared = try StandardPipeline.prepare(onnx.graph, inputShapes: bindings, fuseClampsOnly: true)
         let inputs = prepared.inputs.map { (name: prepared.name(of: $0.value), type: prepared.type(of: $0.value)!) }
-        let arrays: [String: Tensor]
+        let data: CalibrationData
         if calib == "random" {
             FileHandle.standardError.write(Data("edgec: warning: calibrating on RANDOM inputs: activation ranges will not match real data and accuracy may collapse; pass --calib with real samples\n".utf8))
-            arrays = Dictionary(uniqueKeysWithValues: inputs.map { input in
-                let shape = [16] + input.type.shape.dropFirst()
-                var generator = SystemRandomNumberGenerator()
-                return (input.name, Tensor(shape: shape, floats: (0..<shape.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &generator) }))
-            })
+            data = try CalibrationData.random(inputs: inputs)
         } else {
-            arrays = try NumPyFiles.read(calib, singleKey: inputs.count == 1 ? inputs[0].name : "")
+            let arrays = try NumPyFiles.read(calib, singleKey: inputs.count == 1 ? inputs[0].name : "")
+            data = try CalibrationData(arrays: arrays, inputs: inputs, source: calib)
         }
-        let data = try CalibrationData(arrays: arrays, inputs: inputs, source: calib)
         let options = QuantizationOptions(method: method, percentile: percentile, perTensorWeights: perTensor, keepFloat: Set(keepFloat), int8IO: int8IO)
-        let metadata: [(String, String)] = [
-            ("edgec.version", Edgec.configuration.version),
-            ("source.file", URL(fileURLWithPath: model).lastPathComponent),
-            ("source.sha256", SHA256.hex([UInt8](source))),
-            ("source.producer", onnx.info.producer),
-            ("source.opset", String(onnx.info.opset)),
-            ("compile.input_shapes", inputs.map { "\($0.name)=\($0.type.shape.map(String.init).joined(separator: ","))" }.joined(separator: ";")),
-            ("compile.compress", compress),
-            ("compile.command", (["edgec"] + CommandLine.arguments.dropFirst()).joined(separator: " ")),
+        let metadata = CompileMetadata(
+            edgecVersion: Edgec.configuration.version, sourcePath: model, source: source, sourceProducer: onnx.info.producer, sourceOpset: onnx.info.opset,
+            inputShapes: inputs.map { ($0.name, $0.type.shape) }, compress: compress, command: ["edgec"] + CommandLine.arguments.dropFirst()
+        ).entries([
             ("quantization.scheme", perTensor ? "int8 weights per tensor, activations per tensor" : "int8 weights per channel, activations per tensor"),
             ("quantization.io", int8IO ? "int8" : "float32"),
             ("calibration.method", method == .percentile ? "percentile \(percentile)" : method.rawValue),
             ("calibration.samples", String(data.sampleCount)),
             ("calibration.source", calib == "random" ? "random" : URL(fileURLWithPath: calib).lastPathComponent),
-        ]
+        ])
         let progress = Progress()
         let result = try QuantizationPipeline.run(prepared: prepared, data: data, options: options,
                                                   writer: .init(compression: compression), metadata: metadata,

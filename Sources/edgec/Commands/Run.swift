@@ -47,13 +47,13 @@ struct Run: ParsableCommand {
         guard repetitions >= 1 else { throw UserFacingError("--repeat must be at least 1") }
         try OutputPath.check(output, notOverwriting: [model] + inputs.map { $0.split(separator: "=", maxSplits: 1).last.map(String.init) ?? $0 })
         let data = try ModelLoading.read(model)
-        if data.starts(with: Edgem.magic) {
+        if ModelFileKind(data) == .compiled {
             try runCompiled(data)
             return
         }
         let onnx = try ONNXModel(data: data, source: model)
         let feeds = try InputFiles.read(inputs, names: onnx.graph.inputs.map { onnx.graph.name(of: $0.value) })
-        var bindings = try ModelLoading.namedBindings(try shapes.bindings(), for: onnx.graph)
+        var bindings = try InputBindings.named(try shapes.bindings(), for: onnx.graph)
         for (name, tensor) in feeds where bindings[name] == nil { bindings[name] = tensor.shape }
         let graph = try StandardPipeline.prepare(onnx.graph, inputShapes: bindings)
         let executor = try ReferenceExecutor(graph: graph)
