@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // SHA-256 of model files (compile metadata, federated base-model and update hashes).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Graph, values, typed ops, shape rules, verifier, pass protocol. Knows no file formats.
@@ -37,7 +39,7 @@ let package = Package(
         // liblz4 (Debian's liblz4-dev), for compressing weight sections.
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         // The .edgem file: lowering to operator records, memory plan, writer and reader (formats/edgem.md).
-        .target(name: "EdgeFormat", dependencies: ["EdgeIR", "EdgeOperators", "CLZ4"]),
+        .target(name: "EdgeFormat", dependencies: ["EdgeIR", "EdgeOperators", "CLZ4", .product(name: "Crypto", package: "swift-crypto")]),
         // The C device runtime (formats/edgem.md in, outputs out): the same sources are
         // cross-compiled for boards by `edgec runtime build` (targets/).
         .target(
@@ -59,7 +61,8 @@ let package = Package(
         // validation, FedAvg/trimmed mean/median, partial aggregates, the audit log.
         .target(
             name: "EdgeFederated",
-            dependencies: ["EdgeIR", "EdgeONNX", "EdgeFormat", "EdgeRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+            dependencies: ["EdgeIR", "EdgeONNX", "EdgeRuntime", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The command line: parsing and printing only.
         .executableTarget(

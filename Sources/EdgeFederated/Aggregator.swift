@@ -1,4 +1,3 @@
-import EdgeFormat
 import Foundation
 
 /// How a round's updates are combined and which ones count.
@@ -139,7 +138,7 @@ public final class Aggregator {
         // is decoded, checked and summed: hashing costs about as much as all the rest.
         let digest = Digest()
         let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { digest.hex = SHA256.hex([UInt8](data)) }
+        DispatchQueue.global().async(group: group) { digest.hex = ModelHash.sha256(data) }
         var record = AuditRecord(file: source, sha256: "", bytes: data.count)
         let counted = evaluate(data, source: source, into: &record)
         group.wait()

@@ -1,4 +1,3 @@
-import EdgeFormat
 import EdgeIR
 import EdgeONNX
 import Foundation
@@ -36,7 +35,7 @@ public struct BaseModel: Sendable {
 
     public init(data: Data, source: String) throws {
         self.source = source
-        sha256 = SHA256.hex([UInt8](data))
+        sha256 = ModelHash.sha256(data)
         file = try ONNXWeightFile(data: data, source: source)
         guard !file.weights.isEmpty else { throw FederatedError("'\(source)' has no float32 weights (initializers or Constant nodes) to aggregate") }
         var slots: [String: Slot] = [:]

@@ -32,6 +32,15 @@ public struct TensorDelta: Sendable {
         }
     }
 
+    /// The sum of this tensor's squared deltas.
+    public func squaredNorm() -> Double { storedValues().reduce(0.0) { $0 + Double($1) * Double($1) } }
+
+    /// The L2 norm of this tensor's delta.
+    public func norm() -> Double { squaredNorm().squareRoot() }
+
+    /// The largest |delta| of this tensor.
+    public func largestMagnitude() -> Float { storedValues().reduce(Float(0)) { max($0, abs($1)) } }
+
     /// The whole tensor, zeros where top-k dropped entries.
     public func dense() -> [Float] {
         [Float](unsafeUninitializedCapacity: elementCount) { buffer, initialized in
@@ -143,7 +152,7 @@ public struct ClientUpdate: Sendable {
 
     /// The L2 norm of the whole update: sqrt of the sum of every delta's square.
     public func norm() -> Double {
-        tensors.reduce(0.0) { total, tensor in total + tensor.storedValues().reduce(0.0) { $0 + Double($1) * Double($1) } }.squareRoot()
+        tensors.reduce(0.0) { $0 + $1.squaredNorm() }.squareRoot()
     }
 
     /// Checks one entry's layout against update.proto and wraps it.

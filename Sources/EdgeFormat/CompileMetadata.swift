@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The metadata every compiled file carries — producer version, the source model's name and hash,
@@ -30,7 +31,7 @@ public struct CompileMetadata: Sendable {
         [
             ("edgec.version", edgecVersion),
             ("source.file", URL(fileURLWithPath: sourcePath).lastPathComponent),
-            ("source.sha256", SHA256.hex([UInt8](source))),
+            ("source.sha256", SHA256.hash(data: source).map { String(format: "%02x", $0) }.joined()),
             ("source.producer", sourceProducer),
             ("source.opset", String(sourceOpset)),
             ("compile.input_shapes", inputShapes.map { "\($0.name)=\($0.shape.map(String.init).joined(separator: ","))" }.joined(separator: ";")),

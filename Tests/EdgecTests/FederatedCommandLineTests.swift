@@ -164,13 +164,16 @@ struct FederatedCommandLineTests {
             (work.appendingPathComponent("\(name).onnx").path, work.appendingPathComponent("\(name).jsonl").path)
         }
         let reference = outputs("reference")
+        let started = Date()
         let complete = try run(arguments + ["-o", reference.model, "--audit", reference.audit])
+        // Kill points are fractions of an uninterrupted run, so a faster aggregator is still caught mid-run.
+        let duration = Date().timeIntervalSince(started)
         #expect(complete.status == 0, "\(complete.standardError)")
         let referenceModel = try Data(contentsOf: URL(fileURLWithPath: reference.model))
         let referenceAudit = try Data(contentsOf: URL(fileURLWithPath: reference.audit))
         let target = outputs("next")
         var interrupted = 0
-        for delay in [0.02, 0.1, 0.25, 0.5, 0.8] {
+        for delay in [0.1, 0.3, 0.5, 0.7, 0.9].map({ $0 * duration }) {
             let process = Process()
             process.executableURL = EdgecBinary.url
             process.arguments = arguments + ["-o", target.model, "--audit", target.audit]

@@ -103,4 +103,28 @@ struct QDQTests {
         print(String(format: "%@ from onnxruntime's quantizer: .edgem vs onnxruntime %.1f dB, top-1 %.2f%%", name, agreement.sqnr, 100 * agreement.top1))
         #expect(agreement.top1 >= 0.99 && agreement.sqnr >= 30, "\(agreement)")
     }
+
+    /// The verbs as a user runs them: quantize with --export-onnx, run the QDQ file, compile it;
+    /// an --export-onnx path equal to an input is refused and leaves nothing behind.
+    @Test func exportRunAndCompileThroughTheCommandLine() throws {
+        let directory = try EdgecBinary.temporaryDirectory()
+        let model = Fixtures.path("digits/digits_cnn.onnx"), calib = Fixtures.path("digits/digits_calib.npz")
+        let edgem = directory.appendingPathComponent("digits.int8.edgem").path, qdq = directory.appendingPathComponent("digits.qdq.onnx").path
+        let quantized = try EdgecBinary.run(["quantize", model, "--calib", calib, "-o", edgem, "--export-onnx", qdq, "--no-measure"])
+        #expect(quantized.status == 0, "\(quantized.standardError)")
+        #expect(quantized.standardOutput.contains("ONNX QDQ"), "\(quantized.standardOutput)")
+        let logits = directory.appendingPathComponent("logits.npy").path
+        let ran = try EdgecBinary.run(["run", qdq, "--input", "input=" + Fixtures.path("digits/digits_sample.npy"), "-o", logits])
+        #expect(ran.status == 0 && FileManager.default.fileExists(atPath: logits), "\(ran.standardError)")
+        let recompiled = directory.appendingPathComponent("again.edgem").path
+        let compiled = try EdgecBinary.run(["compile", qdq, "-o", recompiled])
+        #expect(compiled.status == 0, "\(compiled.standardError)")
+        let kinds = try EdgemFile(data: try Data(contentsOf: URL(fileURLWithPath: recompiled)), source: "again").operators.map(\.kindName)
+        #expect(kinds.filter { $0.hasSuffix("_INT8") }.count == 5, "\(kinds)")
+
+        let other = directory.appendingPathComponent("other.edgem").path
+        let refused = try EdgecBinary.run(["quantize", model, "--calib", calib, "-o", other, "--export-onnx", model, "--no-measure"])
+        #expect(refused.status == 1 && refused.standardError.contains("would overwrite the input"), "\(refused.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: other))
+    }
 }

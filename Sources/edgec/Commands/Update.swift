@@ -126,19 +126,15 @@ extension UpdateCommand {
             let metrics = [decoded.loss.map { String(format: "loss %.4g", $0) }, decoded.accuracy.map { String(format: "accuracy %.4g", $0) }].compactMap { $0 }
             if !metrics.isEmpty { print("metrics    \(metrics.joined(separator: ", "))") }
             var rows = [["name", "shape", "encoding", "stored", "bytes", "L2 norm", "max |delta|"]]
-            var squaredNorm = 0.0
             for tensor in decoded.tensors {
-                let values = tensor.storedValues()
-                let tensorSquares = values.reduce(0.0) { $0 + Double($1) * Double($1) }
-                squaredNorm += tensorSquares
                 let stored = tensor.encoding == .topk ? "\(Text.grouped(tensor.storedCount)) of \(Text.grouped(tensor.elementCount))" : Text.grouped(tensor.elementCount)
                 rows.append([tensor.name, "[\(tensor.shape.map(String.init).joined(separator: ","))]", tensor.encoding.rawValue + (tensor.encoding == .int8 ? String(format: " (scale %.3g)", tensor.scale) : ""),
-                             stored, Text.grouped(tensor.data.count), String(format: "%.6g", tensorSquares.squareRoot()),
-                             String(format: "%.6g", values.reduce(Float(0)) { max($0, abs($1)) })])
+                             stored, Text.grouped(tensor.data.count), String(format: "%.6g", tensor.norm()),
+                             String(format: "%.6g", tensor.largestMagnitude())])
             }
             print("tensors    \(decoded.tensors.count)")
             for line in Text.table(rows, rightAligned: [3, 4, 5, 6]) { print("  " + line) }
-            print(String(format: "norm       %.6g (L2 of the whole update)", squaredNorm.squareRoot()))
+            print(String(format: "norm       %.6g (L2 of the whole update)", decoded.norm()))
             if let base = base {
                 let model = try BaseModel(contentsOf: base)
                 do {
