@@ -148,6 +148,8 @@ public struct LowerFakeQuantization: Pass {
                     guard bias.fits else { return nil }
                     int8.inputs = [x, weightValue, bias.value]
                 }
+                // The runtime refuses a channel whose accumulator could overflow: such a node stays float.
+                guard AccumulatorBound.fits(weights: weights, axis: weightAxis, bias: int8.inputs.count > 2 ? int8.inputs[2].flatMap { graph.constants[$0] } : nil) else { return nil }
                 return int8
             case .arithmetic:
                 let sources = node.inputs.map(integerSource)

@@ -34,6 +34,9 @@ public struct QuantizationReport: Sendable {
 
     public var int8: [Entry] = []
     public var float: [Entry] = []
+    /// Int8 nodes some of whose output channels got a wider weight scale than their weights
+    /// need, so that the int32 accumulator of the runtime cannot overflow (the reason says how many).
+    public var widened: [Entry] = []
 }
 
 /// Post-training int8 quantization in the scheme of ../shared/ARCHITECTURE.md: weights int8
@@ -136,7 +139,10 @@ public struct PostTrainingQuantizer {
         func activationParameters(_ value: ValueID) -> QuantizationParameters { dequantized[value]! }
 
         /// Symmetric int8 weights, per slice along `axis` (or per tensor), behind a DequantizeLinear.
-        mutating func weights(_ value: ValueID, axis: Int, scaledBy factor: Float = 1) -> (ValueID, [Float]) {
+        /// With `accumulator` (the input's scale and the real bias the kernel adds, per output
+        /// channel), a channel whose int32 bias would not fit beside its products gets a wider scale.
+        mutating func weights(_ value: ValueID, axis: Int, scaledBy factor: Float = 1,
+                              accumulator: (inputScale: Float, bias: [Float])? = nil, node: String = "") -> (ValueID, [Float]) {
             let tensor = result.constants[value]!
             let values = tensor.floats!
             let channels = options.perTensorWeights ? 1 : tensor.shape[axis]
@@ -144,7 +150,21 @@ public struct PostTrainingQuantizer {
             func channel(_ i: Int) -> Int { options.perTensorWeights ? 0 : (i / inner) % tensor.shape[axis] }
             var maxima = [Float](repeating: 0, count: channels)
             for (i, v) in values.enumerated() { maxima[channel(i)] = max(maxima[channel(i)], abs(v)) }
-            let scales = maxima.map { $0 > 0 ? $0 / 127 : 1 }
+            var scales = maxima.map { $0 > 0 ? $0 / 127 : 1 }
+            if let accumulator {
+                let depth = tensor.elementCount / max(tensor.shape[axis], 1)
+                let minimum = AccumulatorBound.minimumWeightScales(bias: accumulator.bias, inputScale: accumulator.inputScale, depth: depth, alpha: factor)
+                var widened = 0
+                for c in scales.indices {
+                    let needed = options.perTensorWeights ? (minimum.max() ?? 0) : minimum[c]
+                    if needed > scales[c] { scales[c] = needed; widened += 1 }
+                }
+                if widened > 0 {
+                    report.widened.append(.init(node: node, kind: "", reason: options.perTensorWeights
+                        ? "its weight scale was widened so that the int32 accumulator cannot overflow"
+                        : "\(widened) output channel\(widened == 1 ? "'s" : "s'") weight scale\(widened == 1 ? " was" : "s were") widened so that the int32 accumulator cannot overflow"))
+                }
+            }
             let q = values.enumerated().map { i, v in Int8(min(max((v / scales[channel(i)]).rounded(), -127), 127)) }
             let name = result.name(of: value)
             let id = result.addConstant(name: name + ".int8", Tensor(shape: tensor.shape, storage: .int8(q)))
@@ -155,6 +175,13 @@ public struct PostTrainingQuantizer {
                 : QuantizationParameters(scales: stored, zeroPoints: Array(repeating: 0, count: channels), axis: axis)
             let perChannel = options.perTensorWeights ? Array(repeating: stored[0], count: tensor.shape[axis]) : stored
             return (dequantize(id, named: name + ".dequantized"), perChannel)
+        }
+
+        /// A constant bias as one real value per output channel, or nil.
+        func realBias(_ value: ValueID?, channels: Int) -> [Float]? {
+            guard let value, let values = result.constants[value]?.floats else { return nil }
+            let expanded = values.count == 1 ? Array(repeating: values[0], count: channels) : values
+            return expanded.count == channels ? expanded : nil
         }
 
         /// Bias as int32 with scale `s_input * s_weight[c]` (times `beta`), behind a DequantizeLinear.
@@ -230,15 +257,19 @@ public struct PostTrainingQuantizer {
             case .weighted(let weightAxis):
                 let x = try activation(node.input(0)!)
                 let inputScale = activationParameters(x).scale
+                let channels = result.constants[node.input(1)!]!.shape[weightAxis]
                 if case .gemm(var g) = node.operation {
                     // alpha joins the weight scales and beta the bias, so the int8 Gemm computes A·B + C.
-                    let (w, scales) = weights(node.input(1)!, axis: weightAxis, scaledBy: g.alpha)
+                    let guardBias = realBias(node.input(2), channels: channels).map { $0.map { $0 * g.beta } }
+                    let (w, scales) = weights(node.input(1)!, axis: weightAxis, scaledBy: g.alpha,
+                                              accumulator: guardBias.map { (inputScale, $0) }, node: node.name)
                     node.inputs = [x, w, bias(node.input(2), inputScale: inputScale, weightScales: scales, beta: g.beta)]
                     g.alpha = 1
                     g.beta = 1
                     node.operation = .gemm(g)
                 } else {
-                    let (w, scales) = weights(node.input(1)!, axis: weightAxis)
+                    let (w, scales) = weights(node.input(1)!, axis: weightAxis,
+                                              accumulator: realBias(node.input(2), channels: channels).map { (inputScale, $0) }, node: node.name)
                     if case .matMul = node.operation {
                         node.inputs = [x, w]
                     } else {

@@ -134,6 +134,10 @@ enum QuantizationSummary {
             lines.append("float      \(result.report.float.count) nodes (with quantize/dequantize around them):")
             lines += Text.table(result.report.float.map { [$0.node, $0.kind, $0.reason ?? ""] }, rightAligned: []).map { "  " + $0 }
         }
+        if !result.report.widened.isEmpty {
+            lines.append("widened    \(result.report.widened.count) nodes (their bias would not fit the int32 accumulator beside tiny weights):")
+            lines += Text.table(result.report.widened.map { [$0.node, $0.reason ?? ""] }, rightAligned: []).map { "  " + $0 }
+        }
         if !result.layers.isEmpty {
             lines.append("worst layers by SQNR against fp32 on the calibration data:")
             lines += Text.table(result.layers.prefix(5).map { [$0.node, $0.kind, Metrics.format($0.sqnr) + " dB"] }, rightAligned: [2]).map { "  " + $0 }
