@@ -11,6 +11,7 @@ public enum StandardPipeline {
             BindInputShapes(inputShapes),
             InferShapesAndFold(),
             DropIdentity(),
+            FuseExporterPatterns(),
             FoldBatchNormalization(),
             FuseActivations(clampsOnly: fuseClampsOnly),
             EliminateDeadValues(),

@@ -1,0 +1,118 @@
+import EdgeExec
+import EdgeIR
+import EdgePasses
+import Foundation
+import Testing
+
+/// The exporter patterns the prepare pipeline rewrites, each checked for equivalence: the fused
+/// graph computes what the graph as written computes, on inputs that cover every branch.
+@Suite("Fusions of exporter patterns")
+struct FusionTests {
+    struct Builder {
+        var graph = Graph(name: "pattern")
+        let x: ValueID
+
+        init(shape: [Int]) {
+            x = graph.addValue(name: "x")
+            graph.inputs = [GraphInput(value: x, dtype: .float32, declaredShape: shape.map { .fixed($0) })]
+        }
+
+        mutating func constant(_ name: String, _ values: [Float], shape: [Int] = []) -> ValueID {
+            graph.addConstant(name: name, Tensor(shape: shape, floats: values))
+        }
+
+        mutating func node(_ operation: EdgeIR.Operation, _ inputs: [ValueID?]) -> ValueID {
+            let output = graph.addValue(name: "v\(graph.values.count)")
+            graph.nodes.append(Node(name: "n\(graph.nodes.count)", operation: operation, inputs: inputs, outputs: [output]))
+            return output
+        }
+
+        mutating func add(_ a: ValueID, _ b: ValueID) -> ValueID { node(.binary(.add, activation: nil), [a, b]) }
+        mutating func mul(_ a: ValueID, _ b: ValueID) -> ValueID { node(.binary(.mul, activation: nil), [a, b]) }
+        mutating func div(_ a: ValueID, _ b: ValueID) -> ValueID { node(.binary(.div, activation: nil), [a, b]) }
+        mutating func relu6(_ a: ValueID) -> ValueID { node(.unary(.clip(min: 0, max: 6)), [a]) }
+    }
+
+    /// Runs the graph as written (analyze) and prepared (fused) on `input`; returns the prepared
+    /// graph's node kinds and the largest difference.
+    static func compare(_ graph: Graph, _ input: Tensor) throws -> (kinds: [String], difference: Float) {
+        let asWritten = try ReferenceExecutor(graph: try StandardPipeline.analyze(graph)).run(["x": input])
+        let prepared = try StandardPipeline.prepare(graph)
+        let fused = try ReferenceExecutor(graph: prepared).run(["x": input])
+        let name = prepared.name(of: prepared.outputs[0])
+        let difference = zip(asWritten[name]!.floats!, fused[name]!.floats!).map { abs($0 - $1) }.max() ?? 0
+        return (prepared.nodes.map(\.operation.kindName), difference)
+    }
+
+    static let ramp = Tensor(shape: [2, 3, 2, 2], floats: (0..<24).map { Float($0) * 0.5 - 6 })
+
+    /// Every spelling of HardSwish becomes one HardSwish node.
+    @Test(arguments: 0..<6)
+    func hardSwishSpellings(_ spelling: Int) throws {
+        var b = Builder(shape: [2, 3, 2, 2])
+        let three = b.constant("three", [3]), six = b.constant("six", [6]), sixth = b.constant("sixth", [1.0 / 6])
+        let clip = b.relu6(spelling % 2 == 0 ? b.add(b.x, three) : b.add(three, b.x))
+        let y: ValueID
+        switch spelling {
+        case 0: y = b.div(b.mul(b.x, clip), six)
+        case 1: y = b.div(b.mul(clip, b.x), six)
+        case 2: y = b.mul(b.mul(b.x, clip), sixth)
+        case 3: y = b.mul(sixth, b.mul(clip, b.x))
+        case 4: y = b.mul(b.x, b.div(clip, six))
+        default: y = b.mul(b.mul(clip, sixth), b.x)
+        }
+        b.graph.outputs = [y]
+        let (kinds, difference) = try Self.compare(b.graph, Self.ramp)
+        #expect(kinds == ["HardSwish"], "spelling \(spelling): \(kinds)")
+        #expect(difference <= 1e-6, "spelling \(spelling): \(difference)")
+    }
+
+    /// Not HardSwish: the clip is read elsewhere too, or the constant is not 3.
+    @Test func lookalikesStay() throws {
+        var b = Builder(shape: [2, 3, 2, 2])
+        let three = b.constant("three", [3]), six = b.constant("six", [6])
+        let clip = b.relu6(b.add(b.x, three))
+        b.graph.outputs = [b.div(b.mul(b.x, clip), six), clip]
+        #expect(try StandardPipeline.prepare(b.graph).nodes.map(\.operation.kindName).contains("Div"))
+
+        var c = Builder(shape: [2, 3, 2, 2])
+        let four = c.constant("four", [4]), six2 = c.constant("six", [6])
+        c.graph.outputs = [c.div(c.mul(c.x, c.relu6(c.add(c.x, four))), six2)]
+        #expect(!(try StandardPipeline.prepare(c.graph).nodes.map(\.operation.kindName).contains("HardSwish")))
+    }
+
+    /// Conv without bias + Add of a [1,C,1,1] constant, and Gemm with C + Add of a row: biases.
+    @Test func addOfAPerChannelConstantBecomesTheBias() throws {
+        var b = Builder(shape: [2, 3, 2, 2])
+        let w = b.constant("w", (0..<12).map { Float($0) * 0.1 - 0.5 }, shape: [4, 3, 1, 1])
+        let conv = b.node(.conv(Convolution(strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0])), [b.x, w])
+        let shift = b.constant("shift", [0.5, -1, 2, 0.25], shape: [1, 4, 1, 1])
+        b.graph.outputs = [b.node(.unary(.relu), [b.add(shift, conv)])]
+        let (kinds, difference) = try Self.compare(b.graph, Self.ramp)
+        #expect(kinds == ["Conv"], "\(kinds)")
+        #expect(difference <= 1e-5)
+
+        var g = Builder(shape: [2, 3])
+        let weights = g.constant("w", [1, 2, 3, 4, 5, 6], shape: [3, 2]), c = g.constant("c", [0.5, 0.5], shape: [2])
+        let gemm = g.node(.gemm(Gemm(beta: 2)), [g.x, weights, c])
+        g.graph.outputs = [g.add(gemm, g.constant("row", [1, -1], shape: [1, 2]))]
+        let result = try Self.compare(g.graph, Tensor(shape: [2, 3], floats: [1, -2, 3, 0.5, 0, -1]))
+        #expect(result.kinds == ["Gemm"], "\(result.kinds)")
+        #expect(result.difference <= 1e-5)
+    }
+
+    /// MatMul(2-D, constant) + Add(row) becomes Gemm; a 3-D MatMul stays.
+    @Test func matMulAddBecomesGemm() throws {
+        var b = Builder(shape: [2, 3])
+        let w = b.constant("w", [1, 0, -1, 2, 0.5, 1], shape: [3, 2])
+        b.graph.outputs = [b.add(b.node(.matMul(activation: nil), [b.x, w]), b.constant("row", [0.25, -0.75], shape: [2]))]
+        let (kinds, difference) = try Self.compare(b.graph, Tensor(shape: [2, 3], floats: [1, -2, 3, 0.5, 0, -1]))
+        #expect(kinds == ["Gemm"], "\(kinds)")
+        #expect(difference <= 1e-5)
+
+        var c = Builder(shape: [2, 2, 3])
+        let w3 = c.constant("w", [1, 0, -1, 2, 0.5, 1], shape: [3, 2])
+        c.graph.outputs = [c.add(c.node(.matMul(activation: nil), [c.x, w3]), c.constant("row", [0.25, -0.75], shape: [2]))]
+        #expect(try StandardPipeline.prepare(c.graph).nodes.map(\.operation.kindName).contains("MatMul"))
+    }
+}
