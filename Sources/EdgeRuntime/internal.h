@@ -457,6 +457,8 @@ struct edge_context {
     const edge_model *model;
     uint8_t *arena;
     void *allocation; /* the arena when the context allocated it */
+    edge_operator_observer observer; /* edge_context_set_observer; NULL: invoke untimed */
+    void *observer_user;
 };
 
 /* The tensor behind operator input/output `slot` (inputs first), or NULL when absent. */

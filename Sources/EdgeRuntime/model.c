@@ -41,6 +41,41 @@ edge_status edge_model_output_info(const edge_model *model, int32_t index, edge_
     return edge_fill_info(&model->tensors[model->outputs[index]], info);
 }
 
+edge_status edge_model_operator_info(const edge_model *model, int32_t index, edge_operator_info *info)
+{
+    if (!model || !info || index < 0 || (uint32_t)index >= model->operator_count) return EDGE_ERROR_INVALID_ARGUMENT;
+    const edge_operator *op = &model->operators[index];
+    memset(info, 0, sizeof *info);
+    info->kind = edge_op_name(op->kind);
+    info->name = op->name ? op->name : "";
+    info->input_count = op->input_count;
+    info->output_count = op->output_count;
+    uint64_t elements = 0, depth = 0;
+    if (op->output_count > 0) { /* every kind has one (its arity, checked at load) */
+        const edge_tensor *output = &model->tensors[op->tensors[op->input_count]];
+        edge_fill_info(output, &info->output);
+        elements = output->count;
+    }
+    switch (op->kind) {
+    case EDGE_OP_CONV: {
+        const edge_conv_params *g = &op->params.conv;
+        depth = (uint64_t)(g->in_channels / g->group) * g->kernel_height * g->kernel_width;
+        break;
+    }
+    case EDGE_OP_CONV_INT8: {
+        const edge_conv_params *g = &op->params.conv_int8.conv;
+        depth = (uint64_t)(g->in_channels / g->group) * g->kernel_height * g->kernel_width;
+        break;
+    }
+    case EDGE_OP_GEMM: depth = op->params.gemm.k; break;
+    case EDGE_OP_GEMM_INT8: depth = op->params.gemm_int8.k; break;
+    case EDGE_OP_MATMUL: depth = op->params.matmul.k; break;
+    default: break;
+    }
+    info->macs = elements * depth;
+    return EDGE_OK;
+}
+
 static int32_t edge_find(const edge_model *model, const uint32_t *list, uint32_t count, const char *name)
 {
     if (!model || !name) return -1;

@@ -7,6 +7,8 @@
  *     logits  float32[32,10]
  *     invoke  median 0.041 ms, fastest 0.038 ms over 20 runs of each of 32 samples
  *     memory  arena 8,448 bytes, weights 189,128 bytes
+ *     $ edge-run digits.edgem --input digit.npy --profile
+ *     (a table of the operators by time, then one of the kinds: see profile_report)
  *
  * Inputs are little-endian C-order .npy arrays (format 1.0 or 2.0) of the model input's dtype
  * (float64 is also read into float32 inputs; float32 or float64 arrays given to an int8 input of a
@@ -14,6 +16,11 @@
  * takes 1 runs N samples one at a time; each output then stacks the samples along dimension 0.
  * Outputs are written atomically (a temporary file renamed into place): `-o file.npy` for a
  * single-output model, or `-o directory` with one `<output name>.npy` per output.
+ *
+ * --profile times each operator, as TFLite's benchmark_model does: after one untimed warm-up run,
+ * --repeat N runs (20 when not given) with an observer on the context (edge_context_set_observer),
+ * then a table of the operators sorted by their mean time per run, one of the operator kinds, and
+ * the total.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -286,7 +293,11 @@ static double now_seconds(void)
 
 static void usage(void)
 {
-    fputs("usage: edge-run MODEL.edgem --input [NAME=]FILE.npy [--input ...] [-o OUT.npy | -o DIRECTORY] [--repeat N]\n", stderr);
+    fputs("usage: edge-run MODEL.edgem --input [NAME=]FILE.npy [--input ...] [-o OUT.npy | -o DIRECTORY] [--repeat N] [--profile]\n"
+          "  --repeat N   run N times and print the median latency\n"
+          "  --profile    time every operator (one warm-up run, then --repeat runs, 20 by default) and print\n"
+          "               a table of the operators by time, one of the operator kinds, and the total\n",
+          stderr);
 }
 
 static void with_thousands(size_t value, char *buffer)
@@ -300,12 +311,139 @@ static void with_thousands(size_t value, char *buffer)
     buffer[j] = 0;
 }
 
+/* ---- --profile ------------------------------------------------------------------------------------ */
+
+typedef struct profile {
+    int32_t count;
+    uint64_t *nanoseconds; /* per operator, summed over the profiled runs */
+    uint64_t runs;         /* invokes observed (runs × samples) */
+} profile;
+
+static void profile_observe(void *user, int32_t index, const char *kind, const char *name, uint64_t nanoseconds)
+{
+    (void)kind;
+    (void)name;
+    profile *p = user;
+    if (index >= 0 && index < p->count) p->nanoseconds[index] += nanoseconds;
+}
+
+static const profile *sorting_profile;
+
+/* By time, descending; ties in run order. */
+static int compare_operators(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    uint64_t tx = sorting_profile->nanoseconds[x], ty = sorting_profile->nanoseconds[y];
+    if (tx != ty) return tx < ty ? 1 : -1;
+    return (x > y) - (x < y);
+}
+
+typedef struct kind_total {
+    const char *kind;
+    int count;
+    uint64_t nanoseconds;
+} kind_total;
+
+static int compare_kinds(const void *a, const void *b)
+{
+    const kind_total *x = a, *y = b;
+    if (x->nanoseconds != y->nanoseconds) return x->nanoseconds < y->nanoseconds ? 1 : -1;
+    return strcmp(x->kind, y->kind);
+}
+
+/* A node name cut to `width` characters, keeping its end (the distinctive part of "/a/b/c/Conv"). */
+static const char *name_tail(const char *name, int width, char *buffer, size_t size)
+{
+    size_t n = strlen(name);
+    if ((int)n <= width) return name;
+    snprintf(buffer, size, "...%s", name + n - (size_t)(width - 3));
+    return buffer;
+}
+
+static void profile_report(const edge_model *model, const profile *p, size_t runs, size_t samples)
+{
+    double per_run = 1e-6 / (double)p->runs; /* nanoseconds summed over runs → milliseconds per run */
+    uint64_t total = 0;
+    for (int32_t o = 0; o < p->count; o++) total += p->nanoseconds[o];
+    int32_t *order = allocate((size_t)p->count * sizeof *order);
+    for (int32_t o = 0; o < p->count; o++) order[o] = o;
+    sorting_profile = p;
+    qsort(order, (size_t)p->count, sizeof *order, compare_operators);
+
+    int name_width = 4, kind_width = 4, shape_width = 6;
+    for (int32_t o = 0; o < p->count; o++) {
+        edge_operator_info info;
+        edge_model_operator_info(model, o, &info);
+        char shape[160];
+        shape_text(info.output.dims, info.output.rank, shape, sizeof shape);
+        int n = (int)strlen(info.name), k = (int)strlen(info.kind), s = (int)(strlen(dtype_name(info.output.dtype)) + strlen(shape));
+        if (n > name_width) name_width = n;
+        if (k > kind_width) kind_width = k;
+        if (s > shape_width) shape_width = s;
+    }
+    if (name_width > 40) name_width = 40;
+
+    printf("\nprofile  mean per run over %zu run%s", runs, runs == 1 ? "" : "s");
+    if (samples > 1) printf(" of each of %zu samples", samples);
+    printf(" after a warm-up run, %d operators\n", (int)p->count);
+    printf("%5s  %-*s  %-*s  %-*s  %9s  %6s  %14s  %7s\n", "#", kind_width, "kind", name_width, "name", shape_width, "output", "ms", "%",
+           "MACs", "GMAC/s");
+    for (int32_t r = 0; r < p->count; r++) {
+        int32_t o = order[r];
+        edge_operator_info info;
+        edge_model_operator_info(model, o, &info);
+        char shape[160], output[180], cut[64], macs[32], rate[32];
+        shape_text(info.output.dims, info.output.rank, shape, sizeof shape);
+        snprintf(output, sizeof output, "%s%s", dtype_name(info.output.dtype), shape);
+        double ms = (double)p->nanoseconds[o] * per_run;
+        double share = total ? 100.0 * (double)p->nanoseconds[o] / (double)total : 0.0;
+        if (info.macs) {
+            with_thousands((size_t)info.macs, macs);
+            snprintf(rate, sizeof rate, "%.2f", ms > 0 ? (double)info.macs / (ms * 1e-3) / 1e9 : 0.0);
+        } else {
+            snprintf(macs, sizeof macs, "-");
+            snprintf(rate, sizeof rate, "-");
+        }
+        printf("%5d  %-*s  %-*s  %-*s  %9.4f  %5.1f%%  %14s  %7s\n", (int)o, kind_width, info.kind, name_width,
+               name_tail(*info.name ? info.name : "-", name_width, cut, sizeof cut), shape_width, output, ms, share, macs, rate);
+    }
+
+    /* Per kind. */
+    kind_total *kinds = calloc((size_t)p->count + 1, sizeof *kinds);
+    if (!kinds) fail("out of memory");
+    int kind_count = 0;
+    uint64_t total_macs = 0;
+    for (int32_t o = 0; o < p->count; o++) {
+        edge_operator_info info;
+        edge_model_operator_info(model, o, &info);
+        total_macs += info.macs;
+        int k = 0;
+        while (k < kind_count && strcmp(kinds[k].kind, info.kind) != 0) k++;
+        if (k == kind_count) kinds[kind_count++].kind = info.kind;
+        kinds[k].count++;
+        kinds[k].nanoseconds += p->nanoseconds[o];
+    }
+    qsort(kinds, (size_t)kind_count, sizeof *kinds, compare_kinds);
+    printf("\n%-*s  %5s  %9s  %6s\n", kind_width, "kind", "count", "ms", "%");
+    for (int k = 0; k < kind_count; k++)
+        printf("%-*s  %5d  %9.4f  %5.1f%%\n", kind_width, kinds[k].kind, kinds[k].count, (double)kinds[k].nanoseconds * per_run,
+               total ? 100.0 * (double)kinds[k].nanoseconds / (double)total : 0.0);
+    double total_ms = (double)total * per_run;
+    char macs[32];
+    with_thousands((size_t)total_macs, macs);
+    printf("%-*s  %5d  %9.4f  100.0%%  %s MACs, %.2f GMAC/s\n", kind_width, "total", (int)p->count, total_ms, macs,
+           total_ms > 0 ? (double)total_macs / (total_ms * 1e-3) / 1e9 : 0.0);
+    free(kinds);
+    free(order);
+}
+
 int main(int argc, char **argv)
 {
     const char *model_path = NULL, *output_path = NULL;
     const char *input_arguments[256];
     int input_argument_count = 0;
     long repeat = 0;
+    bool profiling = false;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--input") == 0 || strcmp(arg, "-i") == 0) {
@@ -320,6 +458,8 @@ int main(int argc, char **argv)
             char *end;
             repeat = strtol(argv[i], &end, 10);
             if (*end || repeat < 1 || repeat > 1000000) fail("--repeat takes a count from 1 to 1000000, got '%s'", argv[i]);
+        } else if (strcmp(arg, "--profile") == 0) {
+            profiling = true;
         } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             usage();
             return 0;
@@ -337,6 +477,7 @@ int main(int argc, char **argv)
         usage();
         fail("no model given");
     }
+    if (profiling && repeat == 0) repeat = 20;
 
     edge_model *model;
     edge_error error;
@@ -448,9 +589,15 @@ int main(int argc, char **argv)
     }
     size_t runs = repeat > 0 ? (size_t)repeat : 1;
     double *timings = allocate(runs * samples * sizeof(double));
+    profile observed = {0};
+    if (profiling) {
+        observed.count = edge_model_operator_count(model);
+        observed.nanoseconds = calloc((size_t)observed.count + 1, sizeof *observed.nanoseconds);
+        if (!observed.nanoseconds) fail("out of memory");
+    }
 
     for (size_t s = 0; s < samples; s++) {
-        for (size_t r = 0; r < runs; r++) {
+        for (size_t r = 0; r < runs + (profiling && s == 0); r++) {
             /* Inputs again before every run: the memory plan may reuse an input's bytes once it is read. */
             for (int32_t i = 0; i < input_count; i++) {
                 edge_tensor_info info;
@@ -459,10 +606,18 @@ int main(int argc, char **argv)
                 const uint8_t *bytes = input_data[i] + (sliced ? s * info.byte_size : 0);
                 if (edge_context_set_input(context, i, bytes, info.byte_size, &error) != EDGE_OK) fail("%s", error.message);
             }
+            if (profiling && s == 0 && r == 0) {
+                /* The warm-up run (caches, page faults of the weights), untimed; then the observer. */
+                if (edge_context_invoke(context, &error) != EDGE_OK) fail("%s", error.message);
+                if (edge_context_set_observer(context, profile_observe, &observed, &error) != EDGE_OK) fail("%s", error.message);
+                continue;
+            }
+            size_t run = r - (profiling && s == 0);
             double start = now_seconds();
             edge_status status = edge_context_invoke(context, &error);
-            timings[s * runs + r] = now_seconds() - start;
+            timings[s * runs + run] = now_seconds() - start;
             if (status != EDGE_OK) fail("%s", error.message);
+            observed.runs++;
         }
         for (int32_t o = 0; o < output_count; o++) {
             edge_tensor_info info;
@@ -521,6 +676,7 @@ int main(int argc, char **argv)
         if (samples > 1) printf(" of each of %zu samples", samples);
         printf("\nmemory  arena %s bytes, weights %s bytes\n", arena, weights);
     }
+    if (profiling) profile_report(model, &observed, runs, samples);
 
     for (int32_t o = 0; o < output_count; o++) free(outputs[o]);
     for (int32_t i = 0; i < input_count; i++) {
@@ -532,6 +688,7 @@ int main(int argc, char **argv)
     free(arrays);
     free(given);
     free(timings);
+    free(observed.nanoseconds);
     edge_context_free(context);
     edge_model_free(model);
     return 0;

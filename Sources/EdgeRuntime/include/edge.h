@@ -185,6 +185,55 @@ EDGE_API edge_status edge_context_invoke(edge_context *context, edge_error *erro
 /* Where output `index` lives after invoke (valid until the next invoke). NULL if out of range. */
 EDGE_API const void *edge_context_output(const edge_context *context, int32_t index);
 
+/* ---- Per-operator profiling ------------------------------------------------------------------
+ *
+ * A context may carry an observer that edge_context_invoke calls after each operator with the
+ * time it took; edge_model_operator_info says what each operator is (kind, node name, output,
+ * multiply-accumulates), so that a caller can print a table as TFLite's benchmark_model does:
+ *
+ *     static void record(void *user, int32_t index, const char *kind, const char *name, uint64_t nanoseconds)
+ *     {
+ *         ((uint64_t *)user)[index] += nanoseconds;
+ *     }
+ *     ...
+ *     uint64_t *total = calloc((size_t)edge_model_operator_count(model), sizeof *total);
+ *     edge_context_set_observer(context, record, total, &error);
+ *     for (int r = 0; r < 20; r++) edge_context_invoke(context, &error);
+ *     edge_context_set_observer(context, NULL, NULL, &error);   // invoke untimed again
+ *     edge_operator_info info;
+ *     edge_model_operator_info(model, 0, &info);
+ *     printf("%s %s %.3f ms, %llu MACs\n", info.kind, info.name, total[0] / 20e6, (unsigned long long)info.macs);
+ *
+ * Without an observer invoke reads no clock and runs as it always did.
+ */
+
+/* What operator `index` (0 to edge_model_operator_count() - 1, in run order) is. The strings point
+   into the model (or the runtime) and live as long as the model. */
+typedef struct edge_operator_info {
+    const char *kind;        /* the operator kind as formats/edgem.md names it: "CONV", "GEMM_INT8", ... */
+    const char *name;        /* the ONNX node's name; "" when it had none */
+    int32_t input_count;     /* inputs and outputs of the record (an absent optional input counts) */
+    int32_t output_count;
+    edge_tensor_info output; /* output 0: name, dtype, shape */
+    uint64_t macs;           /* multiply-accumulates of one run: CONV, CONV_INT8: output elements × input channels per
+                                group × kernel height × kernel width; GEMM, GEMM_INT8, MATMUL: output elements × inner
+                                dimension; 0 for every other kind */
+} edge_operator_info;
+
+/* Fills `info` for operator `index`; EDGE_ERROR_INVALID_ARGUMENT for a NULL argument or an index out of range. */
+EDGE_API edge_status edge_model_operator_info(const edge_model *model, int32_t index, edge_operator_info *info);
+
+/* Called by edge_context_invoke after each operator that succeeded, in run order: `user` as given to
+   edge_context_set_observer, the operator's index, its kind and node name (as in edge_operator_info) and
+   the nanoseconds its kernel took (clock_gettime(CLOCK_MONOTONIC) around the kernel). It runs on the
+   invoking thread, inside invoke: it must not invoke, free or change the observer of this context. */
+typedef void (*edge_operator_observer)(void *user, int32_t index, const char *kind, const char *name, uint64_t nanoseconds);
+
+/* Sets the context's observer (and the `user` pointer passed to it); an `observer` of NULL removes it, and
+   invoke then reads no clock. EDGE_ERROR_INVALID_ARGUMENT when `context` is NULL. */
+EDGE_API edge_status edge_context_set_observer(edge_context *context, edge_operator_observer observer, void *user,
+                                               edge_error *error);
+
 /* ---- Client updates for federated averaging (formats/update.proto) ------------------------
  *
  * After training on its own data a device sends the server one update: per weight tensor the

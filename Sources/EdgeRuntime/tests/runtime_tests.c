@@ -1,7 +1,7 @@
 /*
  * runtime_tests — unit tests of the C runtime on models built byte by byte here: CRC-32, the
  * loader's checks and messages, sparse weights, metadata, the memory-plan check, in-place ops,
- * run-time errors, the context's arena rules and the operator table.
+ * run-time errors, the context's arena rules, the operator table and the per-operator observer.
  *
  *     $ R=Sources/EdgeRuntime
  *     $ cc -std=c11 -g -fsanitize=address,undefined -I $R/include $R/[a-z]*.c $R/kernels/[a-z]*.c \
@@ -510,6 +510,123 @@ static void test_gather_runtime_error(void)
     free(file.data);
 }
 
+/* conv (x [1,2,4,4], w [3,2,3,3], pads 1) -> y [1,3,4,4]; matmul by m [4,2] -> z [1,3,4,2]; neg -> out. */
+static bytes profiled_model(void)
+{
+    model_builder m = {0};
+    uint32_t xd[4] = {1, 2, 4, 4}, wd[4] = {3, 2, 3, 3}, yd[4] = {1, 3, 4, 4}, md[2] = {4, 2}, zd[4] = {1, 3, 4, 2};
+    float w[54], mv[8];
+    for (int i = 0; i < 54; i++) w[i] = (float)(i % 7) * 0.25f - 0.75f;
+    for (int i = 0; i < 8; i++) mv[i] = (float)i - 3.5f;
+    uint32_t x = activation(&m, "x", 4, xd, 0);
+    uint32_t wt = weight(&m, "w", 4, wd, w);
+    uint32_t y = activation(&m, "y", 4, yd, 128);
+    uint32_t mt = weight(&m, "m", 2, md, mv);
+    uint32_t z = activation(&m, "z", 4, zd, 384);
+    uint32_t out = activation(&m, "out", 4, zd, 512);
+    m.arena_size = 640;
+    uint32_t conv_in[3] = {x, wt, EDGE_NONE}, conv_params[12] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0};
+    op(&m, EDGE_OP_CONV, "conv", 3, conv_in, 1, &y, 12, conv_params);
+    uint32_t matmul_in[2] = {y, mt}, matmul_params[3] = {0, 0, 0};
+    op(&m, EDGE_OP_MATMUL, "", 2, matmul_in, 1, &z, 3, matmul_params);
+    uint32_t neg[3] = {EDGE_UNARY_NEG, 0, 0};
+    op(&m, EDGE_OP_UNARY, "negate", 1, &z, 1, &out, 3, neg);
+    m.inputs[m.input_count++] = x;
+    m.outputs[m.output_count++] = out;
+    return finish(&m);
+}
+
+typedef struct observation {
+    int calls;
+    int32_t index[16];
+    char kind[16][32], name[16][32];
+    uint64_t nanoseconds[16];
+    bool ordered;
+} observation;
+
+static void observe(void *user, int32_t index, const char *kind, const char *name, uint64_t nanoseconds)
+{
+    observation *seen = user;
+    if (seen->calls > 0 && index <= seen->index[seen->calls - 1]) seen->ordered = false;
+    if (seen->calls < 16) {
+        seen->index[seen->calls] = index;
+        snprintf(seen->kind[seen->calls], sizeof seen->kind[0], "%s", kind ? kind : "(null)");
+        snprintf(seen->name[seen->calls], sizeof seen->name[0], "%s", name ? name : "(null)");
+        seen->nanoseconds[seen->calls] = nanoseconds;
+    }
+    seen->calls++;
+}
+
+/* The per-operator observer: once per operator per invoke, in order, with kinds and names; gone when
+   cleared; the outputs bit for bit those of an unobserved invoke. And edge_model_operator_info. */
+static void test_observer(void)
+{
+    bytes file = profiled_model();
+    edge_model *model;
+    edge_error error;
+    CHECK(edge_model_load_buffer(file.data, file.size, &model, &error) == EDGE_OK, "profiled model: %s", error.message);
+    if (!model) {
+        free(file.data);
+        return;
+    }
+    CHECK(edge_model_operator_count(model) == 3, "operator count %d", (int)edge_model_operator_count(model));
+    edge_operator_info info;
+    CHECK(edge_model_operator_info(model, 0, &info) == EDGE_OK, "operator 0 info");
+    CHECK(strcmp(info.kind, "CONV") == 0 && strcmp(info.name, "conv") == 0, "operator 0 is %s '%s'", info.kind, info.name);
+    CHECK(info.input_count == 3 && info.output_count == 1, "operator 0 arity %d, %d", (int)info.input_count, (int)info.output_count);
+    CHECK(strcmp(info.output.name, "y") == 0 && info.output.rank == 4 && info.output.dims[1] == 3 && info.output.dims[3] == 4 &&
+              info.output.element_count == 48 && info.output.dtype == EDGE_DTYPE_FLOAT32,
+          "operator 0 output %s rank %d", info.output.name, (int)info.output.rank);
+    CHECK(info.macs == 48 * 2 * 3 * 3, "conv MACs %llu", (unsigned long long)info.macs);
+    CHECK(edge_model_operator_info(model, 1, &info) == EDGE_OK && strcmp(info.kind, "MATMUL") == 0 && strcmp(info.name, "") == 0,
+          "operator 1 is %s '%s'", info.kind, info.name);
+    CHECK(info.macs == 24 * 4, "matmul MACs %llu", (unsigned long long)info.macs);
+    CHECK(edge_model_operator_info(model, 2, &info) == EDGE_OK && strcmp(info.kind, "UNARY") == 0 && info.macs == 0,
+          "operator 2 is %s, %llu MACs", info.kind, (unsigned long long)info.macs);
+    CHECK(edge_model_operator_info(model, 3, &info) == EDGE_ERROR_INVALID_ARGUMENT, "operator 3 out of range");
+    CHECK(edge_model_operator_info(model, -1, &info) == EDGE_ERROR_INVALID_ARGUMENT, "operator -1 out of range");
+    CHECK(edge_model_operator_info(NULL, 0, &info) == EDGE_ERROR_INVALID_ARGUMENT, "NULL model");
+    CHECK(edge_model_operator_info(model, 0, NULL) == EDGE_ERROR_INVALID_ARGUMENT, "NULL info");
+
+    edge_context *context;
+    CHECK(edge_context_create(model, NULL, 0, &context, &error) == EDGE_OK, "context: %s", error.message);
+    float x[32], plain[24], observed[24];
+    for (int i = 0; i < 32; i++) x[i] = (float)(i % 9) * 0.5f - 2.0f;
+    edge_context_set_input(context, 0, x, sizeof x, &error);
+    CHECK(edge_context_invoke(context, &error) == EDGE_OK, "invoke: %s", error.message);
+    memcpy(plain, edge_context_output(context, 0), sizeof plain);
+
+    observation seen = {.ordered = true};
+    CHECK(edge_context_set_observer(NULL, observe, &seen, &error) == EDGE_ERROR_INVALID_ARGUMENT, "NULL context");
+    CHECK(edge_context_set_observer(context, observe, &seen, &error) == EDGE_OK, "set observer: %s", error.message);
+    edge_context_set_input(context, 0, x, sizeof x, &error);
+    CHECK(edge_context_invoke(context, &error) == EDGE_OK, "observed invoke: %s", error.message);
+    memcpy(observed, edge_context_output(context, 0), sizeof observed);
+    CHECK(memcmp(plain, observed, sizeof plain) == 0, "outputs differ with an observer");
+    CHECK(seen.calls == 3 && seen.ordered, "%d calls, ordered %d", seen.calls, (int)seen.ordered);
+    const char *kinds[3] = {"CONV", "MATMUL", "UNARY"}, *names[3] = {"conv", "", "negate"};
+    for (int i = 0; i < 3 && i < seen.calls; i++) {
+        CHECK(seen.index[i] == i, "call %d has index %d", i, (int)seen.index[i]);
+        CHECK(strcmp(seen.kind[i], kinds[i]) == 0 && strcmp(seen.name[i], names[i]) == 0, "call %d: %s '%s'", i, seen.kind[i],
+              seen.name[i]);
+        CHECK(seen.nanoseconds[i] < UINT64_C(10000000000), "call %d took %llu ns", i, (unsigned long long)seen.nanoseconds[i]);
+    }
+    edge_context_set_input(context, 0, x, sizeof x, &error);
+    CHECK(edge_context_invoke(context, &error) == EDGE_OK, "second observed invoke");
+    CHECK(seen.calls == 6 && seen.ordered == false && seen.index[3] == 0 && seen.index[5] == 2,
+          "a second invoke: %d calls, from index %d", seen.calls, (int)seen.index[3]);
+
+    CHECK(edge_context_set_observer(context, NULL, &seen, &error) == EDGE_OK, "clear observer");
+    edge_context_set_input(context, 0, x, sizeof x, &error);
+    CHECK(edge_context_invoke(context, &error) == EDGE_OK, "invoke after clearing");
+    CHECK(seen.calls == 6, "the cleared observer was called: %d calls", seen.calls);
+    CHECK(memcmp(plain, edge_context_output(context, 0), sizeof plain) == 0, "outputs differ after clearing");
+
+    edge_context_free(context);
+    edge_model_free(model);
+    free(file.data);
+}
+
 static void test_names(void)
 {
     CHECK(strcmp(edge_status_string(EDGE_ERROR_CHECKSUM), "checksum mismatch") == 0, "status string");
@@ -555,6 +672,7 @@ int main(void)
     test_operator_errors();
     test_memory_plan_and_in_place();
     test_gather_runtime_error();
+    test_observer();
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }
