@@ -23,9 +23,13 @@ struct Run: ParsableCommand {
         array per input name, or --input file.npy for a single-input model. Dynamic input
         dimensions are bound from the arrays given (or from --input-shape).
         Outputs: a .npz keyed by output name (or a .npy for a single-output model).
+        --profile (an .edgem) times every operator over --repeat runs (20 by default) after a
+        warm-up and prints them by time: kind, node, output, ms, % of the total, MACs and GMAC/s,
+        then the time per kind, as edge-run --profile does on a device.
 
         Example:
           edgec run model.onnx --input x=input.npy -o out.npz
+          edgec run model.int8.edgem --input x=input.npy -o out.npz --profile
         """
     )
 
@@ -41,16 +45,21 @@ struct Run: ParsableCommand {
     @OptionGroup var shapes: InputShapeOptions
 
     @Option(name: .customLong("repeat"), help: "Run the model this many times and print the median and fastest latency.")
-    var repetitions: Int = 1
+    var repetitions: Int?
+
+    @Flag(help: "Time every operator of an .edgem model (over --repeat runs, 20 by default) and print them by time.")
+    var profile = false
 
     func run() throws {
+        let repetitions = self.repetitions ?? (profile ? 20 : 1)
         guard repetitions >= 1 else { throw UserFacingError("--repeat must be at least 1") }
         try OutputPath.check(output, notOverwriting: [model] + inputs.map { $0.split(separator: "=", maxSplits: 1).last.map(String.init) ?? $0 })
         let data = try ModelLoading.read(model)
         if ModelFileKind(data) == .compiled {
-            try runCompiled(data)
+            try runCompiled(data, repetitions: repetitions)
             return
         }
+        guard !profile else { throw UserFacingError("--profile times the operators of a compiled .edgem model; '\(model)' is ONNX (compile it first)") }
         let onnx = try ONNXModel(data: data, source: model)
         let feeds = try InputFiles.read(inputs, names: onnx.graph.inputs.map { onnx.graph.name(of: $0.value) })
         var bindings = try InputBindings.named(try shapes.bindings(), for: onnx.graph)
@@ -62,13 +71,37 @@ struct Run: ParsableCommand {
     }
 
     /// Runs a compiled model through the C runtime.
-    func runCompiled(_ data: Data) throws {
+    func runCompiled(_ data: Data, repetitions: Int) throws {
         let device = try DeviceModel(data: data)
         let feeds = try InputFiles.read(inputs, names: device.inputs.map(\.name))
         let context = try device.makeContext()
         let (results, milliseconds) = try Self.timed(repetitions) { try device.run(feeds, context: context) }
         try finish(results, order: device.outputs.map(\.name), milliseconds: milliseconds,
                    what: "\(device.operatorCount) operators on the C runtime (arena \(Text.grouped(device.arenaSize)) bytes, weights \(Text.grouped(device.weightBytes)) bytes)")
+        if profile { print(Self.profileText(try device.profile(feeds, runs: repetitions), runs: repetitions)) }
+    }
+
+    /// The operators by time, then the kinds, then the total.
+    static func profileText(_ operators: [OperatorProfile], runs: Int) -> String {
+        let total = operators.reduce(0) { $0 + $1.milliseconds }
+        func share(_ ms: Double) -> String { String(format: "%.1f%%", total > 0 ? 100 * ms / total : 0) }
+        var lines = ["profile  mean per run over \(runs) run(s) after a warm-up run, \(operators.count) operators"]
+        var rows = [["#", "kind", "node", "output", "ms", "%", "MACs", "GMAC/s"]]
+        for op in operators.sorted(by: { $0.milliseconds > $1.milliseconds }) {
+            rows.append([String(op.index), op.kind, op.name, "\(op.outputDType)[\(op.outputShape.map(String.init).joined(separator: ","))]",
+                         String(format: "%.4f", op.milliseconds), share(op.milliseconds), op.macs > 0 ? Text.grouped(op.macs) : "-",
+                         op.gmacPerSecond.map { String(format: "%.2f", $0) } ?? "-"])
+        }
+        lines += Text.table(rows, rightAligned: [0, 4, 5, 6, 7]).map { "  " + $0 }
+        var kinds = [["kind", "count", "ms", "%"]]
+        for (kind, group) in Dictionary(grouping: operators, by: \.kind).sorted(by: { $0.value.reduce(0) { $0 + $1.milliseconds } > $1.value.reduce(0) { $0 + $1.milliseconds } }) {
+            let ms = group.reduce(0) { $0 + $1.milliseconds }
+            kinds.append([kind, String(group.count), String(format: "%.4f", ms), share(ms)])
+        }
+        lines += Text.table(kinds, rightAligned: [1, 2, 3]).map { "  " + $0 }
+        let macs = operators.reduce(0) { $0 + $1.macs }
+        lines.append(String(format: "total    %.4f ms per run, %@ MACs, %.2f GMAC/s", total, Text.grouped(macs), total > 0 ? Double(macs) / (total * 1e6) : 0))
+        return lines.joined(separator: "\n")
     }
 
     static func timed(_ repetitions: Int, _ body: () throws -> [String: Tensor]) throws -> ([String: Tensor], [Double]) {
