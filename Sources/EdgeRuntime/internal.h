@@ -367,6 +367,8 @@ typedef struct edge_binary_int8_params {
     int32_t a_zero, b_zero, output_zero;
     int32_t left_shift, a_multiplier, a_shift, b_multiplier, b_shift, out_multiplier, out_shift;
     int32_t act_min, act_max;
+    const struct edge_int8_kernels *kernels; /* the optimized path's kernels (kernels/int8_fast.h), or NULL:
+                                                the reference walk (a broadcast other than the ones it takes) */
 } edge_binary_int8_params;
 
 /* CONCAT_INT8: the byte walk of CONCAT; the per-input multiplier and shift stay in the file's

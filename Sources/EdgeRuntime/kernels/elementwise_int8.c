@@ -33,6 +33,14 @@ static edge_status edge_binary_int8_prepare(const edge_model *model, edge_operat
     g->output_zero = y->zero_point;
     g->out_multiplier = edge_read_i32(params + 4 * (fields - 4));
     g->out_shift = edge_read_i32(params + 4 * (fields - 3));
+    /* The fast path takes rows contiguous in both operands or in one with the other constant along
+       them, which is every broadcast of contiguous tensors but a one-value output; not worth its
+       tables for a few values. */
+    int32_t last = g->walk.rank - 1;
+    size_t sa = g->walk.a_strides[last], sb = g->walk.b_strides[last];
+    g->kernels = NULL;
+    if (sa <= 1 && sb <= 1 && sa + sb > 0 && y->count >= 64) g->kernels = edge_int8_best_kernels();
+    if (g->kernels) op->scratch_bytes = EDGE_BINARY_INT8_FAST_SCRATCH;
     return edge_check_requantization(op, g->out_multiplier, g->out_shift, "out", error);
 }
 
@@ -78,8 +86,30 @@ static inline int8_t edge_mul_int8(const edge_binary_int8_params *g, int32_t a, 
     return edge_requantize_int8((a - g->a_zero) * (b - g->b_zero), g->out_multiplier, g->out_shift, g->output_zero, g->act_min, g->act_max);
 }
 
-/* The broadcast walk both share, a row of the output's last axis at a time; `add` picks the formula
-   (a constant in each caller, so each gets its own loop). */
+/* The outer walk both paths share: runs the body for each row r of the output's
+   last axis (walk->dims[last] values, output row r at r · that; the operands' rows at a_offset, b_offset). */
+#define EDGE_BINARY_ROWS(walk, ...)                                                                                                    \
+    do {                                                                                                                               \
+        int32_t last_ = (walk)->rank - 1;                                                                                              \
+        size_t rows_ = 1;                                                                                                              \
+        for (int32_t d_ = 0; d_ < last_; d_++) rows_ *= (walk)->dims[d_];                                                              \
+        size_t index_[EDGE_MAX_RANK] = {0};                                                                                            \
+        size_t a_offset = 0, b_offset = 0;                                                                                             \
+        for (size_t r = 0; r < rows_; r++) {                                                                                           \
+            __VA_ARGS__;                                                                                                               \
+            for (int32_t d_ = last_ - 1; d_ >= 0; d_--) {                                                                              \
+                a_offset += (walk)->a_strides[d_];                                                                                     \
+                b_offset += (walk)->b_strides[d_];                                                                                     \
+                if (++index_[d_] < (walk)->dims[d_]) break;                                                                            \
+                a_offset -= (walk)->a_strides[d_] * index_[d_];                                                                        \
+                b_offset -= (walk)->b_strides[d_] * index_[d_];                                                                        \
+                index_[d_] = 0;                                                                                                        \
+            }                                                                                                                          \
+        }                                                                                                                              \
+    } while (0)
+
+/* The reference: the broadcast walk, a row of the output's last axis at a time, element by element;
+   `add` picks the formula (a constant in each caller, so each gets its own loop). */
 static inline void edge_binary_int8_walk(const edge_model *model, const edge_operator *op, uint8_t *arena, bool add)
 {
     const edge_binary_int8_params *g = &op->params.binary_int8;
@@ -87,13 +117,8 @@ static inline void edge_binary_int8_walk(const edge_model *model, const edge_ope
     const int8_t *a = (const int8_t *)edge_tensor_data(edge_op_input(model, op, 0), arena);
     const int8_t *b = (const int8_t *)edge_tensor_data(edge_op_input(model, op, 1), arena);
     int8_t *y = (int8_t *)edge_tensor_data(edge_op_output(model, op, 0), arena);
-    int32_t last = walk->rank - 1;
-    size_t n = walk->dims[last], sa = walk->a_strides[last], sb = walk->b_strides[last];
-    size_t rows = 1;
-    for (int32_t d = 0; d < last; d++) rows *= walk->dims[d];
-    size_t index[EDGE_MAX_RANK] = {0};
-    size_t a_offset = 0, b_offset = 0;
-    for (size_t r = 0; r < rows; r++) {
+    size_t n = walk->dims[walk->rank - 1], sa = walk->a_strides[walk->rank - 1], sb = walk->b_strides[walk->rank - 1];
+    EDGE_BINARY_ROWS(walk, {
         const int8_t *pa = a + a_offset, *pb = b + b_offset;
         int8_t *row = y + r * n;
         if (add) {
@@ -101,30 +126,103 @@ static inline void edge_binary_int8_walk(const edge_model *model, const edge_ope
         } else {
             for (size_t i = 0; i < n; i++) row[i] = edge_mul_int8(g, pa[i * sa], pb[i * sb]);
         }
-        for (int32_t d = last - 1; d >= 0; d--) {
-            a_offset += walk->a_strides[d];
-            b_offset += walk->b_strides[d];
-            if (++index[d] < walk->dims[d]) break;
-            a_offset -= walk->a_strides[d] * index[d];
-            b_offset -= walk->b_strides[d] * index[d];
-            index[d] = 0;
+    });
+}
+
+void edge_binary_int8_reference(const edge_model *model, const edge_operator *op, uint8_t *arena)
+{
+    edge_binary_int8_walk(model, op, arena, op->kind == EDGE_OP_ADD_INT8);
+}
+
+/*
+ * The fast path (int8_fast.h). Each row has a contiguous operand x and an operand y that is either
+ * contiguous too or one value along the row (A and B swapped where A is the constant one: both
+ * formulas are symmetric once each operand keeps its own zero point, multiplier and shift). The
+ * int32 accumulator of the reference — ADD: rescaled(a) + rescaled(b), MUL: (a − z_a) · (b − z_b) —
+ * is formed for a chunk of the row, with ADD's rescaled values read from 256-entry tables of
+ * rescaled(v) for every int8 v (the same function of v the reference computes), then the kernel
+ * set's `requantize` writes the chunk's bytes. A long row against a constant becomes a 256-entry
+ * table of the reference's own output bytes, one lookup per value.
+ */
+#define EDGE_BINARY_TABLE_ROW 1024 /* rows at least this long against a constant use an output table */
+
+static inline int32_t edge_add_rescaled(const edge_binary_int8_params *g, int32_t v, int32_t zero, int32_t multiplier, int32_t shift)
+{
+    return edge_requantize((v - zero) * (1 << g->left_shift), multiplier, shift);
+}
+
+void edge_binary_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels)
+{
+    const edge_binary_int8_params *g = &op->params.binary_int8;
+    const edge_broadcast *walk = &g->walk;
+    bool add = op->kind == EDGE_OP_ADD_INT8;
+    const int8_t *a = (const int8_t *)edge_tensor_data(edge_op_input(model, op, 0), arena);
+    const int8_t *b = (const int8_t *)edge_tensor_data(edge_op_input(model, op, 1), arena);
+    int8_t *y = (int8_t *)edge_tensor_data(edge_op_output(model, op, 0), arena);
+    int32_t *acc = (int32_t *)scratch, *table_a = acc + EDGE_INT8_CHUNK, *table_b = table_a + 256;
+    int8_t *bytes = (int8_t *)(table_b + 256);
+    if (add)
+        for (int32_t v = -128; v < 128; v++) {
+            table_a[v + 128] = edge_add_rescaled(g, v, g->a_zero, g->a_multiplier, g->a_shift);
+            table_b[v + 128] = edge_add_rescaled(g, v, g->b_zero, g->b_multiplier, g->b_shift);
         }
-    }
+    int32_t last = walk->rank - 1;
+    size_t n = walk->dims[last];
+    bool a_constant = walk->a_strides[last] == 0, b_constant = walk->b_strides[last] == 0;
+    /* x: the contiguous operand; y: the other. */
+    const int32_t *table_x = a_constant ? table_b : table_a, *table_y = a_constant ? table_a : table_b;
+    int32_t zero_x = a_constant ? g->b_zero : g->a_zero, zero_y = a_constant ? g->a_zero : g->b_zero;
+    int32_t multiplier = g->out_multiplier, shift = g->out_shift, zero = g->output_zero, low = g->act_min, high = g->act_max;
+    EDGE_BINARY_ROWS(walk, {
+        const int8_t *px = a_constant ? b + b_offset : a + a_offset, *py = a_constant ? a + a_offset : b + b_offset;
+        int8_t *row = y + r * n;
+        if (!a_constant && !b_constant) {
+            for (size_t start = 0; start < n; start += EDGE_INT8_CHUNK) {
+                size_t m = n - start < EDGE_INT8_CHUNK ? n - start : EDGE_INT8_CHUNK;
+                const int8_t *xs = px + start, *ys = py + start;
+                if (add) {
+                    for (size_t i = 0; i < m; i++) acc[i] = table_x[xs[i] + 128] + table_y[ys[i] + 128];
+                } else {
+                    for (size_t i = 0; i < m; i++) acc[i] = (xs[i] - zero_x) * (ys[i] - zero_y);
+                }
+                kernels->requantize(m, acc, multiplier, shift, zero, low, high, row + start);
+            }
+        } else if (n >= EDGE_BINARY_TABLE_ROW) {
+            for (int32_t v = -128; v < 128; v++)
+                bytes[v + 128] = add ? (a_constant ? edge_add_int8(g, *py, v) : edge_add_int8(g, v, *py))
+                                     : (a_constant ? edge_mul_int8(g, *py, v) : edge_mul_int8(g, v, *py));
+            for (size_t i = 0; i < n; i++) row[i] = bytes[px[i] + 128];
+        } else {
+            int32_t term = add ? table_y[*py + 128] : *py - zero_y;
+            for (size_t start = 0; start < n; start += EDGE_INT8_CHUNK) {
+                size_t m = n - start < EDGE_INT8_CHUNK ? n - start : EDGE_INT8_CHUNK;
+                const int8_t *xs = px + start;
+                if (add) {
+                    for (size_t i = 0; i < m; i++) acc[i] = table_x[xs[i] + 128] + term;
+                } else {
+                    for (size_t i = 0; i < m; i++) acc[i] = (xs[i] - zero_x) * term;
+                }
+                kernels->requantize(m, acc, multiplier, shift, zero, low, high, row + start);
+            }
+        }
+    });
 }
 
 edge_status edge_add_int8_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
 {
-    (void)scratch;
     (void)error;
-    edge_binary_int8_walk(model, op, arena, true);
+    const edge_int8_kernels *kernels = op->params.binary_int8.kernels;
+    if (kernels) edge_binary_int8_fast(model, op, arena, scratch, kernels);
+    else edge_binary_int8_walk(model, op, arena, true);
     return EDGE_OK;
 }
 
 edge_status edge_mul_int8_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
 {
-    (void)scratch;
     (void)error;
-    edge_binary_int8_walk(model, op, arena, false);
+    const edge_int8_kernels *kernels = op->params.binary_int8.kernels;
+    if (kernels) edge_binary_int8_fast(model, op, arena, scratch, kernels);
+    else edge_binary_int8_walk(model, op, arena, false);
     return EDGE_OK;
 }
 

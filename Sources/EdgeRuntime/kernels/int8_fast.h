@@ -1,5 +1,6 @@
 /*
- * int8_fast.h — the optimized paths of CONV_INT8 and GEMM_INT8, beside their reference kernels.
+ * int8_fast.h — the optimized paths of CONV_INT8 and GEMM_INT8 (and of CONCAT_INT8, ADD_INT8 and MUL_INT8,
+ * which use the kernel sets' `requantize`), beside their reference kernels.
  *
  * Both operators compute Y[m][p] = requantize(B[m] + Σ_k W[m][k] · (A[p][k] − z), R[m]) for weight
  * rows m and input columns p (GEMM: rows of A; CONV: im2col patches, in the weights' order
@@ -69,10 +70,17 @@ size_t edge_gemm_int8_fast_scratch(const edge_gemm_int8_params *g);
 void edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels);
 void edge_gemm_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels);
 void edge_concat_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels);
+/* ADD_INT8 and MUL_INT8 (elementwise_int8.c) where the walk's last axis is contiguous in both operands
+   (same shapes), or in one with the other constant along it (a scalar, or a per-channel [1, C, 1, 1]
+   against [N, C, H, W]): rows of int32 accumulators through `requantize`, EDGE_INT8_CHUNK at a time.
+   Scratch: EDGE_BINARY_INT8_FAST_SCRATCH bytes. */
+#define EDGE_BINARY_INT8_FAST_SCRATCH (EDGE_INT8_CHUNK * sizeof(int32_t) + 2 * 256 * sizeof(int32_t) + 256)
+void edge_binary_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels);
 
 /* The reference kernels themselves (conv_int8.c, gemm_int8.c), for the tests. */
 void edge_conv_int8_reference(const edge_model *model, const edge_operator *op, uint8_t *arena);
 void edge_gemm_int8_reference(const edge_model *model, const edge_operator *op, uint8_t *arena);
 void edge_concat_int8_reference(const edge_model *model, const edge_operator *op, uint8_t *arena);
+void edge_binary_int8_reference(const edge_model *model, const edge_operator *op, uint8_t *arena);
 
 #endif /* EDGE_INT8_FAST_H */

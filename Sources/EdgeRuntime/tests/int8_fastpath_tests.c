@@ -4,7 +4,8 @@
  * SSE4.1, AVX2, AVX-VNNI, AVX-512 VNNI, NEON, NEON dot-product; sets the build has but the CPU
  * lacks are reported as skipped) on random rows and columns, then whole CONV_INT8 and GEMM_INT8
  * operators with random shapes, groups, strides, dilations, pads, zero points, multipliers, shifts
- * and clamps, and CONCAT_INT8 (whose requantization uses the kernel sets too), each run by the
+ * and clamps, CONCAT_INT8 (whose requantization uses the kernel sets too), and ADD_INT8 and MUL_INT8
+ * on same shapes, per-channel and scalar operands, each run by the
  * reference and by every kernel set. With --bench it prints a table of
  * the operators' speed per kernel set instead.
  *
@@ -416,6 +417,109 @@ static void random_concat(const edge_int8_kernels *const *sets, size_t set_count
     free(scratch);
 }
 
+/* ADD_INT8 and MUL_INT8 on the shapes the fast path takes — same shapes, a per-channel [1, C, 1, 1]
+   against [N, C, H, W] (either operand), a scalar (either operand) — with random zero points,
+   multipliers, shifts and clamps, short rows and long ones (the chunks and the output tables), and
+   another broadcast, [N, 1, H, 1], whose rows are constant in the small operand too. */
+static void random_binary(const edge_int8_kernels *const *sets, size_t set_count)
+{
+    bool add = next() % 2 == 0;
+    int kind = uniform(0, 3); /* same shapes, per-channel, scalar, other */
+    uint32_t n = (uint32_t)uniform(1, 2), c = (uint32_t)uniform(1, 24), h = (uint32_t)uniform(1, 12), w = (uint32_t)uniform(1, 40);
+    if (next() % 6 == 0) h = (uint32_t)uniform(20, 40), w = (uint32_t)uniform(50, 160), c = (uint32_t)uniform(1, 3); /* rows past 1024 */
+    uint32_t full[4] = {n, c, h, w}, channel[4] = {1, c, 1, 1}, scalar[1] = {1}, other[4] = {n, 1, h, 1};
+    int rank_small = 4;
+    const uint32_t *small = full;
+    if (kind == 1) small = channel;
+    if (kind == 2) small = scalar, rank_small = next() % 2 ? 1 : 0;
+    if (kind == 3) small = other;
+    bool swap = next() % 2 == 0; /* the small operand as A */
+    edge_tensor tensors[3];
+    edge_quantization quantization[3];
+    uint8_t numbers[3][8];
+    uint32_t slots[3] = {0, 1, 2};
+    memset(tensors, 0, sizeof tensors);
+    shape(&tensors[swap ? 1 : 0], "a", EDGE_DTYPE_INT8, EDGE_STORAGE_ARENA, 4, full);
+    shape(&tensors[swap ? 0 : 1], "b", EDGE_DTYPE_INT8, EDGE_STORAGE_ARENA, rank_small, small);
+    shape(&tensors[2], "y", EDGE_DTYPE_INT8, EDGE_STORAGE_ARENA, 4, full);
+    size_t offset = 0;
+    for (int i = 0; i < 3; i++) {
+        tensors[i].offset = offset;
+        offset += (tensors[i].bytes + 63) / 64 * 64;
+        float scale = 0.5f;
+        uint32_t bits;
+        memcpy(&bits, &scale, 4);
+        put32(numbers[i], bits);
+        put32(numbers[i] + 4, (uint32_t)uniform(-128, 127));
+        quantization[i] = (edge_quantization){-1, 1, numbers[i], numbers[i] + 4};
+        tensors[i].quantization = &quantization[i];
+        tensors[i].scale = scale;
+        tensors[i].zero_point = edge_read_i32(numbers[i] + 4);
+    }
+    int32_t act_min = next() % 3 == 0 ? uniform(-128, 127) : -128, act_max = next() % 3 == 0 ? uniform(act_min, 127) : 127;
+    int32_t out_multiplier = next() % 7 == 0 ? (int32_t)(next() >> 1) : (int32_t)((1u << 30) | (next() >> 2));
+    if (next() % 13 == 0) out_multiplier = next() % 2 ? 0 : INT32_MAX;
+    int32_t out_shift = next() % 8 == 0 ? uniform(-31, 31) : add ? uniform(-24, -10) : uniform(-14, 2);
+    int32_t fields[9];
+    unsigned count = 0;
+    if (add) {
+        fields[count++] = next() % 4 == 0 ? uniform(0, 22) : 20;
+        for (int k = 0; k < 2; k++) {
+            fields[count++] = next() % 9 == 0 ? (int32_t)(next() >> 1) : (int32_t)((1u << 30) | (next() >> 2));
+            fields[count++] = next() % 8 == 0 ? uniform(-31, 0) : uniform(-4, 0);
+        }
+    }
+    fields[count++] = out_multiplier;
+    fields[count++] = out_shift;
+    fields[count++] = act_min;
+    fields[count++] = act_max;
+    uint8_t params[36];
+    for (unsigned i = 0; i < count; i++) put32(params + 4 * i, (uint32_t)fields[i]);
+    edge_model model;
+    memset(&model, 0, sizeof model);
+    model.tensors = tensors;
+    model.tensor_count = 3;
+    edge_operator op;
+    memset(&op, 0, sizeof op);
+    op.kind = add ? EDGE_OP_ADD_INT8 : EDGE_OP_MUL_INT8;
+    op.name = "random";
+    op.input_count = 2;
+    op.output_count = 1;
+    op.tensors = slots;
+    edge_error error;
+    edge_status status = add ? edge_add_int8_prepare(&model, &op, params, 4 * count, &error)
+                             : edge_mul_int8_prepare(&model, &op, params, 4 * count, &error);
+    CHECK(status == EDGE_OK, "%s prepare: %s", add ? "ADD_INT8" : "MUL_INT8", status == EDGE_OK ? "" : error.message);
+    if (status != EDGE_OK) return;
+    char what[160];
+    snprintf(what, sizeof what, "%s [%u,%u,%u,%u] %s %s, left_shift %d, out %d >> %d, clamp %d..%d", add ? "ADD_INT8" : "MUL_INT8", n, c, h, w,
+             kind == 0 ? "same" : kind == 1 ? "per-channel" : kind == 2 ? "scalar" : "other", swap ? "as A" : "as B", add ? fields[0] : 0,
+             (int)out_multiplier, (int)out_shift, (int)act_min, (int)act_max);
+    const edge_broadcast *walk = &op.params.binary_int8.walk;
+    size_t sa = walk->a_strides[walk->rank - 1], sb = walk->b_strides[walk->rank - 1];
+    bool fast = sa <= 1 && sb <= 1 && sa + sb > 0;
+    CHECK(fast || tensors[2].count == 1, "%s: no fast path", what); /* a broadcast operand's last axis has stride 0 or 1 */
+    CHECK((op.params.binary_int8.kernels != NULL) == (fast && tensors[2].count >= 64 && edge_int8_best_kernels() != NULL), "%s: prepare's choice", what);
+    uint8_t *arena = allocate(offset), *expected = allocate(tensors[2].bytes);
+    void *scratch = allocate_exact(EDGE_BINARY_INT8_FAST_SCRATCH);
+    fill_int8((int8_t *)arena, offset);
+    if (next() % 5 == 0) /* the extremes */
+        for (size_t i = 0; i < tensors[0].bytes; i++) arena[i] = next() % 2 ? 0x80 : 0x7f;
+    edge_binary_int8_reference(&model, &op, arena);
+    memcpy(expected, arena + tensors[2].offset, tensors[2].bytes);
+    memset(arena + tensors[2].offset, 0x33, tensors[2].bytes);
+    (add ? edge_add_int8_eval : edge_mul_int8_eval)(&model, &op, arena, scratch, &error);
+    CHECK(memcmp(expected, arena + tensors[2].offset, tensors[2].bytes) == 0, "%s: eval differs from the reference", what);
+    for (size_t k = 0; k < set_count && fast; k++) {
+        memset(arena + tensors[2].offset, 0x33, tensors[2].bytes);
+        edge_binary_int8_fast(&model, &op, arena, scratch, sets[k]);
+        CHECK(memcmp(expected, arena + tensors[2].offset, tensors[2].bytes) == 0, "%s with %s differs", what, sets[k]->name);
+    }
+    free(arena);
+    free(expected);
+    free(scratch);
+}
+
 /* MAX_POOL on int8 against the definition, on windows that stay inside the input (the loop that
    skips the clipping) and, now and then, ones that reach the padding. */
 static void random_max_pool(void)
@@ -554,8 +658,9 @@ int main(int argc, char **argv)
     for (long i = 0; i < cases; i++) random_gemm(sets, set_count);
     for (long i = 0; i < cases / 4; i++) random_concat(sets, set_count);
     for (long i = 0; i < cases / 4; i++) random_max_pool();
-    printf("int8_fastpath_tests: %ld random CONV_INT8 and GEMM_INT8 each, %ld CONCAT_INT8 and MAX_POOL each, %zu kernel sets\n", cases,
-           cases / 4, set_count);
+    for (long i = 0; i < cases; i++) random_binary(sets, set_count);
+    printf("int8_fastpath_tests: %ld random CONV_INT8 and GEMM_INT8 each, %ld CONCAT_INT8 and MAX_POOL each, %ld ADD_INT8 and MUL_INT8, %zu kernel sets\n",
+           cases, cases / 4, cases, set_count);
     printf("%d passed, %d failed, %zu skipped\n", checks - failures, failures, missing_count);
     return failures ? 1 : 0;
 }
