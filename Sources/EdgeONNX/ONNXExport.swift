@@ -87,6 +87,8 @@ public enum ONNXExport {
         }
 
         mutating func run() throws {
+            // The interface keeps its names: they are taken before any generated constant's.
+            for id in graph.inputs.map(\.value) + graph.outputs { _ = name(id) }
             for input in graph.inputs {
                 proto.input.append(try valueInfo(input.value))
             }
@@ -197,12 +199,24 @@ public enum ONNXExport {
             case .resize(let r):
                 guard r.axes == nil else { throw fail(node, "Resize with axes needs opset 18") }
                 let coordinate: [Resize.CoordinateTransformation: String] = [.halfPixel: "half_pixel", .halfPixelSymmetric: "half_pixel_symmetric", .pytorchHalfPixel: "pytorch_half_pixel", .alignCorners: "align_corners", .asymmetric: "asymmetric"]
-                let rounding: [Resize.NearestRounding: String] = [.roundPreferFloor: "round_prefer_floor", .roundPreferCeil: "round_prefer_ceil", .floor: "floor", .ceil: "ceil", .legacySimple: "floor"]
                 guard r.coordinateTransformation != .halfPixelSymmetric else { throw fail(node, "half_pixel_symmetric needs opset 19") }
-                // The output size is known; it is written as sizes, which every Resize form agrees on.
-                guard let shape = graph.type(of: node.outputs[0])?.shape else { throw fail(node, "its output shape is unknown") }
-                let sizes = try constant(node.name + ".sizes", Tensor(shape: [shape.count], int64s: shape.map { Int64($0) }))
-                self.node("Resize", node.name, [inputs[0], "", "", sizes], [target],
+                let inputShape = try shape(0)
+                guard let outputShape = graph.type(of: node.outputs[0])?.shape else { throw fail(node, "its output shape is unknown") }
+                let givenScales = node.input(3) == nil ? graph.constant(node.input(2))?.floats : nil
+                let scales = givenScales ?? zip(outputShape, inputShape).map { Float($0) / Float($1) }
+                // Upsample and Resize-10 floor when enlarging and ceil when shrinking, axis by axis;
+                // opset 14 has one nearest_mode for all axes.
+                var rounding: [Resize.NearestRounding: String] = [.roundPreferFloor: "round_prefer_floor", .roundPreferCeil: "round_prefer_ceil", .floor: "floor", .ceil: "ceil"]
+                if r.nearestRounding == .legacySimple {
+                    let shrinks = scales.contains { $0 < 1 }, enlarges = scales.contains { $0 > 1 }
+                    guard !(shrinks && enlarges) else { throw fail(node, "an Upsample that enlarges some axes and shrinks others has no opset-\(opset) form") }
+                    rounding[.legacySimple] = shrinks ? "ceil" : "floor"
+                }
+                // The model's own scales when it gave them (coordinates follow them, not out/in), else the sizes.
+                let sizeOrScale = givenScales != nil
+                    ? ["", try constant(node.name + ".scales", Tensor(shape: [scales.count], floats: scales)), ""]
+                    : ["", "", try constant(node.name + ".sizes", Tensor(shape: [outputShape.count], int64s: outputShape.map { Int64($0) }))]
+                self.node("Resize", node.name, [inputs[0]] + sizeOrScale, [target],
                           [a.string("mode", r.mode == .nearest ? "nearest" : "linear"), a.string("coordinate_transformation_mode", coordinate[r.coordinateTransformation]!),
                            a.string("nearest_mode", rounding[r.nearestRounding]!)])
             case .reduce(let reduction):

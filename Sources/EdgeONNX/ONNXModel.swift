@@ -184,7 +184,7 @@ struct GraphBuilder {
             return
         }
         if domain.isEmpty && (node.opType == "QuantizeLinear" || node.opType == "DequantizeLinear") {
-            if let reason = try addQuantization(node, name: name, inputs: inputs, opset: opset) {
+            if let reason = try addQuantization(node, name: name, inputs: inputs) {
                 let outputs = try node.output.prefix(1).map { outputName -> ValueID in
                     let id = graph.addValue(name: outputName)
                     try define(outputName, as: id, context: context)
@@ -240,16 +240,19 @@ struct GraphBuilder {
     /// QuantizeLinear and DequantizeLinear carry their scale and zero point as constant inputs; in
     /// EdgeIR they sit on the int8 value (Q's output, DQ's input), so the pair shares one record.
     /// uint8 tensors (onnxruntime's U8 activations) become int8 with the zero point moved by 128,
-    /// which represents the same real numbers exactly. Returns why the node is unsupported, if it is.
-    private mutating func addQuantization(_ node: Onnx_NodeProto, name: String, inputs: [ValueID?], opset: Int) throws -> String? {
+    /// which represents the same real numbers exactly. Returns why the node is unsupported, if it
+    /// is; then nothing has been added to the graph.
+    private mutating func addQuantization(_ node: Onnx_NodeProto, name: String, inputs: [ValueID?]) throws -> String? {
         let context = "\(node.opType) node '\(name)'"
         let isQuantize = node.opType == "QuantizeLinear"
-        guard node.output.count == 1, let x = inputs.first ?? nil else { return "needs an input and one output" }
+        guard node.output.count == 1, var x = inputs.first ?? nil else { return "needs an input and one output" }
         guard inputs.count >= 2, let scaleID = inputs[1], let scaleTensor = graph.constants[scaleID], let scales = scaleTensor.floats else {
             return "its scale is computed at run time; edgec needs it constant"
         }
+        guard scales.allSatisfy({ $0 > 0 && $0.isFinite }) else { return "its scales must be positive and finite" }
+        let constant = graph.constants[x]
         // Without a zero point ONNX means 0 of uint8 for QuantizeLinear, and the input's own type for DequantizeLinear.
-        var zeroPoints = [Int32](repeating: isQuantize || graph.constants[x]?.dtype == .uint8 ? -128 : 0, count: scales.count)
+        var zeroPoints = [Int32](repeating: isQuantize || constant?.dtype == .uint8 ? -128 : 0, count: scales.count)
         if !isQuantize, inputs.count < 3 || inputs[2] == nil, let existing = graph.values[x].quantization, existing.scales.count == scales.count {
             zeroPoints = existing.zeroPoints
         }
@@ -260,34 +263,37 @@ struct GraphBuilder {
             let shift: Int64 = zero.dtype == .uint8 ? 128 : 0
             zeroPoints = zero.storage.int64s.map { Int32(clamping: $0 - shift) }
         }
-        guard scales.allSatisfy({ $0 > 0 && $0.isFinite }) else { return "its scales must be positive and finite" }
-        let axis = AttributeReader(node, context: context).int("axis", 1)
-        let parameters: QuantizationParameters
-        if scales.count == 1 {
-            parameters = QuantizationParameters(scale: scales[0], zeroPoint: zeroPoints[0])
-        } else {
+        var parameters = QuantizationParameters(scale: scales[0], zeroPoint: zeroPoints[0])
+        if scales.count > 1 {
+            // The axis is checked against the tensor where its rank is known now (a constant), and by
+            // the operator's shape rule otherwise.
+            var axis = AttributeReader(node, context: context).int("axis", 1)
+            if let rank = constant?.rank {
+                guard let normalized = Shapes.normalizedAxis(axis, rank: rank), constant!.shape[normalized] == scales.count else {
+                    return "axis \(axis) with \(scales.count) scales does not fit the tensor's shape \(constant!.shape)"
+                }
+                axis = normalized
+            }
             parameters = QuantizationParameters(scales: scales, zeroPoints: zeroPoints, axis: axis)
         }
-        let outputName = node.output[0]
-        let output = graph.addValue(name: outputName)
-        try define(outputName, as: output, context: context)
+        if !isQuantize, let constant {
+            guard [.int8, .uint8, .int32].contains(constant.dtype) else { return "dequantizes a \(constant.dtype) tensor (int8, uint8 and int32 are supported)" }
+        }
+        if !isQuantize, let existing = graph.values[x].quantization, existing != parameters {
+            return "dequantizes '\(graph.name(of: x))' with other parameters than those it was quantized with"
+        }
+
+        // Checked: now the graph changes.
+        let output = graph.addValue(name: node.output[0])
+        try define(node.output[0], as: output, context: context)
         if isQuantize {
             graph.values[output].quantization = parameters
             graph.nodes.append(Node(name: name, operation: .quantizeLinear, inputs: [x], outputs: [output]))
             return nil
         }
-        // DequantizeLinear: the parameters belong to its input, which a QuantizeLinear or an
-        // initializer made. A uint8 initializer is moved to int8 here.
-        if var constant = graph.constants[x] {
-            if constant.dtype == .uint8 {
-                constant = Tensor(shape: constant.shape, storage: .int8(constant.storage.int64s.map { Int8(clamping: $0 - 128) }))
-                graph.setConstant(x, constant)
-            }
-            guard constant.dtype == .int8 || constant.dtype == .int32 else { return "dequantizes a \(constant.dtype) tensor (int8, uint8 and int32 are supported)" }
-            if let axisValue = parameters.axis, axisValue < 0 || axisValue >= max(constant.rank, 1) { return "axis \(axisValue) is out of range" }
-        }
-        if let existing = graph.values[x].quantization, existing != parameters {
-            return "dequantizes '\(graph.name(of: x))' with other parameters than those it was quantized with"
+        // A uint8 initializer is read as an int8 copy of its own: other readers keep the original.
+        if let constant, constant.dtype == .uint8 {
+            x = graph.addConstant(name: graph.name(of: x) + ".int8", Tensor(shape: constant.shape, storage: .int8(constant.storage.int64s.map { Int8(clamping: $0 - 128) })))
         }
         graph.values[x].quantization = parameters
         graph.nodes.append(Node(name: name, operation: .dequantizeLinear, inputs: [x], outputs: [output]))

@@ -40,17 +40,8 @@ public struct LowerFakeQuantization: Pass {
             for node in graph.nodes {
                 guard case .dequantizeLinear = node.operation, let x = node.input(0), let constant = graph.constants[x],
                       let q = graph.values[x].quantization else { continue }
-                floatView.setConstant(node.outputs[0], Self.dequantized(constant, q))
+                floatView.setConstant(node.outputs[0], q.dequantize(constant))
             }
-        }
-
-        static func dequantized(_ tensor: Tensor, _ q: QuantizationParameters) -> Tensor {
-            let integers = tensor.storage.int64s
-            let values = integers.indices.map { i -> Float in
-                let (scale, zero) = q.parameters(at: i, shape: tensor.shape)
-                return scale * Float(Int32(truncatingIfNeeded: integers[i]) - zero)
-            }
-            return Tensor(shape: tensor.shape, floats: values)
         }
 
         /// The int8 (or int32) value a DequantizeLinear turned into `value`, if one did.
@@ -190,7 +181,7 @@ public struct LowerFakeQuantization: Pass {
                    q.scales.count == scales.count, zip(q.scales, scales).allSatisfy({ abs($0 - $1) <= 1e-6 * $1 }) {
                     return (true, source)
                 }
-                real = Self.dequantized(tensor, q).floats!
+                real = q.dequantize(tensor).floats!
             } else if let tensor = graph.constants[value], let floats = tensor.floats {
                 real = floats
             } else {
@@ -199,10 +190,7 @@ public struct LowerFakeQuantization: Pass {
             let channels = weightScales.count
             let expanded = real.count == 1 ? Array(repeating: real[0], count: channels) : real
             guard expanded.count == channels else { return (false, nil) }
-            let q = (0..<channels).map { c -> Int32 in
-                let v = (Double(beta * expanded[c]) / (Double(inputScale) * Double(weightScales[c]))).rounded()
-                return Int32(min(max(v, Double(Int32.min)), Double(Int32.max)))
-            }
+            let q = IntegerArithmetic.int32Bias(expanded.map { $0 * beta }, inputScale: inputScale, weightScales: weightScales)
             return (true, graph.addConstant(name: graph.name(of: value) + ".int32", Tensor(shape: [channels], storage: .int32(q))))
         }
 
@@ -214,7 +202,7 @@ public struct LowerFakeQuantization: Pass {
             for node in graph.nodes {
                 guard case .dequantizeLinear = node.operation, let x = node.input(0), let constant = graph.constants[x],
                       let q = graph.values[x].quantization else { kept.append(node); continue }
-                if read.contains(node.outputs[0]) { graph.setConstant(node.outputs[0], Self.dequantized(constant, q)) }
+                if read.contains(node.outputs[0]) { graph.setConstant(node.outputs[0], q.dequantize(constant)) }
             }
             graph.nodes = kept
             // An int32 bias needs no quantization record: the runtime reads it through the

@@ -37,6 +37,11 @@ struct BadInputTests {
         ("dynamic_dim.onnx", "input 'x' has a dynamic dimension 'batch' (axis 0"),
         ("old_opset.onnx", "opset 7; edgec reads opsets 9 to 21"),
         ("future_opset.onnx", "opset 23; edgec reads opsets 9 to 21"),
+        ("range_dynamic.onnx", "Range node 'range': limit ('limit') is computed at run time"),
+        ("range_zero_delta.onnx", "Range node 'range': delta 0.0 with start 0.0 and limit 4.0 gives no finite range"),
+        ("prelu_slope_mismatch.onnx", "PRelu node 'prelu': slope of shape [4, 1, 1] does not broadcast to the input's shape [1, 3, 4, 4]"),
+        ("qdq_dynamic_scale.onnx", "'quantize' (QuantizeLinear, opset 13): its scale is computed at run time"),
+        ("qdq_zero_point_count.onnx", "'dequantize' (DequantizeLinear, opset 13): has 2 scales but 1 zero points"),
     ])
     func refusedWithReason(_ file: String, _ expected: String) throws {
         let message = try #require(failure(file), "\(file) was accepted")

@@ -144,6 +144,31 @@ def main():
     save(model(relu, [vi("x", [1, 4])], [vi("y", [1, 4])], opset=7, ir_version=3), "old_opset.onnx")
     save(model(relu, [vi("x", [1, 4])], [vi("y", [1, 4])], opset=23, ir_version=11), "future_opset.onnx")
 
+    # 13.-17. operators added with the operator definitions, and quantization in the graph
+    save(model([helper.make_node("ReduceMax", ["x"], ["m"], keepdims=0, name="max"),
+                helper.make_node("Cast", ["m"], ["limit"], to=TensorProto.INT64, name="cast"),
+                helper.make_node("Range", ["zero", "limit", "one"], ["y"], name="range")],
+               [vi("x", [4])], [vi("y", [None], TensorProto.INT64)],
+               inits=[("zero", np.array(0, dtype=np.int64)), ("one", np.array(1, dtype=np.int64))]), "range_dynamic.onnx")
+    save(model([helper.make_node("Range", ["zero", "limit", "step"], ["r"], name="range"),
+                helper.make_node("Add", ["x", "r"], ["y"], name="add")],
+               [vi("x", [1])], [vi("y", [None])],
+               inits=[("zero", np.array(0, dtype=np.float32)), ("limit", np.array(4, dtype=np.float32)),
+                      ("step", np.array(0, dtype=np.float32))]), "range_zero_delta.onnx")
+    save(model([helper.make_node("PRelu", ["x", "slope"], ["y"], name="prelu")],
+               [vi("x", [1, 3, 4, 4])], [vi("y", [1, 3, 4, 4])], inits=[("slope", f32(rng, 4, 1, 1))], opset=16),
+         "prelu_slope_mismatch.onnx")
+    save(model([helper.make_node("Abs", ["x"], ["s"], name="abs"),
+                helper.make_node("ReduceMax", ["s"], ["scale"], keepdims=0, name="max"),
+                helper.make_node("QuantizeLinear", ["x", "scale", "zero"], ["q"], name="quantize"),
+                helper.make_node("DequantizeLinear", ["q", "scale", "zero"], ["y"], name="dequantize")],
+               [vi("x", [4])], [vi("y", [4])], inits=[("zero", np.array(0, dtype=np.int8))]), "qdq_dynamic_scale.onnx")
+    save(model([helper.make_node("DequantizeLinear", ["w", "scales", "zeros"], ["wf"], axis=0, name="dequantize"),
+                helper.make_node("Mul", ["x", "wf"], ["y"], name="mul")],
+               [vi("x", [2, 3])], [vi("y", [2, 3])],
+               inits=[("w", np.array([[1, 2, 3], [4, 5, 6]], dtype=np.int8)), ("scales", np.array([0.5, 0.25], dtype=np.float32)),
+                      ("zeros", np.array([0], dtype=np.int8))]), "qdq_zero_point_count.onnx")
+
     for name in sorted(os.listdir(OUT)):
         if name.endswith(".onnx"):
             diagnose(name)

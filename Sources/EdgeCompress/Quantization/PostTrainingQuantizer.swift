@@ -186,19 +186,11 @@ public struct PostTrainingQuantizer {
 
         /// Bias as int32 with scale `s_input * s_weight[c]` (times `beta`), behind a DequantizeLinear.
         mutating func bias(_ value: ValueID?, inputScale: Float, weightScales: [Float], beta: Float = 1) -> ValueID? {
-            guard let value = value, let tensor = result.constants[value] else { return nil }
-            let values = tensor.floats!
-            let channels = weightScales.count
-            let expanded = values.count == 1 ? Array(repeating: values[0], count: channels) : values
-            guard expanded.count == channels else { return nil }
-            let scales = weightScales.map { inputScale * $0 }
-            let q = (0..<channels).map { c -> Int32 in
-                let v = (Double(beta * expanded[c]) / Double(scales[c])).rounded()
-                return Int32(min(max(v, Double(Int32.min)), Double(Int32.max)))
-            }
+            guard let value, let real = realBias(value, channels: weightScales.count) else { return nil }
+            let q = IntegerArithmetic.int32Bias(real.map { $0 * beta }, inputScale: inputScale, weightScales: weightScales)
             let name = result.name(of: value)
-            let id = result.addConstant(name: name + ".int32", Tensor(shape: [channels], storage: .int32(q)))
-            result.values[id].quantization = QuantizationParameters(scales: scales, zeroPoints: Array(repeating: 0, count: channels), axis: 0)
+            let id = result.addConstant(name: name + ".int32", Tensor(shape: [q.count], storage: .int32(q)))
+            result.values[id].quantization = QuantizationParameters(scales: weightScales.map { inputScale * $0 }, zeroPoints: Array(repeating: 0, count: q.count), axis: 0)
             return dequantize(id, named: name + ".dequantized")
         }
 

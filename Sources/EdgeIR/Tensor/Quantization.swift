@@ -30,11 +30,9 @@ public struct QuantizationParameters: Sendable, Equatable, CustomStringConvertib
         return QuantizationParameters(scale: scale, zeroPoint: Int32(min(max(zero, -128), 127)))
     }
 
-    /// The int8 value of a real number under these (per-tensor) parameters.
-    public func quantize(_ x: Float) -> Int8 {
-        let q = (x / scale).rounded() + Float(zeroPoint)
-        return Int8(min(max(q, -128), 127))
-    }
+    /// The int8 value of a real number under these (per-tensor) parameters, as the runtime's
+    /// QUANTIZE computes it.
+    public func quantize(_ x: Float) -> Int8 { Self.quantizeLikeRuntime(x, scale: scale, zeroPoint: zeroPoint) }
 
     public var description: String {
         if let axis = axis { return "per-channel(axis \(axis), \(scales.count) scales)" }
@@ -43,12 +41,33 @@ public struct QuantizationParameters: Sendable, Equatable, CustomStringConvertib
 }
 
 extension QuantizationParameters {
-    /// Scale and zero point of the element at flat `index` of a tensor of `shape`.
-    public func parameters(at index: Int, shape: [Int]) -> (scale: Float, zeroPoint: Int32) {
-        guard let axis = axis, scales.count > 1 else { return (scales[0], zeroPoints[0]) }
-        let inner = shape[(axis + 1)...].reduce(1, *)
-        let channel = (index / inner) % shape[axis]
-        return (scales[channel], zeroPoints[channel])
+    /// For each flat index of a tensor of `shape`, the index of its scale and zero point.
+    func channelIndex(shape: [Int]) -> (Int) -> Int {
+        guard let axis = axis, scales.count > 1 else { return { _ in 0 } }
+        let inner = shape[(axis + 1)...].reduce(1, *), channels = shape[axis]
+        return { ($0 / inner) % channels }
+    }
+
+    /// A float tensor quantized to int8 with these parameters (per tensor or per slice), element by
+    /// element as the runtime's QUANTIZE does.
+    public func quantize(_ tensor: Tensor) -> Tensor {
+        let values = tensor.floats ?? tensor.storage.doubles.map(Float.init)
+        let channel = channelIndex(shape: tensor.shape)
+        return Tensor(shape: tensor.shape, storage: .int8(values.indices.map { i in
+            let c = channel(i)
+            return Self.quantizeLikeRuntime(values[i], scale: scales[c], zeroPoint: zeroPoints[c])
+        }))
+    }
+
+    /// The real numbers an integer tensor (int8, or int32 for biases) stands for: `scale · (q − zero)`
+    /// in float32, as the runtime's DEQUANTIZE computes it.
+    public func dequantize(_ tensor: Tensor) -> Tensor {
+        let integers = tensor.storage.int64s
+        let channel = channelIndex(shape: tensor.shape)
+        return Tensor(shape: tensor.shape, floats: integers.indices.map { i in
+            let c = channel(i)
+            return scales[c] * Float(Int32(truncatingIfNeeded: integers[i]) - zeroPoints[c])
+        })
     }
 
     /// One value quantized as the runtime's QUANTIZE does it (formats/edgem.md): `x / scale` in

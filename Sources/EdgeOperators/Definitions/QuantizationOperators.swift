@@ -4,17 +4,15 @@ import EdgeIR
 /// slice along the parameters' axis). Rounds exactly as the runtime's QUANTIZE does: the quotient
 /// `x / scale` in float32, rounded half away from zero, clamped, NaN to the zero point.
 struct QuantizeLinearOperator: OperatorDefinition {
-    func outputTypes(_ node: NodeContext) throws -> [TensorType] { [TensorType(.int8, try node.type(0).shape)] }
+    func outputTypes(_ node: NodeContext) throws -> [TensorType] {
+        let x = try node.type(0)
+        try checkAxis(node, node.node.outputs[0], shape: x.shape)
+        return [TensorType(.int8, x.shape)]
+    }
 
     func evaluate(_ node: NodeContext, _ inputs: KernelInputs) throws -> [Tensor] {
         let x = try inputs.float(0)
-        let q = try parameters(node, of: node.node.outputs[0])
-        let values = x.floats!
-        let result = values.indices.map { i -> Int8 in
-            let (scale, zero) = q.parameters(at: i, shape: x.shape)
-            return QuantizationParameters.quantizeLikeRuntime(values[i], scale: scale, zeroPoint: zero)
-        }
-        return [Tensor(shape: x.shape, storage: .int8(result))]
+        return [try parameters(node, of: node.node.outputs[0]).quantize(x)]
     }
 
     func lower(_ node: LoweringContext) throws -> LoweredOperator { node.make(.quantize, node.data, []) }
@@ -23,7 +21,11 @@ struct QuantizeLinearOperator: OperatorDefinition {
 /// DequantizeLinear: int8 to float with the input value's scale and zero point, `scale · (q − zero)`
 /// in float32 as the runtime's DEQUANTIZE computes it.
 struct DequantizeLinearOperator: OperatorDefinition {
-    func outputTypes(_ node: NodeContext) throws -> [TensorType] { [TensorType(.float32, try node.type(0).shape)] }
+    func outputTypes(_ node: NodeContext) throws -> [TensorType] {
+        let x = try node.type(0)
+        try checkAxis(node, node.node.input(0)!, shape: x.shape)
+        return [TensorType(.float32, x.shape)]
+    }
 
     func evaluate(_ node: NodeContext, _ inputs: KernelInputs) throws -> [Tensor] {
         let x = try inputs.required(0)
@@ -31,13 +33,7 @@ struct DequantizeLinearOperator: OperatorDefinition {
         guard x.dtype == .int8 || x.dtype == .int32 else {
             throw ExecutionError.unsupported("DequantizeLinear node '\(node.name)' on \(x.dtype) input")
         }
-        let q = try parameters(node, of: node.node.input(0)!)
-        let values = x.storage.int64s
-        let result = values.indices.map { i -> Float in
-            let (scale, zero) = q.parameters(at: i, shape: x.shape)
-            return scale * Float(Int32(truncatingIfNeeded: values[i]) - zero)
-        }
-        return [Tensor(shape: x.shape, floats: result)]
+        return [try parameters(node, of: node.node.input(0)!).dequantize(x)]
     }
 
     func lower(_ node: LoweringContext) throws -> LoweredOperator { node.make(.dequantize, node.data, []) }
@@ -49,4 +45,12 @@ private func parameters(_ node: NodeContext, of value: ValueID) throws -> Quanti
         throw ExecutionError.invalidInput("\(node.kindName) node '\(node.name)': '\(node.graph.name(of: value))' has no scale and zero point")
     }
     return q
+}
+
+/// Per-channel parameters must run along an axis of the tensor, one scale per slice.
+private func checkAxis(_ node: NodeContext, _ value: ValueID, shape: [Int]) throws {
+    guard let q = node.graph.values[value].quantization, let axis = q.axis, q.scales.count > 1 else { return }
+    guard axis >= 0, axis < shape.count, shape[axis] == q.scales.count else {
+        throw node.fail("\(q.scales.count) scales along axis \(axis) do not fit the tensor's shape \(shape)")
+    }
 }

@@ -68,6 +68,15 @@ public enum IntegerArithmetic {
 }
 
 extension IntegerArithmetic {
+    /// A bias in the int32 units of the accumulator: `bias[c] / (s_input · s_weight[c])`, the scale a
+    /// float32 product as exporters compute it, rounded half away from zero and saturated.
+    public static func int32Bias(_ bias: [Float], inputScale: Float, weightScales: [Float]) -> [Int32] {
+        zip(bias, weightScales).map { b, w in
+            let v = (Double(b) / Double(inputScale * w)).rounded()
+            return Int32(min(max(v, Double(Int32.min)), Double(Int32.max)))
+        }
+    }
+
     /// Whether a fused activation survives in int8 (as output clamp bounds).
     public static func hasInt8Form(_ activation: Activation?) -> Bool {
         switch activation {

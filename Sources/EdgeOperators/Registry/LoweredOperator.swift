@@ -109,12 +109,13 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
 /// One node being lowered, with the graph it lives in (lowering may add constants: requantization
 /// arrays, lookup tables, weights in the layout a kernel reads).
 public final class LoweringContext {
-    public let node: Node
+    /// The node being lowered; `Operators.lower` moves it along the graph.
+    public internal(set) var node: Node
     public private(set) var graph: Graph
 
-    public init(node: Node, graph: Graph) {
-        self.node = node
+    public init(graph: Graph) {
         self.graph = graph
+        node = graph.nodes.first ?? Node(name: "", operation: .identity, inputs: [], outputs: [])
     }
 
     public var context: NodeContext { NodeContext(node: node, graph: graph) }
@@ -164,7 +165,6 @@ public final class LoweringContext {
 public enum Fields {
     public static func float(_ value: Float) -> UInt32 { value.bitPattern }
     public static func int(_ value: Int) -> UInt32 { UInt32(bitPattern: Int32(truncatingIfNeeded: value)) }
-    public static func int32(_ value: Int32) -> UInt32 { UInt32(bitPattern: value) }
 
     /// Pads an axis list to the format's fixed 8 entries.
     public static func eight(_ values: [Int]) -> [UInt32] { (values + Array(repeating: 0, count: 8 - values.count)).map(int) }

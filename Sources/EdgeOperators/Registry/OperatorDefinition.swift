@@ -158,7 +158,6 @@ public struct KernelInputs {
         self.node = node
     }
 
-    public var count: Int { tensors.count }
     /// The first output's type (most operators have one output).
     public var output: TensorType { outputTypes.first ?? TensorType(.float32, []) }
 

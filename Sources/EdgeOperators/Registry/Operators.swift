@@ -69,15 +69,21 @@ public enum Operators {
     /// Lowers every node of a prepared graph (shapes bound, constants folded) to its `.edgem`
     /// record; the tables and requantization arrays int8 operators read are added to `graph`.
     public static func lower(_ graph: inout Graph, maxRank: Int) throws -> [LoweredOperator] {
+        // One context owns the graph while it grows, so adding a constant copies nothing.
+        let context = LoweringContext(graph: graph)
+        graph = Graph()
+        defer { graph = context.graph }
         var result: [LoweredOperator] = []
-        for node in graph.nodes {
-            let context = LoweringContext(node: node, graph: graph)
-            let inputRanks = node.inputs.compactMap { $0.flatMap { graph.type(of: $0)?.shape.count } }
+        for node in context.graph.nodes {
+            context.node = node
+            let inputRanks = node.inputs.compactMap { $0.flatMap { context.graph.type(of: $0)?.shape.count } }
             guard context.outputShape.count <= maxRank, inputRanks.allSatisfy({ $0 <= maxRank }) else {
                 throw context.fail("tensors of rank above \(maxRank) are not supported by the format")
             }
+            // An int8 operator's output needs its scale and zero point, whatever its kind.
+            let dequantizes: Bool = { if case .dequantizeLinear = node.operation { return true }; return false }()
+            if context.isInt8 && !dequantizes { _ = try context.outputQuantization }
             result.append(try definition(of: node.operation).lower(context))
-            graph = context.graph
         }
         return result
     }
