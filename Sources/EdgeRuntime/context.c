@@ -77,14 +77,11 @@ const void *edge_context_output(const edge_context *context, int32_t index)
     return edge_tensor_data(tensor, context->arena);
 }
 
-/* The operator's kernel from its row in operators.c. The loader refused unknown kinds; the check
-   keeps the answer a status should a kind ever be missing. */
-static edge_status edge_eval_operator(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch,
-                                      edge_error *error)
+/* The operator's kernel from its row in operators.c, found once by the loader. */
+static inline edge_status edge_eval_operator(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch,
+                                             edge_error *error)
 {
-    const edge_op_info *info = edge_op_lookup(op->kind);
-    if (!info) return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown operator kind %u", op->kind);
-    return info->eval(model, op, arena, scratch, error);
+    return op->info->eval(model, op, arena, scratch, error);
 }
 
 edge_status edge_context_set_observer(edge_context *context, edge_operator_observer observer, void *user, edge_error *error)

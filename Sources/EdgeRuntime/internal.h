@@ -171,6 +171,7 @@ static inline bool edge_size_from_u64(uint64_t x, size_t *result)
 
 static inline float edge_maxf(float x, float y) { return y >= x ? y : x; }
 static inline float edge_minf(float x, float y) { return y < x ? y : x; }
+static inline size_t edge_min(size_t a, size_t b) { return a < b ? a : b; }
 /* HardSwish as ONNX defines it, x · max(0, min(1, x/6 + 1/2)): the one formula of the runtime,
    for the UNARY function and the fused activation alike (Swift's UnaryOperator.apply writes the same). */
 static inline float edge_hard_swish(float x) { return x * edge_maxf(0.0f, edge_minf(1.0f, x / 6.0f + 0.5f)); }
@@ -379,9 +380,12 @@ typedef struct edge_concat_int8_params {
     const struct edge_int8_kernels *kernels; /* as in edge_conv_int8_params */
 } edge_concat_int8_params;
 
+struct edge_op_info;
+
 typedef struct edge_operator {
     uint32_t index;
     uint16_t kind;
+    const struct edge_op_info *info; /* its row of operators.c, set by the loader (which refuses unknown kinds) */
     uint8_t input_count;
     uint8_t output_count;
     const char *name;

@@ -480,8 +480,8 @@ static edge_status edge_load_operators(edge_loader *loader)
         const uint8_t *params = r + EDGE_OPERATOR_HEADER_SIZE + tensor_bytes;
         position += EDGE_OPERATOR_HEADER_SIZE + tensor_bytes + params_size;
 
-        const edge_op_info *info = edge_op_lookup(op->kind);
-        if (!info) return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown operator kind %u", op->kind);
+        op->info = edge_op_lookup(op->kind);
+        if (!op->info) return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown operator kind %u", op->kind);
         edge_status status = edge_check_operator_tensors(loader, op);
         if (status != EDGE_OK) return status;
         for (unsigned i = 0; i < op->input_count; i++) {
@@ -493,7 +493,7 @@ static edge_status edge_load_operators(edge_loader *loader)
             loader->defined[tensors[i]] = 3;
             if ((status = edge_derive_requantization(model, op, r, error)) != EDGE_OK) return status;
         }
-        status = info->prepare(model, op, params, params_size, error);
+        status = op->info->prepare(model, op, params, params_size, error);
         if (status == EDGE_OK) status = edge_check_passthrough_quantization(model, op, error);
         if (status != EDGE_OK) return status;
         size_t scratch;
@@ -542,7 +542,7 @@ static bool edge_op_in_place_slot(const edge_model *model, const edge_operator *
 {
     const edge_tensor *in = edge_op_input(model, op, slot), *out = edge_op_output(model, op, 0);
     if (op->output_count != 1 || in->offset != out->offset || in->bytes != out->bytes) return false;
-    uint32_t flags = edge_op_lookup(op->kind)->flags; /* every kind is known once the operators loaded */
+    uint32_t flags = op->info->flags;
     if (flags & EDGE_OP_FLAG_IN_PLACE) return true;
     if (flags & EDGE_OP_FLAG_IN_PLACE_FIRST) return slot == 0;
     if (flags & EDGE_OP_FLAG_IN_PLACE_SAME_SHAPE) return edge_same_shape(in, out);

@@ -50,16 +50,21 @@ edge_status edge_model_operator_info(const edge_model *model, int32_t index, edg
     info->name = op->name ? op->name : "";
     info->input_count = op->input_count;
     info->output_count = op->output_count;
-    uint64_t elements = 0, depth = 0;
-    if (op->output_count > 0) { /* every kind has one (its arity, checked at load) */
-        const edge_tensor *output = &model->tensors[op->tensors[op->input_count]];
-        edge_fill_info(output, &info->output);
-        elements = output->count;
-    }
+    const edge_tensor *output = edge_op_output(model, op, 0); /* every kind has one: its arity is checked at load */
+    edge_fill_info(output, &info->output);
+    /* Multiply-accumulates as the compiler counts them (Operators.macs): output elements × the
+       depth of each, except ConvTranspose, whose every input element meets a whole filter. */
+    uint64_t elements = output->count, depth = 0;
     switch (op->kind) {
     case EDGE_OP_CONV: {
         const edge_conv_params *g = &op->params.conv;
         depth = (uint64_t)(g->in_channels / g->group) * g->kernel_height * g->kernel_width;
+        break;
+    }
+    case EDGE_OP_CONV_TRANSPOSE: {
+        const edge_conv_params *g = &op->params.conv;
+        elements = edge_op_input(model, op, 0)->count;
+        depth = (uint64_t)(g->out_channels / g->group) * g->kernel_height * g->kernel_width;
         break;
     }
     case EDGE_OP_CONV_INT8: {

@@ -154,8 +154,7 @@ void edge_quantize_multiplier(double real, int32_t *multiplier, int32_t *shift)
 
 edge_status edge_derive_requantization(const edge_model *model, const edge_operator *op, edge_tensor *r, edge_error *error)
 {
-    const edge_op_info *info = edge_op_lookup(op->kind);
-    if (!info || !(info->flags & EDGE_OP_FLAG_DERIVED_REQUANTIZATION))
+    if (!(op->info->flags & EDGE_OP_FLAG_DERIVED_REQUANTIZATION))
         return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "reads the derived requantization array '%.60s'; only CONV_INT8 and GEMM_INT8 may",
                             r->name);
     const edge_tensor *x = op->input_count > 0 ? edge_op_input(model, op, 0) : NULL;
@@ -201,9 +200,9 @@ edge_status edge_read_int8_clamp(const edge_operator *op, const uint8_t *params,
 
 edge_status edge_check_passthrough_quantization(const edge_model *model, const edge_operator *op, edge_error *error)
 {
-    const edge_op_info *info = edge_op_lookup(op->kind);
-    if (!info || !(info->flags & (EDGE_OP_FLAG_PASSTHROUGH | EDGE_OP_FLAG_PASSTHROUGH_ALL_INPUTS))) return EDGE_OK;
-    unsigned inputs = info->flags & EDGE_OP_FLAG_PASSTHROUGH_ALL_INPUTS ? op->input_count : 1;
+    uint32_t flags = op->info->flags;
+    if (!(flags & (EDGE_OP_FLAG_PASSTHROUGH | EDGE_OP_FLAG_PASSTHROUGH_ALL_INPUTS))) return EDGE_OK;
+    unsigned inputs = flags & EDGE_OP_FLAG_PASSTHROUGH_ALL_INPUTS ? op->input_count : 1;
     const edge_tensor *first = edge_op_input(model, op, 0);
     if (first->dtype != EDGE_DTYPE_INT8) return EDGE_OK;
     for (unsigned s = 1; s < (unsigned)op->input_count + op->output_count; s++) {

@@ -291,6 +291,20 @@ static double now_seconds(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+/* Sets every input for sample `s`: an array holding a batch of samples gives its s-th; one of the
+   model's own shape, itself. */
+static void set_inputs(const edge_model *model, edge_context *context, int32_t input_count, const array *arrays, uint8_t *const *input_data, size_t s)
+{
+    edge_error error;
+    for (int32_t i = 0; i < input_count; i++) {
+        edge_tensor_info info;
+        edge_model_input_info(model, i, &info);
+        bool sliced = arrays[i].rank == info.rank && info.rank >= 1 && arrays[i].dims[0] != info.dims[0];
+        const uint8_t *bytes = input_data[i] + (sliced ? s * info.byte_size : 0);
+        if (edge_context_set_input(context, i, bytes, info.byte_size, &error) != EDGE_OK) fail("%s", error.message);
+    }
+}
+
 static void usage(void)
 {
     fputs("usage: edge-run MODEL.edgem --input [NAME=]FILE.npy [--input ...] [-o OUT.npy | -o DIRECTORY] [--repeat N] [--profile]\n"
@@ -596,26 +610,19 @@ int main(int argc, char **argv)
         if (!observed.nanoseconds) fail("out of memory");
     }
 
+    if (profiling) {
+        /* The warm-up run (caches, page faults of the weights), untimed; then the observer. */
+        set_inputs(model, context, input_count, arrays, input_data, 0);
+        if (edge_context_invoke(context, &error) != EDGE_OK) fail("%s", error.message);
+        if (edge_context_set_observer(context, profile_observe, &observed, &error) != EDGE_OK) fail("%s", error.message);
+    }
     for (size_t s = 0; s < samples; s++) {
-        for (size_t r = 0; r < runs + (profiling && s == 0); r++) {
+        for (size_t r = 0; r < runs; r++) {
             /* Inputs again before every run: the memory plan may reuse an input's bytes once it is read. */
-            for (int32_t i = 0; i < input_count; i++) {
-                edge_tensor_info info;
-                edge_model_input_info(model, i, &info);
-                bool sliced = arrays[i].rank == info.rank && info.rank >= 1 && arrays[i].dims[0] != info.dims[0];
-                const uint8_t *bytes = input_data[i] + (sliced ? s * info.byte_size : 0);
-                if (edge_context_set_input(context, i, bytes, info.byte_size, &error) != EDGE_OK) fail("%s", error.message);
-            }
-            if (profiling && s == 0 && r == 0) {
-                /* The warm-up run (caches, page faults of the weights), untimed; then the observer. */
-                if (edge_context_invoke(context, &error) != EDGE_OK) fail("%s", error.message);
-                if (edge_context_set_observer(context, profile_observe, &observed, &error) != EDGE_OK) fail("%s", error.message);
-                continue;
-            }
-            size_t run = r - (profiling && s == 0);
+            set_inputs(model, context, input_count, arrays, input_data, s);
             double start = now_seconds();
             edge_status status = edge_context_invoke(context, &error);
-            timings[s * runs + run] = now_seconds() - start;
+            timings[s * runs + r] = now_seconds() - start;
             if (status != EDGE_OK) fail("%s", error.message);
             observed.runs++;
         }

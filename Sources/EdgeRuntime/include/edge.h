@@ -216,8 +216,9 @@ typedef struct edge_operator_info {
     int32_t output_count;
     edge_tensor_info output; /* output 0: name, dtype, shape */
     uint64_t macs;           /* multiply-accumulates of one run: CONV, CONV_INT8: output elements × input channels per
-                                group × kernel height × kernel width; GEMM, GEMM_INT8, MATMUL: output elements × inner
-                                dimension; 0 for every other kind */
+                                group × kernel height × kernel width; CONV_TRANSPOSE: input elements × output channels
+                                per group × kernel height × kernel width; GEMM, GEMM_INT8, MATMUL: output elements ×
+                                inner dimension; 0 for every other kind */
 } edge_operator_info;
 
 /* Fills `info` for operator `index`; EDGE_ERROR_INVALID_ARGUMENT for a NULL argument or an index out of range. */

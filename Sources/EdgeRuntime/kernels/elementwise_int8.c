@@ -34,12 +34,11 @@ static edge_status edge_binary_int8_prepare(const edge_model *model, edge_operat
     g->out_multiplier = edge_read_i32(params + 4 * (fields - 4));
     g->out_shift = edge_read_i32(params + 4 * (fields - 3));
     /* The fast path takes rows contiguous in both operands or in one with the other constant along
-       them, which is every broadcast of contiguous tensors but a one-value output; not worth its
-       tables for a few values. */
-    int32_t last = g->walk.rank - 1;
-    size_t sa = g->walk.a_strides[last], sb = g->walk.b_strides[last];
+       them. Once collapsed, every broadcast's last axis steps by 0 or 1 in each operand, so that is
+       every broadcast but a one-value output. ADD builds two 256-entry tables a run: below 256
+       values the reference walk is faster. */
     g->kernels = NULL;
-    if (sa <= 1 && sb <= 1 && sa + sb > 0 && y->count >= 64) g->kernels = edge_int8_best_kernels();
+    if (y->count >= (op->kind == EDGE_OP_ADD_INT8 ? 256u : 64u)) g->kernels = edge_int8_best_kernels();
     if (g->kernels) op->scratch_bytes = EDGE_BINARY_INT8_FAST_SCRATCH;
     return edge_check_requantization(op, g->out_multiplier, g->out_shift, "out", error);
 }
@@ -151,6 +150,26 @@ static inline int32_t edge_add_rescaled(const edge_binary_int8_params *g, int32_
     return edge_requantize((v - zero) * (1 << g->left_shift), multiplier, shift);
 }
 
+/* One row of n values: x contiguous, y contiguous (y_step 1) or one value (y_step 0), through the
+   accumulator a chunk at a time. Always inlined with a literal `add` and `y_step`, so each caller
+   gets its own loop with the constant operand's term hoisted. */
+static inline __attribute__((always_inline)) void edge_binary_int8_row(bool add, size_t y_step, const int8_t *xs, const int8_t *ys, size_t n,
+                                                                       const int32_t *table_x, const int32_t *table_y, int32_t zero_x,
+                                                                       int32_t zero_y, const edge_binary_int8_params *g, int32_t *acc,
+                                                                       const edge_int8_kernels *kernels, int8_t *row)
+{
+    for (size_t start = 0; start < n; start += EDGE_INT8_CHUNK) {
+        size_t m = edge_min(n - start, EDGE_INT8_CHUNK);
+        const int8_t *x = xs + start, *y = ys + start * y_step;
+        if (add) {
+            for (size_t i = 0; i < m; i++) acc[i] = table_x[x[i] + 128] + table_y[y[i * y_step] + 128];
+        } else {
+            for (size_t i = 0; i < m; i++) acc[i] = (x[i] - zero_x) * (y[i * y_step] - zero_y);
+        }
+        kernels->requantize(m, acc, g->out_multiplier, g->out_shift, g->output_zero, g->act_min, g->act_max, row + start);
+    }
+}
+
 void edge_binary_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels)
 {
     const edge_binary_int8_params *g = &op->params.binary_int8;
@@ -161,49 +180,33 @@ void edge_binary_int8_fast(const edge_model *model, const edge_operator *op, uin
     int8_t *y = (int8_t *)edge_tensor_data(edge_op_output(model, op, 0), arena);
     int32_t *acc = (int32_t *)scratch, *table_a = acc + EDGE_INT8_CHUNK, *table_b = table_a + 256;
     int8_t *bytes = (int8_t *)(table_b + 256);
-    if (add)
+    int32_t last = walk->rank - 1;
+    size_t n = walk->dims[last];
+    bool a_constant = walk->a_strides[last] == 0, b_constant = walk->b_strides[last] == 0;
+    bool byte_table = (a_constant || b_constant) && n >= EDGE_BINARY_TABLE_ROW;
+    /* ADD's rescaled values, for the rows that read them (a byte table row computes its own). */
+    if (add && !byte_table)
         for (int32_t v = -128; v < 128; v++) {
             table_a[v + 128] = edge_add_rescaled(g, v, g->a_zero, g->a_multiplier, g->a_shift);
             table_b[v + 128] = edge_add_rescaled(g, v, g->b_zero, g->b_multiplier, g->b_shift);
         }
-    int32_t last = walk->rank - 1;
-    size_t n = walk->dims[last];
-    bool a_constant = walk->a_strides[last] == 0, b_constant = walk->b_strides[last] == 0;
     /* x: the contiguous operand; y: the other. */
     const int32_t *table_x = a_constant ? table_b : table_a, *table_y = a_constant ? table_a : table_b;
     int32_t zero_x = a_constant ? g->b_zero : g->a_zero, zero_y = a_constant ? g->a_zero : g->b_zero;
-    int32_t multiplier = g->out_multiplier, shift = g->out_shift, zero = g->output_zero, low = g->act_min, high = g->act_max;
     EDGE_BINARY_ROWS(walk, {
         const int8_t *px = a_constant ? b + b_offset : a + a_offset, *py = a_constant ? a + a_offset : b + b_offset;
         int8_t *row = y + r * n;
-        if (!a_constant && !b_constant) {
-            for (size_t start = 0; start < n; start += EDGE_INT8_CHUNK) {
-                size_t m = n - start < EDGE_INT8_CHUNK ? n - start : EDGE_INT8_CHUNK;
-                const int8_t *xs = px + start, *ys = py + start;
-                if (add) {
-                    for (size_t i = 0; i < m; i++) acc[i] = table_x[xs[i] + 128] + table_y[ys[i] + 128];
-                } else {
-                    for (size_t i = 0; i < m; i++) acc[i] = (xs[i] - zero_x) * (ys[i] - zero_y);
-                }
-                kernels->requantize(m, acc, multiplier, shift, zero, low, high, row + start);
-            }
-        } else if (n >= EDGE_BINARY_TABLE_ROW) {
+        if (byte_table) {
             for (int32_t v = -128; v < 128; v++)
                 bytes[v + 128] = add ? (a_constant ? edge_add_int8(g, *py, v) : edge_add_int8(g, v, *py))
                                      : (a_constant ? edge_mul_int8(g, *py, v) : edge_mul_int8(g, v, *py));
             for (size_t i = 0; i < n; i++) row[i] = bytes[px[i] + 128];
+        } else if (a_constant || b_constant) {
+            if (add) edge_binary_int8_row(true, 0, px, py, n, table_x, table_y, zero_x, zero_y, g, acc, kernels, row);
+            else edge_binary_int8_row(false, 0, px, py, n, table_x, table_y, zero_x, zero_y, g, acc, kernels, row);
         } else {
-            int32_t term = add ? table_y[*py + 128] : *py - zero_y;
-            for (size_t start = 0; start < n; start += EDGE_INT8_CHUNK) {
-                size_t m = n - start < EDGE_INT8_CHUNK ? n - start : EDGE_INT8_CHUNK;
-                const int8_t *xs = px + start;
-                if (add) {
-                    for (size_t i = 0; i < m; i++) acc[i] = table_x[xs[i] + 128] + term;
-                } else {
-                    for (size_t i = 0; i < m; i++) acc[i] = (xs[i] - zero_x) * term;
-                }
-                kernels->requantize(m, acc, multiplier, shift, zero, low, high, row + start);
-            }
+            if (add) edge_binary_int8_row(true, 1, px, py, n, table_x, table_y, zero_x, zero_y, g, acc, kernels, row);
+            else edge_binary_int8_row(false, 1, px, py, n, table_x, table_y, zero_x, zero_y, g, acc, kernels, row);
         }
     });
 }

@@ -23,7 +23,6 @@
 #define MC 128
 #define NC 512
 
-static size_t edge_min(size_t a, size_t b) { return a < b ? a : b; }
 static size_t edge_round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
 size_t edge_gemm_scratch_bytes(size_t m, size_t n, size_t k)

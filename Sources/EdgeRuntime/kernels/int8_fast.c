@@ -24,7 +24,6 @@
 #define EDGE_INT8_A_BLOCK 32768
 
 static size_t edge_round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
-static size_t edge_min(size_t a, size_t b) { return a < b ? a : b; }
 
 /* 8 bytes as one load and one store: a constant-size copy, which compilers inline. */
 static inline void edge_copy8(int8_t *target, const int8_t *source)

@@ -170,21 +170,22 @@ static void put32(uint8_t *p, uint32_t v)
     for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static void quantize(fixture *f, int which, edge_tensor *t, int32_t zero)
+/* Gives `t` one scale and zero point, stored in `number` as the file stores them and described by `q`. */
+static void per_tensor(edge_tensor *t, edge_quantization *q, uint8_t number[8], float scale, int32_t zero)
 {
-    edge_quantization *q = &f->quantization[which];
-    float scale = 0.05f;
     uint32_t bits;
     memcpy(&bits, &scale, 4);
-    put32(f->numbers[which], bits);
-    put32(f->numbers[which] + 4, (uint32_t)zero);
-    q->axis = -1;
-    q->count = 1;
-    q->scales = f->numbers[which];
-    q->zero_points = f->numbers[which] + 4;
+    put32(number, bits);
+    put32(number + 4, (uint32_t)zero);
+    *q = (edge_quantization){-1, 1, number, number + 4};
     t->quantization = q;
     t->scale = scale;
     t->zero_point = zero;
+}
+
+static void quantize(fixture *f, int which, edge_tensor *t, int32_t zero)
+{
+    per_tensor(t, &f->quantization[which], f->numbers[which], 0.05f, zero);
 }
 
 static void shape(edge_tensor *t, const char *name, uint8_t dtype, uint8_t storage, int rank, const uint32_t *dims)
@@ -366,15 +367,7 @@ static void random_concat(const edge_int8_kernels *const *sets, size_t set_count
         shape(&tensors[i], i < inputs ? "x" : "y", EDGE_DTYPE_INT8, EDGE_STORAGE_ARENA, rank, shape_dims);
         tensors[i].offset = offset;
         offset += (tensors[i].bytes + 63) / 64 * 64;
-        float scale = 0.5f;
-        uint32_t bits;
-        memcpy(&bits, &scale, 4);
-        put32(numbers[i], bits);
-        put32(numbers[i] + 4, (uint32_t)uniform(-128, 127));
-        quantization[i] = (edge_quantization){-1, 1, numbers[i], numbers[i] + 4};
-        tensors[i].quantization = &quantization[i];
-        tensors[i].scale = scale;
-        tensors[i].zero_point = edge_read_i32(numbers[i] + 4);
+        per_tensor(&tensors[i], &quantization[i], numbers[i], 0.5f, uniform(-128, 127));
         slots[i] = i;
     }
     put32(params, (uint32_t)axis);
@@ -446,15 +439,7 @@ static void random_binary(const edge_int8_kernels *const *sets, size_t set_count
     for (int i = 0; i < 3; i++) {
         tensors[i].offset = offset;
         offset += (tensors[i].bytes + 63) / 64 * 64;
-        float scale = 0.5f;
-        uint32_t bits;
-        memcpy(&bits, &scale, 4);
-        put32(numbers[i], bits);
-        put32(numbers[i] + 4, (uint32_t)uniform(-128, 127));
-        quantization[i] = (edge_quantization){-1, 1, numbers[i], numbers[i] + 4};
-        tensors[i].quantization = &quantization[i];
-        tensors[i].scale = scale;
-        tensors[i].zero_point = edge_read_i32(numbers[i] + 4);
+        per_tensor(&tensors[i], &quantization[i], numbers[i], 0.5f, uniform(-128, 127));
     }
     int32_t act_min = next() % 3 == 0 ? uniform(-128, 127) : -128, act_max = next() % 3 == 0 ? uniform(act_min, 127) : 127;
     int32_t out_multiplier = next() % 7 == 0 ? (int32_t)(next() >> 1) : (int32_t)((1u << 30) | (next() >> 2));
@@ -499,7 +484,8 @@ static void random_binary(const edge_int8_kernels *const *sets, size_t set_count
     size_t sa = walk->a_strides[walk->rank - 1], sb = walk->b_strides[walk->rank - 1];
     bool fast = sa <= 1 && sb <= 1 && sa + sb > 0;
     CHECK(fast || tensors[2].count == 1, "%s: no fast path", what); /* a broadcast operand's last axis has stride 0 or 1 */
-    CHECK((op.params.binary_int8.kernels != NULL) == (fast && tensors[2].count >= 64 && edge_int8_best_kernels() != NULL), "%s: prepare's choice", what);
+    CHECK((op.params.binary_int8.kernels != NULL) == (tensors[2].count >= (add ? 256u : 64u) && edge_int8_best_kernels() != NULL), "%s: prepare's choice",
+          what);
     uint8_t *arena = allocate(offset), *expected = allocate(tensors[2].bytes);
     void *scratch = allocate_exact(EDGE_BINARY_INT8_FAST_SCRATCH);
     fill_int8((int8_t *)arena, offset);
