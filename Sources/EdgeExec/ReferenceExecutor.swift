@@ -10,6 +10,9 @@ public struct ReferenceExecutor: Sendable {
     public let graph: Graph
     /// For each value, the index of the last node that reads it; graph outputs are never released.
     private let lastUse: [Int]
+    /// Outputs of nodes whose inputs are all constants (a DequantizeLinear of int8 weights, which
+    /// folding keeps for the int8 lowering): computed once here, not on every run.
+    private let precomputed: [Int: [Tensor]]
 
     public init(graph: Graph) throws {
         if let first = graph.unsupportedNodes.first {
@@ -25,8 +28,18 @@ public struct ReferenceExecutor: Sendable {
             for case let input? in node.inputs { last[input] = index }
         }
         for output in graph.outputs { last[output] = Int.max }
+        var known = graph.constants
+        var precomputed: [Int: [Tensor]] = [:]
+        for (index, node) in graph.nodes.enumerated() {
+            let inputs = node.inputs.map { $0.flatMap { known[$0] } }
+            guard !node.inputs.isEmpty, zip(node.inputs, inputs).allSatisfy({ $0.0 == nil || $0.1 != nil }) else { continue }
+            let outputs = try Operators.evaluate(node, in: graph, inputs: inputs, outputTypes: node.outputs.map { graph.type(of: $0)! })
+            precomputed[index] = outputs
+            for (id, tensor) in zip(node.outputs, outputs) { known[id] = tensor }
+        }
         self.graph = graph
         self.lastUse = last
+        self.precomputed = precomputed
     }
 
     /// Runs the graph on `inputs` keyed by input name and returns every graph output keyed by name.
@@ -52,7 +65,7 @@ public struct ReferenceExecutor: Sendable {
         for (index, node) in graph.nodes.enumerated() {
             let arguments = node.inputs.map { $0.flatMap { slots[$0] } }
             let types = node.outputs.map { graph.type(of: $0)! }
-            let results = try Operators.evaluate(node, in: graph, inputs: arguments, outputTypes: types)
+            let results = try precomputed[index] ?? Operators.evaluate(node, in: graph, inputs: arguments, outputTypes: types)
             observe?(node, results)
             for (id, tensor) in zip(node.outputs, results) { slots[id] = tensor }
             for case let input? in node.inputs where lastUse[input] == index && graph.constants[input] == nil {

@@ -19,7 +19,6 @@ struct ProfileTests {
         let profile = try device.profile(["input": sample], runs: 5)
         #expect(profile.map(\.index) == Array(0..<device.operatorCount))
         #expect(profile.map(\.kind) == ["CONV", "CONV", "MAX_POOL", "CONV", "RESHAPE", "GEMM", "GEMM"], "\(profile.map(\.kind))")
-        #expect(profile.allSatisfy { $0.milliseconds >= 0 })
         // The runtime's MACs equal the compiler's (Operators.macs), layer by layer.
         let expected = graph.nodes.map { Operators.macs(of: $0, in: graph) }
         #expect(profile.map(\.macs) == expected, "\(profile.map(\.macs)) vs \(expected)")
