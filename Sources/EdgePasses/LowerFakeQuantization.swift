@@ -18,7 +18,7 @@ public struct LowerFakeQuantization: Pass {
 
     public func run(_ graph: Graph) throws -> Graph {
         var lowering = Lowering(graph: graph)
-        try lowering.run()
+        lowering.run()
         return lowering.graph
     }
 
@@ -65,7 +65,7 @@ public struct LowerFakeQuantization: Pass {
             return list[0]
         }
 
-        mutating func run() throws {
+        mutating func run() {
             var absorbed = Set<Int>()
             var lowered: [Int: Node] = [:]
             for (index, node) in graph.nodes.enumerated() {
@@ -75,7 +75,7 @@ public struct LowerFakeQuantization: Pass {
                 }
                 guard let q = quantizer(of: node) else { continue }
                 let role = Operators.int8Role(of: node, in: floatView)
-                guard let int8 = try lower(node, role: role, output: graph.nodes[q].outputs[0]) else { continue }
+                guard let int8 = lower(node, role: role, output: graph.nodes[q].outputs[0]) else { continue }
                 lowered[index] = int8
                 absorbed.insert(q)
             }
@@ -102,7 +102,7 @@ public struct LowerFakeQuantization: Pass {
         }
 
         /// The int8 form of `node` writing `output`, or nil when its role or parameters do not allow one.
-        mutating func lower(_ node: Node, role: Int8Role, output: ValueID) throws -> Node? {
+        mutating func lower(_ node: Node, role: Int8Role, output: ValueID) -> Node? {
             guard let outputQ = perTensor(output) else { return nil }
             var int8 = node
             int8.outputs = [output]
@@ -111,9 +111,19 @@ public struct LowerFakeQuantization: Pass {
                 return nil
             case .weighted(let weightAxis):
                 guard let x = integerSource(node.input(0)), isActivation(x), let inputQ = perTensor(x),
-                      let w = integerSource(node.input(1)), let weights = graph.constants[w], weights.dtype == .int8,
-                      let weightQ = graph.values[w].quantization, weightQ.zeroPoints.allSatisfy({ $0 == 0 }),
-                      weightQ.scales.count == 1 || weightQ.axis == weightAxis else { return nil }
+                      var w = integerSource(node.input(1)), var weights = graph.constants[w], weights.dtype == .int8,
+                      var weightQ = graph.values[w].quantization else { return nil }
+                if !weightQ.zeroPoints.allSatisfy({ $0 == 0 }) || (weightQ.scales.count > 1 && weightQ.axis != weightAxis) {
+                    // Weights quantized another way (asymmetric, or along another axis, as onnxruntime
+                    // quantizes weights it finds in Constant nodes) are quantized again in the runtime's
+                    // scheme from the real values they stand for.
+                    let real = weightQ.dequantize(weights)
+                    let scales = IntegerArithmetic.symmetricScales(real, axis: weightAxis, perTensor: false)
+                    weights = IntegerArithmetic.symmetricInt8(real, axis: weightAxis, scales: scales)
+                    weightQ = QuantizationParameters(scales: scales, zeroPoints: Array(repeating: 0, count: scales.count), axis: weightAxis)
+                    w = graph.addConstant(name: graph.name(of: w) + ".symmetric", weights)
+                    graph.values[w].quantization = weightQ
+                }
                 var alpha: Float = 1, beta: Float = 1
                 if case .gemm(var g) = node.operation {
                     alpha = g.alpha

@@ -127,4 +127,31 @@ struct QDQTests {
         #expect(refused.status == 1 && refused.standardError.contains("would overwrite the input"), "\(refused.standardError)")
         #expect(!FileManager.default.fileExists(atPath: other))
     }
+
+    /// Weights quantized another way — per tensor with a zero point, as onnxruntime quantizes
+    /// weights it finds in Constant nodes — are quantized again symmetric per channel at lowering,
+    /// so the layer still runs in int8, and the model still computes what it did.
+    @Test func asymmetricWeightsAreQuantizedAgainForTheRuntime() throws {
+        var graph = try ONNXModel(contentsOf: Fixtures.path("qdq/digits_s8s8.onnx")).graph
+        var changed = 0
+        for node in graph.nodes {
+            guard case .dequantizeLinear = node.operation, let w = node.input(0), let weights = graph.constants[w], weights.rank == 4,
+                  let q = graph.values[w].quantization else { continue }
+            let real = q.dequantize(weights)
+            let asymmetric = QuantizationParameters.asymmetricInt8(low: real.floats!.min()!, high: real.floats!.max()!)
+            graph.setConstant(w, asymmetric.quantize(real))
+            graph.values[w].quantization = asymmetric
+            changed += 1
+        }
+        #expect(changed == 3, "the digits CNN has 3 convolutions")
+        let file = try EdgemWriter.write(try StandardPipeline.deploy(graph))
+        let kinds = try EdgemFile(data: file.data, source: "asymmetric").operators.map(\.kindName)
+        #expect(kinds.filter { $0 == "CONV_INT8" }.count == 3, "\(kinds)")
+        let test = try CompressionTests.data("digits_test.npz")
+        let logits = try DeviceRunner(try DeviceModel(data: file.data)).run(["input": test.arrays["input"]!])["logits"]!.floats!
+        let expected = try #require(try NumPyFiles.read(Fixtures.path("qdq/digits_s8s8_logits.npy"))[""]?.floats)
+        let agreement = Self.agreement(logits, expected, classes: 10)
+        print(String(format: "asymmetric per-tensor conv weights, quantized again: .edgem vs onnxruntime %.1f dB, top-1 %.2f%%", agreement.sqnr, 100 * agreement.top1))
+        #expect(agreement.top1 >= 0.99 && agreement.sqnr >= 30, "\(agreement)")
+    }
 }

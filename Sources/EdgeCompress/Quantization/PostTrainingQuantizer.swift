@@ -144,13 +144,8 @@ public struct PostTrainingQuantizer {
         mutating func weights(_ value: ValueID, axis: Int, scaledBy factor: Float = 1,
                               accumulator: (inputScale: Float, bias: [Float])? = nil, node: String = "") -> (ValueID, [Float]) {
             let tensor = result.constants[value]!
-            let values = tensor.floats!
-            let channels = options.perTensorWeights ? 1 : tensor.shape[axis]
-            let inner = tensor.shape[(axis + 1)...].reduce(1, *)
-            func channel(_ i: Int) -> Int { options.perTensorWeights ? 0 : (i / inner) % tensor.shape[axis] }
-            var maxima = [Float](repeating: 0, count: channels)
-            for (i, v) in values.enumerated() { maxima[channel(i)] = max(maxima[channel(i)], abs(v)) }
-            var scales = maxima.map { $0 > 0 ? $0 / 127 : 1 }
+            var scales = IntegerArithmetic.symmetricScales(tensor, axis: axis, perTensor: options.perTensorWeights)
+            let channels = scales.count
             if let accumulator {
                 let depth = tensor.elementCount / max(tensor.shape[axis], 1)
                 let minimum = AccumulatorBound.minimumWeightScales(bias: accumulator.bias, inputScale: accumulator.inputScale, depth: depth, alpha: factor)
@@ -165,9 +160,8 @@ public struct PostTrainingQuantizer {
                         : "\(widened) output channel\(widened == 1 ? "'s" : "s'") weight scale\(widened == 1 ? " was" : "s were") widened so that the int32 accumulator cannot overflow"))
                 }
             }
-            let q = values.enumerated().map { i, v in Int8(min(max((v / scales[channel(i)]).rounded(), -127), 127)) }
             let name = result.name(of: value)
-            let id = result.addConstant(name: name + ".int8", Tensor(shape: tensor.shape, storage: .int8(q)))
+            let id = result.addConstant(name: name + ".int8", IntegerArithmetic.symmetricInt8(tensor, axis: axis, scales: scales))
             // A Gemm's alpha scales the product: it joins the weight scales.
             let stored = scales.map { $0 * factor }
             result.values[id].quantization = options.perTensorWeights

@@ -68,6 +68,30 @@ public enum IntegerArithmetic {
 }
 
 extension IntegerArithmetic {
+    /// The int8 weight scheme: symmetric, zero point 0, [-127, 127], one scale per slice along
+    /// `axis` (or one for the tensor): the scales that map each slice's largest |w| to 127.
+    public static func symmetricScales(_ weights: Tensor, axis: Int, perTensor: Bool) -> [Float] {
+        let values = weights.floats ?? weights.storage.doubles.map(Float.init)
+        let channels = perTensor ? 1 : weights.shape[axis]
+        let inner = weights.shape[(axis + 1)...].reduce(1, *)
+        var maxima = [Float](repeating: 0, count: channels)
+        for (i, v) in values.enumerated() {
+            let c = perTensor ? 0 : (i / inner) % channels
+            maxima[c] = max(maxima[c], abs(v))
+        }
+        return maxima.map { $0 > 0 ? $0 / 127 : 1 }
+    }
+
+    /// Float weights as int8 with `scales` (one, or one per slice along `axis`).
+    public static func symmetricInt8(_ weights: Tensor, axis: Int, scales: [Float]) -> Tensor {
+        let values = weights.floats ?? weights.storage.doubles.map(Float.init)
+        let inner = weights.shape[(axis + 1)...].reduce(1, *), channels = weights.shape[axis]
+        let q = values.enumerated().map { i, v in
+            Int8(min(max((v / scales[scales.count == 1 ? 0 : (i / inner) % channels]).rounded(), -127), 127))
+        }
+        return Tensor(shape: weights.shape, storage: .int8(q))
+    }
+
     /// A bias in the int32 units of the accumulator: `bias[c] / (s_input · s_weight[c])`, the scale a
     /// float32 product as exporters compute it, rounded half away from zero and saturated.
     public static func int32Bias(_ bias: [Float], inputScale: Float, weightScales: [Float]) -> [Int32] {
