@@ -63,7 +63,7 @@ def orientation_set(seed, count):
     xs, labels = [], []
     for i in range(count):
         label = i % 4
-        image = page(rng).rotate(90 * label, expand=True)
+        image = page(rng).rotate(-90 * label, expand=True)  # the model's 90 is a page turned clockwise
         w, h = image.size
         scale = 256 / min(w, h)
         image = image.resize((round(w * scale), round(h * scale)), Image.LANCZOS)
