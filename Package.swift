@@ -27,7 +27,9 @@ let package = Package(
         ),
         // One definition per operator: shape rule, fp32 reference forward, backward, int8 traits and
         // lowering to the .edgem record, with the registry that lists them and the reference kernels.
-        .target(name: "EdgeOperators", dependencies: ["EdgeIR"]),
+        .target(name: "EdgeOperators", dependencies: ["EdgeIR", "COpenBLAS"]),
+        // OpenBLAS (Debian's libopenblas-dev): the reference kernels' matrix products on the host.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // The fp32 reference executor of a graph, running each node through its operator's definition.
         .target(name: "EdgeExec", dependencies: ["EdgeIR", "EdgeOperators"]),
         // Graph passes (shape inference with constant folding, BN folding, fusion, ...).

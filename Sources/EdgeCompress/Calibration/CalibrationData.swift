@@ -1,12 +1,15 @@
 import EdgeIR
 
-/// Samples for calibration or evaluation: one array per model input with a leading batch
-/// dimension, checked against the model before anything runs.
+/// Samples for calibration, evaluation or training: one array per model input with a leading
+/// batch dimension, checked against the model before anything runs; optionally `labels` (integer
+/// class ids) and `targets` (float regression targets, one row per sample).
 public struct CalibrationData: Sendable {
     /// Per input name, the whole batch.
     public let arrays: [String: Tensor]
     /// Integer class ids, one per sample, when the data has them.
     public let labels: [Int64]?
+    /// Float targets with a leading sample dimension, when the data has them.
+    public let targets: Tensor?
     public let sampleCount: Int
 
     /// Checks names, shapes, dtypes and values against the model's inputs (`shapes`: the bound
@@ -16,7 +19,7 @@ public struct CalibrationData: Sendable {
         var count: Int?
         for (name, type) in inputs {
             guard let tensor = given[name] ?? (inputs.count == 1 ? given[""] : nil) else {
-                let keys = given.keys.filter { $0 != "labels" }.sorted()
+                let keys = given.keys.filter { $0 != "labels" && $0 != "targets" }.sorted()
                 throw CompressionError("'\(source)' has no array for input '\(name)' (it holds: \(keys.isEmpty ? "nothing" : keys.joined(separator: ", ")))")
             }
             var value = tensor
@@ -49,7 +52,30 @@ public struct CalibrationData: Sendable {
         } else {
             labels = nil
         }
+        if let targetTensor = given["targets"] {
+            guard targetTensor.dtype == .float32, targetTensor.rank >= 1, targetTensor.shape[0] == sampleCount else {
+                throw CompressionError("'\(source)': 'targets' must be float32 with one row per sample (\(sampleCount)), got \(targetTensor.type)")
+            }
+            if let floats = targetTensor.floats, let bad = floats.firstIndex(where: { !$0.isFinite }) {
+                throw CompressionError("'\(source)': 'targets' holds \(floats[bad]) at flat index \(bad); targets must be finite")
+            }
+            targets = targetTensor
+        } else {
+            targets = nil
+        }
         self.arrays = arrays
+    }
+
+    /// The samples at `indices`, stacked: model inputs, labels and targets of one batch.
+    public func batch(_ indices: [Int]) -> (inputs: [String: Tensor], labels: [Int64]?, targets: Tensor?) {
+        func rows(_ tensor: Tensor) -> Tensor {
+            let per = tensor.elementCount / max(tensor.shape[0], 1)
+            var picked: [Int] = []
+            picked.reserveCapacity(indices.count * per)
+            for i in indices { picked += (i * per)..<((i + 1) * per) }
+            return Tensor(shape: [indices.count] + tensor.shape.dropFirst(), storage: tensor.storage.gathering(picked))
+        }
+        return (arrays.mapValues(rows), labels.map { all in indices.map { all[$0] } }, targets.map(rows))
     }
 
     /// Sample `index` as model inputs with batch 1.

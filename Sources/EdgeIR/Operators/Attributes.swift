@@ -183,6 +183,29 @@ public enum UnaryOperator: Sendable, Equatable {
         }
     }
 
+    /// The derivative at `x`, where `y` is `apply(x)` (some formulas are cheaper from the output).
+    /// Beside `apply`, so each function's derivative is written once; at a kink it takes the
+    /// value PyTorch's autograd takes (0 for Relu at 0, 1 inside Clip's closed range).
+    @inline(__always)
+    public func derivative(_ x: Float, output y: Float) -> Float {
+        switch self {
+        case .relu: return x > 0 ? 1 : 0
+        case .leakyRelu(let alpha): return x > 0 ? 1 : alpha
+        case .clip(let lo, let hi): return x >= lo && x <= hi ? 1 : 0
+        case .sigmoid: return y * (1 - y)
+        case .hardSigmoid(let alpha, let beta):
+            let z = alpha * x + beta
+            return z > 0 && z < 1 ? alpha : 0
+        case .hardSwish: return x < -3 ? 0 : x > 3 ? 1 : (2 * x + 3) / 6
+        case .tanh: return 1 - y * y
+        case .sqrt: return 0.5 / y
+        case .exp: return y
+        case .erf: return 1.1283791670955126 * expf(-x * x)
+        case .neg: return -1
+        case .abs: return x > 0 ? 1 : x < 0 ? -1 : 0
+        }
+    }
+
     /// The same function as a fusable activation, when it is one.
     public var asActivation: Activation? {
         switch self {

@@ -80,3 +80,25 @@ extension QuantizationParameters {
         return Int8(truncatingIfNeeded: Int32(q) + zeroPoint)
     }
 }
+
+extension QuantizationParameters {
+    /// QuantizeLinear's backward under the straight-through estimator: the gradient of an int8
+    /// level passed to `x` as `g / scale` where `x` quantizes inside the int8 range, 0 where it
+    /// was clamped. With DequantizeLinear's `g · scale` after it, a fake-quant pair passes the
+    /// gradient unchanged inside the range.
+    public func quantizeGradient(_ gradient: [Float], input: Tensor) -> [Float] {
+        let values = input.floats ?? input.storage.doubles.map(Float.init)
+        let channel = channelIndex(shape: input.shape)
+        return values.indices.map { i in
+            let c = channel(i)
+            let q = (values[i] / scales[c]).rounded()
+            return q >= Float(-128 - zeroPoints[c]) && q <= Float(127 - zeroPoints[c]) ? gradient[i] / scales[c] : 0
+        }
+    }
+
+    /// DequantizeLinear's backward: `g · scale`, per tensor or per slice.
+    public func dequantizeGradient(_ gradient: [Float], shape: [Int]) -> [Float] {
+        let channel = channelIndex(shape: shape)
+        return gradient.indices.map { gradient[$0] * scales[channel($0)] }
+    }
+}

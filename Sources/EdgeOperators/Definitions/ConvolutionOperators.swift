@@ -96,3 +96,52 @@ struct ConvolutionTransposeOperator: OperatorDefinition {
                          [Fields.int(attributes.group)] + Fields.spatial(strides: attributes.strides, dilations: attributes.dilations, pads: geometry.pads) + Fields.activation(attributes.activation))
     }
 }
+
+extension ConvolutionOperator: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.float(0), w = try request.inputs.float(1)
+        let y = request.outputs[0]
+        let geometry = ConvolutionKernels.geometry(attributes, x: x.shape, w: w.shape, y: y.shape)
+        let g = try ElementwiseGradients.throughActivation(attributes.activation, request) {
+            var plain = attributes
+            plain.activation = nil
+            return ConvolutionKernels.convolution(plain, x: x, w: w, bias: request.inputs.optional(2), output: y.type)
+        }
+        return [
+            request.wants(0) ? Tensor(shape: x.shape, floats: ConvolutionGradients.input(geometry, w: w.floats!, dy: g)) : nil,
+            request.wants(1) ? Tensor(shape: w.shape, floats: ConvolutionGradients.weights(geometry, x: x.floats!, dy: g)) : nil,
+            request.wants(2) ? Tensor(shape: [w.shape[0]], floats: ConvolutionGradients.channelSums(g, batch: y.shape[0], channels: w.shape[0])) : nil,
+        ]
+    }
+}
+
+extension ConvolutionTransposeOperator: Differentiable {
+    /// ConvTranspose is the adjoint of the Conv that maps its output space back to its input
+    /// space with the same weights, so its backward is that Conv's forward (for X) and weight
+    /// gradient (for W).
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.float(0), w = try request.inputs.float(1)
+        let y = request.outputs[0]
+        let spatial = x.rank - 2
+        let pads = ShapeInference.transposedConvolutionGeometry(attributes, input: Array(x.shape[2...]), kernel: Array(w.shape[2...])).pads
+        let lift = ConvolutionKernels.lift
+        let kernel = lift(Array(w.shape[2...]), 1), strides = lift(attributes.strides, 1), dilations = lift(attributes.dilations, 1)
+        let inSpatial = lift(Array(x.shape[2...]), 1), outSpatial = lift(Array(y.shape[2...]), 1)
+        let adjoint = ConvolutionKernels.Geometry(
+            batch: x.shape[0], inChannels: y.shape[1], inHeight: outSpatial[0], inWidth: outSpatial[1],
+            outChannels: x.shape[1], outHeight: inSpatial[0], outWidth: inSpatial[1],
+            kernelHeight: kernel[0], kernelWidth: kernel[1], strideH: strides[0], strideW: strides[1],
+            dilationH: dilations[0], dilationW: dilations[1],
+            padTop: spatial == 1 ? 0 : pads[0], padLeft: spatial == 1 ? pads[0] : pads[1], group: attributes.group)
+        let g = try ElementwiseGradients.throughActivation(attributes.activation, request) {
+            var plain = attributes
+            plain.activation = nil
+            return ConvolutionKernels.transposed(plain, x: x, w: w, bias: request.inputs.optional(2), output: y.type)
+        }
+        return [
+            request.wants(0) ? Tensor(shape: x.shape, floats: ConvolutionKernels.raw(adjoint, x: g, w: w.floats!)) : nil,
+            request.wants(1) ? Tensor(shape: w.shape, floats: ConvolutionGradients.weights(adjoint, x: g, dy: x.floats!)) : nil,
+            request.wants(2) ? Tensor(shape: [y.shape[1]], floats: ConvolutionGradients.channelSums(g, batch: y.shape[0], channels: y.shape[1])) : nil,
+        ]
+    }
+}

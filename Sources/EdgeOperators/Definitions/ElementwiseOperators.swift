@@ -129,3 +129,33 @@ struct SoftmaxOperator: OperatorDefinition {
         return node.make(.softmaxInt8, [input, table], fields)
     }
 }
+
+extension BinaryOperatorDefinition: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let a = try request.inputs.required(0), b = try request.inputs.required(1)
+        let y = request.outputs[0]
+        guard y.dtype == .float32 else { return [nil, nil] }
+        let g = try ElementwiseGradients.throughActivation(activation, request) {
+            try ElementwiseKernels.binary(function, a, b, activation: nil, output: y.type)
+        }
+        // Div, Pow, Min and Max need the output before the activation.
+        let plain = activation == nil ? y : try ElementwiseKernels.binary(function, a, b, activation: nil, output: y.type)
+        return try ElementwiseGradients.binary(function, a: a, b: b, y: plain, gradient: g, wants: request.wants)
+    }
+}
+
+extension UnaryOperatorDefinition: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.required(0)
+        guard x.dtype == .float32, request.wants(0) else { return [nil] }
+        return [Tensor(shape: x.shape, floats: ElementwiseGradients.unary(function, x: x, y: request.outputs[0], gradient: request.gradient()))]
+    }
+}
+
+extension SoftmaxOperator: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        guard request.wants(0) else { return [nil] }
+        let y = request.outputs[0]
+        return [Tensor(shape: y.shape, floats: NormalizationGradients.softmax(attributes, y: y, gradient: request.gradient()))]
+    }
+}

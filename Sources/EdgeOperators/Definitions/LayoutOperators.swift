@@ -251,3 +251,58 @@ struct PadOperator: OperatorDefinition {
         return node.make(.pad, node.data, [modeCode, Fields.float(value)] + Fields.eight(begins))
     }
 }
+
+extension ConcatOperator: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let parts = try request.inputs.all()
+        guard request.outputs[0].dtype == .float32 else { return parts.map { _ in nil } }
+        let pieces = LayoutKernels.split(Tensor(shape: request.outputs[0].shape, floats: request.gradient()), axis: axis, outputs: parts.map(\.type))
+        return pieces.indices.map { request.wants($0) ? pieces[$0] : nil }
+    }
+}
+
+extension SplitOperator: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.required(0)
+        guard x.dtype == .float32, request.wants(0) else { return [nil] + Array(repeating: nil, count: max(0, request.inputs.tensors.count - 1)) }
+        let parts = request.outputs.indices.map { Tensor(shape: request.outputs[$0].shape, floats: request.gradient($0)) }
+        return [try LayoutKernels.concat(parts, axis: axis, output: x.type)] + Array(repeating: nil, count: max(0, request.inputs.tensors.count - 1))
+    }
+}
+
+/// The operators whose output elements are copies of input 0's elements: their backward scatters
+/// the gradient back through the forward's own index map (`LayoutGradients.scatter`).
+protocol MovesElements: Differentiable {}
+
+extension MovesElements {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.required(0)
+        let others = Array(repeating: Tensor?.none, count: max(0, request.inputs.tensors.count - 1))
+        guard x.dtype == .float32, request.wants(0) else { return [nil] + others }
+        let types = request.outputs.map(\.type)
+        let gradients = request.outputs.indices.map { request.outputGradients.count > $0 ? request.outputGradients[$0]?.floats : nil }
+        let dx = try LayoutGradients.scatter(inputShape: x.shape, gradients: gradients) { positions in
+            // Padding's fill value reads as "from nowhere": the constant value input is left out.
+            var tensors = request.inputs.tensors
+            tensors[0] = positions
+            if tensors.count > 2, self is PadOperator { tensors[2] = nil }
+            return try evaluate(node, KernelInputs(tensors, outputTypes: types.map { TensorType(.int64, $0.shape) }, node: node.node))
+        }
+        return [Tensor(shape: x.shape, floats: dx)] + others
+    }
+}
+
+extension SliceOperator: MovesElements {}
+extension GatherOperator: MovesElements {}
+extension TransposeOperator: MovesElements {}
+extension ExpandOperator: MovesElements {}
+extension PadOperator: MovesElements {}
+
+extension ReshapeOperator: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.required(0)
+        let others = Array(repeating: Tensor?.none, count: max(0, request.inputs.tensors.count - 1))
+        guard x.dtype == .float32, request.wants(0) else { return [nil] + others }
+        return [Tensor(shape: x.shape, floats: request.gradient())] + others
+    }
+}

@@ -95,3 +95,25 @@ struct MatMulOperator: OperatorDefinition {
         return node.make(.gemmInt8, [node.node.input(0), w, nil, requantization], IntegerArithmetic.bounds(activation, try node.outputQuantization))
     }
 }
+
+extension GemmOperator: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let a = try request.inputs.float(0), b = try request.inputs.float(1)
+        let g = try ElementwiseGradients.throughActivation(attributes.activation, request) {
+            var plain = attributes
+            plain.activation = nil
+            return LinearKernels.gemm(plain, a: a, b: b, c: request.inputs.optional(2), output: request.outputs[0].type)
+        }
+        return LinearGradients.gemm(attributes, a: a, b: b, c: request.inputs.optional(2), g: g, wants: request.wants)
+    }
+}
+
+extension MatMulOperator: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let a = try request.inputs.float(0), b = try request.inputs.float(1)
+        let g = try ElementwiseGradients.throughActivation(activation, request) {
+            LinearKernels.matMul(a: a, b: b, activation: nil, output: request.outputs[0].type)
+        }
+        return LinearGradients.matMul(a: a, b: b, g: g, wants: request.wants)
+    }
+}

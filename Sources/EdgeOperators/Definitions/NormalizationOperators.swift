@@ -17,8 +17,13 @@ struct BatchNormalizationOperator: OperatorDefinition {
     }
 
     func evaluate(_ node: NodeContext, _ inputs: KernelInputs) throws -> [Tensor] {
-        [NormalizationKernels.batchNormalization(epsilon: epsilon, x: try inputs.float(0), scale: try inputs.float(1), bias: try inputs.float(2),
-                                                 mean: try inputs.float(3), variance: try inputs.float(4))]
+        let arguments = (x: try inputs.float(0), scale: try inputs.float(1), bias: try inputs.float(2), mean: try inputs.float(3), variance: try inputs.float(4))
+        if inputs.training {
+            return NormalizationGradients.batchNormalizationTraining(epsilon: epsilon, x: arguments.x, scale: arguments.scale, bias: arguments.bias,
+                                                                     mean: arguments.mean, variance: arguments.variance)
+        }
+        return [NormalizationKernels.batchNormalization(epsilon: epsilon, x: arguments.x, scale: arguments.scale, bias: arguments.bias,
+                                                        mean: arguments.mean, variance: arguments.variance)]
     }
 
     func lower(_ node: LoweringContext) throws -> LoweredOperator {
@@ -38,5 +43,20 @@ struct LocalResponseNormalizationOperator: OperatorDefinition {
 
     func lower(_ node: LoweringContext) throws -> LoweredOperator {
         node.make(.lrn, node.data, [Fields.int(attributes.size), Fields.float(attributes.alpha), Fields.float(attributes.beta), Fields.float(attributes.bias)])
+    }
+}
+
+extension BatchNormalizationOperator: Differentiable {
+    /// Running mean and variance: a training-mode forward returns their new values after Y.
+    func trainingState(_ node: NodeContext) -> [Int] { [3, 4] }
+
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.float(0), scale = try request.inputs.float(1)
+        let (dx, dScale, dBias) = NormalizationGradients.batchNormalization(
+            epsilon: epsilon, x: x, scale: scale, mean: try request.inputs.float(3), variance: try request.inputs.float(4),
+            gradient: request.gradient(), training: request.training)
+        return [request.wants(0) ? Tensor(shape: x.shape, floats: dx) : nil,
+                request.wants(1) ? Tensor(shape: scale.shape, floats: dScale) : nil,
+                request.wants(2) ? Tensor(shape: scale.shape, floats: dBias) : nil, nil, nil]
     }
 }

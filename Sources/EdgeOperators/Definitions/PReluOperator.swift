@@ -27,3 +27,16 @@ struct PReluOperator: OperatorDefinition {
         node.make(.binary, Array(node.node.inputs.prefix(2)), [BinaryOperatorDefinition.preluCode] + Fields.activation(nil))
     }
 }
+
+extension PReluOperator: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.float(0), slope = try request.inputs.float(1)
+        let g = request.gradient()
+        let xs = x.floats!
+        let slopes = ElementwiseGradients.expanded(slope, to: x.shape)
+        return [
+            request.wants(0) ? Tensor(shape: x.shape, floats: g.indices.map { xs[$0] > 0 ? g[$0] : g[$0] * slopes[$0] }) : nil,
+            request.wants(1) ? Tensor(shape: slope.shape, floats: ElementwiseGradients.reduce(g.indices.map { xs[$0] > 0 ? 0 : g[$0] * xs[$0] }, from: x.shape, to: slope.shape)) : nil,
+        ]
+    }
+}

@@ -65,3 +65,19 @@ struct GlobalPoolingOperator: OperatorDefinition {
         return node.make(node.isInt8 ? .globalAveragePoolInt8 : .globalAveragePool, node.data, [])
     }
 }
+
+extension PoolingOperator: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.float(0)
+        guard request.wants(0) else { return [nil] }
+        return [Tensor(shape: x.shape, floats: PoolingKernels.poolGradient(attributes, isMax: isMax, x: x, outputShape: request.outputs[0].shape, gradient: request.gradient()))]
+    }
+}
+
+extension GlobalPoolingOperator: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.float(0)
+        guard request.wants(0) else { return [nil] }
+        return [Tensor(shape: x.shape, floats: PoolingKernels.globalGradient(isMax: isMax, x: x, gradient: request.gradient()))]
+    }
+}

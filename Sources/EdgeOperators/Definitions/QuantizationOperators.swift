@@ -54,3 +54,22 @@ private func checkAxis(_ node: NodeContext, _ value: ValueID, shape: [Int]) thro
         throw node.fail("\(q.scales.count) scales along axis \(axis) do not fit the tensor's shape \(shape)")
     }
 }
+
+extension QuantizeLinearOperator: Differentiable {
+    /// The straight-through estimator of quantization-aware training (`QuantizationParameters.quantizeGradient`).
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.float(0)
+        guard request.wants(0) else { return [nil] }
+        let params = try parameters(node, of: node.node.outputs[0])
+        return [Tensor(shape: x.shape, floats: params.quantizeGradient(request.gradient(), input: x))]
+    }
+}
+
+extension DequantizeLinearOperator: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.required(0)
+        guard request.wants(0) else { return [nil] }
+        let params = try parameters(node, of: node.node.input(0)!)
+        return [Tensor(shape: x.shape, floats: params.dequantizeGradient(request.gradient(), shape: x.shape))]
+    }
+}

@@ -26,3 +26,11 @@ struct ReduceOperator: OperatorDefinition {
         return node.make(.reduce, node.data, [kind, mask])
     }
 }
+
+extension ReduceOperator: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.required(0)
+        guard x.dtype == .float32, request.wants(0) else { return [nil] }
+        return [Tensor(shape: x.shape, floats: ElementwiseGradients.reduction(reduction, x: x, y: request.outputs[0], gradient: request.gradient()))]
+    }
+}

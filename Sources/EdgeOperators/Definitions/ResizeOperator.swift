@@ -35,3 +35,13 @@ struct ResizeOperator: OperatorDefinition {
                          + (scales + Array(repeating: 1, count: 8 - scales.count)).map(Fields.float))
     }
 }
+
+extension ResizeOperator: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.float(0)
+        guard request.wants(0) else { return [nil] }
+        let scales = request.inputs.optional(3) == nil ? request.inputs.optional(2)?.floats : nil
+        let dx = ResizeKernels.resizeGradient(attributes, inputShape: x.shape, outputShape: request.outputs[0].shape, scales: scales, gradient: request.gradient())
+        return [Tensor(shape: x.shape, floats: dx)]
+    }
+}

@@ -68,3 +68,26 @@ struct UnsupportedOperatorDefinition: OperatorDefinition {
 
     func lower(_ node: LoweringContext) throws -> LoweredOperator { throw node.fail(detail.reason) }
 }
+
+/// Operators whose outputs do not depend on their inputs' values differentiably (shapes, filled
+/// tensors): no gradient flows back through them.
+protocol HasNoGradient: Differentiable {}
+
+extension HasNoGradient {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        Array(repeating: nil, count: request.inputs.tensors.count)
+    }
+}
+
+extension ShapeOperator: HasNoGradient {}
+extension ConstantOfShapeOperator: HasNoGradient {}
+extension RangeOperator: HasNoGradient {}
+
+extension CastOperator: Differentiable {
+    /// A cast between floats passes the gradient; to or from integers there is none.
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.required(0)
+        guard x.dtype == .float32, dtype == .float32, request.wants(0) else { return [nil] }
+        return [Tensor(shape: x.shape, floats: request.gradient())]
+    }
+}

@@ -19,23 +19,34 @@ enum ConvolutionKernels {
     /// Lifts per-spatial-axis attributes of a 1-D or 2-D op to 2-D.
     static func lift(_ values: [Int], fill: Int) -> [Int] { values.count == 1 ? [fill] + values : values }
 
-    static func convolution(_ attributes: Convolution, x: Tensor, w: Tensor, bias: Tensor?, output: TensorType) -> Tensor {
-        let spatial = x.shape.count - 2
-        let kernel = lift(Array(w.shape[2...]), fill: 1)
-        let input = lift(Array(x.shape[2...]), fill: 1)
-        let pads = WindowGeometry.resolvedPads(autoPad: attributes.autoPad, pads: attributes.pads, input: Array(x.shape[2...]), kernel: Array(w.shape[2...]), strides: attributes.strides, dilations: attributes.dilations)
+    /// The 2-D geometry of a Conv with input shape `x`, weights `w` and output shape `y`.
+    static func geometry(_ attributes: Convolution, x: [Int], w: [Int], y: [Int]) -> Geometry {
+        let spatial = x.count - 2
+        let kernel = lift(Array(w[2...]), fill: 1)
+        let input = lift(Array(x[2...]), fill: 1)
+        let pads = WindowGeometry.resolvedPads(autoPad: attributes.autoPad, pads: attributes.pads, input: Array(x[2...]), kernel: Array(w[2...]), strides: attributes.strides, dilations: attributes.dilations)
         let strides = lift(attributes.strides, fill: 1), dilations = lift(attributes.dilations, fill: 1)
-        let outSpatial = lift(Array(output.shape[2...]), fill: 1)
-        let g = Geometry(
-            batch: x.shape[0], inChannels: x.shape[1], inHeight: input[0], inWidth: input[1],
-            outChannels: w.shape[0], outHeight: outSpatial[0], outWidth: outSpatial[1],
+        let outSpatial = lift(Array(y[2...]), fill: 1)
+        return Geometry(
+            batch: x[0], inChannels: x[1], inHeight: input[0], inWidth: input[1],
+            outChannels: w[0], outHeight: outSpatial[0], outWidth: outSpatial[1],
             kernelHeight: kernel[0], kernelWidth: kernel[1],
             strideH: strides[0], strideW: strides[1], dilationH: dilations[0], dilationW: dilations[1],
             padTop: spatial == 1 ? 0 : pads[0], padLeft: spatial == 1 ? pads[0] : pads[1], group: attributes.group)
-        var result = [Float](repeating: 0, count: output.elementCount)
-        let xs = x.floats!, ws = w.floats!, bs = bias?.floats
-        xs.withUnsafeBufferPointer { xp in
-            ws.withUnsafeBufferPointer { wp in
+    }
+
+    static func convolution(_ attributes: Convolution, x: Tensor, w: Tensor, bias: Tensor?, output: TensorType) -> Tensor {
+        let g = geometry(attributes, x: x.shape, w: w.shape, y: output.shape)
+        var result = raw(g, x: x.floats!, w: w.floats!)
+        finish(&result, channels: g.outChannels, plane: g.outHeight * g.outWidth, bias: bias?.floats, activation: attributes.activation)
+        return Tensor(shape: output.shape, floats: result)
+    }
+
+    /// The convolution of `geometry` without bias or activation.
+    static func raw(_ g: Geometry, x: [Float], w: [Float]) -> [Float] {
+        var result = [Float](repeating: 0, count: g.batch * g.outChannels * g.outHeight * g.outWidth)
+        x.withUnsafeBufferPointer { xp in
+            w.withUnsafeBufferPointer { wp in
                 result.withUnsafeMutableBufferPointer { yp in
                     if g.inChannelsPerGroup == 1 && g.outChannelsPerGroup == 1 {
                         depthwise(g, x: xp.baseAddress!, w: wp.baseAddress!, y: yp.baseAddress!)
@@ -45,8 +56,7 @@ enum ConvolutionKernels {
                 }
             }
         }
-        finish(&result, channels: g.outChannels, plane: g.outHeight * g.outWidth, bias: bs, activation: attributes.activation)
-        return Tensor(shape: output.shape, floats: result)
+        return result
     }
 
     /// Adds the per-channel bias and applies the fused activation.
@@ -94,7 +104,7 @@ enum ConvolutionKernels {
     }
 
     /// Rows are (channel, kernel row, kernel column); columns are output positions; padding reads as 0.
-    private static func im2col(_ g: Geometry, x: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+    static func im2col(_ g: Geometry, x: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
         let cg = g.inChannelsPerGroup
         let plane = g.outHeight * g.outWidth
         var row = 0
@@ -123,7 +133,7 @@ enum ConvolutionKernels {
         }
     }
 
-    private static func depthwise(_ g: Geometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+    static func depthwise(_ g: Geometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
         for n in 0..<g.batch {
             for c in 0..<g.outChannels {
                 let xc = x + (n * g.inChannels + c) * g.inHeight * g.inWidth

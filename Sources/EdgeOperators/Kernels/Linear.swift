@@ -5,13 +5,12 @@ enum LinearKernels {
     static func gemm(_ attributes: Gemm, a: Tensor, b: Tensor, c: Tensor?, output: TensorType) -> Tensor {
         let m = output.shape[0], n = output.shape[1]
         let k = attributes.transposeA ? a.shape[0] : a.shape[1]
-        let aRows = attributes.transposeA ? MatrixMultiply.transposed(a.floats!, rows: a.shape[0], columns: a.shape[1]) : a.floats!
-        let bRows = attributes.transposeB ? MatrixMultiply.transposed(b.floats!, rows: b.shape[0], columns: b.shape[1]) : b.floats!
         var product = [Float](repeating: 0, count: m * n)
-        aRows.withUnsafeBufferPointer { ap in
-            bRows.withUnsafeBufferPointer { bp in
+        a.floats!.withUnsafeBufferPointer { ap in
+            b.floats!.withUnsafeBufferPointer { bp in
                 product.withUnsafeMutableBufferPointer { cp in
-                    MatrixMultiply.accumulate(m: m, n: n, k: k, a: ap.baseAddress!, b: bp.baseAddress!, c: cp.baseAddress!)
+                    MatrixMultiply.product(m: m, n: n, k: k, a: ap.baseAddress!, transposeA: attributes.transposeA,
+                                           b: bp.baseAddress!, transposeB: attributes.transposeB, c: cp.baseAddress!, accumulate: false)
                 }
             }
         }

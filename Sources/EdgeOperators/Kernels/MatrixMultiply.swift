@@ -1,72 +1,36 @@
-import Dispatch
+import COpenBLAS
 import EdgeIR
 
-/// Single-precision matrix multiply, the workhorse of Conv, Gemm and MatMul.
+/// Single-precision matrix products, the workhorse of Conv, Gemm and MatMul forward and backward.
+/// They run on OpenBLAS: calibration and training spend their time here, and a tuned BLAS is
+/// what makes the host executor fast enough for real models. The executor's results stay the
+/// reference the runtime is tested against: tests compare with onnxruntime and PyTorch within
+/// float tolerance, never bit for bit.
 enum MatrixMultiply {
     /// `C[m][n] += sum_k A[m][k] * B[k][n]`, all row-major with leading dimensions equal to their widths.
-    /// Blocked over K and N so a panel of B stays in cache; four rows of A share each load of B.
-    /// Large products split their rows across cores.
     static func accumulate(
         m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
     ) {
-        let work = m * n * k
-        let parallelism = work > 2_000_000 ? min(ProcessInfoCores.count, max(1, m / 8)) : 1
-        if parallelism <= 1 {
-            rows(0, m, n: n, k: k, a: a, b: b, c: c)
-            return
-        }
-        let chunk = (m + parallelism - 1) / parallelism
-        DispatchQueue.concurrentPerform(iterations: parallelism) { part in
-            let start = part * chunk
-            let end = min(m, start + chunk)
-            if start < end { rows(start, end, n: n, k: k, a: a, b: b, c: c) }
-        }
+        product(m: m, n: n, k: k, a: a, transposeA: false, b: b, transposeB: false, c: c, accumulate: true)
     }
 
-    private static let kBlock = 256
-    private static let nBlock = 512
-
-    private static func rows(
-        _ rowStart: Int, _ rowEnd: Int, n: Int, k: Int,
-        a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
+    /// `C = op(A)·op(B)` (or `C += …` with `accumulate`), row-major; op transposes when asked.
+    /// op(A) is m×k and op(B) is k×n; the stored A is k×m when transposed, B n×k.
+    static func product(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, transposeA: Bool, b: UnsafePointer<Float>, transposeB: Bool,
+        c: UnsafeMutablePointer<Float>, accumulate: Bool
     ) {
-        var k0 = 0
-        while k0 < k {
-            let k1 = min(k, k0 + kBlock)
-            var n0 = 0
-            while n0 < n {
-                let n1 = min(n, n0 + nBlock)
-                let width = n1 - n0
-                var i = rowStart
-                while i + 4 <= rowEnd {
-                    let c0 = c + i * n + n0, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n
-                    for p in k0..<k1 {
-                        let a0 = a[i * k + p], a1 = a[(i + 1) * k + p], a2 = a[(i + 2) * k + p], a3 = a[(i + 3) * k + p]
-                        let row = b + p * n + n0
-                        for j in 0..<width {
-                            let v = row[j]
-                            c0[j] += a0 * v
-                            c1[j] += a1 * v
-                            c2[j] += a2 * v
-                            c3[j] += a3 * v
-                        }
-                    }
-                    i += 4
-                }
-                while i < rowEnd {
-                    let c0 = c + i * n + n0
-                    for p in k0..<k1 {
-                        let a0 = a[i * k + p]
-                        let row = b + p * n + n0
-                        for j in 0..<width { c0[j] += a0 * row[j] }
-                    }
-                    i += 1
-                }
-                n0 = n1
-            }
-            k0 = k1
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            if !accumulate { c.update(repeating: 0, count: m * n) }
+            return
         }
+        BLASThreads.configure
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    blasint(m), blasint(n), blasint(k), 1, a, blasint(transposeA ? m : k), b, blasint(transposeB ? k : n),
+                    accumulate ? 1 : 0, c, blasint(n))
     }
 
     /// Row-major transpose of a `rows x columns` matrix.
@@ -81,6 +45,11 @@ enum MatrixMultiply {
         }
         return result
     }
+}
+
+/// OpenBLAS uses as many threads as the executor may (`EDGEC_THREADS`), set once.
+private enum BLASThreads {
+    static let configure: Void = { openblas_set_num_threads(Int32(ProcessInfoCores.count)) }()
 }
 
 /// How many cores the kernels may use; `EDGEC_THREADS=1` pins the executor to one thread for benchmarks.

@@ -5,17 +5,34 @@ import EdgeIR
 enum ResizeKernels {
     static func resize(_ attributes: Resize, x: Tensor, output: TensorType, scales: [Float]?) -> Tensor {
         var current = x.floats!
-        var shape = x.shape
-        let rank = x.rank
-        let axisList = (attributes.axes ?? Array(0..<rank)).map { Shapes.normalizedAxis($0, rank: rank)! }
-        for axis in 0..<rank where output.shape[axis] != x.shape[axis] || scaleFor(axis, axisList, scales) != nil {
-            let outLength = output.shape[axis]
-            let scale = scaleFor(axis, axisList, scales) ?? Float(outLength) / Float(shape[axis])
-            if outLength == shape[axis] && scale == 1 { continue }
-            current = resizeAxis(current, shape: shape, axis: axis, outLength: outLength, scale: scale, attributes: attributes)
-            shape[axis] = outLength
+        for step in axisSteps(attributes, inputShape: x.shape, outputShape: output.shape, scales: scales) {
+            current = resizeAxis(current, shape: step.shapeBefore, axis: step.axis, outLength: step.outLength, scale: step.scale, attributes: attributes)
         }
         return Tensor(shape: output.shape, floats: current)
+    }
+
+    /// One resized axis: the shape before it is resized, its new length and its scale.
+    struct AxisStep {
+        var axis: Int
+        var shapeBefore: [Int]
+        var outLength: Int
+        var scale: Float
+    }
+
+    /// The axes the forward resizes, in order.
+    static func axisSteps(_ attributes: Resize, inputShape: [Int], outputShape: [Int], scales: [Float]?) -> [AxisStep] {
+        var shape = inputShape
+        let rank = inputShape.count
+        let axisList = (attributes.axes ?? Array(0..<rank)).map { Shapes.normalizedAxis($0, rank: rank)! }
+        var steps: [AxisStep] = []
+        for axis in 0..<rank where outputShape[axis] != inputShape[axis] || scaleFor(axis, axisList, scales) != nil {
+            let outLength = outputShape[axis]
+            let scale = scaleFor(axis, axisList, scales) ?? Float(outLength) / Float(shape[axis])
+            if outLength == shape[axis] && scale == 1 { continue }
+            steps.append(AxisStep(axis: axis, shapeBefore: shape, outLength: outLength, scale: scale))
+            shape[axis] = outLength
+        }
+        return steps
     }
 
     /// The scale the model gave for `axis`, when it gave scales (not sizes).
@@ -39,11 +56,8 @@ enum ResizeKernels {
         }
     }
 
-    private static func resizeAxis(_ values: [Float], shape: [Int], axis: Int, outLength: Int, scale: Float, attributes: Resize) -> [Float] {
-        let inLength = shape[axis]
-        let outer = shape[..<axis].reduce(1, *)
-        let inner = shape[(axis + 1)...].reduce(1, *)
-        // For every output index along the axis: two source indices and the weight of the second.
+    /// For every output index along an axis: two source indices and the weight of the second.
+    static func axisTable(inLength: Int, outLength: Int, scale: Float, attributes: Resize) -> (first: [Int], second: [Int], weight: [Float]) {
         var first = [Int](repeating: 0, count: outLength)
         var second = [Int](repeating: 0, count: outLength)
         var weight = [Float](repeating: 0, count: outLength)
@@ -69,6 +83,14 @@ enum ResizeKernels {
                 weight[o] = clamped - low
             }
         }
+        return (first, second, weight)
+    }
+
+    private static func resizeAxis(_ values: [Float], shape: [Int], axis: Int, outLength: Int, scale: Float, attributes: Resize) -> [Float] {
+        let inLength = shape[axis]
+        let outer = shape[..<axis].reduce(1, *)
+        let inner = shape[(axis + 1)...].reduce(1, *)
+        let (first, second, weight) = axisTable(inLength: inLength, outLength: outLength, scale: scale, attributes: attributes)
         var result = [Float](repeating: 0, count: outer * outLength * inner)
         values.withUnsafeBufferPointer { xp in
             result.withUnsafeMutableBufferPointer { yp in

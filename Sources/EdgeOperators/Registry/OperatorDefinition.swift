@@ -1,7 +1,7 @@
 import EdgeIR
 
 /// Everything edgec knows about one operator, in one place: its shape rule, its fp32 reference
-/// forward, its backward, its int8 traits and its lowering to the `.edgem` record.
+/// forward, its backward (`Differentiable`, in an extension beside the forward), its int8 traits and its lowering to the `.edgem` record.
 ///
 /// A definition is a value holding the node's typed attributes; `Operators.definition(of:)` is the
 /// one place that maps an `Operation` to its definition. Adding an operator is one file conforming
@@ -21,9 +21,10 @@ public protocol OperatorDefinition: Sendable {
     /// the code that folds constants at compile time.
     func evaluate(_ node: NodeContext, _ inputs: KernelInputs) throws -> [Tensor]
 
-    /// Gradients of the loss with respect to each input (nil where the input needs none), given the
-    /// inputs, the outputs of the forward and the gradients of the loss with respect to each output.
-    func backward(_ node: NodeContext, _ inputs: KernelInputs, outputs: [Tensor], outputGradients: [Tensor?]) throws -> [Tensor?]
+    /// Inputs that the forward in training mode updates (BatchNormalization's running mean and
+    /// variance): their new values follow the node's outputs in what `evaluate` returns when
+    /// `inputs.training` is set.
+    func trainingState(_ node: NodeContext) -> [Int]
 
     /// How post-training quantization treats the node.
     func int8Role(_ node: NodeContext) -> Int8Role
@@ -40,10 +41,17 @@ public protocol OperatorDefinition: Sendable {
     func lower(_ node: LoweringContext) throws -> LoweredOperator
 }
 
+/// An operator with a backward: training, QAT and distillation run through it. Operators that
+/// are not `Differentiable` are listed, all at once, when a model that needs them is trained.
+public protocol Differentiable: OperatorDefinition {
+    /// The vector–Jacobian product: gradients of the loss with respect to each input the request
+    /// wants (nil for the others, and for inputs without a gradient: indices, shapes, scales),
+    /// from the forward's inputs and outputs and the gradients of its outputs.
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?]
+}
+
 extension OperatorDefinition {
-    public func backward(_ node: NodeContext, _ inputs: KernelInputs, outputs: [Tensor], outputGradients: [Tensor?]) throws -> [Tensor?] {
-        throw ExecutionError.unsupported("\(node.kindName) node '\(node.name)' has no gradient yet")
-    }
+    public func trainingState(_ node: NodeContext) -> [Int] { [] }
 
     public func int8Role(_ node: NodeContext) -> Int8Role { .none(reason: "\(node.kindName) has no int8 kernel") }
 
@@ -150,11 +158,14 @@ public struct NodeContext {
 public struct KernelInputs {
     public let tensors: [Tensor?]
     public let outputTypes: [TensorType]
+    /// The forward of a training step: BatchNormalization normalizes with the batch's statistics.
+    public let training: Bool
     let node: Node
 
-    public init(_ tensors: [Tensor?], outputTypes: [TensorType], node: Node) {
+    public init(_ tensors: [Tensor?], outputTypes: [TensorType], node: Node, training: Bool = false) {
         self.tensors = tensors
         self.outputTypes = outputTypes
+        self.training = training
         self.node = node
     }
 
@@ -181,4 +192,31 @@ public struct KernelInputs {
 
     /// Every input, each required.
     public func all() throws -> [Tensor] { try tensors.indices.map { try required($0) } }
+}
+
+/// What a backward gets: the forward's inputs and outputs, the gradients of the loss with respect
+/// to the outputs (nil where no path reaches the loss), and which inputs' gradients are wanted, so
+/// that the first convolution does not compute a gradient for the image.
+public struct GradientRequest {
+    public let inputs: KernelInputs
+    public let outputs: [Tensor]
+    public let outputGradients: [Tensor?]
+    public let wanted: [Bool]
+
+    public init(inputs: KernelInputs, outputs: [Tensor], outputGradients: [Tensor?], wanted: [Bool]) {
+        self.inputs = inputs
+        self.outputs = outputs
+        self.outputGradients = outputGradients
+        self.wanted = wanted
+    }
+
+    public var training: Bool { inputs.training }
+
+    public func wants(_ input: Int) -> Bool { input < wanted.count && wanted[input] }
+
+    /// The gradient of output `index` as floats, zeros where no path reached it.
+    public func gradient(_ index: Int = 0) -> [Float] {
+        if index < outputGradients.count, let g = outputGradients[index]?.floats { return g }
+        return [Float](repeating: 0, count: outputs[index].elementCount)
+    }
 }

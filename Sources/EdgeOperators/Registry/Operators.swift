@@ -52,8 +52,24 @@ public enum Operators {
     /// The outputs of `node` given its inputs (nil where absent) and its already inferred output
     /// types. Shared by the executor and by constant folding, so a folded constant is computed by
     /// exactly the code that would have computed it at run time.
-    public static func evaluate(_ node: Node, in graph: Graph, inputs: [Tensor?], outputTypes: [TensorType]) throws -> [Tensor] {
-        try definition(of: node.operation).evaluate(NodeContext(node: node, graph: graph), KernelInputs(inputs, outputTypes: outputTypes, node: node))
+    public static func evaluate(_ node: Node, in graph: Graph, inputs: [Tensor?], outputTypes: [TensorType], training: Bool = false) throws -> [Tensor] {
+        try definition(of: node.operation).evaluate(NodeContext(node: node, graph: graph), KernelInputs(inputs, outputTypes: outputTypes, node: node, training: training))
+    }
+
+    /// Gradients of `node`'s inputs (see `OperatorDefinition.backward`).
+    public static func backward(_ node: Node, in graph: Graph, _ request: GradientRequest) throws -> [Tensor?] {
+        guard let definition = definition(of: node.operation) as? any Differentiable else {
+            throw ExecutionError.unsupported("\(node.operation.kindName) node '\(node.name)' has no gradient")
+        }
+        return try definition.backward(NodeContext(node: node, graph: graph), request)
+    }
+
+    /// Whether `operation` has a backward.
+    public static func isDifferentiable(_ operation: Operation) -> Bool { definition(of: operation) is any Differentiable }
+
+    /// The inputs whose new values a training-mode forward of `node` appends to its outputs.
+    public static func trainingState(of node: Node, in graph: Graph) -> [Int] {
+        definition(of: node.operation).trainingState(NodeContext(node: node, graph: graph))
     }
 
     /// How post-training quantization treats `node`.

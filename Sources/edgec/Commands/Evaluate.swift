@@ -54,10 +54,7 @@ struct Evaluate: ParsableCommand {
                                                   data: dataset, reference: fp32) { progress.show($0, $1, $2) }
         progress.finish()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try JSONOutput.print(report)
             return
         }
         print("model      \(model) (\(Text.grouped(bytes.count)) bytes), \(dataset.sampleCount) samples")

@@ -1,0 +1,143 @@
+import EdgeIR
+
+/// Backward of Conv (and, through its adjoint, ConvTranspose) for one 2-D geometry: the input
+/// gradient scatters `Wᵀ·dY` back through the im2col columns (col2im), the weight gradient is
+/// `dY·im2col(X)ᵀ`; depthwise geometries run direct loops, as the forward does.
+enum ConvolutionGradients {
+    typealias Geometry = ConvolutionKernels.Geometry
+
+    /// dX of `Y = conv(X, W)`.
+    static func input(_ g: Geometry, w: [Float], dy: [Float]) -> [Float] {
+        var dx = [Float](repeating: 0, count: g.batch * g.inChannels * g.inHeight * g.inWidth)
+        let cg = g.inChannelsPerGroup, mg = g.outChannelsPerGroup
+        let k = cg * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
+        w.withUnsafeBufferPointer { wp in
+            dy.withUnsafeBufferPointer { gp in
+                dx.withUnsafeMutableBufferPointer { xp in
+                    if cg == 1 && mg == 1 {
+                        depthwiseInput(g, w: wp.baseAddress!, dy: gp.baseAddress!, dx: xp.baseAddress!)
+                        return
+                    }
+                    var columns = [Float](repeating: 0, count: k * plane)
+                    columns.withUnsafeMutableBufferPointer { cp in
+                        for n in 0..<g.batch {
+                            for group in 0..<g.group {
+                                MatrixMultiply.product(m: k, n: plane, k: mg, a: wp.baseAddress! + group * mg * k, transposeA: true,
+                                                       b: gp.baseAddress! + (n * g.outChannels + group * mg) * plane, transposeB: false,
+                                                       c: cp.baseAddress!, accumulate: false)
+                                col2im(g, columns: cp.baseAddress!, x: xp.baseAddress! + (n * g.inChannels + group * cg) * g.inHeight * g.inWidth)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    /// dW of `Y = conv(X, W)`.
+    static func weights(_ g: Geometry, x: [Float], dy: [Float]) -> [Float] {
+        let cg = g.inChannelsPerGroup, mg = g.outChannelsPerGroup
+        let k = cg * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
+        var dw = [Float](repeating: 0, count: g.outChannels * k)
+        x.withUnsafeBufferPointer { xp in
+            dy.withUnsafeBufferPointer { gp in
+                dw.withUnsafeMutableBufferPointer { wp in
+                    if cg == 1 && mg == 1 {
+                        depthwiseWeights(g, x: xp.baseAddress!, dy: gp.baseAddress!, dw: wp.baseAddress!)
+                        return
+                    }
+                    var columns = [Float](repeating: 0, count: k * plane)
+                    columns.withUnsafeMutableBufferPointer { cp in
+                        for n in 0..<g.batch {
+                            for group in 0..<g.group {
+                                ConvolutionKernels.im2col(g, x: xp.baseAddress! + (n * g.inChannels + group * cg) * g.inHeight * g.inWidth, columns: cp.baseAddress!)
+                                MatrixMultiply.product(m: mg, n: k, k: plane, a: gp.baseAddress! + (n * g.outChannels + group * mg) * plane, transposeA: false,
+                                                       b: UnsafePointer(cp.baseAddress!), transposeB: true,
+                                                       c: wp.baseAddress! + group * mg * k, accumulate: true)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dw
+    }
+
+    /// The per-channel sums of `dy` laid out [N, C, plane]: a bias gradient.
+    static func channelSums(_ dy: [Float], batch: Int, channels: Int) -> [Float] {
+        let plane = dy.count / max(batch * channels, 1)
+        var sums = [Float](repeating: 0, count: channels)
+        dy.withUnsafeBufferPointer { gp in
+            for n in 0..<batch {
+                for c in 0..<channels {
+                    let base = (n * channels + c) * plane
+                    var s: Float = 0
+                    for i in base..<(base + plane) { s += gp[i] }
+                    sums[c] += s
+                }
+            }
+        }
+        return sums
+    }
+
+    /// The adjoint of `im2col`: adds every column entry back to the input cell it was read from.
+    private static func col2im(_ g: Geometry, columns: UnsafePointer<Float>, x: UnsafeMutablePointer<Float>) {
+        let plane = g.outHeight * g.outWidth
+        var row = 0
+        for c in 0..<g.inChannelsPerGroup {
+            let xc = x + c * g.inHeight * g.inWidth
+            for ki in 0..<g.kernelHeight {
+                for kj in 0..<g.kernelWidth {
+                    let source = columns + row * plane
+                    for oh in 0..<g.outHeight {
+                        let ih = oh * g.strideH - g.padTop + ki * g.dilationH
+                        if ih < 0 || ih >= g.inHeight { continue }
+                        let line = source + oh * g.outWidth
+                        let target = xc + ih * g.inWidth
+                        let shift = kj * g.dilationW - g.padLeft
+                        for ow in 0..<g.outWidth {
+                            let iw = ow * g.strideW + shift
+                            if iw >= 0 && iw < g.inWidth { target[iw] += line[ow] }
+                        }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+
+    /// Visits every (output cell, kernel tap) pair of a depthwise geometry that reads a real input cell.
+    @inline(__always)
+    private static func forEachTap(_ g: Geometry, _ body: (_ channelPlane: Int, _ outIndex: Int, _ inIndex: Int, _ tap: Int, _ channel: Int) -> Void) {
+        let inPlane = g.inHeight * g.inWidth, outPlane = g.outHeight * g.outWidth
+        for n in 0..<g.batch {
+            for c in 0..<g.outChannels {
+                let plane = n * g.outChannels + c
+                for oh in 0..<g.outHeight {
+                    for ki in 0..<g.kernelHeight {
+                        let ih = oh * g.strideH - g.padTop + ki * g.dilationH
+                        if ih < 0 || ih >= g.inHeight { continue }
+                        for ow in 0..<g.outWidth {
+                            for kj in 0..<g.kernelWidth {
+                                let iw = ow * g.strideW - g.padLeft + kj * g.dilationW
+                                if iw < 0 || iw >= g.inWidth { continue }
+                                body(plane, plane * outPlane + oh * g.outWidth + ow, plane * inPlane + ih * g.inWidth + iw, ki * g.kernelWidth + kj, c)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func depthwiseInput(_ g: Geometry, w: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+        let taps = g.kernelHeight * g.kernelWidth
+        forEachTap(g) { _, out, input, tap, c in dx[input] += dy[out] * w[c * taps + tap] }
+    }
+
+    private static func depthwiseWeights(_ g: Geometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>) {
+        let taps = g.kernelHeight * g.kernelWidth
+        forEachTap(g) { _, out, input, tap, c in dw[c * taps + tap] += dy[out] * x[input] }
+    }
+}
