@@ -31,15 +31,26 @@ public enum QuantizationPipeline {
 
     /// `prepared` comes from `StandardPipeline.prepare(..., fuseClampsOnly: true)`. With `measure`,
     /// the per-layer SQNR and the accuracy before and after are measured on the C runtime.
+    /// Fine-tuning between calibration and quantization (quantization-aware training): given the
+    /// prepared graph and calibration's statistics, the graph with trained weights and the ranges
+    /// to quantize with (min/max pairs).
+    public typealias FineTuning = (Graph, [ValueID: TensorStatistics]) throws -> (Graph, [ValueID: TensorStatistics])
+
     public static func run(
         prepared: Graph, data: CalibrationData, options: QuantizationOptions, writer: EdgemWriter.Options,
-        metadata: [(String, String)], measure: Bool = true, fidelitySamples: Int = 32, progress: (String, Int, Int) -> Void = { _, _, _ in }
+        metadata: [(String, String)], measure: Bool = true, fidelitySamples: Int = 32, fineTune: FineTuning? = nil,
+        progress: (String, Int, Int) -> Void = { _, _, _ in }
     ) throws -> Result {
         try PostTrainingQuantizer.validateKeepFloat(options.keepFloat, in: prepared)
-        let statistics = try Calibrator(graph: prepared, method: options.method).collect(data) { progress("calibrating", $0, $1) }
+        var statistics = try Calibrator(graph: prepared, method: options.method).collect(data) { progress("calibrating", $0, $1) }
+        var source = prepared, options = options
+        if let fineTune {
+            (source, statistics) = try fineTune(prepared, statistics)
+            options.method = .minmax
+        }
         let quantizer = PostTrainingQuantizer(options: options)
-        let (fakeQuantized, report) = try quantizer.quantize(prepared, statistics: statistics)
-        let quantized = try quantizer.lower(fakeQuantized, source: prepared, statistics: statistics)
+        let (fakeQuantized, report) = try quantizer.quantize(source, statistics: statistics)
+        let quantized = try quantizer.lower(fakeQuantized, source: source, statistics: statistics)
         let finished = try PassPipeline([FuseActivations(), EliminateDeadValues()]).run(quantized)
         let file = try EdgemWriter.write(finished, options: writer, metadata: metadata)
         guard measure else { return Result(graph: finished, fakeQuantized: fakeQuantized, file: file, report: report, layers: [], accuracyBefore: nil, accuracyAfter: nil) }

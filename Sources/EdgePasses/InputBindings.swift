@@ -24,4 +24,20 @@ public enum InputBindings {
         }
         return result
     }
+
+    /// `bindings` plus, for every input whose only dynamic dimension is the leading one (the batch),
+    /// its declared shape with a batch of 1: a compiled model runs one sample at a time.
+    public static func bindingDynamicBatchToOne(_ bindings: [String: [Int]], for graph: Graph) -> [String: [Int]] {
+        var result = bindings
+        for input in graph.inputs where result[graph.name(of: input.value)] == nil && input.staticShape == nil {
+            guard case .symbolic? = input.declaredShape.first else { continue }
+            var dims: [Int] = [1]
+            for d in input.declaredShape.dropFirst() {
+                guard case .fixed(let n) = d else { dims = []; break }
+                dims.append(n)
+            }
+            if !dims.isEmpty { result[graph.name(of: input.value)] = dims }
+        }
+        return result
+    }
 }

@@ -71,6 +71,17 @@ public struct PostTrainingQuantizer {
         return (builder.result, builder.report)
     }
 
+    /// The same fake quantization in the form quantization-aware training trains: float weights
+    /// stay constants (under their own ids) and pass through a QuantizeLinear/DequantizeLinear
+    /// pair whose parameters the trainer recomputes after every step; biases stay float (they
+    /// become int32 when the trained model is quantized with `quantize`).
+    public func quantizeForTraining(_ graph: Graph, statistics: [ValueID: TensorStatistics]) throws -> Graph {
+        var builder = Builder(source: graph, options: options, statistics: statistics)
+        builder.trainable = true
+        try builder.run()
+        return builder.result
+    }
+
     /// The int8 graph the runtime runs: `fakeQuantized` (from `quantize` on `source`) lowered to int8
     /// operators, with int8 graph inputs and outputs under `int8IO`.
     public func lower(_ fakeQuantized: Graph, source: Graph, statistics: [ValueID: TensorStatistics]) throws -> Graph {
@@ -99,6 +110,8 @@ public struct PostTrainingQuantizer {
         var fakeQuantized: [ValueID: ValueID] = [:]
         /// Values that are already the output of a DequantizeLinear, with the parameters they carry.
         var dequantized: [ValueID: QuantizationParameters] = [:]
+        /// Weights stay float behind QuantizeLinear (quantization-aware training).
+        var trainable = false
 
         init(source: Graph, options: QuantizationOptions, statistics: [ValueID: TensorStatistics]) {
             self.source = source
@@ -161,7 +174,9 @@ public struct PostTrainingQuantizer {
                 }
             }
             let name = result.name(of: value)
-            let id = result.addConstant(name: name + ".int8", IntegerArithmetic.symmetricInt8(tensor, axis: axis, scales: scales))
+            let id = trainable ? result.addValue(name: name + ".int8", type: TensorType(.int8, tensor.shape))
+                : result.addConstant(name: name + ".int8", IntegerArithmetic.symmetricInt8(tensor, axis: axis, scales: scales))
+            if trainable { nodes.append(Node(name: name + ".quantize", operation: .quantizeLinear, inputs: [value], outputs: [id])) }
             // A Gemm's alpha scales the product: it joins the weight scales.
             let stored = scales.map { $0 * factor }
             result.values[id].quantization = options.perTensorWeights
@@ -180,6 +195,7 @@ public struct PostTrainingQuantizer {
 
         /// Bias as int32 with scale `s_input * s_weight[c]` (times `beta`), behind a DequantizeLinear.
         mutating func bias(_ value: ValueID?, inputScale: Float, weightScales: [Float], beta: Float = 1) -> ValueID? {
+            if trainable { return value }
             guard let value, let real = realBias(value, channels: weightScales.count) else { return nil }
             let q = IntegerArithmetic.int32Bias(real.map { $0 * beta }, inputScale: inputScale, weightScales: weightScales)
             let name = result.name(of: value)
@@ -194,7 +210,9 @@ public struct PostTrainingQuantizer {
             let values = tensor.floats!
             let params = QuantizationParameters.asymmetricInt8(low: values.min() ?? 0, high: values.max() ?? 0)
             let name = result.name(of: value)
-            let id = result.addConstant(name: name + ".int8", Tensor(shape: tensor.shape, storage: .int8(values.map(params.quantize))))
+            let id = trainable ? result.addValue(name: name + ".int8", type: TensorType(.int8, tensor.shape))
+                : result.addConstant(name: name + ".int8", Tensor(shape: tensor.shape, storage: .int8(values.map(params.quantize))))
+            if trainable { nodes.append(Node(name: name + ".quantize", operation: .quantizeLinear, inputs: [value], outputs: [id])) }
             result.values[id].quantization = params
             return dequantize(id, named: name + ".dequantized")
         }
@@ -244,7 +262,7 @@ public struct PostTrainingQuantizer {
                 let x = try activation(node.input(0)!)
                 let inputScale = activationParameters(x).scale
                 let channels = result.constants[node.input(1)!]!.shape[weightAxis]
-                if case .gemm(var g) = node.operation {
+                if case .gemm(var g) = node.operation, !trainable {
                     // alpha joins the weight scales and beta the bias, so the int8 Gemm computes A·B + C.
                     let guardBias = realBias(node.input(2), channels: channels).map { $0.map { $0 * g.beta } }
                     let (w, scales) = weights(node.input(1)!, axis: weightAxis, scaledBy: g.alpha,

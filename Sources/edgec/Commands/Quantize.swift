@@ -26,8 +26,16 @@ struct Quantize: ParsableCommand {
         activations, int32 biases) that onnxruntime runs and Netron shows; `edgec run` runs it
         as simulated int8 and `edgec compile` turns it into the same int8 .edgem.
 
+        --train DATA makes it quantization-aware training: after calibration the model is
+        fine-tuned (--epochs, default 3; --lr, default 1e-5 — a trained model needs only small steps; the other training options as in
+        `edgec train`) with fake quantization in the graph and the straight-through estimator —
+        BatchNormalization folded as the int8 runtime sees it, weight scales following the
+        weights, activation ranges a moving average — and then quantized as PTQ does, from the
+        trained weights and the ranges training ended with. DATA needs 'labels'.
+
         Example:
           edgec quantize model.onnx --calib calib.npz -o model.int8.edgem --method entropy
+          edgec quantize model.onnx --calib calib.npz --train train.npz --val val.npz --epochs 3 -o model.qat.edgem
           edgec quantize model.onnx --calib calib.npz -o model.int8.edgem --keep-float /head/Conv
           edgec quantize model.onnx --calib calib.npz -o model.int8.edgem --export-onnx model.qdq.onnx
         """
@@ -66,6 +74,11 @@ struct Quantize: ParsableCommand {
     @Flag(name: .customLong("no-measure"), help: "Write the file without measuring per-layer SQNR and accuracy on the runtime (faster).")
     var noMeasure = false
 
+    @Option(help: "Training data (.npz with 'labels'): quantization-aware training after calibration.")
+    var train: String?
+
+    @OptionGroup(title: "Quantization-aware training (with --train)") var training: TrainingOptionGroup
+
     @OptionGroup var shapes: InputShapeOptions
 
     func run() throws {
@@ -77,13 +90,17 @@ struct Quantize: ParsableCommand {
         guard let calib = calib else {
             throw UserFacingError("quantizing needs calibration data: pass --calib data.npz (or --calib random to accept a poor, data-free calibration)")
         }
-        try OutputPath.check(output, notOverwriting: [model, calib])
+        if train == nil, training.val != nil || training.epochs != nil || training.lr != nil || !training.freeze.isEmpty {
+            throw UserFacingError("--val, --epochs, --lr and --freeze are options of quantization-aware training: add --train DATA")
+        }
+        let trainingOptions = try training.options(epochs: 3, learningRate: 1e-5)
+        try OutputPath.check(output, notOverwriting: [model, calib] + [train, training.val].compactMap { $0 })
         if let exportONNX {
             try OutputPath.check(exportONNX, notOverwriting: [model, calib, output])
         }
         let source = try ModelLoading.read(model)
         let onnx = try ONNXModel(data: source, source: model)
-        let bindings = try InputBindings.named(try shapes.bindings(), for: onnx.graph)
+        let bindings = InputBindings.bindingDynamicBatchToOne(try InputBindings.named(try shapes.bindings(), for: onnx.graph), for: onnx.graph)
         let prepared = try StandardPipeline.prepare(onnx.graph, inputShapes: bindings, fuseClampsOnly: true)
         let inputs = prepared.inputs.map { (name: prepared.name(of: $0.value), type: prepared.type(of: $0.value)!) }
         let data: CalibrationData
@@ -105,15 +122,35 @@ struct Quantize: ParsableCommand {
             ("calibration.samples", String(data.sampleCount)),
             ("calibration.source", calib == "random" ? "random" : URL(fileURLWithPath: calib).lastPathComponent),
         ])
+        let trainData = try train.map { try CalibrationData(arrays: try NumPyFiles.read($0, singleKey: inputs.count == 1 ? inputs[0].name : ""), inputs: inputs, source: $0) }
+        let validation = try training.val.map { try CalibrationData(arrays: try NumPyFiles.read($0, singleKey: inputs.count == 1 ? inputs[0].name : ""), inputs: inputs, source: $0) }
+        var epochs: [EpochReport] = []
+        let fineTune: QuantizationPipeline.FineTuning? = trainData.map { trainData in
+            { prepared, statistics in
+                let log = TrainingLog(json: training.json, epochs: trainingOptions.epochs)
+                let qat = try QuantizationAwareTraining(quantization: options, training: trainingOptions).fineTune(
+                    model: onnx.graph, bindings: bindings, prepared: prepared, statistics: statistics, data: trainData, validation: validation,
+                    progress: log.step, epochEnd: log.epoch)
+                epochs = qat.reports
+                return (qat.prepared, qat.statistics)
+            }
+        }
         let progress = Progress()
         let result = try QuantizationPipeline.run(prepared: prepared, data: data, options: options,
-                                                  writer: .init(compression: compression), metadata: metadata,
-                                                  measure: !noMeasure) { progress.show($0, $1, $2) }
+                                                  writer: .init(compression: compression), metadata: metadata + (train == nil ? [] : [
+                                                      ("quantization.training", "quantization-aware, \(trainingOptions.epochs) epochs, lr \(trainingOptions.learningRate), seed \(trainingOptions.seed)"),
+                                                      ("training.source", URL(fileURLWithPath: train!).lastPathComponent),
+                                                  ]),
+                                                  measure: !noMeasure, fineTune: fineTune) { progress.show($0, $1, $2) }
         progress.finish()
         // The QDQ model is made before anything is written, so a model it cannot express leaves no file.
         let qdq = try exportONNX.map { _ in try ONNXExport.write(result.fakeQuantized, producer: Edgec.configuration.version) }
         try OutputPath.write(result.file.data, to: output)
-        print(QuantizationSummary.text(result, sourceBytes: source.count, output: output))
+        if training.json {
+            try JSONOutput.print(QuantizationSummary.JSON(result, sourceBytes: source.count, output: output, epochs: epochs), snakeCaseKeys: true)
+        } else {
+            print(QuantizationSummary.text(result, sourceBytes: source.count, output: output))
+        }
         if let exportONNX, let qdq {
             try OutputPath.write(qdq, to: exportONNX)
             print("wrote      \(exportONNX) (ONNX QDQ, \(Text.grouped(qdq.count)) bytes)")
@@ -122,6 +159,39 @@ struct Quantize: ParsableCommand {
 }
 
 enum QuantizationSummary {
+    /// `--json`: the summary as one object.
+    struct JSON: Encodable {
+        struct Node: Encodable {
+            var node: String
+            var kind: String
+            var reason: String?
+            var sqnr: Double?
+        }
+        var output: String
+        var sourceBytes: Int
+        var bytes: Int
+        var int8: [Node]
+        var float: [Node]
+        var widened: [Node]
+        var layers: [Node]
+        var accuracyBefore: Double?
+        var accuracyAfter: Double?
+        var epochs: [EpochReport]
+
+        init(_ result: QuantizationPipeline.Result, sourceBytes: Int, output: String, epochs: [EpochReport]) {
+            self.output = output
+            self.sourceBytes = sourceBytes
+            bytes = result.file.data.count
+            int8 = result.report.int8.map { Node(node: $0.node, kind: $0.kind) }
+            float = result.report.float.map { Node(node: $0.node, kind: $0.kind, reason: $0.reason) }
+            widened = result.report.widened.map { Node(node: $0.node, kind: $0.kind, reason: $0.reason) }
+            layers = result.layers.map { Node(node: $0.node, kind: $0.kind, sqnr: $0.sqnr) }
+            accuracyBefore = result.accuracyBefore
+            accuracyAfter = result.accuracyAfter
+            self.epochs = epochs
+        }
+    }
+
     static func text(_ result: QuantizationPipeline.Result, sourceBytes: Int, output: String) -> String {
         var lines: [String] = []
         let size = result.file.data.count

@@ -16,7 +16,7 @@ struct TrainingOptionGroup: ParsableArguments {
     @Option(help: "sgd (with momentum 0.9), adam or adamw.")
     var optimizer: String = "adam"
 
-    @Option(help: "Learning rate (default: 1e-3, or 1e-4 for quantize --train).")
+    @Option(help: "Learning rate (default: 1e-3, or 1e-5 for quantize --train).")
     var lr: Float?
 
     @Option(name: .customLong("weight-decay"), help: "L2 penalty (sgd, adam) or decoupled decay (adamw; default 0.01).")
