@@ -22,7 +22,7 @@ struct Edgec: ParsableCommand {
         writes one compact .edgem file and runs it through a small C runtime on the device.
         """,
         version: "0.1.0",
-        subcommands: [Inspect.self, Compile.self, Quantize.self, Prune.self, Train.self, Evaluate.self, Run.self, RuntimeCommand.self, UpdateCommand.self, Aggregate.self]
+        subcommands: [Inspect.self, Compile.self, Quantize.self, Prune.self, Train.self, Distill.self, Evaluate.self, Run.self, RuntimeCommand.self, UpdateCommand.self, Aggregate.self]
     )
 
     /// Errors from edgec's own modules are printed as one `edgec: error: ...` line; argument

@@ -3,7 +3,12 @@ import EdgeOperators
 
 /// Options of `edgec prune`.
 public struct PruningOptions: Sendable {
-    public enum Granularity: String, Sendable { case element, channel }
+    public enum Granularity: String, Sendable {
+        case element, channel
+        /// Two of every four consecutive weights along a filter's inputs kept: the pattern sparse
+        /// tensor cores and N:M kernels run (at most 50%; below it, that share of the groups).
+        case twoOfFour = "2:4"
+    }
     public enum Scope: String, Sendable { case layer, global }
 
     /// Fraction of weights (element) or output channels (channel) to remove, in [0, 1).
@@ -55,6 +60,9 @@ public struct MagnitudePruner {
         guard options.sparsity >= 0, options.sparsity < 1 else {
             throw CompressionError("--sparsity must be in [0, 1), got \(options.sparsity)")
         }
+        guard options.granularity != .twoOfFour || options.sparsity <= 0.5 else {
+            throw CompressionError("2:4 sparsity is at most 0.5 (two of every four weights), got \(options.sparsity)")
+        }
         self.options = options
     }
 
@@ -91,6 +99,7 @@ public struct MagnitudePruner {
         switch options.granularity {
         case .element: elementPlan(graph, chosen, into: &plan)
         case .channel: try channelPlan(graph, chosen, into: &plan)
+        case .twoOfFour: twoOfFourPlan(graph, chosen, into: &plan)
         }
         return plan
     }
@@ -114,6 +123,37 @@ public struct MagnitudePruner {
             }
             plan.tensors[graph.name(of: weight)] = Tensor(shape: tensor.shape, floats: values)
             plan.layers.append(.init(node: node.name, kind: node.operation.kindName, weights: values.count, zeros: zeroed, removedChannels: 0, note: nil))
+        }
+    }
+
+    // MARK: 2:4
+
+    /// Groups of four consecutive weights along each output channel's inputs (rows of a Conv or
+    /// transposed Gemm weight, columns of a Gemm/MatMul [K, N] weight); the share `sparsity / 0.5`
+    /// of the groups whose two smallest magnitudes are smallest lose those two.
+    func twoOfFourPlan(_ graph: Graph, _ chosen: [(node: Node, weight: ValueID)], into plan: inout PruningPlan) {
+        for (node, weight) in chosen {
+            let tensor = graph.constants[weight]!
+            var values = tensor.floats!
+            let columnsRun = Self.outputAxis(node, weight: tensor) == 1 && tensor.rank == 2
+            let rows = columnsRun ? tensor.shape[1] : tensor.shape[0]
+            let length = tensor.elementCount / max(rows, 1)
+            // Element index of position `i` along output channel `r`'s inputs.
+            let at: (Int, Int) -> Int = columnsRun ? { r, i in i * rows + r } : { r, i in r * length + i }
+            var groups: [(cost: Float, indices: [Int])] = []
+            for r in 0..<rows {
+                for start in stride(from: 0, to: length - 3, by: 4) {
+                    let indices = (start..<(start + 4)).map { at(r, $0) }.sorted { abs(values[$0]) < abs(values[$1]) }
+                    groups.append((abs(values[indices[0]]) + abs(values[indices[1]]), Array(indices.prefix(2))))
+                }
+            }
+            let count = Int((Double(groups.count) * min(options.sparsity / 0.5, 1)).rounded())
+            for group in groups.sorted(by: { $0.cost < $1.cost }).prefix(count) {
+                for i in group.indices { values[i] = 0 }
+            }
+            plan.tensors[graph.name(of: weight)] = Tensor(shape: tensor.shape, floats: values)
+            plan.layers.append(.init(node: node.name, kind: node.operation.kindName, weights: values.count,
+                                     zeros: values.filter { $0 == 0 }.count, removedChannels: 0, note: nil))
         }
     }
 

@@ -101,7 +101,7 @@ public struct QuantizationAwareTraining {
             observed = [:]
         }
         try trainer.check(data, loss: .crossEntropy, source: "training data")
-        if let validation { try trainer.check(validation, loss: .crossEntropy, source: "validation data") }
+        if let validation { try trainer.check(validation, loss: .crossEntropy, source: "validation data", validation: true) }
         let reports = try trainer.fit(data, validation: validation, loss: .crossEntropy, progress: progress, epochEnd: epochEnd)
 
         var result = prepared

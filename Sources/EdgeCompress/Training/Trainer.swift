@@ -76,17 +76,21 @@ public final class Trainer {
         guard !trainable.isEmpty else { throw CompressionError("the model has no trainable weights (no float weight tensor of more than one value that any node reads)") }
         guard let first = graph.outputs.first else { throw CompressionError("the model has no outputs") }
         output = first
-        let producer = graph.nodes.first { $0.outputs.contains(first) }
-        if let producer, case .softmax = producer.operation, let input = producer.input(0) {
-            logits = input
-        } else {
-            logits = first
-        }
+        logits = Self.logits(of: graph)
         engine = try Differentiation(graph: graph, parameters: trainable)
         parameters = Dictionary(uniqueKeysWithValues: trainable.map { ($0, graph.constants[$0]!) })
         self.graphBatch = graphBatch
         self.options = options
         optimizer = Optimizer(kind: options.optimizer, momentum: options.momentum, weightDecay: options.weightDecay)
+    }
+
+    /// The value a loss reads: the graph's first output, or the input of the Softmax that writes it.
+    public static func logits(of graph: Graph) -> ValueID {
+        let first = graph.outputs[0]
+        if let producer = graph.nodes.first(where: { $0.outputs.contains(first) }), case .softmax = producer.operation, let input = producer.input(0) {
+            return input
+        }
+        return first
     }
 
     /// The float constants of `graph` a trainer may change: more than one value (scalars are
@@ -112,8 +116,9 @@ public final class Trainer {
         })
     }
 
-    /// Checks labels or targets against the model's output before any step runs.
-    public func check(_ data: CalibrationData, loss: TrainingLoss, source: String) throws {
+    /// Checks labels or targets against the model's output before any step runs (`validation`:
+    /// data only measured on, which the distillation teacher has not run over).
+    public func check(_ data: CalibrationData, loss: TrainingLoss, source: String, validation: Bool = false) throws {
         let shape = engine.graph.type(of: logits)!.shape
         switch loss {
         case .crossEntropy:
@@ -131,7 +136,7 @@ public final class Trainer {
             }
         case .distillation(let teacher, _, _):
             if let labels = data.labels { try checkLabels(labels, shape: shape, source: source) }
-            guard teacher.shape[0] == data.sampleCount, Array(teacher.shape.dropFirst()) == Array(shape.dropFirst()) else {
+            guard validation || teacher.shape[0] == data.sampleCount, Array(teacher.shape.dropFirst()) == Array(shape.dropFirst()) else {
                 throw CompressionError("the teacher's output has shape \(Array(teacher.shape.dropFirst())) per sample, the student's \(Array(shape.dropFirst())): they must be equal")
             }
         }

@@ -76,7 +76,7 @@ struct TrainingSummary: Encodable {
     var seconds: Double
     var extra: [String: String] = [:]
 
-    func print(json: Bool) throws {
+    func print(json: Bool, wrote: Bool = true) throws {
         if json { return try JSONOutput.print(self, snakeCaseKeys: true) }
         Swift.print("trained    \(Text.grouped(parameters)) parameters in \(tensors) tensors, \(epochs.count) epoch\(epochs.count == 1 ? "" : "s"), \(loss) loss, \(String(format: "%.1f", seconds)) s")
         if let last = epochs.last {
@@ -85,7 +85,7 @@ struct TrainingSummary: Encodable {
             Swift.print(line)
         }
         for (key, value) in extra.sorted(by: { $0.key < $1.key }) { Swift.print(key.padding(toLength: 10, withPad: " ", startingAt: 0) + " " + value) }
-        Swift.print("wrote      \(output)")
+        if wrote { Swift.print("wrote      \(output)") }
     }
 }
 
@@ -130,7 +130,7 @@ enum FineTuning {
 
     static func fit(_ session: Session, loss: TrainingLoss, json: Bool) throws -> Result {
         try session.trainer.check(session.data, loss: loss, source: "training data")
-        if let validation = session.validation { try session.trainer.check(validation, loss: loss, source: "validation data") }
+        if let validation = session.validation { try session.trainer.check(validation, loss: loss, source: "validation data", validation: true) }
         let log = TrainingLog(json: json, epochs: session.options.epochs)
         let reports = try session.trainer.fit(session.data, validation: session.validation, loss: loss, progress: log.step, epochEnd: log.epoch)
         return Result(trainer: session.trainer, reports: reports, parameterCount: session.trainer.parameters.values.reduce(0) { $0 + $1.elementCount })

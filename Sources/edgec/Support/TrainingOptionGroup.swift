@@ -22,8 +22,8 @@ struct TrainingOptionGroup: ParsableArguments {
     @Option(name: .customLong("weight-decay"), help: "L2 penalty (sgd, adam) or decoupled decay (adamw; default 0.01).")
     var weightDecay: Float?
 
-    @Option(help: "Learning-rate schedule: constant, cosine or step (x0.1 after each third of the epochs).")
-    var schedule: String = "constant"
+    @Option(help: "Learning-rate schedule: constant (default), cosine or step (x0.1 after each third of the epochs); for prune --train, the sparsity schedule: polynomial (default) or one-shot.")
+    var schedule: String?
 
     @Option(parsing: .upToNextOption, help: "Node names whose weights are not trained.")
     var freeze: [String] = []
@@ -34,9 +34,13 @@ struct TrainingOptionGroup: ParsableArguments {
     @Flag(help: "Print the summary as JSON.")
     var json = false
 
-    func options(epochs defaultEpochs: Int, learningRate defaultRate: Float) throws -> TrainingOptions {
+    /// The options, with each verb's defaults; `scheduleIsSparsity` when --schedule names a
+    /// sparsity schedule (prune), and the learning rate stays constant.
+    func options(epochs defaultEpochs: Int, learningRate defaultRate: Float, scheduleIsSparsity: Bool = false) throws -> TrainingOptions {
         guard let optimizer = OptimizerKind(rawValue: optimizer) else { throw UserFacingError("--optimizer takes sgd, adam or adamw, not '\(self.optimizer)'") }
-        guard let schedule = LearningRateSchedule(rawValue: schedule) else { throw UserFacingError("--schedule takes constant, cosine or step, not '\(self.schedule)'") }
+        guard let schedule = LearningRateSchedule(rawValue: scheduleIsSparsity ? "constant" : self.schedule ?? "constant") else {
+            throw UserFacingError("--schedule takes constant, cosine or step, not '\(self.schedule ?? "")'")
+        }
         let epochs = self.epochs ?? defaultEpochs
         guard epochs >= 1 else { throw UserFacingError("--epochs must be at least 1, got \(epochs)") }
         guard batch >= 1 else { throw UserFacingError("--batch must be at least 1, got \(batch)") }
