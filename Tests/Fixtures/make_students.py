@@ -12,6 +12,9 @@ folded into the convolution: a trainer then has a BatchNormalization to train. T
 Identity nodes that tie the running statistics to the equal-valued BatchNorm weight and bias are
 replaced by initializers of their own.
 
+Also writes bad/student_5_classes.onnx, the same student with 5 outputs: `edgec distill` must
+refuse it beside the 10-class teacher.
+
 Run from the repo root:  python3 Tests/Fixtures/make_students.py
 """
 import collections
@@ -30,13 +33,13 @@ MAX_PARAMETERS = 4700
 
 
 class DigitsStudent(nn.Module):
-    def __init__(self):
+    def __init__(self, classes=10):
         super().__init__()
         self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
         self.bn1 = nn.BatchNorm2d(8)
         self.pool = nn.MaxPool2d(2)
         self.conv2 = nn.Conv2d(8, 16, 3, padding=1)
-        self.fc = nn.Linear(16 * 4 * 4, 10)
+        self.fc = nn.Linear(16 * 4 * 4, classes)
 
     def forward(self, x):
         x = self.pool(torch.relu(self.bn1(self.conv1(x))))
@@ -102,6 +105,12 @@ def main():
     print("onnxruntime: logits %s, max|ort - torch| = %.3g" % (logits.shape, np.abs(logits - expected).max()))
     if logits.shape != (5, 10) or not np.allclose(logits, expected, atol=1e-5):
         raise SystemExit("onnxruntime disagrees with torch")
+
+    mismatched = os.path.join(HERE, "bad", "student_5_classes.onnx")
+    torch.onnx.export(DigitsStudent(classes=5).eval(), (dummy,), mismatched, dynamo=False, opset_version=17,
+                      input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+    print("bad/student_5_classes.onnx: output [batch, 5]")
 
 
 if __name__ == "__main__":

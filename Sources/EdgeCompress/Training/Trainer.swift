@@ -135,10 +135,10 @@ public final class Trainer {
                 throw CompressionError("'\(source)': 'targets' has shape \(targets.shape), but the model's output '\(engine.graph.name(of: output))' gives [N, \(sample.map(String.init).joined(separator: ", "))]")
             }
         case .distillation(let teacher, _, _):
-            if let labels = data.labels { try checkLabels(labels, shape: shape, source: source) }
             guard validation || teacher.shape[0] == data.sampleCount, Array(teacher.shape.dropFirst()) == Array(shape.dropFirst()) else {
                 throw CompressionError("the teacher's output has shape \(Array(teacher.shape.dropFirst())) per sample, the student's \(Array(shape.dropFirst())): they must be equal")
             }
+            if let labels = data.labels { try checkLabels(labels, shape: shape, source: source) }
         }
     }
 
