@@ -57,31 +57,39 @@ public struct Optimizer: Sendable {
         steps += 1
         let correction1 = 1 - powf(beta1, Float(steps)), correction2 = 1 - powf(beta2, Float(steps))
         for (id, gradient) in gradients {
-            guard var values = parameters[id]?.floats, let g = gradient.floats else { continue }
-            switch kind {
-            case .sgd:
-                var velocity = first[id] ?? [Float](repeating: 0, count: values.count)
-                for i in values.indices {
-                    let d = g[i] + weightDecay * values[i]
-                    velocity[i] = momentum * velocity[i] + d
-                    values[i] -= rate * velocity[i]
+            guard var tensor = parameters.removeValue(forKey: id), case .float32(var values) = tensor.storage, let g = gradient.floats else { continue }
+            tensor.storage = .float32([])
+            let count = values.count
+            // The state arrays are taken out of the dictionaries so that they update in place.
+            var m = first.removeValue(forKey: id) ?? [Float](repeating: 0, count: count)
+            var v = kind == .sgd ? [] : second.removeValue(forKey: id) ?? [Float](repeating: 0, count: count)
+            values.withUnsafeMutableBufferPointer { w in
+                m.withUnsafeMutableBufferPointer { m in
+                    switch kind {
+                    case .sgd:
+                        for i in 0..<count {
+                            m[i] = momentum * m[i] + g[i] + weightDecay * w[i]
+                            w[i] -= rate * m[i]
+                        }
+                    case .adam, .adamw:
+                        let decoupled = kind == .adamw
+                        let stepSize = rate / correction1, rootCorrection = correction2.squareRoot()
+                        v.withUnsafeMutableBufferPointer { v in
+                            for i in 0..<count {
+                                let d = decoupled ? g[i] : g[i] + weightDecay * w[i]
+                                m[i] = beta1 * m[i] + (1 - beta1) * d
+                                v[i] = beta2 * v[i] + (1 - beta2) * d * d
+                                if decoupled { w[i] -= rate * weightDecay * w[i] }
+                                w[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection + epsilon)
+                            }
+                        }
+                    }
                 }
-                first[id] = velocity
-            case .adam, .adamw:
-                var m = first[id] ?? [Float](repeating: 0, count: values.count)
-                var v = second[id] ?? [Float](repeating: 0, count: values.count)
-                let decoupled = kind == .adamw
-                for i in values.indices {
-                    let d = decoupled ? g[i] : g[i] + weightDecay * values[i]
-                    m[i] = beta1 * m[i] + (1 - beta1) * d
-                    v[i] = beta2 * v[i] + (1 - beta2) * d * d
-                    if decoupled { values[i] -= rate * weightDecay * values[i] }
-                    values[i] -= rate * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
-                }
-                first[id] = m
-                second[id] = v
             }
-            parameters[id] = Tensor(shape: parameters[id]!.shape, floats: values)
+            first[id] = m
+            if kind != .sgd { second[id] = v }
+            tensor.storage = .float32(values)
+            parameters[id] = tensor
         }
     }
 }

@@ -113,24 +113,37 @@ enum ConvolutionKernels {
             for ki in 0..<g.kernelHeight {
                 for kj in 0..<g.kernelWidth {
                     let target = columns + row * plane
+                    let shift = kj * g.dilationW - g.padLeft
+                    let (first, end) = validColumns(g, shift: shift)
                     for oh in 0..<g.outHeight {
                         let ih = oh * g.strideH - g.padTop + ki * g.dilationH
                         let line = target + oh * g.outWidth
                         if ih < 0 || ih >= g.inHeight {
-                            for ow in 0..<g.outWidth { line[ow] = 0 }
+                            line.update(repeating: 0, count: g.outWidth)
                             continue
                         }
-                        let source = xc + ih * g.inWidth
-                        let shift = kj * g.dilationW - g.padLeft
-                        for ow in 0..<g.outWidth {
-                            let iw = ow * g.strideW + shift
-                            line[ow] = (iw >= 0 && iw < g.inWidth) ? source[iw] : 0
+                        let source = xc + ih * g.inWidth + shift
+                        if first > 0 { line.update(repeating: 0, count: first) }
+                        if g.strideW == 1 {
+                            if end > first { (line + first).update(from: source + first, count: end - first) }
+                        } else {
+                            for ow in first..<max(first, end) { line[ow] = source[ow * g.strideW] }
                         }
+                        if end < g.outWidth { (line + max(end, first)).update(repeating: 0, count: g.outWidth - max(end, first)) }
                     }
                     row += 1
                 }
             }
         }
+    }
+
+    /// The output columns `first..<end` whose input column `ow·strideW + shift` lies inside the row.
+    @inline(__always)
+    static func validColumns(_ g: Geometry, shift: Int) -> (first: Int, end: Int) {
+        // ow·s + shift >= 0  and  ow·s + shift < inWidth
+        let first = shift >= 0 ? 0 : (-shift + g.strideW - 1) / g.strideW
+        let end = g.inWidth - shift <= 0 ? 0 : min(g.outWidth, (g.inWidth - shift + g.strideW - 1) / g.strideW)
+        return (min(first, g.outWidth), end)
     }
 
     static func depthwise(_ g: Geometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {

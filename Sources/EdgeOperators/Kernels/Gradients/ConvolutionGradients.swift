@@ -90,16 +90,14 @@ enum ConvolutionGradients {
             for ki in 0..<g.kernelHeight {
                 for kj in 0..<g.kernelWidth {
                     let source = columns + row * plane
+                    let shift = kj * g.dilationW - g.padLeft
+                    let (first, end) = ConvolutionKernels.validColumns(g, shift: shift)
                     for oh in 0..<g.outHeight {
                         let ih = oh * g.strideH - g.padTop + ki * g.dilationH
                         if ih < 0 || ih >= g.inHeight { continue }
                         let line = source + oh * g.outWidth
-                        let target = xc + ih * g.inWidth
-                        let shift = kj * g.dilationW - g.padLeft
-                        for ow in 0..<g.outWidth {
-                            let iw = ow * g.strideW + shift
-                            if iw >= 0 && iw < g.inWidth { target[iw] += line[ow] }
-                        }
+                        let target = xc + ih * g.inWidth + shift
+                        for ow in first..<max(first, end) { target[ow * g.strideW] += line[ow] }
                     }
                     row += 1
                 }
