@@ -24,10 +24,11 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The activation applied to one value: the formula of the unary operator it is.
-    @inline(__always)
+    @inlinable
     public func apply(_ x: Float) -> Float { asUnary.apply(x) }
 
     /// The same function as a unary operator.
+    @inlinable
     public var asUnary: UnaryOperator {
         switch self {
         case .relu: return .relu
@@ -160,7 +161,7 @@ public enum UnaryOperator: Sendable, Equatable {
     /// The function applied to one value. This is the one definition of each elementwise formula
     /// in Swift: the reference kernels, fused activations and int8 lookup tables all call it, and
     /// the C runtime writes the same expressions (formats/edgem.md, "Activation formulas").
-    @inline(__always)
+    @inlinable
     public func apply(_ x: Float) -> Float {
         switch self {
         case .relu: return Swift.max(x, 0)
@@ -186,7 +187,7 @@ public enum UnaryOperator: Sendable, Equatable {
     /// The derivative at `x`, where `y` is `apply(x)` (some formulas are cheaper from the output).
     /// Beside `apply`, so each function's derivative is written once; at a kink it takes the
     /// value PyTorch's autograd takes (0 for Relu at 0, 1 inside Clip's closed range).
-    @inline(__always)
+    @inlinable
     public func derivative(_ x: Float, output y: Float) -> Float {
         switch self {
         case .relu: return x > 0 ? 1 : 0

@@ -147,24 +147,41 @@ enum ConvolutionKernels {
     }
 
     static func depthwise(_ g: Geometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        y.update(repeating: 0, count: g.batch * g.outChannels * g.outHeight * g.outWidth)
+        let taps = g.kernelHeight * g.kernelWidth, stride = g.strideW
+        forEachDepthwiseRow(g) { channel, input, output, tap, first, end in
+            let weight = w[channel * taps + tap]
+            let source = x + input, target = y + output
+            for ow in first..<end { target[ow] += weight * source[ow * stride] }
+        }
+    }
+
+    /// Walks a depthwise geometry row by row: for every (image, channel), output row and kernel tap
+    /// whose input row exists, `body` gets the channel, the element offset of the input row shifted
+    /// by the tap's column offset (output column `ow` reads `input + ow·strideW`), the offset of the
+    /// output row, the tap, and the output columns `first..<end` that read inside the row. The
+    /// forward and both gradients run their inner loops over those columns without a branch.
+    @inline(__always)
+    static func forEachDepthwiseRow(_ g: Geometry, _ body: (_ channel: Int, _ input: Int, _ output: Int, _ tap: Int, _ first: Int, _ end: Int) -> Void) {
+        let inPlane = g.inHeight * g.inWidth, outPlane = g.outHeight * g.outWidth
+        var columns: [(first: Int, end: Int, shift: Int)] = []
+        for kj in 0..<g.kernelWidth {
+            let shift = kj * g.dilationW - g.padLeft
+            let (first, end) = validColumns(g, shift: shift)
+            columns.append((first, max(first, end), shift))
+        }
         for n in 0..<g.batch {
             for c in 0..<g.outChannels {
-                let xc = x + (n * g.inChannels + c) * g.inHeight * g.inWidth
-                let yc = y + (n * g.outChannels + c) * g.outHeight * g.outWidth
-                let wc = w + c * g.kernelHeight * g.kernelWidth
+                let plane = n * g.outChannels + c
                 for oh in 0..<g.outHeight {
-                    for ow in 0..<g.outWidth {
-                        var sum: Float = 0
-                        for ki in 0..<g.kernelHeight {
-                            let ih = oh * g.strideH - g.padTop + ki * g.dilationH
-                            if ih < 0 || ih >= g.inHeight { continue }
-                            for kj in 0..<g.kernelWidth {
-                                let iw = ow * g.strideW - g.padLeft + kj * g.dilationW
-                                if iw < 0 || iw >= g.inWidth { continue }
-                                sum += xc[ih * g.inWidth + iw] * wc[ki * g.kernelWidth + kj]
-                            }
+                    for ki in 0..<g.kernelHeight {
+                        let ih = oh * g.strideH - g.padTop + ki * g.dilationH
+                        if ih < 0 || ih >= g.inHeight { continue }
+                        for kj in 0..<g.kernelWidth {
+                            let column = columns[kj]
+                            body(c, plane * inPlane + ih * g.inWidth + column.shift, plane * outPlane + oh * g.outWidth,
+                                 ki * g.kernelWidth + kj, column.first, column.end)
                         }
-                        yc[oh * g.outWidth + ow] = sum
                     }
                 }
             }

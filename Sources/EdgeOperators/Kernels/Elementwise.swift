@@ -124,6 +124,11 @@ enum ElementwiseKernels {
             if case .abs = op { return Tensor(shape: x.shape, storage: TensorStorage.int64(x.storage.int64s.map { Swift.abs($0) }).converted(to: x.dtype)) }
             throw ExecutionError.unsupported("\(op.onnxName) on \(x.dtype) tensors")
         }
-        return Tensor(shape: x.shape, floats: values.map(op.apply))
+        // Relu and Clip get loops the compiler specializes; the formula is still `apply`'s.
+        switch op {
+        case .relu: return Tensor(shape: x.shape, floats: values.map { UnaryOperator.relu.apply($0) })
+        case .clip(let lo, let hi): return Tensor(shape: x.shape, floats: values.map { UnaryOperator.clip(min: lo, max: hi).apply($0) })
+        default: return Tensor(shape: x.shape, floats: values.map(op.apply))
+        }
     }
 }

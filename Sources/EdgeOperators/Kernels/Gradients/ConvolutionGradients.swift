@@ -105,37 +105,22 @@ enum ConvolutionGradients {
         }
     }
 
-    /// Visits every (output cell, kernel tap) pair of a depthwise geometry that reads a real input cell.
-    @inline(__always)
-    private static func forEachTap(_ g: Geometry, _ body: (_ channelPlane: Int, _ outIndex: Int, _ inIndex: Int, _ tap: Int, _ channel: Int) -> Void) {
-        let inPlane = g.inHeight * g.inWidth, outPlane = g.outHeight * g.outWidth
-        for n in 0..<g.batch {
-            for c in 0..<g.outChannels {
-                let plane = n * g.outChannels + c
-                for oh in 0..<g.outHeight {
-                    for ki in 0..<g.kernelHeight {
-                        let ih = oh * g.strideH - g.padTop + ki * g.dilationH
-                        if ih < 0 || ih >= g.inHeight { continue }
-                        for ow in 0..<g.outWidth {
-                            for kj in 0..<g.kernelWidth {
-                                let iw = ow * g.strideW - g.padLeft + kj * g.dilationW
-                                if iw < 0 || iw >= g.inWidth { continue }
-                                body(plane, plane * outPlane + oh * g.outWidth + ow, plane * inPlane + ih * g.inWidth + iw, ki * g.kernelWidth + kj, c)
-                            }
-                        }
-                    }
-                }
-            }
+    private static func depthwiseInput(_ g: Geometry, w: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+        let taps = g.kernelHeight * g.kernelWidth, stride = g.strideW
+        ConvolutionKernels.forEachDepthwiseRow(g) { channel, input, output, tap, first, end in
+            let weight = w[channel * taps + tap]
+            let target = dx + input, source = dy + output
+            for ow in first..<end { target[ow * stride] += weight * source[ow] }
         }
     }
 
-    private static func depthwiseInput(_ g: Geometry, w: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
-        let taps = g.kernelHeight * g.kernelWidth
-        forEachTap(g) { _, out, input, tap, c in dx[input] += dy[out] * w[c * taps + tap] }
-    }
-
     private static func depthwiseWeights(_ g: Geometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>) {
-        let taps = g.kernelHeight * g.kernelWidth
-        forEachTap(g) { _, out, input, tap, c in dw[c * taps + tap] += dy[out] * x[input] }
+        let taps = g.kernelHeight * g.kernelWidth, stride = g.strideW
+        ConvolutionKernels.forEachDepthwiseRow(g) { channel, input, output, tap, first, end in
+            let source = x + input, gradient = dy + output
+            var sum: Float = 0
+            for ow in first..<end { sum += gradient[ow] * source[ow * stride] }
+            dw[channel * taps + tap] += sum
+        }
     }
 }

@@ -53,7 +53,20 @@ enum ElementwiseGradients {
 
     static func unary(_ function: UnaryOperator, x: Tensor, y: Tensor, gradient: [Float]) -> [Float] {
         let xs = x.floats!, ys = y.floats!
-        return gradient.indices.map { gradient[$0] * function.derivative(xs[$0], output: ys[$0]) }
+        var result = gradient
+        result.withUnsafeMutableBufferPointer { g in
+            // Relu and Clip, in every convolutional network, get a loop the compiler specializes
+            // (the formula is still `derivative`'s); the others share the general one.
+            @inline(__always) func loop(_ f: UnaryOperator) {
+                for i in 0..<g.count { g[i] *= f.derivative(xs[i], output: ys[i]) }
+            }
+            switch function {
+            case .relu: loop(.relu)
+            case .clip(let lo, let hi): loop(.clip(min: lo, max: hi))
+            default: loop(function)
+            }
+        }
+        return result
     }
 
     /// Gradients of A and B of `A op B` (nil for those not wanted), from the gradient `g` of the

@@ -55,35 +55,38 @@ enum NormalizationGradients {
         let plane = x.shape.dropFirst(2).reduce(1, *)
         let stats = training ? batchStatistics(x) : (mean.floats!, variance.floats!, batch * plane)
         let gamma = scale.floats!, values = x.floats!
-        let invstd = stats.1.map { 1 / sqrtf($0 + epsilon) }
+        let mean = stats.0, invstd = stats.1.map { 1 / sqrtf($0 + epsilon) }
         var dScale = [Float](repeating: 0, count: channels), dBias = [Float](repeating: 0, count: channels)
-        for n in 0..<batch {
-            for c in 0..<channels {
-                let base = (n * channels + c) * plane
-                var sg: Float = 0, sgx: Float = 0
-                for i in base..<(base + plane) {
-                    sg += g[i]
-                    sgx += g[i] * (values[i] - stats.0[c]) * invstd[c]
-                }
-                dBias[c] += sg
-                dScale[c] += sgx
-            }
-        }
         var dx = [Float](repeating: 0, count: values.count)
         let count = Float(stats.2)
-        for n in 0..<batch {
-            for c in 0..<channels {
-                let base = (n * channels + c) * plane
-                let k = gamma[c] * invstd[c]
-                if training {
-                    // dX = γ·σ⁻¹/m · (m·g − Σg − x̂·Σ(g·x̂))
-                    let meanG = dBias[c] / count, meanGX = dScale[c] / count
-                    for i in base..<(base + plane) {
-                        let xhat = (values[i] - stats.0[c]) * invstd[c]
-                        dx[i] = k * (g[i] - meanG - xhat * meanGX)
+        values.withUnsafeBufferPointer { xs in
+            g.withUnsafeBufferPointer { gs in
+                for n in 0..<batch {
+                    for c in 0..<channels {
+                        let base = (n * channels + c) * plane, m = mean[c], s = invstd[c]
+                        var sg: Float = 0, sgx: Float = 0
+                        for i in base..<(base + plane) {
+                            sg += gs[i]
+                            sgx += gs[i] * (xs[i] - m) * s
+                        }
+                        dBias[c] += sg
+                        dScale[c] += sgx
                     }
-                } else {
-                    for i in base..<(base + plane) { dx[i] = k * g[i] }
+                }
+                dx.withUnsafeMutableBufferPointer { d in
+                    for n in 0..<batch {
+                        for c in 0..<channels {
+                            let base = (n * channels + c) * plane, m = mean[c], s = invstd[c]
+                            let k = gamma[c] * s
+                            if training {
+                                // dX = γ·σ⁻¹/m · (m·g − Σg − x̂·Σ(g·x̂))
+                                let meanG = dBias[c] / count, meanGX = dScale[c] / count
+                                for i in base..<(base + plane) { d[i] = k * (gs[i] - meanG - (xs[i] - m) * s * meanGX) }
+                            } else {
+                                for i in base..<(base + plane) { d[i] = k * gs[i] }
+                            }
+                        }
+                    }
                 }
             }
         }
