@@ -1,7 +1,8 @@
 /*
  * edge.h — the edgec device runtime: loads a compiled `.edgem` model and runs it.
  *
- * A short example (error handling shortened):
+ * A short example (error handling shortened; it compiles as C and as C++, and so do the examples
+ * below: .ci/runtime-checks compiles them):
  *
  *     edge_model *model;
  *     edge_error error;
@@ -15,7 +16,10 @@
  *     edge_context_invoke(context, &error);                       // allocates nothing
  *     edge_tensor_info info;
  *     edge_model_output_info(model, 0, &info);
- *     const float *scores = edge_context_output(context, 0);      // info.element_count floats
+ *     const float *scores = (const float *)edge_context_output(context, 0);  // info.element_count floats
+ *     size_t best = 0;
+ *     for (size_t i = 1; i < info.element_count; i++) if (scores[i] > scores[best]) best = i;
+ *     printf("class %zu, score %g\n", best, scores[best]);
  *     edge_context_free(context);
  *     edge_model_free(model);
  *
@@ -193,16 +197,18 @@ EDGE_API const void *edge_context_output(const edge_context *context, int32_t in
  *
  *     static void record(void *user, int32_t index, const char *kind, const char *name, uint64_t nanoseconds)
  *     {
+ *         (void)kind, (void)name;
  *         ((uint64_t *)user)[index] += nanoseconds;
  *     }
  *     ...
- *     uint64_t *total = calloc((size_t)edge_model_operator_count(model), sizeof *total);
+ *     uint64_t *total = (uint64_t *)calloc((size_t)edge_model_operator_count(model), sizeof *total);
  *     edge_context_set_observer(context, record, total, &error);
  *     for (int r = 0; r < 20; r++) edge_context_invoke(context, &error);
  *     edge_context_set_observer(context, NULL, NULL, &error);   // invoke untimed again
  *     edge_operator_info info;
  *     edge_model_operator_info(model, 0, &info);
  *     printf("%s %s %.3f ms, %llu MACs\n", info.kind, info.name, total[0] / 20e6, (unsigned long long)info.macs);
+ *     free(total);
  *
  * Without an observer invoke reads no clock and runs as it always did.
  */
