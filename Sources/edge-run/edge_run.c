@@ -14,17 +14,27 @@
  * (float64 is also read into float32 inputs; float32 or float64 arrays given to an int8 input of a
  * model quantized with --int8-io are quantized with the input's scale and zero point). An array with a leading dimension N where the model
  * takes 1 runs N samples one at a time; each output then stacks the samples along dimension 0.
- * Outputs are written atomically (a temporary file renamed into place): `-o file.npy` for a
- * single-output model, or `-o directory` with one `<output name>.npy` per output.
+ * Outputs are written atomically: `-o file.npy` for a single-output model, or `-o directory` with
+ * one `<output name>.npy` per output, each to a temporary file beside it (`<path>.tmp<pid>`),
+ * flushed and fsync()ed, then renamed into place. The temporary file is removed on every error
+ * and when SIGINT, SIGTERM or SIGHUP ends the run. An output that is the model or one of the
+ * inputs — however spelled: `./x.npy`, `dir/../x.npy`, a symbolic or hard link — is refused
+ * before anything runs.
+ *
+ * Exit status: 0, or 1 with an `edge-run: error: ...` line on stderr. --help prints every option;
+ * --version the runtime's version (edge_version()) and the .edgem format major version it reads.
  *
  * --profile times each operator, as TFLite's benchmark_model does: after one untimed warm-up run,
  * --repeat N runs (20 when not given) with an observer on the context (edge_context_set_observer),
  * then a table of the operators sorted by their mean time per run, one of the operator kinds, and
  * the total.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008 with realpath() and fsync() */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -37,6 +47,18 @@
 
 #include "edge.h"
 
+/* The temporary file an output is being written to, removed by fail() and by the signal handlers.
+   The name is written only while `temporary_active` is 0; it becomes 1 once the file exists and 0
+   again once it is renamed, both with the termination signals blocked. */
+static char temporary_path[PATH_MAX + 32];
+static volatile sig_atomic_t temporary_active;
+
+static void remove_temporary(void)
+{
+    if (temporary_active) unlink(temporary_path);
+    temporary_active = 0;
+}
+
 static void fail(const char *format, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 static void fail(const char *format, ...)
@@ -47,7 +69,41 @@ static void fail(const char *format, ...)
     vfprintf(stderr, format, arguments);
     fputc('\n', stderr);
     va_end(arguments);
+    remove_temporary();
     exit(1);
+}
+
+/* ---- signals -------------------------------------------------------------------------------------- */
+
+static const int termination_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void termination_signal_set(sigset_t *set)
+{
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof termination_signals / sizeof termination_signals[0]; i++) sigaddset(set, termination_signals[i]);
+}
+
+/* Async-signal-safe: unlink() the temporary file, then raise the signal again. SA_RESETHAND has put
+   back the default action, so the process ends as that signal would have ended it. */
+static void on_termination_signal(int number)
+{
+    if (temporary_active) unlink(temporary_path);
+    raise(number);
+}
+
+/* Installs the handler for SIGINT, SIGTERM and SIGHUP; a signal ignored on entry (nohup) stays ignored. */
+static void install_signal_handlers(void)
+{
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_termination_signal;
+    termination_signal_set(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    for (size_t i = 0; i < sizeof termination_signals / sizeof termination_signals[0]; i++) {
+        struct sigaction previous;
+        if (sigaction(termination_signals[i], NULL, &previous) == 0 && previous.sa_handler == SIG_IGN) continue;
+        sigaction(termination_signals[i], &action, NULL);
+    }
 }
 
 static void *allocate(size_t size)
@@ -238,22 +294,89 @@ static void write_npy(const char *path, edge_dtype dtype, const int64_t *dims, i
     header[padded - 11] = '\n';
     uint8_t preamble[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (uint8_t)((padded - 10) & 0xFF), (uint8_t)((padded - 10) >> 8)};
 
-    char temporary[1100];
-    snprintf(temporary, sizeof temporary, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(temporary, "wb");
-    if (!f) fail("cannot write '%s': %s", temporary, strerror(errno));
-    bool ok = fwrite(preamble, 1, 10, f) == 10 && fwrite(header, 1, padded - 10, f) == padded - 10 &&
-              fwrite(data, 1, bytes, f) == bytes;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok) {
-        remove(temporary);
-        fail("cannot write '%s'", temporary);
-    }
-    if (rename(temporary, path) != 0) {
+    /* A new file beside `path` (the same directory, so that rename() replaces it atomically),
+       created exclusively: never an existing file or a link someone left under that name. */
+    sigset_t signals, previous;
+    termination_signal_set(&signals);
+    int fd = -1;
+    for (unsigned attempt = 0; fd < 0; attempt++) {
+        int length = attempt == 0 ? snprintf(temporary_path, sizeof temporary_path, "%s.tmp%ld", path, (long)getpid())
+                                  : snprintf(temporary_path, sizeof temporary_path, "%s.tmp%ld-%u", path, (long)getpid(), attempt);
+        if (length < 0 || (size_t)length >= sizeof temporary_path) fail("cannot write '%s': the path is too long", path);
+        sigprocmask(SIG_BLOCK, &signals, &previous);
+        fd = open(temporary_path, O_WRONLY | O_CREAT | O_EXCL, 0666);
         int code = errno;
-        remove(temporary);
-        fail("cannot rename '%s' to '%s': %s", temporary, path, strerror(code));
+        if (fd >= 0) temporary_active = 1;
+        sigprocmask(SIG_SETMASK, &previous, NULL);
+        if (fd < 0 && (code != EEXIST || attempt == 100)) fail("cannot write '%s': %s", path, strerror(code));
     }
+    FILE *f = fdopen(fd, "wb");
+    if (!f) {
+        int code = errno;
+        close(fd);
+        fail("cannot write '%s': %s", path, strerror(code));
+    }
+    /* On the disk before the rename, so that a crash leaves the old file or the new one, whole
+       (EINVAL: a file system that cannot sync, where there is nothing more to do). */
+    errno = 0;
+    bool ok = fwrite(preamble, 1, 10, f) == 10 && fwrite(header, 1, padded - 10, f) == padded - 10 &&
+              fwrite(data, 1, bytes, f) == bytes && fflush(f) == 0 && (fsync(fileno(f)) == 0 || errno == EINVAL);
+    int code = errno;
+    if (fclose(f) != 0 && ok) {
+        ok = false;
+        code = errno;
+    }
+    if (!ok) fail("cannot write '%s': %s", path, code ? strerror(code) : "the write was cut short");
+    sigprocmask(SIG_BLOCK, &signals, &previous);
+    int renamed = rename(temporary_path, path);
+    code = errno;
+    if (renamed == 0) temporary_active = 0;
+    sigprocmask(SIG_SETMASK, &previous, NULL);
+    if (renamed != 0) fail("cannot rename '%s' to '%s': %s", temporary_path, path, strerror(code));
+}
+
+/* ---- never writing over the model or an input ------------------------------------------------------ */
+
+/* The canonical name of `path` into `buffer` (PATH_MAX bytes): realpath() of the file or, when it
+   does not exist (yet), realpath() of its directory joined with its last component. */
+static bool canonical_name(const char *path, char *buffer)
+{
+    if (realpath(path, buffer)) return true;
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    char directory[PATH_MAX], resolved[PATH_MAX];
+    size_t length = slash ? (size_t)(slash - path) : 0;
+    if (length >= sizeof directory || !*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) return false;
+    if (slash) {
+        memcpy(directory, path, length);
+        directory[length] = 0;
+        if (length == 0) strcpy(directory, "/");
+    } else {
+        strcpy(directory, ".");
+    }
+    if (!realpath(directory, resolved)) return false;
+    int written = snprintf(buffer, PATH_MAX, "%s%s%s", resolved, strcmp(resolved, "/") == 0 ? "" : "/", base);
+    return written > 0 && written < PATH_MAX;
+}
+
+/* Whether writing `output` would replace the file `other`: the same device and inode when both exist
+   (however spelled, through symbolic or hard links), otherwise the same canonical name. */
+static bool same_file(const char *output, const char *other)
+{
+    struct stat a, b;
+    if (stat(output, &a) == 0 && stat(other, &b) == 0) return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    char x[PATH_MAX], y[PATH_MAX];
+    return canonical_name(output, x) && canonical_name(other, y) && strcmp(x, y) == 0;
+}
+
+/* Fails when `output` (`what` says which argument it comes from) is the model or one of the inputs. */
+static void refuse_overwriting(const char *what, const char *output, const char *model_path, const char *const *input_paths,
+                               int32_t input_count)
+{
+    if (same_file(output, model_path))
+        fail("%s '%s' is the model file '%s'; write the output to another file", what, output, model_path);
+    for (int32_t i = 0; i < input_count; i++)
+        if (same_file(output, input_paths[i]))
+            fail("%s '%s' is the input file '%s'; write the output to another file", what, output, input_paths[i]);
 }
 
 /* An output name as a file name: anything but letters, digits, '.', '-' and '_' becomes '_'. */
@@ -305,13 +428,22 @@ static void set_inputs(const edge_model *model, edge_context *context, int32_t i
     }
 }
 
-static void usage(void)
+static void usage(FILE *stream)
 {
     fputs("usage: edge-run MODEL.edgem --input [NAME=]FILE.npy [--input ...] [-o OUT.npy | -o DIRECTORY] [--repeat N] [--profile]\n"
-          "  --repeat N   run N times and print the median latency\n"
-          "  --profile    time every operator (one warm-up run, then --repeat runs, 20 by default) and print\n"
-          "               a table of the operators by time, one of the operator kinds, and the total\n",
-          stderr);
+          "Runs a compiled .edgem model on .npy inputs and writes its outputs as .npy files.\n"
+          "\n"
+          "options:\n"
+          "  -i, --input [NAME=]FILE.npy  an input (NAME may be left out when the model has one); one per input\n"
+          "  -o, --output OUT.npy|DIR     the output file, or a directory for one <output name>.npy per output\n"
+          "  --repeat N                   run N times (1 to 1000000) and print the median latency\n"
+          "  --profile                    time every operator over --repeat runs (20 by default) after a warm-up\n"
+          "  -h, --help                   print this help and exit\n"
+          "  --version                    print the runtime's version and the .edgem format it reads, and exit\n"
+          "\n"
+          "example:\n"
+          "  edge-run digits.edgem --input input=digit.npy -o logits.npy --repeat 20\n",
+          stream);
 }
 
 static void with_thousands(size_t value, char *buffer)
@@ -475,22 +607,26 @@ int main(int argc, char **argv)
         } else if (strcmp(arg, "--profile") == 0) {
             profiling = true;
         } else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            usage();
+            usage(stdout);
+            return 0;
+        } else if (strcmp(arg, "--version") == 0) {
+            printf("edge-run %s (.edgem format %d)\n", edge_version(), EDGE_FORMAT_VERSION_MAJOR);
             return 0;
         } else if (arg[0] == '-' && arg[1]) {
-            usage();
+            usage(stderr);
             fail("unknown option '%s'", arg);
         } else if (!model_path) {
             model_path = arg;
         } else {
-            usage();
+            usage(stderr);
             fail("unexpected argument '%s'", arg);
         }
     }
     if (!model_path) {
-        usage();
+        usage(stderr);
         fail("no model given");
     }
+    install_signal_handlers();
     if (profiling && repeat == 0) repeat = 20;
 
     edge_model *model;
@@ -505,7 +641,8 @@ int main(int argc, char **argv)
     /* Match the arrays to the model's inputs. */
     array *arrays = calloc((size_t)input_count, sizeof *arrays);
     bool *given = calloc((size_t)input_count, sizeof *given);
-    if (!arrays || !given) fail("out of memory");
+    const char **input_paths = calloc((size_t)input_count + 1, sizeof *input_paths);
+    if (!arrays || !given || !input_paths) fail("out of memory");
     for (int a = 0; a < input_argument_count; a++) {
         const char *arg = input_arguments[a], *equals = strchr(arg, '=');
         int32_t index = -1;
@@ -523,6 +660,7 @@ int main(int argc, char **argv)
         }
         if (given[index]) fail("input %d is given twice", (int)index);
         given[index] = true;
+        input_paths[index] = path;
         read_npy(path, &arrays[index]);
     }
 
@@ -551,6 +689,19 @@ int main(int argc, char **argv)
             fail("'%s' holds %lld samples, another input %zu", a->path, (long long)a->dims[0], samples);
         batched = true;
         samples = (size_t)a->dims[0];
+    }
+
+    /* Before anything runs: no output may replace the model or an input. */
+    if (output_path) {
+        refuse_overwriting("-o", output_path, model_path, input_paths, input_count);
+        for (int32_t o = 0; o < output_count && !to_file; o++) {
+            edge_tensor_info info;
+            edge_model_output_info(model, o, &info);
+            char file[300], path[1024];
+            safe_name(info.name, file, sizeof file);
+            snprintf(path, sizeof path, "%s/%s", output_path, file);
+            refuse_overwriting("the output file", path, model_path, input_paths, input_count);
+        }
     }
 
     edge_context *context;
@@ -694,6 +845,7 @@ int main(int argc, char **argv)
     free(input_data);
     free(arrays);
     free(given);
+    free(input_paths);
     free(timings);
     free(observed.nanoseconds);
     edge_context_free(context);
