@@ -36,7 +36,22 @@ public struct CompileMetadata: Sendable {
             ("source.opset", String(sourceOpset)),
             ("compile.input_shapes", inputShapes.map { "\($0.name)=\($0.shape.map(String.init).joined(separator: ","))" }.joined(separator: ";")),
             ("compile.compress", compress),
-            ("compile.command", command.joined(separator: " ")),
+            ("compile.command", Self.reproducible(command).joined(separator: " ")),
         ] + extra
+    }
+
+    /// The command without the paths it writes (`-o`, `--output`, `--export-onnx`, `--report`), so
+    /// the same inputs and options give the same bytes wherever the file is written.
+    static func reproducible(_ command: [String]) -> [String] {
+        let writes: Set<String> = ["-o", "--output", "--export-onnx", "--report"]
+        var result: [String] = []
+        var skipNext = false
+        for argument in command {
+            if skipNext { skipNext = false; continue }
+            if writes.contains(argument) { skipNext = true; continue }
+            if writes.contains(where: { argument.hasPrefix($0 + "=") }) { continue }
+            result.append(argument)
+        }
+        return result
     }
 }

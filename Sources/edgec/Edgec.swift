@@ -28,6 +28,15 @@ struct Edgec: ParsableCommand {
     /// Errors from edgec's own modules are printed as one `edgec: error: ...` line; argument
     /// errors keep ArgumentParser's usage text.
     static func main() {
+        if let verb = CommandLine.arguments.dropFirst().first, !verb.hasPrefix("-"), verb != "help" {
+            let verbs = configuration.subcommands.map { $0._commandName }
+            if !verbs.contains(verb) {
+                let closest = verbs.min { Text.editDistance($0, verb) < Text.editDistance($1, verb) }
+                let hint = closest.flatMap { Text.editDistance($0, verb) <= 2 ? " (did you mean '\($0)'?)" : nil } ?? ""
+                FileHandle.standardError.write(Data("edgec: error: unknown command '\(verb)'\(hint); the commands are \(verbs.joined(separator: ", "))\n".utf8))
+                Foundation.exit(64)
+            }
+        }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -85,8 +85,15 @@ struct CommandLineTests {
             (["quantize", model, "--calib", calib, "--compress", "zstd", "-o", edgem], "--compress takes none, lz4 or entropy, not 'zstd'"),
             (["quantize", model, "-o", edgem], "quantizing needs calibration data"),
             (["compile", model, "--compress", "gzip", "-o", edgem], "--compress takes none, lz4 or entropy, not 'gzip'"),
-            (["prune", model, "--sparsity", "0.5", "--granularity", "block", "-o", onnx], "--granularity takes element or channel, not 'block'"),
+            (["prune", model, "--sparsity", "0.5", "--granularity", "block", "-o", onnx], "--granularity takes element, channel or 2:4, not 'block'"),
             (["prune", model, "--sparsity", "0.5", "--scope", "model", "-o", onnx], "--scope takes layer or global, not 'model'"),
+            // A file of another kind than the verb takes is named for what it is.
+            (["quantize", Fixtures.path("digits/digits_sample.npy"), "--calib", calib, "-o", edgem], "is a NumPy array (.npy), not a model; quantize takes ONNX (.onnx)"),
+            (["compile", calib, "-o", edgem], "is a ZIP archive (a .npz of arrays?), not a model; compile takes ONNX (.onnx)"),
+            (["prune", directory.path, "--sparsity", "0.5", "-o", onnx], "is a directory, not a model file"),
+            // Output paths: a directory, a missing folder.
+            (["compile", model, "-o", directory.path], "is a directory; give a file path inside it"),
+            (["compile", model, "-o", directory.appendingPathComponent("missing/out.edgem").path], "the folder '\(directory.appendingPathComponent("missing").path)' does not exist"),
         ]
         for (arguments, message) in cases {
             let result = try EdgecBinary.run(arguments)
@@ -95,6 +102,26 @@ struct CommandLineTests {
             #expect(result.standardError.split(separator: "\n").count == 1, "\(arguments): \(result.standardError)")
         }
         #expect(!FileManager.default.fileExists(atPath: edgem) && !FileManager.default.fileExists(atPath: onnx))
+    }
+
+    @Test("a mistyped command is a usage error with a suggestion")
+    func mistypedCommandSuggests() throws {
+        let result = try EdgecBinary.run(["quantise", "model.onnx"])
+        #expect(result.status == 64)
+        #expect(result.standardError == "edgec: error: unknown command 'quantise' (did you mean 'quantize'?); the commands are inspect, compile, quantize, prune, train, distill, eval, run, runtime, update, aggregate\n")
+    }
+
+    @Test("the same model and options give the same bytes wherever the file is written")
+    func compiledFilesAreReproducible() throws {
+        let directory = try EdgecBinary.temporaryDirectory()
+        let model = Fixtures.path("digits/digits_cnn.onnx"), calib = Fixtures.path("digits/digits_calib.npz")
+        var files: [Data] = []
+        for name in ["a.edgem", "sub-b.edgem"] {
+            let path = directory.appendingPathComponent(name).path
+            #expect(try EdgecBinary.run(["quantize", model, "--calib", calib, "--no-measure", "-o", path]).status == 0)
+            files.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        #expect(files[0] == files[1])
     }
 
     /// quantize then eval through the binary, the way the README shows them.

@@ -40,7 +40,7 @@ struct Compile: ParsableCommand {
     func run() throws {
         guard let compression = Edgem.Compression(name: compress) else { throw UserFacingError("--compress takes none, lz4 or entropy, not '\(compress)'") }
         try OutputPath.check(output, notOverwriting: [model])
-        let source = try Data(contentsOf: URL(fileURLWithPath: model))
+        let source = try ModelLoading.readONNX(model, for: "compile")
         let onnx = try ONNXModel(data: source, source: model)
         let bindings = try InputBindings.named(try shapes.bindings(), for: onnx.graph)
         let graph = try StandardPipeline.deploy(onnx.graph, inputShapes: bindings)
@@ -55,25 +55,5 @@ struct Compile: ParsableCommand {
         print("arena      \(Text.grouped(plan.arenaSize)) bytes planned; \(Text.grouped(plan.naiveSize)) if every tensor had its own; lower bound \(Text.grouped(plan.lowerBound))")
         print(String(format: "file       %@ bytes (%.3fx the ONNX file's %@ bytes) -> %@",
                      Text.grouped(compiled.data.count), Double(compiled.data.count) / Double(max(source.count, 1)), Text.grouped(source.count), output))
-    }
-}
-
-/// Checks and atomic writes for output files.
-enum OutputPath {
-    /// Refuses to write over an input of the same command.
-    static func check(_ output: String, notOverwriting inputs: [String]) throws {
-        let target = URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath().path
-        for input in inputs where URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path == target {
-            throw UserFacingError("-o '\(output)' would overwrite the input '\(input)'")
-        }
-    }
-
-    /// Writes through a temporary file and a rename, so a reader never sees half a file.
-    static func write(_ data: Data, to path: String) throws {
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw UserFacingError("cannot write '\(path)': \(error.localizedDescription)")
-        }
     }
 }

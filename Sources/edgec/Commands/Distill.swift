@@ -47,9 +47,9 @@ struct Distill: ParsableCommand {
         guard (0...1).contains(alpha) else { throw UserFacingError("--alpha must be in [0, 1], got \(alpha)") }
         let options = try training.options(epochs: 30, learningRate: 1e-3)
         try OutputPath.check(output, notOverwriting: [teacher, student, data] + [training.val].compactMap { $0 })
-        let studentBytes = try ModelLoading.read(student)
+        let studentBytes = try ModelLoading.readONNX(student, for: "distill")
         let studentModel = try ONNXModel(data: studentBytes, source: student)
-        let teacherModel = try ONNXModel(data: try ModelLoading.read(teacher), source: teacher)
+        let teacherModel = try ONNXModel(data: try ModelLoading.readONNX(teacher, for: "distill"), source: teacher)
         let weights = try ONNXWeightFile(data: studentBytes, source: student)
         let bindings = try InputBindings.named(try shapes.bindings(), for: studentModel.graph)
         let session = try FineTuning.session(studentModel.graph, bindings: bindings, options: options,

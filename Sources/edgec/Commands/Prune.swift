@@ -72,7 +72,7 @@ struct Prune: ParsableCommand {
             throw UserFacingError("--val, --epochs, --lr, --schedule and --freeze are options of gradual pruning: add --train DATA")
         }
         try OutputPath.check(output, notOverwriting: [model] + [train, training.val].compactMap { $0 })
-        let bytes = try ModelLoading.read(model)
+        let bytes = try ModelLoading.readONNX(model, for: "prune")
         let onnx = try ONNXModel(data: bytes, source: model)
         let bindings = try InputBindings.named(try shapes.bindings(), for: onnx.graph)
         let shapesToBind = InputBindings.bindingDynamicDimensionsToOne(bindings, for: onnx.graph)

@@ -98,7 +98,7 @@ struct Quantize: ParsableCommand {
         if let exportONNX {
             try OutputPath.check(exportONNX, notOverwriting: [model, calib, output])
         }
-        let source = try ModelLoading.read(model)
+        let source = try ModelLoading.readONNX(model, for: "quantize")
         let onnx = try ONNXModel(data: source, source: model)
         let bindings = InputBindings.bindingDynamicBatchToOne(try InputBindings.named(try shapes.bindings(), for: onnx.graph), for: onnx.graph)
         let prepared = try StandardPipeline.prepare(onnx.graph, inputShapes: bindings, fuseClampsOnly: true)

@@ -48,7 +48,7 @@ struct Train: ParsableCommand {
     func run() throws {
         let options = try training.options(epochs: 5, learningRate: 1e-3)
         try OutputPath.check(output, notOverwriting: [model, data] + [training.val].compactMap { $0 })
-        let bytes = try ModelLoading.read(model)
+        let bytes = try ModelLoading.readONNX(model, for: "train")
         let onnx = try ONNXModel(data: bytes, source: model)
         let weights = try ONNXWeightFile(data: bytes, source: model)
         let session = try FineTuning.session(onnx.graph, bindings: try InputBindings.named(try shapes.bindings(), for: onnx.graph), options: options,
