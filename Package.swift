@@ -41,7 +41,9 @@ let package = Package(
         // liblz4 (Debian's liblz4-dev), for compressing weight sections.
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         // The .edgem file: lowering to operator records, memory plan, writer and reader (formats/edgem.md).
-        .target(name: "EdgeFormat", dependencies: ["EdgeIR", "EdgeOperators", "CLZ4", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "EdgeFormat", dependencies: ["EdgeIR", "EdgeOperators", "CLZ4", "CZlibHost", .product(name: "Crypto", package: "swift-crypto")]),
+        // zlib (Debian's zlib1g-dev): the host's CRC-32.
+        .systemLibrary(name: "CZlibHost", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The C device runtime (formats/edgem.md in, outputs out): the same sources are
         // cross-compiled for boards by `edgec runtime build` (targets/).
         .target(

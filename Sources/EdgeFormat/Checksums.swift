@@ -1,16 +1,23 @@
+import CZlibHost
 import Foundation
 
-/// CRC-32 as zlib computes it (reflected polynomial 0xEDB88320): the checksum of `.edgem` headers and sections.
+/// CRC-32 (reflected polynomial 0xEDB88320): the checksum of `.edgem` headers and sections,
+/// computed by zlib on the host (the device runtime has its own small table-driven copy).
 public enum CRC32 {
-    private static let table: [UInt32] = (0..<256).map { n in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
+    public static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+        let contiguous = bytes.withContiguousStorageIfAvailable { buffer in Self.checksum(buffer) }
+        return contiguous ?? Array(bytes).withUnsafeBufferPointer { Self.checksum($0) }
     }
 
-    public static func checksum<Bytes: Sequence>(_ bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
+    private static func checksum(_ buffer: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        var crc = crc32(0, nil, 0)
+        var offset = 0
+        // zlib takes a 32-bit length: long buffers go in pieces.
+        while offset < buffer.count {
+            let length = min(buffer.count - offset, 1 << 30)
+            crc = crc32(crc, buffer.baseAddress! + offset, uInt(length))
+            offset += length
+        }
+        return UInt32(truncatingIfNeeded: crc)
     }
 }

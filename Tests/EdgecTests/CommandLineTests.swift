@@ -1,3 +1,4 @@
+import EdgeDevice
 import EdgeIR
 import EdgeNumPy
 import Foundation
@@ -102,6 +103,18 @@ struct CommandLineTests {
             #expect(result.standardError.split(separator: "\n").count == 1, "\(arguments): \(result.standardError)")
         }
         #expect(!FileManager.default.fileExists(atPath: edgem) && !FileManager.default.fileExists(atPath: onnx))
+    }
+
+    @Test("compile and inspect report the arena the runtime asks for, activations and scratch apart")
+    func arenaNumbersMatchTheRuntime() throws {
+        let directory = try EdgecBinary.temporaryDirectory()
+        let path = directory.appendingPathComponent("d.edgem").path
+        let compiled = try EdgecBinary.run(["compile", Fixtures.path("digits/digits_cnn.onnx"), "-o", path])
+        let needed = try DeviceModel(data: try Data(contentsOf: URL(fileURLWithPath: path))).arenaSize
+        let grouped = needed.formatted(.number.grouping(.automatic).locale(Locale(identifier: "en_US")))
+        #expect(compiled.standardOutput.contains("arena      \(grouped) bytes per context (edge_model_arena_size): "))
+        let inspected = try EdgecBinary.run(["inspect", path])
+        #expect(inspected.standardOutput.contains("arena      \(grouped) bytes per context: "))
     }
 
     @Test("a mistyped command is a usage error with a suggestion")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeDevice
 import EdgeFormat
 import EdgeIR
 import EdgeONNX
@@ -52,7 +53,10 @@ struct Compile: ParsableCommand {
         try OutputPath.write(compiled.data, to: output)
         let plan = compiled.plan
         print("compiled   \(compiled.operatorCount) operators, \(compiled.tensorCount) tensors (\(compiled.sparseTensorCount) weights stored sparse)")
-        print("arena      \(Text.grouped(plan.arenaSize)) bytes planned; \(Text.grouped(plan.naiveSize)) if every tensor had its own; lower bound \(Text.grouped(plan.lowerBound))")
+        // The runtime's own loader says what a context needs: the planned activations plus the
+        // scratch its kernels ask for (im2col columns and the like).
+        let needed = try DeviceModel(data: compiled.data).arenaSize
+        print("arena      \(Text.grouped(needed)) bytes per context (edge_model_arena_size): \(Text.grouped(plan.arenaSize)) activations planned (\(Text.grouped(plan.naiveSize)) if every tensor had its own; lower bound \(Text.grouped(plan.lowerBound))) + \(Text.grouped(needed - plan.arenaSize)) kernel scratch")
         print(String(format: "file       %@ bytes (%.3fx the ONNX file's %@ bytes) -> %@",
                      Text.grouped(compiled.data.count), Double(compiled.data.count) / Double(max(source.count, 1)), Text.grouped(source.count), output))
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeDevice
 import EdgeFormat
 import EdgeIR
 import EdgeOperators
@@ -39,7 +40,7 @@ struct Inspect: ParsableCommand {
     func run() throws {
         let data = try ModelLoading.read(model)
         if ModelFileKind(data) == .compiled {
-            let report = CompiledReport(path: model, file: try EdgemFile(data: data, source: model))
+            let report = CompiledReport(path: model, file: try EdgemFile(data: data, source: model), runtimeArena: (try? DeviceModel(data: data))?.arenaSize)
             print(json ? report.json() : report.text())
             return
         }

@@ -17,13 +17,17 @@ struct CompiledReport: Encodable {
     var outputs: [Port]
     var operators: [Operator]
     var tensorCount: Int
+    /// Bytes `edge_model_arena_size` returns: the planned activations plus the kernels' scratch.
     var arenaSize: Int
+    var activationBytes: Int
+    var scratchBytes: Int
     var naiveArenaSize: Int
     var weightTensors: Int
     var sparseWeightTensors: Int
     var metadata: [String: String]
 
-    init(path: String, file: EdgemFile) {
+    /// `runtimeArena`: what the C runtime's loader says one context needs (nil when it refuses the file).
+    init(path: String, file: EdgemFile, runtimeArena: Int?) {
         self.file = path
         fileSize = file.fileSize
         version = "\(file.versionMajor).\(file.versionMinor)"
@@ -46,7 +50,9 @@ struct CompiledReport: Encodable {
             return Operator(index: i, kind: op.kindName + Self.activationSuffix(op), name: op.name, inputs: op.inputs.map(tensorName), output: outputText)
         }
         tensorCount = file.tensors.count
-        arenaSize = file.arenaSize
+        activationBytes = file.arenaSize
+        arenaSize = runtimeArena ?? file.arenaSize
+        scratchBytes = arenaSize - activationBytes
         let arenaTensors = file.tensors.filter { $0.storage == Edgem.Storage.arena.rawValue }
         naiveArenaSize = arenaTensors.reduce(0) { $0 + ($1.size + 63) / 64 * 64 }
         weightTensors = file.tensors.count - arenaTensors.count
@@ -81,7 +87,7 @@ struct CompiledReport: Encodable {
                 lines.append(Text.pad(i == 0 ? title : "", 11) + "\(p.name)  \(p.dtype) [\(p.shape.map(String.init).joined(separator: ","))]")
             }
         }
-        lines.append("arena      \(Text.grouped(arenaSize)) bytes (every tensor apart: \(Text.grouped(naiveArenaSize)))")
+        lines.append("arena      \(Text.grouped(arenaSize)) bytes per context: \(Text.grouped(activationBytes)) activations (every tensor apart: \(Text.grouped(naiveArenaSize))) + \(Text.grouped(scratchBytes)) kernel scratch")
         lines.append("tensors    \(tensorCount) (\(weightTensors) weights, \(sparseWeightTensors) stored sparse)")
         lines.append("")
         lines.append("sections")
