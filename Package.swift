@@ -60,7 +60,7 @@ let package = Package(
         // Device targets (targets/*.toml) and cross-building the runtime for them.
         .target(name: "EdgeTargets"),
         // .npy / .npz reading and writing for inputs, outputs and data sets.
-        .target(name: "EdgeNumPy", dependencies: ["EdgeIR", "ZIPFoundation"]),
+        .target(name: "EdgeNumPy", dependencies: ["EdgeIR", "ZIPFoundation", "CZlibHost"]),
         // Federated averaging: client updates (formats/update.proto, encoded by the C runtime),
         // validation, FedAvg/trimmed mean/median, partial aggregates, the audit log.
         .target(
@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(
             name: "EdgecTests",
             dependencies: ["EdgeIR", "EdgeONNX", "EdgeOperators", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat", "EdgeDevice", "EdgeTargets",
-                           "EdgeFederated", "EdgeRuntime", "EdgeCompress", "EdgeEvaluation"]
+                           "EdgeFederated", "EdgeRuntime", "EdgeCompress", "EdgeEvaluation", "CZlibHost"]
         ),
     ],
     swiftLanguageModes: [.v5]

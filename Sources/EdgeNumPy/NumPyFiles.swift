@@ -16,20 +16,16 @@ public enum NumPyFiles {
         guard data.starts(with: [0x50, 0x4B]) else {
             throw NumPyError("'\(path)' is neither a .npy array nor a .npz archive")
         }
-        let archive: Archive
-        do { archive = try Archive(data: data, accessMode: .read) } catch {
-            throw NumPyError("'\(path)' is not a readable .npz archive: \(error)")
-        }
+        let archive = try NPZArchive(data, source: path)
         var arrays: [String: Tensor] = [:]
-        for entry in archive where entry.type == .file {
-            var contents = Data()
-            do {
-                _ = try archive.extract(entry) { contents.append($0) }
-            } catch {
-                throw NumPyError("'\(path)': cannot extract '\(entry.path)': \(error)")
+        for entry in archive.entries where !entry.name.hasSuffix("/") {
+            let key = entry.name.hasSuffix(".npy") ? String(entry.name.dropLast(4)) : entry.name
+            guard arrays[key] == nil else { throw NumPyError("'\(path)' holds two arrays named '\(key)'") }
+            let source = "\(path):\(entry.name)"
+            let contents = try archive.contents(of: entry, in: data) { prefix in
+                try NumPyArray.header(prefix, source: source, complete: false)?.byteCount
             }
-            let key = entry.path.hasSuffix(".npy") ? String(entry.path.dropLast(4)) : entry.path
-            arrays[key] = try NumPyArray.decode(contents, source: "\(path):\(entry.path)")
+            arrays[key] = try NumPyArray.decode(contents, source: source)
         }
         return arrays
     }

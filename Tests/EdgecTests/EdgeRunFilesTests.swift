@@ -14,19 +14,7 @@ struct EdgeRunFilesTests {
 
     /// Runs edge-run in `directory` (relative paths in `arguments` are relative to it).
     static func run(_ arguments: [String], in directory: URL? = nil) throws -> EdgecBinary.Result {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return EdgecBinary.Result(status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
-                                  standardError: String(decoding: errData, as: UTF8.self))
+        try EdgecBinary.run(arguments, executable: url, in: directory)
     }
 
     /// A fresh directory with the digits model compiled by edgec (d.edgem), a copy of the sample

@@ -102,7 +102,7 @@ extension ConvolutionOperator: Differentiable {
         let x = try request.inputs.float(0), w = try request.inputs.float(1)
         let y = request.outputs[0]
         let geometry = ConvolutionKernels.geometry(attributes, x: x.shape, w: w.shape, y: y.shape)
-        let g = try ElementwiseGradients.throughActivation(attributes.activation, request) {
+        let g = ElementwiseGradients.throughActivation(attributes.activation, request) {
             var plain = attributes
             plain.activation = nil
             return ConvolutionKernels.convolution(plain, x: x, w: w, bias: request.inputs.optional(2), output: y.type)
@@ -133,7 +133,7 @@ extension ConvolutionTransposeOperator: Differentiable {
             kernelHeight: kernel[0], kernelWidth: kernel[1], strideH: strides[0], strideW: strides[1],
             dilationH: dilations[0], dilationW: dilations[1],
             padTop: spatial == 1 ? 0 : pads[0], padLeft: spatial == 1 ? pads[0] : pads[1], group: attributes.group)
-        let g = try ElementwiseGradients.throughActivation(attributes.activation, request) {
+        let g = ElementwiseGradients.throughActivation(attributes.activation, request) {
             var plain = attributes
             plain.activation = nil
             return ConvolutionKernels.transposed(plain, x: x, w: w, bias: request.inputs.optional(2), output: y.type)

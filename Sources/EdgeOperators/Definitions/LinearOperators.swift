@@ -99,7 +99,7 @@ struct MatMulOperator: OperatorDefinition {
 extension GemmOperator: Differentiable {
     func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
         let a = try request.inputs.float(0), b = try request.inputs.float(1)
-        let g = try ElementwiseGradients.throughActivation(attributes.activation, request) {
+        let g = ElementwiseGradients.throughActivation(attributes.activation, request) {
             var plain = attributes
             plain.activation = nil
             return LinearKernels.gemm(plain, a: a, b: b, c: request.inputs.optional(2), output: request.outputs[0].type)
@@ -111,7 +111,7 @@ extension GemmOperator: Differentiable {
 extension MatMulOperator: Differentiable {
     func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
         let a = try request.inputs.float(0), b = try request.inputs.float(1)
-        let g = try ElementwiseGradients.throughActivation(activation, request) {
+        let g = ElementwiseGradients.throughActivation(activation, request) {
             LinearKernels.matMul(a: a, b: b, activation: nil, output: request.outputs[0].type)
         }
         return LinearGradients.matMul(a: a, b: b, g: g, wants: request.wants)

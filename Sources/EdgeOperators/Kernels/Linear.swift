@@ -29,15 +29,29 @@ enum LinearKernels {
         return Tensor(shape: output.shape, floats: product)
     }
 
+    /// NumPy matmul's matrices: A is m×k and B k×n (a vector A a row, a vector B a column), and
+    /// for each of the broadcast batch's products, which matrix of A and of B it reads.
+    struct MatMulGeometry {
+        let m: Int, k: Int, n: Int
+        let aIndex: [Int], bIndex: [Int]
+
+        init(a: [Int], b: [Int]) {
+            let aShape = a.count == 1 ? [1] + a : a
+            let bShape = b.count == 1 ? b + [1] : b
+            m = aShape[aShape.count - 2]
+            k = aShape[aShape.count - 1]
+            n = bShape[bShape.count - 1]
+            let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
+            let batch = Shapes.broadcast(aBatch, bBatch)!
+            aIndex = Shapes.broadcastIndices(from: aBatch, to: batch)
+            bIndex = Shapes.broadcastIndices(from: bBatch, to: batch)
+        }
+    }
+
     static func matMul(a: Tensor, b: Tensor, activation: Activation?, output: TensorType) -> Tensor {
-        let aShape = a.rank == 1 ? [1] + a.shape : a.shape
-        let bShape = b.rank == 1 ? b.shape + [1] : b.shape
-        let m = aShape[aShape.count - 2], k = aShape[aShape.count - 1], n = bShape[bShape.count - 1]
-        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
-        let batch = Shapes.broadcast(aBatch, bBatch)!
-        let aIndex = Shapes.broadcastIndices(from: aBatch, to: batch)
-        let bIndex = Shapes.broadcastIndices(from: bBatch, to: batch)
-        var result = [Float](repeating: 0, count: Shapes.elementCount(batch) * m * n)
+        let geometry = MatMulGeometry(a: a.shape, b: b.shape)
+        let (m, k, n, aIndex, bIndex) = (geometry.m, geometry.k, geometry.n, geometry.aIndex, geometry.bIndex)
+        var result = [Float](repeating: 0, count: aIndex.count * m * n)
         a.floats!.withUnsafeBufferPointer { ap in
             b.floats!.withUnsafeBufferPointer { bp in
                 result.withUnsafeMutableBufferPointer { cp in

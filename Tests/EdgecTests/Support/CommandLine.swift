@@ -18,10 +18,13 @@ enum EdgecBinary {
         return directory.appendingPathComponent("edgec")
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs edgec (or another program of the build folder, `executable`) with `arguments`, in
+    /// `directory` when given (relative paths are then relative to it).
+    static func run(_ arguments: [String], executable: URL? = nil, in directory: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = executable ?? url
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

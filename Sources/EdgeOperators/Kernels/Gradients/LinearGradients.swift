@@ -47,13 +47,8 @@ enum LinearGradients {
 
     /// Gradients of A and B of NumPy's matmul (batch dimensions broadcast), from `g` = dY.
     static func matMul(a: Tensor, b: Tensor, g: [Float], wants: (Int) -> Bool) -> [Tensor?] {
-        let aShape = a.rank == 1 ? [1] + a.shape : a.shape
-        let bShape = b.rank == 1 ? b.shape + [1] : b.shape
-        let m = aShape[aShape.count - 2], k = aShape[aShape.count - 1], n = bShape[bShape.count - 1]
-        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
-        let batch = Shapes.broadcast(aBatch, bBatch)!
-        let aIndex = Shapes.broadcastIndices(from: aBatch, to: batch)
-        let bIndex = Shapes.broadcastIndices(from: bBatch, to: batch)
+        let geometry = LinearKernels.MatMulGeometry(a: a.shape, b: b.shape)
+        let (m, k, n, aIndex, bIndex) = (geometry.m, geometry.k, geometry.n, geometry.aIndex, geometry.bIndex)
         var da = wants(0) ? [Float](repeating: 0, count: a.elementCount) : []
         var db = wants(1) ? [Float](repeating: 0, count: b.elementCount) : []
         a.floats!.withUnsafeBufferPointer { ap in
