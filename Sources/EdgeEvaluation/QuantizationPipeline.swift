@@ -42,6 +42,10 @@ public enum QuantizationPipeline {
         progress: (String, Int, Int) -> Void = { _, _, _ in }
     ) throws -> Result {
         try PostTrainingQuantizer.validateKeepFloat(options.keepFloat, in: prepared)
+        // Ranges observed on nothing but zeros are empty, and every scale would be made up.
+        if !data.arrays.isEmpty, data.arrays.values.allSatisfy({ $0.floats?.allSatisfy { $0 == 0 } ?? false }) {
+            throw CompressionError("the calibration data holds only zeros (\(data.sampleCount) samples): activation ranges would be empty; calibrate on real samples")
+        }
         var statistics = try Calibrator(graph: prepared, method: options.method).collect(data) { progress("calibrating", $0, $1) }
         var source = prepared, options = options
         if let fineTune {

@@ -117,6 +117,25 @@ struct CommandLineTests {
         #expect(inspected.standardOutput.contains("arena      \(grouped) bytes per context: "))
     }
 
+    @Test("calibration data of zeros, or so large that the model overflows float32, is refused in one line naming it")
+    func extremeCalibrationData() throws {
+        let directory = try EdgecBinary.temporaryDirectory()
+        let model = Fixtures.path("digits/digits_cnn.onnx")
+        for (value, name) in [(Float(0), "zeros"), (Float(1e38), "huge")] {
+            let data = directory.appendingPathComponent("\(name).npz").path
+            try NumPyFiles.writeArchive(["input": Tensor(shape: [8, 1, 8, 8], floats: (0..<512).map { $0 % 2 == 0 ? value : -value })], to: data)
+            let output = directory.appendingPathComponent("\(name).edgem").path
+            let result = try EdgecBinary.run(["quantize", model, "--calib", data, "--no-measure", "-o", output])
+            if value == 0 {
+                #expect(result.status == 1 && result.standardError.contains("the calibration data holds only zeros"), "\(result.standardError)")
+                #expect(!FileManager.default.fileExists(atPath: output))
+            } else {
+                #expect(result.status == 1 && result.standardError.contains("on the calibration data (float32 overflowed): it has no int8 scale"), "\(result.standardError)")
+                #expect(!FileManager.default.fileExists(atPath: output))
+            }
+        }
+    }
+
     @Test("a mistyped command is a usage error with a suggestion")
     func mistypedCommandSuggests() throws {
         let result = try EdgecBinary.run(["quantise", "model.onnx"])

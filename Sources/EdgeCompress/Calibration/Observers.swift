@@ -44,11 +44,14 @@ public struct TensorStatistics: Sendable {
             histogram = Array(repeating: 0, count: bins)
             magnitudeHistogram = Array(repeating: 0, count: bins)
         }
-        let width = max(maximum - minimum, 1e-12)
-        let magnitude = max(abs(minimum), abs(maximum), 1e-12)
+        // In Double: finite values near ±3.4e38 overflow Float differences (and then the Int conversion).
+        let low = Double(minimum)
+        let width = max(Double(maximum) - low, 1e-12)
+        let magnitude = max(abs(Double(minimum)), abs(Double(maximum)), 1e-12)
+        func bin(_ position: Double) -> Int { position.isNaN ? 0 : Int(min(max(position, 0), Double(bins - 1))) }
         for v in values {
-            histogram[min(bins - 1, max(0, Int((v - minimum) / width * Float(bins))))] += 1
-            magnitudeHistogram[min(bins - 1, Int(abs(v) / magnitude * Float(bins)))] += 1
+            histogram[bin((Double(v) - low) / width * Double(bins))] += 1
+            magnitudeHistogram[bin(abs(Double(v)) / magnitude * Double(bins))] += 1
         }
     }
 

@@ -96,6 +96,10 @@ public struct PostTrainingQuantizer {
             throw CompressionError("no calibration statistics for '\(graph.name(of: value))'")
         }
         let range = stats.range(options.method, percentile: options.percentile)
+        // A value that overflowed float32 during calibration has no int8 scale: say which.
+        guard range.low.isFinite, range.high.isFinite else {
+            throw CompressionError("'\(graph.name(of: value))' reached \(range.low.isFinite ? range.high : range.low) on the calibration data (float32 overflowed): it has no int8 scale; the data's range is too wide for the model")
+        }
         return .asymmetricInt8(low: range.low, high: range.high)
     }
 

@@ -24,7 +24,9 @@ public struct QuantizationParameters: Sendable, Equatable, CustomStringConvertib
     /// Asymmetric int8 parameters covering [low, high] (widened to include 0, as zero must be exact).
     public static func asymmetricInt8(low: Float, high: Float) -> QuantizationParameters {
         let lo = min(low, 0), hi = max(high, 0)
-        let range = max(hi - lo, 1e-8)
+        // A range wider than Float holds (calibration values near ±3.4e38) is measured in Double.
+        let difference = hi - lo
+        let range = max(difference.isFinite ? difference : Float(Double(hi) - Double(lo)), 1e-8)
         let scale = range / 255
         let zero = (-128 - lo / scale).rounded()
         return QuantizationParameters(scale: scale, zeroPoint: Int32(min(max(zero, -128), 127)))

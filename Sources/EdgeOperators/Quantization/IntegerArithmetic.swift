@@ -96,8 +96,9 @@ extension IntegerArithmetic {
     /// float32 product as exporters compute it, rounded half away from zero and saturated.
     public static func int32Bias(_ bias: [Float], inputScale: Float, weightScales: [Float]) -> [Int32] {
         zip(bias, weightScales).map { b, w in
+            // Data-derived scales may be extreme (calibration values near ±3.4e38): a 0/0 is 0, not a trap.
             let v = (Double(b) / Double(inputScale * w)).rounded()
-            return Int32(min(max(v, Double(Int32.min)), Double(Int32.max)))
+            return v.isNaN ? 0 : Int32(min(max(v, Double(Int32.min)), Double(Int32.max)))
         }
     }
 
