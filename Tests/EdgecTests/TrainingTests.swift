@@ -79,6 +79,16 @@ struct TrainingTests {
         #expect(try Self.accuracy(output) >= 0.95)
     }
 
+    @Test("fewer samples than a batch train as one batch")
+    func smallDataTrains() throws {
+        let directory = try EdgecBinary.temporaryDirectory()
+        let data = try Self.subset(20, in: directory)
+        let output = directory.appendingPathComponent("small.onnx").path
+        let result = try EdgecBinary.run(["train", Self.digits, "--data", data, "--epochs", "1", "--batch", "32", "-o", output])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(FileManager.default.fileExists(atPath: output))
+    }
+
     @Test("quantize --train writes an int8 file that loads, as accurate as PTQ's, and exports as QDQ")
     func quantizationAwareTraining() throws {
         let directory = try EdgecBinary.temporaryDirectory()

@@ -35,7 +35,7 @@ public struct QuantizationAwareTraining {
     public func fineTune(model: Graph, bindings: [String: [Int]], prepared: Graph, statistics: [ValueID: TensorStatistics],
                          data: CalibrationData, validation: CalibrationData?,
                          progress: @escaping (Int, Int) -> Void = { _, _ in }, epochEnd: @escaping (EpochReport) -> Void = { _ in }) throws -> Result {
-        let bound = try TrainingGraph.bind(model, batch: training.batch, bindings: bindings) {
+        let bound = try TrainingGraph.bind(model, batch: min(training.batch, max(data.sampleCount, 1)), bindings: bindings) {
             try StandardPipeline.prepare($0, inputShapes: $1, fuseClampsOnly: true)
         }
         // Values are matched by name between the batch-1 graph and the training one.

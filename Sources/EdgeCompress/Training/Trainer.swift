@@ -73,7 +73,7 @@ public final class Trainer {
         guard options.epochs > 0 else { throw CompressionError("--epochs must be at least 1, got \(options.epochs)") }
         guard options.batch > 0 else { throw CompressionError("--batch must be at least 1, got \(options.batch)") }
         guard options.learningRate > 0, options.learningRate.isFinite else { throw CompressionError("--lr must be positive, got \(options.learningRate)") }
-        guard !trainable.isEmpty else { throw CompressionError("the model has no trainable weights (no float weight tensor of more than one value that any node reads)") }
+        guard !trainable.isEmpty else { throw Self.noTrainableWeights }
         guard let first = graph.outputs.first else { throw CompressionError("the model has no outputs") }
         output = first
         logits = Self.logits(of: graph)
@@ -83,6 +83,8 @@ public final class Trainer {
         self.options = options
         optimizer = Optimizer(kind: options.optimizer, momentum: options.momentum, weightDecay: options.weightDecay)
     }
+
+    static let noTrainableWeights = CompressionError("the model has no trainable weights (no float weight tensor of more than one value that any node reads)")
 
     /// The value a loss reads: the graph's first output, or the input of the Softmax that writes it.
     public static func logits(of graph: Graph) -> ValueID {
@@ -96,7 +98,8 @@ public final class Trainer {
     /// The float constants of `graph` a trainer may change: more than one value (scalars are
     /// formulas' constants: the 6 of HardSwish, a LayerNorm's epsilon), read by some node, not
     /// training state (running statistics), not read only by `frozen` nodes; within `named`
-    /// when given (the weights of the ONNX file, which is what gets written back).
+    /// when given (the weights of the ONNX file, which is what gets written back). Throws when
+    /// nothing is left to train.
     public static func trainableParameters(_ graph: Graph, named: Set<String>? = nil, frozen: Set<String> = []) throws -> Set<ValueID> {
         let known = Set(graph.nodes.map(\.name))
         if let missing = frozen.sorted().first(where: { !known.contains($0) }) {
@@ -108,12 +111,14 @@ public final class Trainer {
             for case let input? in node.inputs { readers[input, default: []].append(node) }
             for index in Operators.trainingState(of: node, in: graph) { if let id = node.input(index) { state.insert(id) } }
         }
-        return Set(graph.constants.compactMap { id, tensor -> ValueID? in
+        let result = Set(graph.constants.compactMap { id, tensor -> ValueID? in
             guard tensor.dtype == .float32, tensor.elementCount > 1, !state.contains(id), let nodes = readers[id],
                   nodes.contains(where: { !frozen.contains($0.name) }) else { return nil }
             if let named, !named.contains(graph.name(of: id)) { return nil }
             return id
         })
+        guard !result.isEmpty else { throw noTrainableWeights }
+        return result
     }
 
     /// Checks labels or targets against the model's output before any step runs (`validation`:

@@ -107,10 +107,17 @@ enum FineTuning {
 
     static func session(_ model: Graph, bindings: [String: [Int]], options: TrainingOptions, weightNames: Set<String>?,
                         data: String, validation: String?) throws -> Session {
-        let bound = try TrainingGraph.bind(model, batch: options.batch, bindings: bindings) { try StandardPipeline.train($0, inputShapes: $1) }
-        let trainable = try Trainer.trainableParameters(bound.graph, named: weightNames, frozen: options.freeze)
+        let prepare = { (batch: Int) in try TrainingGraph.bind(model, batch: batch, bindings: bindings) { try StandardPipeline.train($0, inputShapes: $1) } }
+        var bound = try prepare(options.batch)
+        var trainable = try Trainer.trainableParameters(bound.graph, named: weightNames, frozen: options.freeze)
+        let samples = try loadData(data, for: bound)
+        // Fewer samples than a batch: a dynamic batch is bound to what there is.
+        if samples.sampleCount < options.batch, bound.graphBatch == options.batch {
+            bound = try prepare(samples.sampleCount)
+            trainable = try Trainer.trainableParameters(bound.graph, named: weightNames, frozen: options.freeze)
+        }
         let trainer = try Trainer(graph: bound.graph, trainable: trainable, graphBatch: bound.graphBatch, options: options)
-        return Session(trainer: trainer, data: try loadData(data, for: bound), validation: try validation.map { try loadData($0, for: bound) }, options: options)
+        return Session(trainer: trainer, data: samples, validation: try validation.map { try loadData($0, for: bound) }, options: options)
     }
 
     static func loss(named name: String?, data: CalibrationData) throws -> TrainingLoss {
