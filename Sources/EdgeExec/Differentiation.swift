@@ -100,11 +100,11 @@ public struct Differentiation: Sendable {
             let inputGradients = try Operators.backward(node, in: graph, request)
             for (index, input) in node.inputs.enumerated() {
                 guard let input, wanted[index], index < inputGradients.count, let gradient = inputGradients[index]?.floats else { continue }
-                if var existing = gradients[input] {
-                    existing.withUnsafeMutableBufferPointer { e in
+                if gradients[input] != nil {
+                    // In place: the dictionary's storage is mutated, not a copy of it.
+                    gradients[input]!.withUnsafeMutableBufferPointer { e in
                         for i in 0..<e.count { e[i] += gradient[i] }
                     }
-                    gradients[input] = existing
                 } else {
                     gradients[input] = gradient
                 }

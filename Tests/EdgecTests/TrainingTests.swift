@@ -141,7 +141,8 @@ struct TrainingTests {
     }
 
     /// Bad input: one line naming what is wrong, a non-zero exit, no output file.
-    @Test(arguments: ["wrong name", "wrong shape", "labels out of range", "targets shape", "epochs 0", "teacher mismatch", "no weights", "diverges", "no labels"])
+    @Test(arguments: ["wrong name", "wrong shape", "labels out of range", "targets shape", "epochs 0", "teacher mismatch", "no weights", "diverges", "no labels",
+                      "unknown freeze", "unknown loss", "temperature", "teacher inputs"])
     func badInputIsRefused(_ kind: String) throws {
         let directory = try EdgecBinary.temporaryDirectory()
         let output = directory.appendingPathComponent("out.onnx").path
@@ -176,6 +177,18 @@ struct TrainingTests {
         case "diverges":
             arguments = ["train", Self.digits, "--data", try Self.subset(64, in: directory), "--optimizer", "sgd", "--lr", "1e30", "--epochs", "2"]
             expected = "the loss became"
+        case "unknown freeze":
+            arguments = ["train", Self.digits, "--data", Self.train, "--freeze", "/conv9/Conv"]
+            expected = "--freeze names '/conv9/Conv', which is no node of the model"
+        case "unknown loss":
+            arguments = ["train", Self.digits, "--data", Self.train, "--loss", "hinge"]
+            expected = "--loss takes cross-entropy or mse, not 'hinge'"
+        case "temperature":
+            arguments = ["distill", "--teacher", Self.digits, "--student", Self.student, "--data", Self.train, "--temperature", "0"]
+            expected = "--temperature must be positive"
+        case "teacher inputs":
+            arguments = ["distill", "--teacher", Fixtures.path("ops/relu.onnx"), "--student", Self.student, "--data", Self.train]
+            expected = "the teacher's inputs (x) and the student's (input) differ"
         default:
             let data = try Self.subset(32, in: directory) { $0["labels"] = nil }
             arguments = ["train", Self.digits, "--data", data]

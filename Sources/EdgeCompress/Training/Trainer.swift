@@ -148,9 +148,8 @@ public final class Trainer {
     }
 
     private func checkLabels(_ labels: [Int64], shape: [Int], source: String) throws {
-        let classes = LossFunctions.layout(shape).classes
-        let positions = LossFunctions.layout(shape).positions
-        guard labels.count == (labels.count / max(positions, 1)) * positions, positions == 1 else {
+        let (_, classes, positions) = LossFunctions.layout(shape)
+        guard positions == 1 else {
             throw CompressionError("'\(source)': one label per sample fits an output of [N, classes]; the model's output is \(shape)")
         }
         if let bad = labels.firstIndex(where: { $0 < 0 || $0 >= Int64(classes) }) {
@@ -223,11 +222,10 @@ public final class Trainer {
             correct = value.correct.flatMap { c in correct.map { $0 + c } }
             let gradients = try engine.backward(tape, seeds: [logits: value.gradient])
             for (id, g) in gradients {
-                if let sum = total[id] {
-                    total[id] = Tensor(shape: g.shape, floats: zip(sum.floats!, g.floats!).map(+))
-                } else {
-                    total[id] = g
-                }
+                guard total[id] != nil, case .float32(var sum) = total.removeValue(forKey: id)!.storage else { total[id] = g; continue }
+                let add = g.floats!
+                sum.withUnsafeMutableBufferPointer { s in for i in 0..<s.count { s[i] += add[i] } }
+                total[id] = Tensor(shape: g.shape, floats: sum)
             }
             for (id, tensor) in tape.stateUpdates { engine.graph.constants[id] = tensor }
         }
@@ -257,36 +255,44 @@ public final class Trainer {
 
     /// Accuracy (where the data has labels) and loss of the model as it stands, in inference mode.
     public func evaluate(_ data: CalibrationData, loss: TrainingLoss?) throws -> (accuracy: Double?, loss: Double?) {
-        let outputs = try Trainer.outputs(of: engine, value: logits, data: data, graphBatch: graphBatch)
+        // One pass gives both the logits (accuracy, cross-entropy) and the output (MSE).
+        let values = try Trainer.outputs(of: engine, values: [logits, output], data: data, graphBatch: graphBatch)
         var accuracy: Double?, lossValue: Double?
         if let labels = data.labels {
-            accuracy = Double(LossFunctions.correct(outputs.floats!, shape: outputs.shape, labels: labels)) / Double(max(data.sampleCount, 1))
-            if case .meanSquaredError = loss {} else { lossValue = LossFunctions.crossEntropy(logits: outputs, labels: labels).loss }
+            let scores = values[logits]!
+            accuracy = Double(LossFunctions.correct(scores.floats!, shape: scores.shape, labels: labels)) / Double(max(data.sampleCount, 1))
+            if case .meanSquaredError = loss {} else { lossValue = LossFunctions.crossEntropy(logits: scores, labels: labels).loss }
         }
         if case .meanSquaredError? = loss, let targets = data.targets {
-            let out = try Trainer.outputs(of: engine, value: output, data: data, graphBatch: graphBatch)
-            lossValue = LossFunctions.meanSquaredError(output: out, targets: targets).loss
+            lossValue = LossFunctions.meanSquaredError(output: values[output]!, targets: targets).loss
         }
         return (accuracy, lossValue)
     }
 
-    /// `value` for every sample of `data` in inference mode, in chunks of `graphBatch` (the last
-    /// chunk filled up with copies of its first sample, whose rows are dropped).
+    /// `value` for every sample of `data` in inference mode.
     public static func outputs(of engine: Differentiation, value: ValueID, data: CalibrationData, graphBatch: Int) throws -> Tensor {
-        var rows: [Float] = []
-        var shape: [Int] = []
+        try outputs(of: engine, values: [value], data: data, graphBatch: graphBatch)[value]!
+    }
+
+    /// `values` for every sample of `data` in inference mode, in chunks of `graphBatch` (the last
+    /// chunk filled up with copies of its first sample, whose rows are dropped), from one pass.
+    public static func outputs(of engine: Differentiation, values: [ValueID], data: CalibrationData, graphBatch: Int) throws -> [ValueID: Tensor] {
+        var rows: [ValueID: [Float]] = [:]
+        var shapes: [ValueID: [Int]] = [:]
         var start = 0
         while start < data.sampleCount {
             let real = min(graphBatch, data.sampleCount - start)
             let chunk = Array(start..<(start + real)) + Array(repeating: start, count: graphBatch - real)
             let tape = try engine.forward(data.batch(chunk).inputs, training: false)
-            let tensor = tape.value(value)!
-            let per = tensor.elementCount / max(tensor.shape[0], 1)
-            rows += tensor.floats!.prefix(real * per)
-            shape = Array(tensor.shape.dropFirst())
+            for value in Set(values) {
+                let tensor = tape.value(value)!
+                let per = tensor.elementCount / max(tensor.shape[0], 1)
+                rows[value, default: []] += tensor.floats!.prefix(real * per)
+                shapes[value] = Array(tensor.shape.dropFirst())
+            }
             start += real
         }
-        return Tensor(shape: [data.sampleCount] + shape, floats: rows)
+        return Dictionary(uniqueKeysWithValues: Set(values).map { ($0, Tensor(shape: [data.sampleCount] + (shapes[$0] ?? []), floats: rows[$0] ?? [])) })
     }
 
     /// The trained parameters and the updated training state (running statistics), by value name.

@@ -135,11 +135,10 @@ extension BinaryOperatorDefinition: Differentiable {
         let a = try request.inputs.required(0), b = try request.inputs.required(1)
         let y = request.outputs[0]
         guard y.dtype == .float32 else { return [nil, nil] }
-        let g = try ElementwiseGradients.throughActivation(activation, request) {
-            try ElementwiseKernels.binary(function, a, b, activation: nil, output: y.type)
-        }
-        // Div, Pow, Min and Max need the output before the activation.
+        // The output before the activation, computed once: HardSwish's derivative and Div, Pow,
+        // Min and Max read it.
         let plain = activation == nil ? y : try ElementwiseKernels.binary(function, a, b, activation: nil, output: y.type)
+        let g = ElementwiseGradients.throughActivation(activation, request) { plain }
         return try ElementwiseGradients.binary(function, a: a, b: b, y: plain, gradient: g, wants: request.wants)
     }
 }

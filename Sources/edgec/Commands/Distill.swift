@@ -49,7 +49,8 @@ struct Distill: ParsableCommand {
         try OutputPath.check(output, notOverwriting: [teacher, student, data] + [training.val].compactMap { $0 })
         let studentBytes = try ModelLoading.readONNX(student, for: "distill")
         let studentModel = try ONNXModel(data: studentBytes, source: student)
-        let teacherModel = try ONNXModel(data: try ModelLoading.readONNX(teacher, for: "distill"), source: teacher)
+        let teacherBytes = try ModelLoading.readONNX(teacher, for: "distill")
+        let teacherModel = try ONNXModel(data: teacherBytes, source: teacher)
         let weights = try ONNXWeightFile(data: studentBytes, source: student)
         let bindings = try InputBindings.named(try shapes.bindings(), for: studentModel.graph)
         let session = try FineTuning.session(studentModel.graph, bindings: bindings, options: options,
@@ -61,15 +62,14 @@ struct Distill: ParsableCommand {
         }
         // The teacher runs once over the training data, in inference mode.
         let bound = try TrainingGraph.bind(teacherModel.graph, batch: options.batch, bindings: bindings) { try StandardPipeline.prepare($0, inputShapes: $1) }
-        let teacherData = try FineTuning.loadData(data, for: bound)
         let engine = try Differentiation(graph: bound.graph, parameters: [])
-        let logits = try Trainer.outputs(of: engine, value: Trainer.logits(of: bound.graph), data: teacherData, graphBatch: bound.graphBatch)
+        let logits = try Trainer.outputs(of: engine, value: Trainer.logits(of: bound.graph), data: session.data, graphBatch: bound.graphBatch)
         let started = Date()
         let result = try FineTuning.fit(session, loss: .distillation(teacher: logits, temperature: temperature, alpha: alpha), json: training.json)
         let replacements = result.trainer.trainedConstants.filter { weights.weight(named: $0.key) != nil }.mapValues { $0.floats! }
         let trained = try weights.replacingWeights(replacements)
         try OutputPath.write(trained, to: output)
-        let teacherParameters = try ONNXWeightFile(contentsOf: teacher).weights.reduce(0) { $0 + $1.tensor.elementCount }
+        let teacherParameters = try ONNXWeightFile(data: teacherBytes, source: teacher).weights.reduce(0) { $0 + $1.tensor.elementCount }
         let summary = TrainingSummary(command: "distill", output: output, loss: "distillation (T \(temperature), alpha \(alpha))", parameters: result.parameterCount,
                                       tensors: result.trainer.parameters.count, epochs: result.reports, seconds: Date().timeIntervalSince(started),
                                       extra: ["teacher": "\(teacher) (\(Text.grouped(teacherParameters)) weights; the student trains \(String(format: "%.1f%%", 100 * Double(result.parameterCount) / Double(max(teacherParameters, 1)))) of that)"])
