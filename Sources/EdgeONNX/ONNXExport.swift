@@ -169,6 +169,40 @@ public enum ONNXExport {
                 self.node("GlobalMaxPool", node.name, inputs, [target])
             case .batchNormalization(let epsilon):
                 self.node("BatchNormalization", node.name, inputs, [target], [a.float("epsilon", epsilon)])
+            case .layerNormalization(let axis, let epsilon):
+                // LayerNormalization needs opset 17: mean and variance as reductions over the axes.
+                let rank = try shape(0).count
+                let axes = Array(Shapes.normalizedAxis(axis, rank: rank)!..<rank)
+                let mean = temporary(node.name + ".mean"), centered = temporary(node.name + ".centered"), squared = temporary(node.name + ".squared")
+                let variance = temporary(node.name + ".variance"), shifted = temporary(node.name + ".shifted"), deviation = temporary(node.name + ".deviation")
+                let normalized = temporary(node.name + ".normalized")
+                let epsilonName = try constant(node.name + ".epsilon", Tensor(shape: [], floats: [epsilon]))
+                self.node("ReduceMean", node.name + ".mean", [inputs[0]], [mean], [a.ints("axes", axes), a.int("keepdims", 1)])
+                self.node("Sub", node.name + ".centered", [inputs[0], mean], [centered])
+                self.node("Mul", node.name + ".squared", [centered, centered], [squared])
+                self.node("ReduceMean", node.name + ".variance", [squared], [variance], [a.ints("axes", axes), a.int("keepdims", 1)])
+                self.node("Add", node.name + ".shifted", [variance, epsilonName], [shifted])
+                self.node("Sqrt", node.name + ".deviation", [shifted], [deviation])
+                let hasBias = inputs.count > 2 && node.input(2) != nil
+                let scaled = hasBias ? temporary(node.name + ".scaled") : target
+                self.node("Div", node.name + ".normalized", [centered, deviation], [normalized])
+                self.node("Mul", node.name + ".scaled", [normalized, inputs[1]], [scaled])
+                if hasBias { self.node("Add", node.name, [scaled, inputs[2]], [target]) }
+            case .compare(let comparison):
+                guard comparison != .lessOrEqual, comparison != .greaterOrEqual else {
+                    // LessOrEqual and GreaterOrEqual need opset 16: the negation of the strict opposite.
+                    let opposite = temporary(node.name + ".opposite")
+                    self.node(comparison == .lessOrEqual ? "Greater" : "Less", node.name + ".opposite", inputs, [opposite])
+                    self.node("Not", node.name, [opposite], [target])
+                    break
+                }
+                self.node(comparison.onnxName, node.name, inputs, [target])
+            case .logical(let function):
+                self.node(function.onnxName, node.name, inputs, [target])
+            case .where:
+                self.node("Where", node.name, inputs, [target])
+            case .gatherElements(let axis):
+                self.node("GatherElements", node.name, inputs, [target], [a.int("axis", axis)])
             case .localResponseNormalization(let l):
                 self.node("LRN", node.name, inputs, [target], [a.float("alpha", l.alpha), a.float("beta", l.beta), a.float("bias", l.bias), a.int("size", l.size)])
             case .concat(let axis):
@@ -260,6 +294,44 @@ public enum ONNXExport {
                 node("LeakyRelu", name, [input], [output], [a.float("alpha", alpha)])
             case .hardSigmoid(let alpha, let beta):
                 node("HardSigmoid", name, [input], [output], [a.float("alpha", alpha), a.float("beta", beta)])
+            case .elu(let alpha), .celu(let alpha):
+                node(function.onnxName, name, [input], [output], [a.float("alpha", alpha)])
+            case .selu(let alpha, let gamma):
+                node("Selu", name, [input], [output], [a.float("alpha", alpha), a.float("gamma", gamma)])
+            case .mish:
+                // Mish needs opset 18: x · tanh(softplus(x)).
+                let softplus = temporary(name + ".softplus"), tanh = temporary(name + ".tanh")
+                node("Softplus", name + ".softplus", [input], [softplus])
+                node("Tanh", name + ".tanh", [softplus], [tanh])
+                node("Mul", name, [input, tanh], [output])
+            case .gelu(let tanhApproximation):
+                // Gelu needs opset 20: written with the formula of the function.
+                let half = try constant(name + ".half", Tensor(shape: [], floats: [0.5]))
+                let one = try constant(name + ".one", Tensor(shape: [], floats: [1]))
+                let inner: String
+                if tanhApproximation {
+                    let cubic = try constant(name + ".cubic", Tensor(shape: [], floats: [0.044715]))
+                    let scale = try constant(name + ".scale", Tensor(shape: [], floats: [0.7978845608028654]))
+                    let square = temporary(name + ".square"), cube = temporary(name + ".cube"), scaledCube = temporary(name + ".scaled_cube")
+                    let sum = temporary(name + ".sum"), argument = temporary(name + ".argument")
+                    inner = temporary(name + ".tanh")
+                    node("Mul", name + ".square", [input, input], [square])
+                    node("Mul", name + ".cube", [square, input], [cube])
+                    node("Mul", name + ".scaled_cube", [cube, cubic], [scaledCube])
+                    node("Add", name + ".sum", [input, scaledCube], [sum])
+                    node("Mul", name + ".argument", [sum, scale], [argument])
+                    node("Tanh", name + ".tanh", [argument], [inner])
+                } else {
+                    let rootHalf = try constant(name + ".root_half", Tensor(shape: [], floats: [0.70710678118654752]))
+                    let scaled = temporary(name + ".scaled")
+                    inner = temporary(name + ".erf")
+                    node("Mul", name + ".scaled", [input, rootHalf], [scaled])
+                    node("Erf", name + ".erf", [scaled], [inner])
+                }
+                let onePlus = temporary(name + ".one_plus"), halfX = temporary(name + ".half_x")
+                node("Add", name + ".one_plus", [inner, one], [onePlus])
+                node("Mul", name + ".half_x", [input, half], [halfX])
+                node("Mul", name, [halfX, onePlus], [output])
             default:
                 node(function.onnxName, name, [input], [output])
             }

@@ -75,6 +75,30 @@ struct OperatorMapping {
         case "Erf": return .mapped(.unary(.erf), inputs)
         case "Neg": return .mapped(.unary(.neg), inputs)
         case "Abs": return .mapped(.unary(.abs), inputs)
+        case "Elu": return .mapped(.unary(.elu(alpha: a.float("alpha", 1))), inputs)
+        case "Selu":
+            return .mapped(.unary(.selu(alpha: a.float("alpha", 1.67326319217681884765625), gamma: a.float("gamma", 1.05070102214813232421875))), inputs)
+        case "Celu":
+            let alpha = a.float("alpha", 1)
+            guard alpha != 0, alpha.isFinite else { return .unsupported("alpha must be finite and non-zero, got \(alpha)") }
+            return .mapped(.unary(.celu(alpha: alpha)), inputs)
+        case "Softplus": return .mapped(.unary(.softplus), inputs)
+        case "Softsign": return .mapped(.unary(.softsign), inputs)
+        case "Mish": return .mapped(.unary(.mish), inputs)
+        case "Reciprocal": return .mapped(.unary(.reciprocal), inputs)
+        case "Floor": return .mapped(.unary(.floor), inputs)
+        case "Ceil": return .mapped(.unary(.ceil), inputs)
+        case "Round": return .mapped(.unary(.round), inputs)
+        case "Sign": return .mapped(.unary(.sign), inputs)
+        case "Log": return .mapped(.unary(.log), inputs)
+        case "Sin": return .mapped(.unary(.sin), inputs)
+        case "Cos": return .mapped(.unary(.cos), inputs)
+        case "Gelu":
+            switch a.string("approximate", "none") {
+            case "none": return .mapped(.unary(.gelu(tanhApproximation: false)), inputs)
+            case "tanh": return .mapped(.unary(.gelu(tanhApproximation: true)), inputs)
+            case let other: return .unsupported("approximate '\(other)' is not one of none, tanh")
+            }
         case "Clip":
             var low = -Float.greatestFiniteMagnitude, high = Float.greatestFiniteMagnitude
             if c.opset < 11 {
@@ -119,6 +143,18 @@ struct OperatorMapping {
             if c.opset < 9 || a.int("spatial", 1) != 1 { return .unsupported("non-spatial BatchNormalization is not supported") }
             if a.int("training_mode", 0) != 0 { return .unsupported("training_mode BatchNormalization is not supported") }
             return .mapped(.batchNormalization(epsilon: a.float("epsilon", 1e-5)), Array(inputs.prefix(5)))
+        case "LayerNormalization":
+            guard a.int("stash_type", 1) == 1 else { return .unsupported("stash_type \(a.int("stash_type", 1)) is not supported (1, float32 statistics, is)") }
+            return .mapped(.layerNormalization(axis: a.int("axis", -1), epsilon: a.float("epsilon", 1e-5)), Array(inputs.prefix(3)))
+        case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual":
+            return .mapped(.compare(Comparison.allCases.first { $0.onnxName == op }!), Array(inputs.prefix(2)))
+        case "And", "Or", "Xor", "Not":
+            let function = LogicalOperator.allCases.first { $0.onnxName == op }!
+            return .mapped(.logical(function), Array(inputs.prefix(function == .not ? 1 : 2)))
+        case "Where":
+            return .mapped(.where, Array(inputs.prefix(3)))
+        case "GatherElements":
+            return .mapped(.gatherElements(axis: a.int("axis", 0)), Array(inputs.prefix(2)))
         case "LRN":
             let size = a.int("size", 0)
             guard size > 0 else { return .unsupported("LRN needs a positive size") }

@@ -93,7 +93,12 @@ enum edge_op_kind {
     EDGE_OP_LOOKUP = 32,
     EDGE_OP_SOFTMAX_INT8 = 33,
     EDGE_OP_AVERAGE_POOL_INT8 = 34,
-    EDGE_OP_GLOBAL_AVERAGE_POOL_INT8 = 35
+    EDGE_OP_GLOBAL_AVERAGE_POOL_INT8 = 35,
+    EDGE_OP_LAYER_NORMALIZATION = 36,
+    EDGE_OP_COMPARE = 37,
+    EDGE_OP_LOGICAL = 38,
+    EDGE_OP_WHERE = 39,
+    EDGE_OP_GATHER_ELEMENTS = 40
 };
 
 enum edge_activation_kind {
@@ -113,7 +118,10 @@ enum edge_binary_op {
 enum edge_unary_function {
     EDGE_UNARY_RELU = 0, EDGE_UNARY_LEAKY_RELU = 1, EDGE_UNARY_CLIP = 2, EDGE_UNARY_SIGMOID = 3,
     EDGE_UNARY_HARD_SIGMOID = 4, EDGE_UNARY_HARD_SWISH = 5, EDGE_UNARY_TANH = 6, EDGE_UNARY_SQRT = 7,
-    EDGE_UNARY_EXP = 8, EDGE_UNARY_ERF = 9, EDGE_UNARY_NEG = 10, EDGE_UNARY_ABS = 11
+    EDGE_UNARY_EXP = 8, EDGE_UNARY_ERF = 9, EDGE_UNARY_NEG = 10, EDGE_UNARY_ABS = 11, EDGE_UNARY_ELU = 12,
+    EDGE_UNARY_SELU = 13, EDGE_UNARY_CELU = 14, EDGE_UNARY_SOFTPLUS = 15, EDGE_UNARY_SOFTSIGN = 16, EDGE_UNARY_MISH = 17,
+    EDGE_UNARY_RECIPROCAL = 18, EDGE_UNARY_FLOOR = 19, EDGE_UNARY_CEIL = 20, EDGE_UNARY_ROUND = 21, EDGE_UNARY_SIGN = 22,
+    EDGE_UNARY_LOG = 23, EDGE_UNARY_SIN = 24, EDGE_UNARY_COS = 25, EDGE_UNARY_GELU = 26, EDGE_UNARY_GELU_TANH = 27
 };
 
 /* ---- little-endian reads (records are read with memcpy-free byte assembly: any alignment) -- */
@@ -314,6 +322,30 @@ typedef struct edge_gather_params {
 } edge_gather_params;
 
 /* SLICE, TRANSPOSE and EXPAND: the output walked row-major reading the input at element strides. */
+typedef struct edge_layer_norm_params {
+    size_t outer, size; /* `outer` runs of `size` elements, each normalized */
+    float epsilon;
+    bool has_bias;
+} edge_layer_norm_params;
+
+/* COMPARE and LOGICAL: a comparison or logic function of two operands walked as BINARY walks them. */
+typedef struct edge_compare_params {
+    int32_t function;
+    uint32_t dtype; /* of the operands */
+    edge_broadcast walk;
+} edge_compare_params;
+
+/* WHERE and GATHER_ELEMENTS: the output walked row-major with each operand's element strides. */
+typedef struct edge_select_params {
+    int32_t rank;
+    size_t dims[EDGE_MAX_RANK];
+    size_t strides[3][EDGE_MAX_RANK]; /* WHERE: condition, X, Y; GATHER_ELEMENTS: data (0 along the axis), indices */
+    size_t element_size;
+    int32_t axis;      /* GATHER_ELEMENTS */
+    size_t axis_size;  /* GATHER_ELEMENTS: data's size along the axis */
+    size_t axis_stride;
+} edge_select_params;
+
 typedef struct edge_strided_params {
     int32_t rank;
     size_t dims[EDGE_MAX_RANK];
@@ -405,6 +437,9 @@ typedef struct edge_operator {
         edge_axis_params axis;
         edge_gather_params gather;
         edge_strided_params strided;
+        edge_layer_norm_params layer_norm;
+        edge_compare_params compare;
+        edge_select_params select;
         edge_pad_params pad;
         edge_resize_params resize;
         edge_reduce_params reduce;
@@ -515,12 +550,22 @@ bool edge_same_shape(const edge_tensor *a, const edge_tensor *b);
 edge_status edge_read_activation(const edge_operator *op, const uint8_t *params, unsigned field,
                                  edge_activation *activation, edge_error *error);
 
+/* An axis field in [-rank, rank), normalized; -1 when out of range. */
+static inline int32_t edge_axis(int32_t axis, int32_t rank)
+{
+    if (axis < 0) axis += rank;
+    return axis >= 0 && axis < rank ? axis : -1;
+}
+
 /* Product of dims[from..to). */
 size_t edge_dims_product(const edge_tensor *tensor, int32_t from, int32_t to);
 
 /* NumPy broadcasting of `a` and `b` (either may be NULL for "same as out") to `out`'s shape;
    false when they do not broadcast to exactly that shape. */
 bool edge_broadcast_plan(const edge_tensor *a, const edge_tensor *b, const edge_tensor *out, edge_broadcast *walk);
+/* Element strides of `tensor` read as `rank` dims (leading 1s added), 0 along axes of size 1;
+   false when it does not broadcast to `dims`. */
+bool edge_broadcast_strides(const edge_tensor *tensor, int32_t rank, const uint32_t *dims, size_t *strides);
 /* The same walk from explicit dims and element strides (`rank` axes). */
 void edge_broadcast_walk_strides(int32_t rank, const size_t *dims, const size_t *a, const size_t *b, edge_broadcast *walk);
 
@@ -586,6 +631,11 @@ EDGE_KERNEL(pool)
 EDGE_KERNEL(global_pool)
 EDGE_KERNEL(batch_norm)
 EDGE_KERNEL(lrn)
+EDGE_KERNEL(layer_norm)
+EDGE_KERNEL(compare)
+EDGE_KERNEL(logical)
+EDGE_KERNEL(where)
+EDGE_KERNEL(gather_elements)
 EDGE_KERNEL(concat)
 EDGE_KERNEL(split)
 EDGE_KERNEL(slice)

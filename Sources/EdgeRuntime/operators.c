@@ -58,6 +58,11 @@ static const edge_op_info edge_operators[] = {
     [EDGE_OP_SOFTMAX_INT8] = {"SOFTMAX_INT8", edge_softmax_int8_prepare, edge_softmax_int8_eval, 0},
     [EDGE_OP_AVERAGE_POOL_INT8] = {"AVERAGE_POOL_INT8", edge_pool_int8_prepare, edge_pool_int8_eval, 0},
     [EDGE_OP_GLOBAL_AVERAGE_POOL_INT8] = {"GLOBAL_AVERAGE_POOL_INT8", edge_global_pool_int8_prepare, edge_global_pool_int8_eval, 0},
+    [EDGE_OP_LAYER_NORMALIZATION] = {"LAYER_NORMALIZATION", edge_layer_norm_prepare, edge_layer_norm_eval, EDGE_OP_FLAG_IN_PLACE_FIRST},
+    [EDGE_OP_COMPARE] = {"COMPARE", edge_compare_prepare, edge_compare_eval, 0},
+    [EDGE_OP_LOGICAL] = {"LOGICAL", edge_logical_prepare, edge_logical_eval, EDGE_OP_FLAG_IN_PLACE_SAME_SHAPE},
+    [EDGE_OP_WHERE] = {"WHERE", edge_where_prepare, edge_where_eval, 0},
+    [EDGE_OP_GATHER_ELEMENTS] = {"GATHER_ELEMENTS", edge_gather_elements_prepare, edge_gather_elements_eval, 0},
 };
 
 const edge_op_info *edge_op_lookup(uint32_t kind)

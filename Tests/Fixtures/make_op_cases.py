@@ -39,6 +39,7 @@ INT64_MIN = int(np.iinfo(np.int64).min)
 NP_TO_ONNX = {
     np.dtype(np.float32): TensorProto.FLOAT,
     np.dtype(np.int64): TensorProto.INT64,
+    np.dtype(np.bool_): TensorProto.BOOL,
 }
 
 
@@ -1150,6 +1151,98 @@ def prelu_range_cases(S):
         c.node("Add", ["x", "centers"], ["y"])
 
 
+def activation_math_cases(S):
+    """The elementwise functions of real exporters' models beyond the basic activations, each at
+    the opset that introduced its current form."""
+    def simple(name, op, opset, note, data=None, **attrs):
+        with S.case(name, op, opset, note) as c:
+            c.input("x", data(c) if data else c.randn(2, 3, 4, 5) * 2.0)
+            c.node(op, ["x"], ["y"], **attrs)
+
+    simple("elu", "Elu", 13, "alpha=0.7", alpha=0.7)
+    simple("elu_default", "Elu", 13, "default alpha=1")
+    simple("selu", "Selu", 13, "default alpha, gamma")
+    simple("selu_attributes", "Selu", 13, "alpha=1.5, gamma=2.0", alpha=1.5, gamma=2.0)
+    simple("celu", "Celu", 12, "alpha=0.5", alpha=0.5)
+    simple("softplus", "Softplus", 13, "x ~ 8*N(0,1) (large |x| both ways)", data=lambda c: c.randn(2, 3, 4, 5) * 8.0)
+    simple("softsign", "Softsign", 13, "x ~ 2*N(0,1)")
+    simple("mish", "Mish", 18, "x ~ 3*N(0,1)", data=lambda c: c.randn(2, 3, 4, 5) * 3.0)
+    simple("reciprocal", "Reciprocal", 13, "|x| >= 0.5", data=lambda c: c.pos(2, 3, 4) * np.sign(c.randn(2, 3, 4)))
+    simple("floor", "Floor", 13, "x ~ 3*N(0,1)", data=lambda c: c.randn(2, 3, 4) * 3.0)
+    simple("ceil", "Ceil", 13, "x ~ 3*N(0,1)", data=lambda c: c.randn(2, 3, 4) * 3.0)
+    simple("round_half_even", "Round", 11, "halves round to even (-2.5 -> -2, 0.5 -> 0, 1.5 -> 2)",
+           data=lambda c: np.concatenate([f32([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, -3.7]), c.randn(16) * 3.0]))
+    simple("sign", "Sign", 13, "with exact zeros", data=lambda c: np.concatenate([f32([0.0, -0.0, 1e-30, -1e-30]), c.randn(20)]))
+    simple("log", "Log", 13, "positive input", data=lambda c: c.pos(2, 3, 4, lo=0.01) * 4.0)
+    simple("sin", "Sin", 13, "x ~ 4*N(0,1)", data=lambda c: c.randn(2, 3, 4) * 4.0)
+    simple("cos", "Cos", 13, "x ~ 4*N(0,1)", data=lambda c: c.randn(2, 3, 4) * 4.0)
+    simple("gelu", "Gelu", 20, "approximate=none, x ~ 3*N(0,1)", data=lambda c: c.randn(2, 3, 4, 5) * 3.0)
+    simple("gelu_tanh", "Gelu", 20, "approximate=tanh", data=lambda c: c.randn(2, 3, 4, 5) * 3.0, approximate="tanh")
+
+
+def transformer_cases(S):
+    """LayerNormalization, comparisons, logic, Where and GatherElements: what transformer exports
+    (BERT-style attention masks, ViT blocks) write."""
+    with S.case("layernorm_last_axis", "LayerNormalization", 17, "[2,5,16] axis=-1, scale and bias [16]") as c:
+        c.input("x", c.randn(2, 5, 16) * 3.0 + 1.0)
+        c.init("scale", c.w(16)); c.init("bias", c.w(16))
+        c.node("LayerNormalization", ["x", "scale", "bias"], ["y"], axis=-1, epsilon=1e-5)
+    with S.case("layernorm_two_axes_no_bias", "LayerNormalization", 17, "[2,3,4,5] axis=2 (over [4,5]), no bias, epsilon 1e-3") as c:
+        c.input("x", c.randn(2, 3, 4, 5))
+        c.init("scale", c.w(4, 5))
+        c.node("LayerNormalization", ["x", "scale"], ["y"], axis=2, epsilon=1e-3)
+    with S.case("layernorm_broadcast_scale", "LayerNormalization", 17, "[3,4,6] axis=1, scale [6] broadcast over [4,6]") as c:
+        c.input("x", c.randn(3, 4, 6))
+        c.init("scale", c.w(6)); c.init("bias", c.w(1, 6))
+        c.node("LayerNormalization", ["x", "scale", "bias"], ["y"], axis=1)
+    for op in ["Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"]:
+        opset = 16 if op.endswith("Equal") and op != "Equal" else 13
+        with S.case("compare_" + op.lower(), op, opset, "float [2,3,4] against [3,1] (broadcast), ties included; Where picks x or y") as c:
+            x = np.round(c.randn(2, 3, 4) * 2.0)
+            c.input("x", x)
+            c.init("t", np.round(c.randn(3, 1) * 2.0).astype(np.float32))
+            c.init("other", f32([-100.0]))
+            c.node(op, ["x", "t"], ["holds"])
+            c.node("Where", ["holds", "x", "other"], ["y"])
+    with S.case("compare_int64_mask", "Less", 13, "int64 positions against lengths from the input: a padding mask as float") as c:
+        c.input("lengths", i64([[3], [5]]))
+        c.init("positions", i64([np.arange(6)]))
+        c.node("Less", ["positions", "lengths"], ["mask"])
+        c.node("Cast", ["mask"], ["y"], to=TensorProto.FLOAT)
+    with S.case("logical_and_or_xor_not", "And", 13, "And, Or, Xor, Not of comparisons of x, as float") as c:
+        c.input("x", c.randn(3, 8))
+        c.init("zero", f32([0.0])); c.init("one", f32([1.0]))
+        c.node("Greater", ["x", "zero"], ["p"])
+        c.node("Less", ["x", "one"], ["q"])
+        c.node("And", ["p", "q"], ["a"])
+        c.node("Or", ["p", "q"], ["o"])
+        c.node("Xor", ["a", "o"], ["e"])
+        c.node("Not", ["e"], ["n"])
+        c.node("Equal", ["n", "a"], ["same"])
+        for name in ["a", "o", "e", "n", "same"]:
+            c.node("Cast", [name], [name + "_f"], to=TensorProto.FLOAT)
+        c.node("Concat", ["a_f", "o_f", "e_f", "n_f", "same_f"], ["y"], axis=1)
+    with S.case("where_attention_mask", "Where", 16, "BERT-style: mask [2,1,1,6] from int64 input == 0 -> -1e4, else scores [2,2,6,6]") as c:
+        c.input("scores", c.randn(2, 2, 6, 6))
+        c.input("mask", i64([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]]).reshape(2, 1, 1, 6))
+        c.init("zero", i64([0])); c.init("low", f32([-1e4]))
+        c.node("Equal", ["mask", "zero"], ["padded"])
+        c.node("Where", ["padded", "low", "scores"], ["y"])
+    with S.case("where_int64", "Where", 16, "int64 values chosen by a bool input") as c:
+        c.input("condition", np.array([[True, False, True], [False, False, True]]))
+        c.init("a", i64([[1, 2, 3]])); c.init("b", i64([[-1], [-2]]))
+        c.node("Where", ["condition", "a", "b"], ["picked"])
+        c.node("Cast", ["picked"], ["y"], to=TensorProto.FLOAT)
+    with S.case("gather_elements_axis1", "GatherElements", 13, "data [3,5,4], indices [3,2,4] along axis 1 (negative indices too)") as c:
+        c.input("x", c.randn(3, 5, 4))
+        c.init("indices", c.rng.integers(-5, 5, (3, 2, 4)).astype(np.int64))
+        c.node("GatherElements", ["x", "indices"], ["y"], axis=1)
+    with S.case("gather_elements_input_indices", "GatherElements", 13, "indices from the input, axis 0, smaller in the other axis") as c:
+        c.input("x", c.randn(4, 6))
+        c.input("indices", c.rng.integers(0, 4, (2, 5)).astype(np.int64))
+        c.node("GatherElements", ["x", "indices"], ["y"], axis=0)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -1172,6 +1265,8 @@ def main():
     pattern_cases(S)
     recent_opset_cases(S)
     prelu_range_cases(S)
+    activation_math_cases(S)
+    transformer_cases(S)
     with open(os.path.join(OUT, "cases.json"), "w") as f:
         json.dump(S.cases, f, indent=1)
         f.write("\n")

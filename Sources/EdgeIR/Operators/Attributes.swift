@@ -127,6 +127,57 @@ public enum BinaryOperator: Sendable, Equatable, CaseIterable {
     }
 }
 
+/// Elementwise comparisons: bool outputs of two inputs of one type.
+public enum Comparison: Sendable, Equatable, CaseIterable {
+    case equal, less, greater, lessOrEqual, greaterOrEqual
+
+    public var onnxName: String {
+        switch self {
+        case .equal: return "Equal"
+        case .less: return "Less"
+        case .greater: return "Greater"
+        case .lessOrEqual: return "LessOrEqual"
+        case .greaterOrEqual: return "GreaterOrEqual"
+        }
+    }
+
+    /// The comparison of two values; the one formula for the executor (the runtime writes the same).
+    @inlinable
+    public func holds<T: Comparable>(_ a: T, _ b: T) -> Bool {
+        switch self {
+        case .equal: return a == b
+        case .less: return a < b
+        case .greater: return a > b
+        case .lessOrEqual: return a <= b
+        case .greaterOrEqual: return a >= b
+        }
+    }
+}
+
+/// Boolean logic: And, Or, Xor of two inputs, Not of one.
+public enum LogicalOperator: Sendable, Equatable, CaseIterable {
+    case and, or, xor, not
+
+    public var onnxName: String {
+        switch self {
+        case .and: return "And"
+        case .or: return "Or"
+        case .xor: return "Xor"
+        case .not: return "Not"
+        }
+    }
+
+    @inlinable
+    public func apply(_ a: Bool, _ b: Bool) -> Bool {
+        switch self {
+        case .and: return a && b
+        case .or: return a || b
+        case .xor: return a != b
+        case .not: return !a
+        }
+    }
+}
+
 public enum UnaryOperator: Sendable, Equatable {
     case relu
     case leakyRelu(alpha: Float)
@@ -140,6 +191,23 @@ public enum UnaryOperator: Sendable, Equatable {
     case erf
     case neg
     case abs
+    case elu(alpha: Float)
+    case selu(alpha: Float, gamma: Float)
+    case celu(alpha: Float)
+    case softplus
+    case softsign
+    case mish
+    case reciprocal
+    case floor
+    case ceil
+    /// Round half to even, as ONNX's Round.
+    case round
+    case sign
+    case log
+    case sin
+    case cos
+    /// ONNX Gelu (opset 20): exact with `erf` when `tanhApproximation` is false.
+    case gelu(tanhApproximation: Bool)
 
     public var onnxName: String {
         switch self {
@@ -155,8 +223,30 @@ public enum UnaryOperator: Sendable, Equatable {
         case .erf: return "Erf"
         case .neg: return "Neg"
         case .abs: return "Abs"
+        case .elu: return "Elu"
+        case .selu: return "Selu"
+        case .celu: return "Celu"
+        case .softplus: return "Softplus"
+        case .softsign: return "Softsign"
+        case .mish: return "Mish"
+        case .reciprocal: return "Reciprocal"
+        case .floor: return "Floor"
+        case .ceil: return "Ceil"
+        case .round: return "Round"
+        case .sign: return "Sign"
+        case .log: return "Log"
+        case .sin: return "Sin"
+        case .cos: return "Cos"
+        case .gelu: return "Gelu"
         }
     }
+
+    /// log(1 + e^x), written to stay finite and exact for large |x|.
+    @inlinable
+    public static func softplus(_ x: Float) -> Float { x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)) }
+
+    /// sqrt(2 / pi), the tanh approximation of GELU's constant.
+    @usableFromInline static let geluTanhScale: Float = 0.7978845608028654
 
     /// The function applied to one value. This is the one definition of each elementwise formula
     /// in Swift: the reference kernels, fused activations and int8 lookup tables all call it, and
@@ -181,6 +271,23 @@ public enum UnaryOperator: Sendable, Equatable {
         case .erf: return erff(x)
         case .neg: return -x
         case .abs: return Swift.abs(x)
+        case .elu(let alpha): return x > 0 ? x : alpha * (expf(x) - 1)
+        case .selu(let alpha, let gamma): return x > 0 ? gamma * x : gamma * (alpha * expf(x) - alpha)
+        case .celu(let alpha): return Swift.max(0, x) + Swift.min(0, alpha * (expf(x / alpha) - 1))
+        case .softplus: return Self.softplus(x)
+        case .softsign: return x / (1 + Swift.abs(x))
+        case .mish: return x * tanhf(Self.softplus(x))
+        case .reciprocal: return 1 / x
+        case .floor: return floorf(x)
+        case .ceil: return ceilf(x)
+        case .round: return rintf(x)
+        case .sign: return x > 0 ? 1 : x < 0 ? -1 : 0
+        case .log: return logf(x)
+        case .sin: return sinf(x)
+        case .cos: return cosf(x)
+        case .gelu(let tanhApproximation):
+            if tanhApproximation { return 0.5 * x * (1 + tanhf(Self.geluTanhScale * (x + 0.044715 * x * x * x))) }
+            return 0.5 * x * (1 + erff(x * 0.70710678118654752))
         }
     }
 
@@ -204,6 +311,25 @@ public enum UnaryOperator: Sendable, Equatable {
         case .erf: return 1.1283791670955126 * expf(-x * x)
         case .neg: return -1
         case .abs: return x > 0 ? 1 : x < 0 ? -1 : 0
+        case .elu(let alpha): return x > 0 ? 1 : y + alpha
+        case .selu(let alpha, let gamma): return x > 0 ? gamma : y + gamma * alpha
+        case .celu(let alpha): return x > 0 ? 1 : expf(x / alpha)
+        case .softplus: return UnaryOperator.sigmoid.apply(x)
+        case .softsign: return 1 / ((1 + Swift.abs(x)) * (1 + Swift.abs(x)))
+        case .mish:
+            let t = tanhf(Self.softplus(x))
+            return t + x * (1 - t * t) * UnaryOperator.sigmoid.apply(x)
+        case .reciprocal: return -y * y
+        case .floor, .ceil, .round, .sign: return 0
+        case .log: return 1 / x
+        case .sin: return cosf(x)
+        case .cos: return -sinf(x)
+        case .gelu(let tanhApproximation):
+            if tanhApproximation {
+                let t = tanhf(Self.geluTanhScale * (x + 0.044715 * x * x * x))
+                return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * Self.geluTanhScale * (1 + 3 * 0.044715 * x * x)
+            }
+            return 0.5 * (1 + erff(x * 0.70710678118654752)) + x * expf(-0.5 * x * x) * 0.3989422804014327
         }
     }
 

@@ -31,6 +31,16 @@ public enum Operation: Sendable, Equatable {
     case globalMaxPool
     /// Inputs: X, scale, bias, mean, variance (inference form).
     case batchNormalization(epsilon: Float)
+    /// Inputs: X, scale, bias?. Normalizes over the axes from `axis` to the last (opset 17).
+    case layerNormalization(axis: Int, epsilon: Float)
+    /// Inputs: A, B of one dtype (NumPy broadcasting). Output: bool.
+    case compare(Comparison)
+    /// Inputs: A, B (bool, NumPy broadcasting); Not takes X alone. Output: bool.
+    case logical(LogicalOperator)
+    /// Inputs: condition (bool), X, Y (NumPy broadcasting of the three).
+    case `where`
+    /// Inputs: data, indices of the same rank; picks data along `axis` at each index.
+    case gatherElements(axis: Int)
     /// Inputs: X.
     case localResponseNormalization(LocalResponseNormalization)
     /// Inputs: any number of tensors of one dtype.
@@ -91,6 +101,11 @@ public enum Operation: Sendable, Equatable {
         case .globalAveragePool: return "GlobalAveragePool"
         case .globalMaxPool: return "GlobalMaxPool"
         case .batchNormalization: return "BatchNormalization"
+        case .layerNormalization: return "LayerNormalization"
+        case .compare(let c): return c.onnxName
+        case .logical(let l): return l.onnxName
+        case .where: return "Where"
+        case .gatherElements: return "GatherElements"
         case .localResponseNormalization: return "LRN"
         case .concat: return "Concat"
         case .split: return "Split"

@@ -69,7 +69,7 @@ struct UnaryOperatorDefinition: OperatorDefinition {
 
     func int8Role(_ node: NodeContext) -> Int8Role {
         switch function {
-        case .sigmoid, .hardSigmoid, .hardSwish, .tanh, .relu, .clip, .leakyRelu:
+        case .sigmoid, .hardSigmoid, .hardSwish, .tanh, .relu, .clip, .leakyRelu, .elu, .selu, .celu, .softplus, .softsign, .mish, .gelu:
             return node.isFloatActivation(0) ? .lookupTable : .none(reason: "its input is not a float activation")
         default:
             return .none(reason: "\(function.onnxName) has no int8 kernel")
@@ -91,6 +91,21 @@ struct UnaryOperatorDefinition: OperatorDefinition {
         case .erf: return [9, 0, 0]
         case .neg: return [10, 0, 0]
         case .abs: return [11, 0, 0]
+        case .elu(let alpha): return [12, Fields.float(alpha), 0]
+        case .selu(let alpha, let gamma): return [13, Fields.float(alpha), Fields.float(gamma)]
+        case .celu(let alpha): return [14, Fields.float(alpha), 0]
+        case .softplus: return [15, 0, 0]
+        case .softsign: return [16, 0, 0]
+        case .mish: return [17, 0, 0]
+        case .reciprocal: return [18, 0, 0]
+        case .floor: return [19, 0, 0]
+        case .ceil: return [20, 0, 0]
+        case .round: return [21, 0, 0]
+        case .sign: return [22, 0, 0]
+        case .log: return [23, 0, 0]
+        case .sin: return [24, 0, 0]
+        case .cos: return [25, 0, 0]
+        case .gelu(let tanhApproximation): return [tanhApproximation ? 27 : 26, 0, 0]
         }
     }
 

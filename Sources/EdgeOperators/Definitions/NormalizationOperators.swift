@@ -31,6 +31,80 @@ struct BatchNormalizationOperator: OperatorDefinition {
     }
 }
 
+/// LayerNormalization (opset 17): each slice over the axes from `axis` to the last is normalized
+/// to zero mean and unit variance, then scaled and shifted. Inputs X, scale, bias?; scale and bias
+/// broadcast to the normalized shape. The runtime's record takes them at the normalized size.
+struct LayerNormalizationOperator: OperatorDefinition {
+    let axis: Int
+    let epsilon: Float
+
+    func outputTypes(_ node: NodeContext) throws -> [TensorType] {
+        let x = try node.type(0)
+        guard x.dtype == .float32 else { throw node.fail("expects a float input, got \(x.dtype)") }
+        let a = try node.axis(axis, rank: x.shape.count)
+        let normalized = Array(x.shape[a...])
+        for (index, what) in [(1, "scale"), (2, "bias")] {
+            guard let p = try node.optionalType(index) else {
+                if index == 1 { throw node.fail("scale is missing") }
+                continue
+            }
+            guard p.dtype == .float32, Shapes.broadcast(normalized, p.shape) == normalized else {
+                throw node.fail("\(what) of shape \(p.shape) does not broadcast to the normalized shape \(normalized)")
+            }
+        }
+        return [x]
+    }
+
+    func evaluate(_ node: NodeContext, _ inputs: KernelInputs) throws -> [Tensor] {
+        let x = try inputs.float(0)
+        let a = Shapes.normalizedAxis(axis, rank: x.rank)!
+        let normalized = Array(x.shape[a...])
+        let scale = NormalizationKernels.expanded(try inputs.float(1), to: normalized)
+        let bias = inputs.optional(2) == nil ? nil : NormalizationKernels.expanded(try inputs.float(2), to: normalized)
+        return [NormalizationKernels.layerNormalization(x, size: Shapes.elementCount(normalized), epsilon: epsilon, scale: scale, bias: bias).y]
+    }
+
+    func lower(_ node: LoweringContext) throws -> LoweredOperator {
+        let shape = try node.shape(0)
+        let a = Shapes.normalizedAxis(axis, rank: shape.count)!
+        let normalized = Array(shape[a...])
+        // Scale and bias at the normalized size, so the kernel reads them without a broadcast walk.
+        var parameters: [ValueID?] = []
+        for (index, suffix) in [(1, "scale"), (2, "bias")] {
+            guard let id = node.node.input(index) else { parameters.append(nil); continue }
+            if try node.shape(index) == normalized || Shapes.elementCount(try node.shape(index)) == Shapes.elementCount(normalized) {
+                parameters.append(id)
+            } else if let constant = node.constant(index) {
+                parameters.append(node.addConstant(suffix, Tensor(shape: normalized, floats: NormalizationKernels.expanded(constant, to: normalized))))
+            } else {
+                throw node.fail("\(suffix) is computed at run time and smaller than the normalized shape \(normalized)")
+            }
+        }
+        return node.make(.layerNormalization, [node.node.input(0)] + parameters, [Fields.int(a), Fields.float(epsilon)])
+    }
+}
+
+extension LayerNormalizationOperator: Differentiable {
+    func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
+        let x = try request.inputs.float(0), scaleTensor = try request.inputs.float(1)
+        let a = Shapes.normalizedAxis(axis, rank: x.rank)!
+        let normalized = Array(x.shape[a...])
+        let size = Shapes.elementCount(normalized)
+        let scale = NormalizationKernels.expanded(scaleTensor, to: normalized)
+        let forward = NormalizationKernels.layerNormalization(x, size: size, epsilon: epsilon, scale: scale, bias: nil)
+        let (dx, dScale, dBias) = NormalizationGradients.layerNormalization(gradient: request.gradient(), normalized: forward.normalized,
+                                                                          inverseDeviations: forward.inverseDeviations, scale: scale, size: size)
+        var result: [Tensor?] = [
+            request.wants(0) ? Tensor(shape: x.shape, floats: dx) : nil,
+            request.wants(1) ? Tensor(shape: scaleTensor.shape, floats: ElementwiseGradients.reduce(dScale, from: normalized, to: scaleTensor.shape)) : nil,
+        ]
+        if let bias = request.inputs.optional(2) {
+            result.append(request.wants(2) ? Tensor(shape: bias.shape, floats: ElementwiseGradients.reduce(dBias, from: normalized, to: bias.shape)) : nil)
+        }
+        return result
+    }
+}
+
 /// LRN across channels. Input X.
 struct LocalResponseNormalizationOperator: OperatorDefinition {
     let attributes: LocalResponseNormalization

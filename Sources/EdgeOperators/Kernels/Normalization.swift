@@ -8,6 +8,36 @@ import Darwin
 
 /// BatchNormalization (inference form), LRN and Softmax.
 enum NormalizationKernels {
+    /// Each run of `size` elements normalized (mean and variance accumulated in Double), then
+    /// scaled and shifted; also the normalized values and 1/σ per run, for the backward.
+    static func layerNormalization(_ x: Tensor, size: Int, epsilon: Float, scale: [Float], bias: [Float]?)
+        -> (y: Tensor, normalized: [Float], inverseDeviations: [Float]) {
+        let values = x.floats!
+        let runs = size == 0 ? 0 : values.count / size
+        var normalized = [Float](repeating: 0, count: values.count), y = normalized
+        var inverseDeviations = [Float](repeating: 0, count: runs)
+        for r in 0..<runs {
+            let run = values[(r * size)..<((r + 1) * size)]
+            let mean = run.reduce(0.0) { $0 + Double($1) } / Double(size)
+            let variance = run.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(size)
+            let inverse = Float(1 / (variance + Double(epsilon)).squareRoot())
+            inverseDeviations[r] = inverse
+            for (k, i) in run.indices.enumerated() {
+                let n = (values[i] - Float(mean)) * inverse
+                normalized[i] = n
+                y[i] = n * scale[k] + (bias?[k] ?? 0)
+            }
+        }
+        return (Tensor(shape: x.shape, floats: y), normalized, inverseDeviations)
+    }
+
+    /// A parameter broadcast to `shape` (scale and bias of the normalizations).
+    static func expanded(_ parameter: Tensor, to shape: [Int]) -> [Float] {
+        let values = parameter.floats!
+        if parameter.shape == shape || values.count == Shapes.elementCount(shape) { return values }
+        return Shapes.broadcastIndices(from: parameter.shape, to: shape).map { values[$0] }
+    }
+
     static func batchNormalization(epsilon: Float, x: Tensor, scale: Tensor, bias: Tensor, mean: Tensor, variance: Tensor) -> Tensor {
         let channels = x.shape[1]
         let plane = x.shape.dropFirst(2).reduce(1, *)

@@ -33,6 +33,7 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
     case reshape, transpose, expand, pad, resize, reduce, cast
     case quantize = 25, dequantize, convInt8, gemmInt8, addInt8, mulInt8, concatInt8, lookup, softmaxInt8
     case averagePoolInt8, globalAveragePoolInt8
+    case layerNormalization = 36, compare, logical, `where`, gatherElements
 
     public var name: String {
         switch self {
@@ -71,6 +72,11 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
         case .softmaxInt8: return "SOFTMAX_INT8"
         case .averagePoolInt8: return "AVERAGE_POOL_INT8"
         case .globalAveragePoolInt8: return "GLOBAL_AVERAGE_POOL_INT8"
+        case .layerNormalization: return "LAYER_NORMALIZATION"
+        case .compare: return "COMPARE"
+        case .logical: return "LOGICAL"
+        case .where: return "WHERE"
+        case .gatherElements: return "GATHER_ELEMENTS"
         }
     }
 
@@ -78,7 +84,9 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
     /// stores constant inputs of other types (an int64 exponent, say) converted.
     public var movesBytes: Bool {
         switch self {
-        case .concat, .split, .slice, .gather, .reshape, .transpose, .expand, .pad, .cast: return true
+        case .concat, .split, .slice, .gather, .reshape, .transpose, .expand, .pad, .cast, .where, .gatherElements: return true
+        // Compares values in their own type (an int64 position against an int64 length, say).
+        case .compare, .logical: return true
         default: return false
         }
     }

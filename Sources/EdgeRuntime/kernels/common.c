@@ -99,9 +99,7 @@ static void edge_broadcast_collapse(int32_t rank, const size_t *dims, const size
     walk->rank = r;
 }
 
-/* Element strides of `tensor` read as `rank` dims (leading 1s added), 0 along axes of size 1;
-   false when it does not broadcast to `dims`. */
-static bool edge_broadcast_strides(const edge_tensor *tensor, int32_t rank, const uint32_t *dims, size_t *strides)
+bool edge_broadcast_strides(const edge_tensor *tensor, int32_t rank, const uint32_t *dims, size_t *strides)
 {
     if (tensor->rank > rank) return false;
     size_t running = 1;

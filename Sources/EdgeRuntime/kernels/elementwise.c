@@ -133,7 +133,7 @@ edge_status edge_unary_prepare(const edge_model *model, edge_operator *op, const
     g->function = edge_read_i32(params);
     g->alpha = edge_read_f32(params + 4);
     g->beta = edge_read_f32(params + 8);
-    if (g->function < EDGE_UNARY_RELU || g->function > EDGE_UNARY_ABS)
+    if (g->function < EDGE_UNARY_RELU || g->function > EDGE_UNARY_GELU_TANH)
         return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown unary function %d", (int)g->function);
     const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
     if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
@@ -151,6 +151,16 @@ static inline float edge_sigmoid(float x)
     if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
     float e = expf(x);
     return e / (1.0f + e);
+}
+
+/* log(1 + e^x), finite and exact for large |x|. */
+static inline float edge_softplus(float x) { return x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
+
+static inline float edge_gelu(float x) { return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f)); }
+
+static inline float edge_gelu_tanh(float x)
+{
+    return 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
 }
 
 edge_status edge_unary_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
@@ -176,6 +186,26 @@ edge_status edge_unary_eval(const edge_model *model, const edge_operator *op, ui
     case EDGE_UNARY_ERF: for (size_t i = 0; i < n; i++) y[i] = erff(x[i]); break;
     case EDGE_UNARY_NEG: EDGE_MAP(y, x, n, -v); break;
     case EDGE_UNARY_ABS: EDGE_MAP(y, x, n, fabsf(v)); break;
+    case EDGE_UNARY_ELU: for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : alpha * (expf(x[i]) - 1.0f); break;
+    /* alpha: SELU's alpha, beta: its gamma. */
+    case EDGE_UNARY_SELU: for (size_t i = 0; i < n; i++) y[i] = x[i] > 0.0f ? beta * x[i] : beta * (alpha * expf(x[i]) - alpha); break;
+    case EDGE_UNARY_CELU:
+        for (size_t i = 0; i < n; i++) y[i] = edge_maxf(0.0f, x[i]) + edge_minf(0.0f, alpha * (expf(x[i] / alpha) - 1.0f));
+        break;
+    case EDGE_UNARY_SOFTPLUS: for (size_t i = 0; i < n; i++) y[i] = edge_softplus(x[i]); break;
+    case EDGE_UNARY_SOFTSIGN: EDGE_MAP(y, x, n, v / (1.0f + fabsf(v))); break;
+    case EDGE_UNARY_MISH: for (size_t i = 0; i < n; i++) y[i] = x[i] * tanhf(edge_softplus(x[i])); break;
+    case EDGE_UNARY_RECIPROCAL: EDGE_MAP(y, x, n, 1.0f / v); break;
+    case EDGE_UNARY_FLOOR: EDGE_MAP(y, x, n, floorf(v)); break;
+    case EDGE_UNARY_CEIL: EDGE_MAP(y, x, n, ceilf(v)); break;
+    /* Half to even: the default rounding mode, which the runtime never changes. */
+    case EDGE_UNARY_ROUND: EDGE_MAP(y, x, n, rintf(v)); break;
+    case EDGE_UNARY_SIGN: EDGE_MAP(y, x, n, v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f); break;
+    case EDGE_UNARY_LOG: for (size_t i = 0; i < n; i++) y[i] = logf(x[i]); break;
+    case EDGE_UNARY_SIN: for (size_t i = 0; i < n; i++) y[i] = sinf(x[i]); break;
+    case EDGE_UNARY_COS: for (size_t i = 0; i < n; i++) y[i] = cosf(x[i]); break;
+    case EDGE_UNARY_GELU: for (size_t i = 0; i < n; i++) y[i] = edge_gelu(x[i]); break;
+    case EDGE_UNARY_GELU_TANH: for (size_t i = 0; i < n; i++) y[i] = edge_gelu_tanh(x[i]); break;
     default: break;
     }
     return EDGE_OK;

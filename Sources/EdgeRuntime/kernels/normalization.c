@@ -153,3 +153,64 @@ edge_status edge_softmax_eval(const edge_model *model, const edge_operator *op, 
     }
     return EDGE_OK;
 }
+
+/* ---- LAYER_NORMALIZATION ------------------------------------------------------------------------ */
+
+edge_status edge_layer_norm_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                    edge_error *error)
+{
+    edge_status status = edge_check_arity(op, 2, 3, 2, 1, error);
+    if (status == EDGE_OK) status = edge_check_params(op, params_size, 2, error);
+    if (status != EDGE_OK) return status;
+    const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
+    if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    char sx[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
+    if (!edge_same_shape(x, y))
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %s and output %s differ", edge_shape_text(x, sx), edge_shape_text(y, sy));
+    int32_t raw = edge_read_i32(params), axis = edge_axis(raw, x->rank);
+    if (axis < 0) return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "axis %d is out of range for rank %d", (int)raw, (int)x->rank);
+    edge_layer_norm_params *g = &op->params.layer_norm;
+    g->outer = edge_dims_product(x, 0, axis);
+    g->size = edge_dims_product(x, axis, x->rank);
+    g->epsilon = edge_read_f32(params + 4);
+    if (!(g->epsilon >= 0.0f)) return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "epsilon %g is not a non-negative number", (double)g->epsilon);
+    g->has_bias = op->input_count > 2 && edge_op_input(model, op, 2) != NULL;
+    static const char *const names[3] = {"input", "scale", "bias"};
+    for (unsigned i = 1; i < (g->has_bias ? 3u : 2u); i++) {
+        const edge_tensor *p = edge_op_input(model, op, i);
+        if ((status = edge_check_dtype(op, p, EDGE_DTYPE_FLOAT32, names[i], error)) != EDGE_OK) return status;
+        if (p->count != g->size)
+            return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "%s is %s, expected %zu values (the normalized size)", names[i],
+                                edge_shape_text(p, sx), g->size);
+    }
+    return EDGE_OK;
+}
+
+edge_status edge_layer_norm_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)scratch;
+    (void)error;
+    const edge_layer_norm_params *g = &op->params.layer_norm;
+    const float *x = (const float *)edge_tensor_data(edge_op_input(model, op, 0), arena);
+    const float *scale = (const float *)edge_tensor_data(edge_op_input(model, op, 1), arena);
+    const float *bias = g->has_bias ? (const float *)edge_tensor_data(edge_op_input(model, op, 2), arena) : NULL;
+    float *y = (float *)edge_tensor_data(edge_op_output(model, op, 0), arena);
+    size_t size = g->size;
+    for (size_t r = 0; r < g->outer; r++) {
+        const float *run = x + r * size;
+        float *out = y + r * size;
+        /* Mean and variance in double, two passes, as the compiler's reference computes them. */
+        double sum = 0.0;
+        for (size_t k = 0; k < size; k++) sum += run[k];
+        double mean = sum / (double)size, squares = 0.0;
+        for (size_t k = 0; k < size; k++) squares += ((double)run[k] - mean) * ((double)run[k] - mean);
+        float inverse = (float)(1.0 / sqrt(squares / (double)size + (double)g->epsilon));
+        float m = (float)mean;
+        for (size_t k = 0; k < size; k++) {
+            float n = (run[k] - m) * inverse;
+            out[k] = n * scale[k] + (bias ? bias[k] : 0.0f);
+        }
+    }
+    return EDGE_OK;
+}

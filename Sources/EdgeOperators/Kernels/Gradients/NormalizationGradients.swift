@@ -94,6 +94,33 @@ enum NormalizationGradients {
     }
 
     /// dX of Softmax: `y · (g − Σ g·y)` along the normalized axis.
+    /// LayerNormalization's vector–Jacobian product per run of `size` elements, from the forward's
+    /// normalized values x̂ and 1/σ: dx = (1/σ)(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = g·scale;
+    /// dScale = Σ g·x̂ and dBias = Σ g over the runs.
+    static func layerNormalization(gradient g: [Float], normalized: [Float], inverseDeviations: [Float], scale: [Float], size: Int)
+        -> (dx: [Float], dScale: [Float], dBias: [Float]) {
+        var dx = [Float](repeating: 0, count: g.count)
+        var dScale = [Float](repeating: 0, count: size), dBias = dScale
+        for r in inverseDeviations.indices {
+            let base = r * size
+            var meanG = 0.0, meanGX = 0.0
+            for k in 0..<size {
+                let scaled = Double(g[base + k] * scale[k])
+                meanG += scaled
+                meanGX += scaled * Double(normalized[base + k])
+                dScale[k] += g[base + k] * normalized[base + k]
+                dBias[k] += g[base + k]
+            }
+            meanG /= Double(size)
+            meanGX /= Double(size)
+            for k in 0..<size {
+                let scaled = Double(g[base + k] * scale[k])
+                dx[base + k] = Float(Double(inverseDeviations[r]) * (scaled - meanG - Double(normalized[base + k]) * meanGX))
+            }
+        }
+        return (dx, dScale, dBias)
+    }
+
     static func softmax(_ attributes: Softmax, y: Tensor, gradient g: [Float]) -> [Float] {
         let axis = Shapes.normalizedAxis(attributes.axis, rank: y.rank)!
         let outer = y.shape[..<axis].reduce(1, *)
