@@ -39,6 +39,8 @@ struct AttributeReader {
         return String(decoding: a.s, as: UTF8.self)
     }
 
+    func strings(_ name: String) -> [String]? { attributes[name]?.strings.map { String(decoding: $0, as: UTF8.self) } }
+
     func tensor(_ name: String) throws -> Tensor? {
         guard let a = attributes[name], a.hasT else { return nil }
         return try TensorDecoding.decode(a.t, context: "attribute '\(name)' of \(context)")

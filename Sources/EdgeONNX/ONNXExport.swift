@@ -203,6 +203,11 @@ public enum ONNXExport {
                 self.node("Where", node.name, inputs, [target])
             case .gatherElements(let axis):
                 self.node("GatherElements", node.name, inputs, [target], [a.int("axis", axis)])
+            case .recurrent(let r):
+                let directions = ["forward", "reverse", "bidirectional"]
+                var attributes = [a.int("hidden_size", r.hiddenSize), a.string("direction", directions[r.direction.rawValue]), a.int("layout", r.layout)]
+                if r.cell == .gru { attributes.append(a.int("linear_before_reset", r.linearBeforeReset ? 1 : 0)) }
+                self.node(r.cell == .lstm ? "LSTM" : "GRU", node.name, inputs, node.outputs.map { name($0) }, attributes)
             case .localResponseNormalization(let l):
                 self.node("LRN", node.name, inputs, [target], [a.float("alpha", l.alpha), a.float("beta", l.beta), a.float("bias", l.bias), a.int("size", l.size)])
             case .concat(let axis):

@@ -301,8 +301,10 @@ struct GraphBuilder {
     }
 
     private func isMultiOutput(_ operation: EdgeIR.Operation) -> Bool {
-        if case .split = operation { return true }
-        return false
+        switch operation {
+        case .split, .recurrent: return true
+        default: return false
+        }
     }
 
     private mutating func define(_ name: String, as id: ValueID, context: String) throws {

@@ -153,6 +153,25 @@ struct OperatorMapping {
             return .mapped(.logical(function), Array(inputs.prefix(function == .not ? 1 : 2)))
         case "Where":
             return .mapped(.where, Array(inputs.prefix(3)))
+        case "LSTM", "GRU":
+            let isLSTM = op == "LSTM"
+            let hidden = a.int("hidden_size", 0)
+            guard hidden > 0 else { return .unsupported("hidden_size must be positive, got \(hidden)") }
+            let directions: [String: Recurrent.Direction] = ["forward": .forward, "reverse": .reverse, "bidirectional": .bidirectional]
+            guard let direction = directions[a.string("direction", "forward")] else { return .unsupported("direction '\(a.string("direction", ""))' is not one of forward, reverse, bidirectional") }
+            let defaults = isLSTM ? ["Sigmoid", "Tanh", "Tanh"] : ["Sigmoid", "Tanh"]
+            if let activations = a.strings("activations"), activations != Array(repeatElement(defaults, count: activations.count / defaults.count).joined()) {
+                return .unsupported("activations \(activations) are not supported (the defaults \(defaults.joined(separator: ", ")) are)")
+            }
+            if a.has("clip") { return .unsupported("clip is not supported") }
+            if isLSTM && a.int("input_forget", 0) != 0 { return .unsupported("input_forget is not supported") }
+            if isLSTM && input(7) != nil { return .unsupported("peephole weights (input P) are not supported") }
+            let layout = a.int("layout", 0)
+            guard layout == 0 || layout == 1 else { return .unsupported("layout \(layout) is not 0 or 1") }
+            // Sequence lengths are checked against X's length by the shape rule, once shapes are bound.
+            let attributes = Recurrent(cell: isLSTM ? .lstm : .gru, hiddenSize: hidden, direction: direction,
+                                       linearBeforeReset: !isLSTM && a.int("linear_before_reset", 0) != 0, layout: layout)
+            return .mapped(.recurrent(attributes), [input(0), input(1), input(2), input(3), input(4), input(5)] + (isLSTM ? [input(6)] : []))
         case "GatherElements":
             return .mapped(.gatherElements(axis: a.int("axis", 0)), Array(inputs.prefix(2)))
         case "LRN":

@@ -35,8 +35,14 @@ public struct BindInputShapes: Pass {
                 shape = fixed
             } else {
                 let axis = declared.firstIndex { if case .symbolic = $0 { return true }; return false }!
-                let example = declared.map { d -> String in if case .fixed(let n) = d { return String(n) }; return "1" }.joined(separator: ",")
-                throw GraphError(.unboundDimension, "input '\(name)' has a dynamic dimension '\(declared[axis])' (axis \(axis) of \(Self.describe(declared))); bind it, e.g. --input-shape \(name)=\(example)")
+                // The dims the model states stay; a leading batch is 1; any other open dim is the
+                // user's to choose (an image size, a sequence length), so it is named, not guessed.
+                let example = declared.enumerated().map { axis, d -> String in
+                    if case .fixed(let n) = d { return String(n) }
+                    return axis == 0 && declared.count > 1 ? "1" : "<\(d.description == "?" ? "dim\(axis)" : d.description)>"
+                }.joined(separator: ",")
+                let chosen = example.contains("<") ? " with your sizes in place of the <…>" : ""
+                throw GraphError(.unboundDimension, "input '\(name)' has a dynamic dimension '\(declared[axis])' (axis \(axis) of \(Self.describe(declared))); bind it, e.g. --input-shape \(name)=\(example)\(chosen)")
             }
             graph.values[input.value].type = TensorType(input.dtype, shape)
         }

@@ -11,6 +11,7 @@
 #ifndef EDGE_INTERNAL_H
 #define EDGE_INTERNAL_H
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -98,7 +99,8 @@ enum edge_op_kind {
     EDGE_OP_COMPARE = 37,
     EDGE_OP_LOGICAL = 38,
     EDGE_OP_WHERE = 39,
-    EDGE_OP_GATHER_ELEMENTS = 40
+    EDGE_OP_GATHER_ELEMENTS = 40,
+    EDGE_OP_RECURRENT = 41
 };
 
 enum edge_activation_kind {
@@ -182,6 +184,14 @@ static inline float edge_minf(float x, float y) { return y < x ? y : x; }
 static inline size_t edge_min(size_t a, size_t b) { return a < b ? a : b; }
 /* HardSwish as ONNX defines it, x · max(0, min(1, x/6 + 1/2)): the one formula of the runtime,
    for the UNARY function and the fused activation alike (Swift's UnaryOperator.apply writes the same). */
+/* The logistic function (UNARY's sigmoid and the recurrent gates), finite for large |x|. */
+static inline float edge_logistic(float x)
+{
+    if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
+    float e = expf(x);
+    return e / (1.0f + e);
+}
+
 static inline float edge_hard_swish(float x) { return x * edge_maxf(0.0f, edge_minf(1.0f, x / 6.0f + 0.5f)); }
 
 /* ---- errors ------------------------------------------------------------------------------- */
@@ -346,6 +356,12 @@ typedef struct edge_select_params {
     size_t axis_stride;
 } edge_select_params;
 
+typedef struct edge_recurrent_params {
+    int32_t cell, direction, layout;
+    bool linear_before_reset;
+    size_t hidden, directions, gates, steps, batch, features;
+} edge_recurrent_params;
+
 typedef struct edge_strided_params {
     int32_t rank;
     size_t dims[EDGE_MAX_RANK];
@@ -440,6 +456,7 @@ typedef struct edge_operator {
         edge_layer_norm_params layer_norm;
         edge_compare_params compare;
         edge_select_params select;
+        edge_recurrent_params recurrent;
         edge_pad_params pad;
         edge_resize_params resize;
         edge_reduce_params reduce;
@@ -636,6 +653,7 @@ EDGE_KERNEL(compare)
 EDGE_KERNEL(logical)
 EDGE_KERNEL(where)
 EDGE_KERNEL(gather_elements)
+EDGE_KERNEL(recurrent)
 EDGE_KERNEL(concat)
 EDGE_KERNEL(split)
 EDGE_KERNEL(slice)

@@ -63,6 +63,7 @@ static const edge_op_info edge_operators[] = {
     [EDGE_OP_LOGICAL] = {"LOGICAL", edge_logical_prepare, edge_logical_eval, EDGE_OP_FLAG_IN_PLACE_SAME_SHAPE},
     [EDGE_OP_WHERE] = {"WHERE", edge_where_prepare, edge_where_eval, 0},
     [EDGE_OP_GATHER_ELEMENTS] = {"GATHER_ELEMENTS", edge_gather_elements_prepare, edge_gather_elements_eval, 0},
+    [EDGE_OP_RECURRENT] = {"RECURRENT", edge_recurrent_prepare, edge_recurrent_eval, 0},
 };
 
 const edge_op_info *edge_op_lookup(uint32_t kind)

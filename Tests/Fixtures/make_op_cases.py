@@ -40,6 +40,7 @@ NP_TO_ONNX = {
     np.dtype(np.float32): TensorProto.FLOAT,
     np.dtype(np.int64): TensorProto.INT64,
     np.dtype(np.bool_): TensorProto.BOOL,
+    np.dtype(np.int32): TensorProto.INT32,
 }
 
 
@@ -1243,6 +1244,40 @@ def transformer_cases(S):
         c.node("GatherElements", ["x", "indices"], ["y"], axis=0)
 
 
+def recurrent_cases(S):
+    """LSTM and GRU as PyTorch exports them (gates i,o,f,c and z,r,h; GRU with linear_before_reset)
+    and the other forms ONNX allows: reverse, bidirectional, no bias, initial states, full-length
+    sequence_lens."""
+    def weights(c, directions, gates, hidden, features):
+        c.init("W", c.w(directions, gates * hidden, features))
+        c.init("R", c.w(directions, gates * hidden, hidden))
+        return ["x", "W", "R"]
+
+    with S.case("lstm_forward_states", "LSTM", 14, "X [5,2,3], hidden 4, bias, initial h and c; Y, Y_h, Y_c") as c:
+        c.input("x", c.randn(5, 2, 3))
+        names = weights(c, 1, 4, 4, 3)
+        c.init("B", c.w(1, 32)); c.init("h0", c.w(1, 2, 4)); c.init("c0", c.w(1, 2, 4))
+        c.node("LSTM", names + ["B", "", "h0", "c0"], ["y", "y_h", "y_c"], hidden_size=4)
+    with S.case("lstm_reverse_no_bias", "LSTM", 14, "reverse, no bias or states, Y only") as c:
+        c.input("x", c.randn(4, 1, 5))
+        c.node("LSTM", weights(c, 1, 4, 3, 5), ["y"], hidden_size=3, direction="reverse")
+    with S.case("lstm_bidirectional_lengths", "LSTM", 14, "bidirectional, bias, sequence_lens all 6 (full length); Y and Y_h") as c:
+        c.input("x", c.randn(6, 2, 4))
+        names = weights(c, 2, 4, 5, 4)
+        c.init("B", c.w(2, 40)); c.init("lengths", np.array([6, 6], dtype=np.int32))
+        c.node("LSTM", names + ["B", "lengths"], ["y", "y_h"], hidden_size=5, direction="bidirectional")
+    with S.case("gru_linear_before_reset_bidirectional", "GRU", 14, "PyTorch's form: linear_before_reset=1, bidirectional, bias") as c:
+        c.input("x", c.randn(5, 2, 3))
+        names = weights(c, 2, 3, 4, 3)
+        c.init("B", c.w(2, 24))
+        c.node("GRU", names + ["B"], ["y", "y_h"], hidden_size=4, direction="bidirectional", linear_before_reset=1)
+    with S.case("gru_reset_before_linear", "GRU", 14, "linear_before_reset=0 (ONNX's default), bias, initial h") as c:
+        c.input("x", c.randn(4, 3, 2))
+        names = weights(c, 1, 3, 3, 2)
+        c.init("B", c.w(1, 18)); c.init("h0", c.w(1, 3, 3))
+        c.node("GRU", names + ["B", "", "h0"], ["y", "y_h"], hidden_size=3)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -1267,6 +1302,7 @@ def main():
     prelu_range_cases(S)
     activation_math_cases(S)
     transformer_cases(S)
+    recurrent_cases(S)
     with open(os.path.join(OUT, "cases.json"), "w") as f:
         json.dump(S.cases, f, indent=1)
         f.write("\n")

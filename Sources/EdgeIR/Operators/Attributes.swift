@@ -127,6 +127,32 @@ public enum BinaryOperator: Sendable, Equatable, CaseIterable {
     }
 }
 
+/// LSTM and GRU as ONNX defines them, with their default activations (sigmoid, tanh, tanh).
+public struct Recurrent: Sendable, Equatable {
+    public enum Cell: Sendable, Equatable { case lstm, gru }
+    public enum Direction: Int, Sendable, Equatable { case forward = 0, reverse, bidirectional }
+
+    public var cell: Cell
+    public var hiddenSize: Int
+    public var direction: Direction
+    /// GRU only: the reset gate multiplies (H·Rh + Rbh) rather than H (PyTorch exports 1).
+    public var linearBeforeReset: Bool
+    /// 0: X [seq, batch, input], Y [seq, dirs, batch, hidden]; 1: batch first.
+    public var layout: Int
+
+    public init(cell: Cell, hiddenSize: Int, direction: Direction, linearBeforeReset: Bool, layout: Int) {
+        self.cell = cell
+        self.hiddenSize = hiddenSize
+        self.direction = direction
+        self.linearBeforeReset = linearBeforeReset
+        self.layout = layout
+    }
+
+    /// Gates per step: LSTM's i, o, f, c; GRU's z, r, h.
+    public var gates: Int { cell == .lstm ? 4 : 3 }
+    public var directions: Int { direction == .bidirectional ? 2 : 1 }
+}
+
 /// Elementwise comparisons: bool outputs of two inputs of one type.
 public enum Comparison: Sendable, Equatable, CaseIterable {
     case equal, less, greater, lessOrEqual, greaterOrEqual

@@ -41,6 +41,8 @@ public enum Operation: Sendable, Equatable {
     case `where`
     /// Inputs: data, indices of the same rank; picks data along `axis` at each index.
     case gatherElements(axis: Int)
+    /// Inputs: X, W, R, B?, sequence_lens (absent), initial_h?, initial_c? (LSTM). Outputs: Y, Y_h, Y_c (LSTM).
+    case recurrent(Recurrent)
     /// Inputs: X.
     case localResponseNormalization(LocalResponseNormalization)
     /// Inputs: any number of tensors of one dtype.
@@ -106,6 +108,7 @@ public enum Operation: Sendable, Equatable {
         case .logical(let l): return l.onnxName
         case .where: return "Where"
         case .gatherElements: return "GatherElements"
+        case .recurrent(let r): return r.cell == .lstm ? "LSTM" : "GRU"
         case .localResponseNormalization: return "LRN"
         case .concat: return "Concat"
         case .split: return "Split"

@@ -33,7 +33,7 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
     case reshape, transpose, expand, pad, resize, reduce, cast
     case quantize = 25, dequantize, convInt8, gemmInt8, addInt8, mulInt8, concatInt8, lookup, softmaxInt8
     case averagePoolInt8, globalAveragePoolInt8
-    case layerNormalization = 36, compare, logical, `where`, gatherElements
+    case layerNormalization = 36, compare, logical, `where`, gatherElements, recurrent
 
     public var name: String {
         switch self {
@@ -77,6 +77,7 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
         case .logical: return "LOGICAL"
         case .where: return "WHERE"
         case .gatherElements: return "GATHER_ELEMENTS"
+        case .recurrent: return "RECURRENT"
         }
     }
 

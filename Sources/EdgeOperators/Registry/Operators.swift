@@ -25,6 +25,7 @@ public enum Operators {
         case .logical(let function): return LogicalOperatorDefinition(function: function)
         case .where: return WhereOperator()
         case .gatherElements(let axis): return GatherElementsOperator(axis: axis)
+        case .recurrent(let attributes): return RecurrentOperator(attributes: attributes)
         case .localResponseNormalization(let a): return LocalResponseNormalizationOperator(attributes: a)
         case .concat(let axis): return ConcatOperator(axis: axis)
         case .split(let axis, let sizes): return SplitOperator(axis: axis, sizes: sizes)

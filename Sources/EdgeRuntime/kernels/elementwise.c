@@ -145,14 +145,6 @@ edge_status edge_unary_prepare(const edge_model *model, edge_operator *op, const
     return EDGE_OK;
 }
 
-/* The logistic function, finite for large |x|. */
-static inline float edge_sigmoid(float x)
-{
-    if (x >= 0.0f) return 1.0f / (1.0f + expf(-x));
-    float e = expf(x);
-    return e / (1.0f + e);
-}
-
 /* log(1 + e^x), finite and exact for large |x|. */
 static inline float edge_softplus(float x) { return x > 0.0f ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
 
@@ -177,7 +169,7 @@ edge_status edge_unary_eval(const edge_model *model, const edge_operator *op, ui
     case EDGE_UNARY_RELU: EDGE_MAP(y, x, n, edge_maxf(v, 0.0f)); break;
     case EDGE_UNARY_LEAKY_RELU: EDGE_MAP(y, x, n, v >= 0.0f ? v : v * alpha); break;
     case EDGE_UNARY_CLIP: EDGE_MAP(y, x, n, edge_minf(edge_maxf(v, alpha), beta)); break;
-    case EDGE_UNARY_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = edge_sigmoid(x[i]); break;
+    case EDGE_UNARY_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = edge_logistic(x[i]); break;
     case EDGE_UNARY_HARD_SIGMOID: EDGE_MAP(y, x, n, edge_maxf(0.0f, edge_minf(1.0f, alpha * v + beta))); break;
     case EDGE_UNARY_HARD_SWISH: EDGE_MAP(y, x, n, edge_hard_swish(v)); break;
     case EDGE_UNARY_TANH: for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]); break;
