@@ -124,12 +124,12 @@ def main():
     np.save(os.path.join(OUT, "dynamic_dim_input.npy"), x)
     np.save(os.path.join(OUT, "dynamic_dim_expected.npy"), sess.run(["y"], {"x": x})[0])
 
-    # 10. supported Relu mixed with unsupported TopK, LSTM and Einsum (valid model)
+    # 10. supported Relu mixed with unsupported TopK, an LSTM variant (cell clipping) and Einsum (valid model)
     hidden = 5
     unsup = model(
         [helper.make_node("Relu", ["x"], ["r"], name="relu"),
          helper.make_node("TopK", ["r", "k"], ["topk_values", "topk_indices"], axis=-1, name="topk"),
-         helper.make_node("LSTM", ["r", "W", "R", "B"], ["lstm_y"], hidden_size=hidden, name="lstm"),
+         helper.make_node("LSTM", ["r", "W", "R", "B"], ["lstm_y"], hidden_size=hidden, clip=3.0, name="lstm"),
          helper.make_node("Einsum", ["r"], ["einsum_y"], equation="sbi->sib", name="einsum")],
         [vi("x", [1, 4, 8])],
         [vi("topk_values", [1, 4, 3]), vi("lstm_y", [1, 1, 4, hidden]), vi("einsum_y", [1, 8, 4])],

@@ -244,7 +244,12 @@ public struct PostTrainingQuantizer {
                     nodes.append(node)
                     continue
                 }
-                let role = Operators.int8Role(of: node, in: source)
+                var role = Operators.int8Role(of: node, in: source)
+                // Moving values in int8 between float operators only adds rounding (the Squeeze and
+                // Transpose between two LSTMs): such a node stays float with its neighbours.
+                if role == .passesScales, let input = node.input(0), dequantized[input] == nil {
+                    role = .none(reason: "it only moves values, and its input is float")
+                }
                 if case .none(let reason) = role {
                     report.float.append(.init(node: node.name, kind: node.operation.kindName, reason: reason))
                     nodes.append(node)
