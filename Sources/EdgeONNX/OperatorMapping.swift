@@ -244,8 +244,8 @@ struct OperatorMapping {
             return .mapped(.pad(mode: mode), Array(inputs.prefix(4)))
         case "Resize", "Upsample":
             return resize(c, legacy: op == "Upsample" || c.opset < 11)
-        case "ReduceMean", "ReduceSum", "ReduceMax":
-            let kinds: [String: Reduction.Kind] = ["ReduceMean": .mean, "ReduceSum": .sum, "ReduceMax": .max]
+        case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSumExp", "ReduceSumSquare":
+            let kind = Reduction.Kind.allCases.first { $0.onnxName == op }!
             let axesAreInput = c.opset >= 18 || (op == "ReduceSum" && c.opset >= 13)
             var axes: [Int]? = a.ints("axes")
             if axesAreInput {
@@ -259,7 +259,7 @@ struct OperatorMapping {
                     axes = nil
                 }
             }
-            return .mapped(.reduce(Reduction(kind: kinds[op]!, axes: axes, keepDims: a.int("keepdims", 1) != 0)), [input(0)])
+            return .mapped(.reduce(Reduction(kind: kind, axes: axes, keepDims: a.int("keepdims", 1) != 0)), [input(0)])
         case "Shape":
             return .mapped(.shape(start: a.int("start", 0), end: a.has("end") ? a.int("end", 0) : nil), inputs)
         case "Cast":

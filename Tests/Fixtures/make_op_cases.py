@@ -1278,6 +1278,23 @@ def recurrent_cases(S):
         c.node("GRU", names + ["B", "", "h0"], ["y", "y_h"], hidden_size=3)
 
 
+def more_reduction_cases(S):
+    """ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceLogSumExp and ReduceSumSquare: axes as an
+    attribute (opset 13) and as an input (opset 18), kept and dropped."""
+    for op in ["ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSumExp", "ReduceSumSquare"]:
+        scale = 0.9 if op == "ReduceProd" else 3.0
+        with S.case(op.lower() + "_axes_1_3", op, 13, "[2,3,4,5] over axes 1 and 3, keepdims") as c:
+            c.input("x", c.randn(2, 3, 4, 5) * scale)
+            c.node(op, ["x"], ["y"], axes=[1, 3], keepdims=1)
+        with S.case(op.lower() + "_opset18_last", op, 18, "axes input [-1], dropped") as c:
+            c.input("x", c.randn(3, 4, 6) * scale)
+            c.init("axes", i64([-1]))
+            c.node(op, ["x", "axes"], ["y"], keepdims=0)
+    with S.case("reducelogsumexp_large", "ReduceLogSumExp", 13, "values near 100: exp would overflow without the shift") as c:
+        c.input("x", c.randn(2, 8) + 100.0)
+        c.node("ReduceLogSumExp", ["x"], ["y"], axes=[1], keepdims=0)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -1303,6 +1320,7 @@ def main():
     activation_math_cases(S)
     transformer_cases(S)
     recurrent_cases(S)
+    more_reduction_cases(S)
     with open(os.path.join(OUT, "cases.json"), "w") as f:
         json.dump(S.cases, f, indent=1)
         f.write("\n")

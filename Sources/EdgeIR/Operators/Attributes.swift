@@ -447,14 +447,21 @@ public struct Resize: Sendable, Equatable {
 }
 
 public struct Reduction: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
-        case mean, sum, max
+    public enum Kind: Sendable, Equatable, CaseIterable {
+        // The order is the REDUCE record's kind number.
+        case mean, sum, max, min, product, l1, l2, logSumExp, sumSquare
 
         public var onnxName: String {
             switch self {
             case .mean: return "ReduceMean"
             case .sum: return "ReduceSum"
             case .max: return "ReduceMax"
+            case .min: return "ReduceMin"
+            case .product: return "ReduceProd"
+            case .l1: return "ReduceL1"
+            case .l2: return "ReduceL2"
+            case .logSumExp: return "ReduceLogSumExp"
+            case .sumSquare: return "ReduceSumSquare"
             }
         }
     }

@@ -1,6 +1,6 @@
 import EdgeIR
 
-/// ReduceMean, ReduceSum and ReduceMax over some axes. Input X.
+/// The ONNX reductions (Mean, Sum, Max, Min, Prod, L1, L2, LogSumExp, SumSquare) over some axes. Input X.
 struct ReduceOperator: OperatorDefinition {
     let reduction: Reduction
 
@@ -22,8 +22,7 @@ struct ReduceOperator: OperatorDefinition {
         let rank = try node.shape(0).count
         let axes = (reduction.axes ?? Array(0..<rank)).map { Shapes.normalizedAxis($0, rank: rank)! }
         let mask = axes.reduce(UInt32(0)) { $0 | (1 << UInt32($1)) }
-        let kind: UInt32 = reduction.kind == .mean ? 0 : reduction.kind == .sum ? 1 : 2
-        return node.make(.reduce, node.data, [kind, mask])
+        return node.make(.reduce, node.data, [UInt32(Reduction.Kind.allCases.firstIndex(of: reduction.kind)!), mask])
     }
 }
 
@@ -31,6 +30,7 @@ extension ReduceOperator: Differentiable {
     func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
         let x = try request.inputs.required(0)
         guard x.dtype == .float32, request.wants(0) else { return [nil] }
+        guard [.mean, .sum, .max].contains(reduction.kind) else { throw node.fail("\(reduction.kind.onnxName) has no gradient") }
         return [Tensor(shape: x.shape, floats: ElementwiseGradients.reduction(reduction, x: x, y: request.outputs[0], gradient: request.gradient()))]
     }
 }

@@ -119,8 +119,8 @@ enum ElementwiseGradients {
         case .mean:
             let count = Float(max(1, x.elementCount / max(Shapes.elementCount(kept), 1)))
             return source.map { g[$0] / count }
-        case .max:
-            // The first element equal to the maximum takes the gradient.
+        default:
+            // Max (the others have no backward): the first element equal to the maximum takes the gradient.
             let xs = x.floats!, ys = y.floats!
             var taken = [Bool](repeating: false, count: ys.count)
             var result = [Float](repeating: 0, count: xs.count)
