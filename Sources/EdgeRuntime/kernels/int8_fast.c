@@ -13,9 +13,13 @@
  * kernel against a vector of z + a_offset.
  *
  * A product with fewer than 4 columns (a fully connected layer on one sample) skips the tiles: the
- * `rows` kernel reads W against A − z widened to 16 bits. Depthwise convolutions, with no inner
- * product to speak of, accumulate rows tap by tap in plain C and requantize them with the target's
- * `requantize`.
+ * `rows` kernel reads W against A − z widened to 16 bits.
+ *
+ * Depthwise convolutions, with no inner product to speak of, go a channel at a time: the plane is
+ * widened once to x − z in int16 with its padding written out as zeros, each padded row split into
+ * `stride_w` phases (columns p, p + s, p + 2s, ...), so that every tap of every output row reads a
+ * contiguous run; the target's `depthwise` kernel accumulates a kernel row of taps into an int32
+ * output row, and `requantize` finishes it.
  */
 #include "int8_fast.h"
 #include "requantize.h"
@@ -73,7 +77,16 @@ static void edge_int8_requantize_c(size_t n, const int32_t *acc, int32_t multipl
     for (size_t i = 0; i < n; i++) out[i] = edge_requantize_int8(acc[i], multiplier, shift, zero, low, high);
 }
 
-const edge_int8_kernels edge_int8_kernels_c = {"c", 0, edge_int8_tile_c, edge_int8_rows_c, edge_int8_requantize_c};
+static void edge_int8_depthwise_c(size_t n, size_t taps, const int16_t *const *x, const int16_t *w, int32_t *acc)
+{
+    for (size_t t = 0; t < taps; t++) {
+        const int16_t *column = x[t];
+        int32_t weight = w[t];
+        for (size_t i = 0; i < n; i++) acc[i] += weight * column[i];
+    }
+}
+
+const edge_int8_kernels edge_int8_kernels_c = {"c", 0, edge_int8_tile_c, edge_int8_rows_c, edge_int8_requantize_c, edge_int8_depthwise_c};
 
 size_t edge_int8_kernel_sets(const edge_int8_kernels **sets, size_t capacity)
 {
@@ -323,43 +336,94 @@ static void edge_int8_by_rows(const edge_int8_product *p, const int8_t *a, const
 
 /* ---- depthwise convolutions ------------------------------------------------------------------- */
 
-/* The output columns ow whose tap lands inside the input row: 0 <= ow · stride + shift < length. */
-static void edge_int8_inside(ptrdiff_t shift, ptrdiff_t stride, ptrdiff_t length, ptrdiff_t outputs, ptrdiff_t *low, ptrdiff_t *high)
+/* The widened plane of a depthwise convolution: `rows` padded rows of `stride_w` phases of `phase`
+   int16 each. Scratch: the plane and EDGE_INT8_DEPTHWISE_SLACK int16 (the kernels' reads past a
+   row's end), one padded input row (before its split into phases), then an int32 output row with
+   the same slack. */
+typedef struct edge_int8_depthwise_plane {
+    size_t rows, width, phase, row;   /* padded rows and columns; a phase's and a row's int16 */
+    size_t padded_row, accumulators; /* the offsets of the padded input row and of the output row */
+} edge_int8_depthwise_plane;
+
+static bool edge_int8_depthwise_geometry(const edge_conv_params *g, edge_int8_depthwise_plane *p, size_t *bytes)
 {
-    *low = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
-    *high = length - shift <= 0 ? 0 : (length - shift - 1) / stride + 1;
-    if (*high > outputs) *high = outputs;
-    if (*low > *high) *low = *high;
+    size_t stride = (size_t)g->stride_w, size, row;
+    p->rows = edge_int8_padded_height(g);
+    p->width = edge_int8_padded_width(g);
+    p->phase = (p->width + stride - 1) / stride;
+    if (!edge_size_mul(p->phase, stride, &p->row) || !edge_size_mul(p->row, p->rows, &size) ||
+        !edge_size_add(size, EDGE_INT8_DEPTHWISE_SLACK, &size) || !edge_size_mul(size, sizeof(int16_t), &size) ||
+        !edge_size_align(size, &p->padded_row))
+        return false;
+    if (!edge_size_mul(p->row, sizeof(int16_t), &row) || !edge_size_add(p->padded_row, row, &size) ||
+        !edge_size_align(size, &p->accumulators))
+        return false;
+    if (!edge_size_add(g->out_width, EDGE_INT8_DEPTHWISE_SLACK, &size) || !edge_size_mul(size, sizeof(int32_t), &size)) return false;
+    return edge_size_add(p->accumulators, size, bytes);
 }
 
-/* One input and one output channel per group: each output row accumulates B + Σ w · (x − z) tap by
-   tap over the columns the tap reaches (a padded cell adds 0), in int32 (no partial sum can
-   overflow: load checked |B| + 255 · Σ|W|), then is requantized. `acc` holds a row. */
+/* The plane x − z with zeros where the padding is, each row's columns in phases (a stride-1 row is
+   one phase, written in place; others are written whole to `padded`, then split). */
+static void edge_int8_widen_plane(const edge_conv_params *g, const edge_int8_depthwise_plane *p, const int8_t *x, int32_t zero,
+                                  int16_t *target, int16_t *padded)
+{
+    size_t stride = (size_t)g->stride_w, top = (size_t)g->pad_top, left = (size_t)g->pad_left;
+    size_t begin = edge_min(left, p->width), end = edge_min(left + g->in_width, p->width);
+    for (size_t r = 0; r < p->rows; r++, target += p->row) {
+        size_t ih = r - top;
+        if (r < top || ih >= g->in_height) {
+            memset(target, 0, p->row * sizeof(int16_t));
+            continue;
+        }
+        const int8_t *row = x + ih * g->in_width;
+        int16_t *out = stride == 1 ? target : padded;
+        for (size_t c = 0; c < begin; c++) out[c] = 0;
+        for (size_t c = begin; c < end; c++) out[c] = (int16_t)(row[c - left] - zero);
+        for (size_t c = end; c < p->row; c++) out[c] = 0;
+        if (stride == 1) continue;
+        for (size_t phase = 0; phase < stride; phase++)
+            for (size_t j = 0; j < p->phase; j++) target[phase * p->phase + j] = padded[j * stride + phase];
+    }
+}
+
+/* Taps handed to the `depthwise` kernel at a time (a kernel row wider than this goes in parts). */
+#define EDGE_INT8_DEPTHWISE_TAPS 8
+
+/* One input and one output channel per group: each output row accumulates B + Σ w · (x − z) over
+   the kernel's rows of taps, in int32 (no partial sum can overflow: load checked |B| + 255 · Σ|W|),
+   then is requantized. */
 static void edge_int8_depthwise(const edge_conv_int8_params *q, const int8_t *x, const int8_t *w, const int32_t *bias, const int32_t *r,
-                                int8_t *y, const edge_int8_kernels *kernels, int32_t *acc)
+                                int8_t *y, const edge_int8_kernels *kernels, void *scratch)
 {
     const edge_conv_params *g = &q->conv;
-    ptrdiff_t in_h = (ptrdiff_t)g->in_height, in_w = (ptrdiff_t)g->in_width, out_h = (ptrdiff_t)g->out_height;
-    ptrdiff_t out_w = (ptrdiff_t)g->out_width, kh = (ptrdiff_t)g->kernel_height, kw = (ptrdiff_t)g->kernel_width;
-    int32_t zero = q->input_zero;
-    for (size_t plane = 0; plane < g->batch * g->out_channels; plane++) {
-        size_t c = plane % g->out_channels;
-        const int8_t *xc = x + plane * g->in_height * g->in_width, *wc = w + c * (size_t)(kh * kw);
-        int8_t *yc = y + plane * g->out_height * g->out_width;
-        for (ptrdiff_t oh = 0; oh < out_h; oh++) {
-            for (ptrdiff_t ow = 0; ow < out_w; ow++) acc[ow] = bias ? bias[c] : 0;
-            for (ptrdiff_t ki = 0; ki < kh; ki++) {
-                ptrdiff_t ih = oh * g->stride_h - g->pad_top + ki * g->dilation_h;
-                if (ih < 0 || ih >= in_h) continue;
-                const int8_t *row = xc + ih * in_w;
-                for (ptrdiff_t kj = 0; kj < kw; kj++) {
-                    int32_t weight = wc[ki * kw + kj];
-                    ptrdiff_t shift = kj * g->dilation_w - g->pad_left, low, high;
-                    edge_int8_inside(shift, g->stride_w, in_w, out_w, &low, &high);
-                    for (ptrdiff_t ow = low; ow < high; ow++) acc[ow] += weight * (row[ow * g->stride_w + shift] - zero);
+    edge_int8_depthwise_plane p;
+    size_t bytes, kh = g->kernel_height, kw = g->kernel_width, out_w = g->out_width, stride = (size_t)g->stride_w;
+    edge_int8_depthwise_geometry(g, &p, &bytes); /* prepare reserved these bytes */
+    int16_t *plane = scratch, *padded = (int16_t *)(void *)((uint8_t *)scratch + p.padded_row);
+    int32_t *acc = (int32_t *)(void *)((uint8_t *)scratch + p.accumulators);
+    for (size_t index = 0; index < g->batch * g->out_channels; index++) {
+        size_t c = index % g->out_channels;
+        const int8_t *wc = w + c * kh * kw;
+        int8_t *yc = y + index * g->out_height * out_w;
+        edge_int8_widen_plane(g, &p, x + index * g->in_height * g->in_width, q->input_zero, plane, padded);
+        for (size_t oh = 0; oh < g->out_height; oh++) {
+            int32_t b = bias ? bias[c] : 0;
+            for (size_t ow = 0; ow < out_w; ow++) acc[ow] = b;
+            for (size_t ki = 0; ki < kh; ki++) {
+                const int16_t *row = plane + (oh * (size_t)g->stride_h + ki * (size_t)g->dilation_h) * p.row;
+                for (size_t k0 = 0; k0 < kw; k0 += EDGE_INT8_DEPTHWISE_TAPS) {
+                    size_t taps = edge_min(EDGE_INT8_DEPTHWISE_TAPS, kw - k0);
+                    const int16_t *columns[EDGE_INT8_DEPTHWISE_TAPS];
+                    int16_t weights[EDGE_INT8_DEPTHWISE_TAPS];
+                    for (size_t t = 0; t < taps; t++) {
+                        size_t shift = (k0 + t) * (size_t)g->dilation_w;
+                        columns[t] = row + shift % stride * p.phase + shift / stride;
+                        weights[t] = wc[ki * kw + k0 + t];
+                    }
+                    kernels->depthwise(out_w, taps, columns, weights, acc);
                 }
             }
-            kernels->requantize((size_t)out_w, acc, r[2 * c], r[2 * c + 1], q->output_zero, q->act_min, q->act_max, yc + oh * out_w);
+            kernels->requantize(out_w, acc, r[2 * c], r[2 * c + 1], q->output_zero, q->act_min, q->act_max, yc + oh * out_w);
         }
     }
 }
@@ -389,7 +453,11 @@ static size_t edge_int8_conv_scratch(const edge_conv_params *g, size_t *starts_o
 size_t edge_conv_int8_fast_scratch(const edge_conv_int8_params *q)
 {
     const edge_conv_params *g = &q->conv;
-    if (g->depthwise) return g->out_width * sizeof(int32_t);
+    if (g->depthwise) {
+        edge_int8_depthwise_plane plane;
+        size_t bytes;
+        return edge_int8_depthwise_geometry(g, &plane, &bytes) ? bytes : 0;
+    }
     size_t starts_offset, planes_offset;
     return edge_int8_conv_scratch(g, &starts_offset, &planes_offset);
 }

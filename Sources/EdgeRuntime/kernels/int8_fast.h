@@ -25,6 +25,7 @@
 #include "../internal.h"
 
 #define EDGE_INT8_TILE 4
+#define EDGE_INT8_DEPTHWISE_SLACK 16
 
 typedef struct edge_int8_kernels {
     const char *name;
@@ -39,6 +40,11 @@ typedef struct edge_int8_kernels {
        requantize.h; multiplier >= 0 (load checks it), so srdhm never saturates. */
     void (*requantize)(size_t n, const int32_t *acc, int32_t multiplier, int32_t shift, int32_t zero, int32_t low, int32_t high,
                        int8_t *out);
+    /* acc[i] += Σ_{t < taps} w[t] · x[t][i] for i < n: one kernel row of a depthwise convolution over
+       an output row (x: int16 values in [−255, 255], rows of x − z; w: int8 weights as int16). Exact:
+       a product is at most 2^15 in size and load bounds every partial sum. The kernel may read x[t][i]
+       and write acc[i] up to n rounded up to EDGE_INT8_DEPTHWISE_SLACK (the caller has that room). */
+    void (*depthwise)(size_t n, size_t taps, const int16_t *const *x, const int16_t *w, int32_t *acc);
 } edge_int8_kernels;
 
 /* The portable C kernels (the model for the others). */

@@ -98,6 +98,22 @@ static void edge_int8_requantize_neon(size_t n, const int32_t *acc, int32_t mult
     for (; i < n; i++) out[i] = edge_requantize_int8(acc[i], multiplier, shift, zero, low, high);
 }
 
+/* Depthwise rows: SMLAL of each tap's int16 values by its weight into int32, exact (a product is at
+   most 2^15 in size), 8 outputs at a time. */
+static void edge_int8_depthwise_neon(size_t n, size_t taps, const int16_t *const *x, const int16_t *w, int32_t *acc)
+{
+    for (size_t i = 0; i < n; i += 8) { /* up to n rounded up to 8: the slack */
+        int32x4_t low = vld1q_s32(acc + i), high = vld1q_s32(acc + i + 4);
+        for (size_t t = 0; t < taps; t++) {
+            int16x8_t values = vld1q_s16(x[t] + i);
+            low = vmlal_n_s16(low, vget_low_s16(values), w[t]);
+            high = vmlal_n_s16(high, vget_high_s16(values), w[t]);
+        }
+        vst1q_s32(acc + i, low);
+        vst1q_s32(acc + i + 4, high);
+    }
+}
+
 #if defined(__aarch64__)
 static void edge_int8_tile_neon(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out,
                                 size_t stride)
@@ -115,7 +131,8 @@ static void edge_int8_tile_neon(size_t depth8, const int8_t *const *w, const int
 #define EDGE_INT8_NEON_NAME "neon (armv7)"
 #endif
 
-static const edge_int8_kernels edge_int8_neon = {EDGE_INT8_NEON_NAME, 0, edge_int8_tile_neon, edge_int8_rows_neon, edge_int8_requantize_neon};
+static const edge_int8_kernels edge_int8_neon = {EDGE_INT8_NEON_NAME, 0, edge_int8_tile_neon, edge_int8_rows_neon, edge_int8_requantize_neon,
+                                                 edge_int8_depthwise_neon};
 
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
 static void edge_int8_tile_dotprod(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out,
@@ -148,7 +165,7 @@ static void edge_int8_tile_dotprod(size_t depth8, const int8_t *const *w, const 
 }
 
 static const edge_int8_kernels edge_int8_dotprod = {"neon-dotprod", 0, edge_int8_tile_dotprod, edge_int8_rows_neon,
-                                                    edge_int8_requantize_neon};
+                                                    edge_int8_requantize_neon, edge_int8_depthwise_neon};
 #endif
 
 size_t edge_int8_neon_sets(const edge_int8_kernels **sets, size_t capacity)

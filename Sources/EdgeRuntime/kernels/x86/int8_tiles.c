@@ -303,11 +303,65 @@ __attribute__((target("sse4.1"))) static void edge_int8_requantize_sse41(size_t 
     for (; i < n; i++) out[i] = edge_requantize_int8(acc[i], multiplier, shift, zero, low, high);
 }
 
+/*
+ * Depthwise rows: taps taken in pairs, their int16 values interleaved (PUNPCKLWD/PUNPCKHWD) and
+ * multiplied by the interleaved pair of weights with PMADDWD, w0 · x0 + w1 · x1 per int32 lane, exact
+ * (each product is at most 2^15 in size); an odd last tap pairs with a zero weight. The unpacks
+ * split a vector's lanes into its low and high halves of each 128-bit lane, which the AVX2 kernel
+ * puts back in order once, after all taps.
+ */
+static inline int32_t edge_weight_pair(const int16_t *w, size_t t, size_t taps)
+{
+    uint16_t low = (uint16_t)w[t], high = t + 1 < taps ? (uint16_t)w[t + 1] : 0;
+    return (int32_t)((uint32_t)low | (uint32_t)high << 16);
+}
+
+__attribute__((target("avx2"))) static void edge_int8_depthwise_avx2(size_t n, size_t taps, const int16_t *const *x, const int16_t *w,
+                                                                     int32_t *acc)
+{
+    for (size_t i = 0; i < n; i += 16) { /* up to n rounded up to 16: the slack */
+        __m256i low = _mm256_setzero_si256(), high = _mm256_setzero_si256();
+        for (size_t t = 0; t < taps; t += 2) {
+            __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(x[t] + i));
+            __m256i b = t + 1 < taps ? _mm256_loadu_si256((const __m256i *)(const void *)(x[t + 1] + i)) : _mm256_setzero_si256();
+            __m256i pair = _mm256_set1_epi32(edge_weight_pair(w, t, taps));
+            low = _mm256_add_epi32(low, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), pair));
+            high = _mm256_add_epi32(high, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), pair));
+        }
+        /* low holds outputs 0-3 and 8-11, high 4-7 and 12-15 */
+        __m256i first = _mm256_permute2x128_si256(low, high, 0x20), second = _mm256_permute2x128_si256(low, high, 0x31);
+        __m256i *out = (__m256i *)(void *)(acc + i);
+        _mm256_storeu_si256(out, _mm256_add_epi32(_mm256_loadu_si256(out), first));
+        _mm256_storeu_si256(out + 1, _mm256_add_epi32(_mm256_loadu_si256(out + 1), second));
+    }
+}
+
+__attribute__((target("sse4.1"))) static void edge_int8_depthwise_sse41(size_t n, size_t taps, const int16_t *const *x, const int16_t *w,
+                                                                       int32_t *acc)
+{
+    for (size_t i = 0; i < n; i += 8) { /* up to n rounded up to 8: the slack */
+        __m128i low = _mm_setzero_si128(), high = _mm_setzero_si128();
+        for (size_t t = 0; t < taps; t += 2) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(x[t] + i));
+            __m128i b = t + 1 < taps ? _mm_loadu_si128((const __m128i *)(const void *)(x[t + 1] + i)) : _mm_setzero_si128();
+            __m128i pair = _mm_set1_epi32(edge_weight_pair(w, t, taps));
+            low = _mm_add_epi32(low, _mm_madd_epi16(_mm_unpacklo_epi16(a, b), pair));
+            high = _mm_add_epi32(high, _mm_madd_epi16(_mm_unpackhi_epi16(a, b), pair));
+        }
+        __m128i *out = (__m128i *)(void *)(acc + i);
+        _mm_storeu_si128(out, _mm_add_epi32(_mm_loadu_si128(out), low));
+        _mm_storeu_si128(out + 1, _mm_add_epi32(_mm_loadu_si128(out + 1), high));
+    }
+}
+
 static const edge_int8_kernels edge_int8_avx512vnni = {"avx512-vnni", 128, edge_int8_tile_avx512vnni, edge_int8_rows_avx2,
-                                                       edge_int8_requantize_avx2};
-static const edge_int8_kernels edge_int8_avxvnni = {"avx-vnni", 128, edge_int8_tile_avxvnni, edge_int8_rows_avx2, edge_int8_requantize_avx2};
-static const edge_int8_kernels edge_int8_avx2 = {"avx2", 0, edge_int8_tile_avx2, edge_int8_rows_avx2, edge_int8_requantize_avx2};
-static const edge_int8_kernels edge_int8_sse41 = {"sse4.1", 0, edge_int8_tile_sse41, edge_int8_rows_sse41, edge_int8_requantize_sse41};
+                                                       edge_int8_requantize_avx2, edge_int8_depthwise_avx2};
+static const edge_int8_kernels edge_int8_avxvnni = {"avx-vnni", 128, edge_int8_tile_avxvnni, edge_int8_rows_avx2, edge_int8_requantize_avx2,
+                                                    edge_int8_depthwise_avx2};
+static const edge_int8_kernels edge_int8_avx2 = {"avx2", 0, edge_int8_tile_avx2, edge_int8_rows_avx2, edge_int8_requantize_avx2,
+                                                 edge_int8_depthwise_avx2};
+static const edge_int8_kernels edge_int8_sse41 = {"sse4.1", 0, edge_int8_tile_sse41, edge_int8_rows_sse41, edge_int8_requantize_sse41,
+                                                  edge_int8_depthwise_sse41};
 
 /* The VNNI sets also run AVX2 code (their rows and requantize kernels, the tile's sums). */
 static bool edge_cpu_avx512vnni(void)
