@@ -16,10 +16,9 @@
  * `rows` kernel reads W against A − z widened to 16 bits.
  *
  * Depthwise convolutions, with no inner product to speak of, go a channel at a time: the plane is
- * widened once to x − z in int16 with its padding written out as zeros, each padded row split into
- * `stride_w` phases (columns p, p + s, p + 2s, ...), so that every tap of every output row reads a
- * contiguous run; the target's `depthwise` kernel accumulates a kernel row of taps into an int32
- * output row, and `requantize` finishes it.
+ * widened once to x − z in int16 with its padding written out as zeros and split by stride into
+ * phases, so that every tap reads one contiguous run for the whole plane; the target's `depthwise`
+ * kernel accumulates the taps into int32 outputs, and `requantize` finishes each output row.
  */
 #include "int8_fast.h"
 #include "requantize.h"
@@ -336,95 +335,117 @@ static void edge_int8_by_rows(const edge_int8_product *p, const int8_t *a, const
 
 /* ---- depthwise convolutions ------------------------------------------------------------------- */
 
-/* The widened plane of a depthwise convolution: `rows` padded rows of `stride_w` phases of `phase`
-   int16 each. Scratch: the plane and EDGE_INT8_DEPTHWISE_SLACK int16 (the kernels' reads past a
-   row's end), one padded input row (before its split into phases), then an int32 output row with
-   the same slack. */
+/* The widened plane of a depthwise convolution, split by stride into phases: padded row r and
+   column c go to phase (r mod stride_h, c mod stride_w), at row r / stride_h and column
+   c / stride_w of it. A phase is `rows` × `width` int16. Then output (oh, ow) reads tap (ki, kj) at
+   phase (ki·dh mod sh, kj·dw mod sw), row oh + ki·dh / sh, column ow + kj·dw / sw: at a fixed
+   offset from oh · width + ow for every output, so one flat run of out_height × width outputs
+   covers the plane (the columns past out_width are computed and dropped).
+   Scratch: the phases and EDGE_INT8_DEPTHWISE_SLACK int16 (the kernels' reads past the end), one
+   padded input row, then the int32 outputs with the same slack. */
 typedef struct edge_int8_depthwise_plane {
-    size_t rows, width, phase, row;   /* padded rows and columns; a phase's and a row's int16 */
-    size_t padded_row, accumulators; /* the offsets of the padded input row and of the output row */
+    size_t padded_height, padded_width; /* rows and columns of the padded input the windows reach */
+    size_t rows, width, phase;          /* of a phase; int16 in a phase */
+    size_t padded_row, accumulators;    /* scratch offsets of the padded input row and of the outputs */
 } edge_int8_depthwise_plane;
 
 static bool edge_int8_depthwise_geometry(const edge_conv_params *g, edge_int8_depthwise_plane *p, size_t *bytes)
 {
-    size_t stride = (size_t)g->stride_w, size, row;
-    p->rows = edge_int8_padded_height(g);
-    p->width = edge_int8_padded_width(g);
-    p->phase = (p->width + stride - 1) / stride;
-    if (!edge_size_mul(p->phase, stride, &p->row) || !edge_size_mul(p->row, p->rows, &size) ||
+    size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w, size, outputs;
+    p->padded_height = edge_int8_padded_height(g);
+    p->padded_width = edge_int8_padded_width(g);
+    p->rows = (p->padded_height + sh - 1) / sh;
+    p->width = (p->padded_width + sw - 1) / sw;
+    if (!edge_size_mul(p->rows, p->width, &p->phase) || !edge_size_mul(p->phase, sh * sw, &size) ||
         !edge_size_add(size, EDGE_INT8_DEPTHWISE_SLACK, &size) || !edge_size_mul(size, sizeof(int16_t), &size) ||
         !edge_size_align(size, &p->padded_row))
         return false;
-    if (!edge_size_mul(p->row, sizeof(int16_t), &row) || !edge_size_add(p->padded_row, row, &size) ||
+    if (!edge_size_mul(p->width * sw, sizeof(int16_t), &size) || !edge_size_add(p->padded_row, size, &size) ||
         !edge_size_align(size, &p->accumulators))
         return false;
-    if (!edge_size_add(g->out_width, EDGE_INT8_DEPTHWISE_SLACK, &size) || !edge_size_mul(size, sizeof(int32_t), &size)) return false;
+    if (!edge_size_mul(g->out_height, p->width, &outputs) || !edge_size_add(outputs, EDGE_INT8_DEPTHWISE_SLACK, &size) ||
+        !edge_size_mul(size, sizeof(int32_t), &size))
+        return false;
     return edge_size_add(p->accumulators, size, bytes);
 }
 
-/* The plane x − z with zeros where the padding is, each row's columns in phases (a stride-1 row is
-   one phase, written in place; others are written whole to `padded`, then split). */
-static void edge_int8_widen_plane(const edge_conv_params *g, const edge_int8_depthwise_plane *p, const int8_t *x, int32_t zero,
-                                  int16_t *target, int16_t *padded)
+/* out[i] = in[i] − zero; restrict, as int8_t may alias the int16 stores, which would keep the loop
+   from being vectorized. */
+static void edge_int8_widen(int16_t *restrict out, const int8_t *restrict in, size_t n, int32_t zero)
 {
-    size_t stride = (size_t)g->stride_w, top = (size_t)g->pad_top, left = (size_t)g->pad_left;
-    size_t begin = edge_min(left, p->width), end = edge_min(left + g->in_width, p->width);
-    for (size_t r = 0; r < p->rows; r++, target += p->row) {
+    for (size_t i = 0; i < n; i++) out[i] = (int16_t)(in[i] - zero);
+}
+
+/* Phase `phase` of `stride` of a row: out[j] = in[j · stride + phase]. */
+static void edge_int8_phase(int16_t *restrict out, const int16_t *restrict in, size_t n, size_t stride, size_t phase)
+{
+    if (stride == 2)
+        for (size_t j = 0; j < n; j++) out[j] = in[2 * j + phase];
+    else
+        for (size_t j = 0; j < n; j++) out[j] = in[j * stride + phase];
+}
+
+/* The plane x − z with zeros where the padding is, in phases (a stride-1 row is written in place;
+   others whole to `padded`, then split). Rows of a phase past the padded input are zeros. */
+static void edge_int8_widen_plane(const edge_conv_params *g, const edge_int8_depthwise_plane *p, const int8_t *x, int32_t zero,
+                                  int16_t *plane, int16_t *padded)
+{
+    size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w, top = (size_t)g->pad_top, left = (size_t)g->pad_left;
+    size_t begin = edge_min(left, p->padded_width), end = edge_min(left + g->in_width, p->padded_width), span = p->width * sw;
+    for (size_t r = 0; r < p->rows * sh; r++) {
+        int16_t *target = plane + (r % sh) * sw * p->phase + r / sh * p->width;
         size_t ih = r - top;
-        if (r < top || ih >= g->in_height) {
-            memset(target, 0, p->row * sizeof(int16_t));
+        if (r >= p->padded_height || r < top || ih >= g->in_height) {
+            for (size_t phase = 0; phase < sw; phase++) memset(target + phase * p->phase, 0, p->width * sizeof(int16_t));
             continue;
         }
         const int8_t *row = x + ih * g->in_width;
-        int16_t *out = stride == 1 ? target : padded;
-        for (size_t c = 0; c < begin; c++) out[c] = 0;
-        for (size_t c = begin; c < end; c++) out[c] = (int16_t)(row[c - left] - zero);
-        for (size_t c = end; c < p->row; c++) out[c] = 0;
-        if (stride == 1) continue;
-        for (size_t phase = 0; phase < stride; phase++)
-            for (size_t j = 0; j < p->phase; j++) target[phase * p->phase + j] = padded[j * stride + phase];
+        int16_t *out = sw == 1 ? target : padded;
+        memset(out, 0, begin * sizeof(int16_t));
+        if (end > begin) edge_int8_widen(out + begin, row + (begin - left), end - begin, zero);
+        memset(out + end, 0, (span - end) * sizeof(int16_t));
+        if (sw == 1) continue;
+        for (size_t phase = 0; phase < sw; phase++) edge_int8_phase(target + phase * p->phase, padded, p->width, sw, phase);
     }
 }
 
-/* Taps handed to the `depthwise` kernel at a time (a kernel row wider than this goes in parts). */
-#define EDGE_INT8_DEPTHWISE_TAPS 8
+/* Taps handed to the `depthwise` kernel at a time (a 5 × 5 kernel at once; larger ones in parts). */
+#define EDGE_INT8_DEPTHWISE_TAPS 25
 
-/* One input and one output channel per group: each output row accumulates B + Σ w · (x − z) over
-   the kernel's rows of taps, in int32 (no partial sum can overflow: load checked |B| + 255 · Σ|W|),
-   then is requantized. */
+/* One input and one output channel per group: the plane's outputs accumulate B + Σ w · (x − z) over
+   the taps in int32 (no partial sum can overflow: load checked |B| + 255 · Σ|W|), then each output
+   row is requantized. */
 static void edge_int8_depthwise(const edge_conv_int8_params *q, const int8_t *x, const int8_t *w, const int32_t *bias, const int32_t *r,
                                 int8_t *y, const edge_int8_kernels *kernels, void *scratch)
 {
     const edge_conv_params *g = &q->conv;
     edge_int8_depthwise_plane p;
-    size_t bytes, kh = g->kernel_height, kw = g->kernel_width, out_w = g->out_width, stride = (size_t)g->stride_w;
+    size_t bytes, kh = g->kernel_height, kw = g->kernel_width, taps = kh * kw, out_w = g->out_width;
+    size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w;
     edge_int8_depthwise_geometry(g, &p, &bytes); /* prepare reserved these bytes */
+    size_t outputs = g->out_height * p.width;
     int16_t *plane = scratch, *padded = (int16_t *)(void *)((uint8_t *)scratch + p.padded_row);
     int32_t *acc = (int32_t *)(void *)((uint8_t *)scratch + p.accumulators);
     for (size_t index = 0; index < g->batch * g->out_channels; index++) {
         size_t c = index % g->out_channels;
-        const int8_t *wc = w + c * kh * kw;
+        const int8_t *wc = w + c * taps;
         int8_t *yc = y + index * g->out_height * out_w;
         edge_int8_widen_plane(g, &p, x + index * g->in_height * g->in_width, q->input_zero, plane, padded);
-        for (size_t oh = 0; oh < g->out_height; oh++) {
-            int32_t b = bias ? bias[c] : 0;
-            for (size_t ow = 0; ow < out_w; ow++) acc[ow] = b;
-            for (size_t ki = 0; ki < kh; ki++) {
-                const int16_t *row = plane + (oh * (size_t)g->stride_h + ki * (size_t)g->dilation_h) * p.row;
-                for (size_t k0 = 0; k0 < kw; k0 += EDGE_INT8_DEPTHWISE_TAPS) {
-                    size_t taps = edge_min(EDGE_INT8_DEPTHWISE_TAPS, kw - k0);
-                    const int16_t *columns[EDGE_INT8_DEPTHWISE_TAPS];
-                    int16_t weights[EDGE_INT8_DEPTHWISE_TAPS];
-                    for (size_t t = 0; t < taps; t++) {
-                        size_t shift = (k0 + t) * (size_t)g->dilation_w;
-                        columns[t] = row + shift % stride * p.phase + shift / stride;
-                        weights[t] = wc[ki * kw + k0 + t];
-                    }
-                    kernels->depthwise(out_w, taps, columns, weights, acc);
-                }
+        int32_t b = bias ? bias[c] : 0;
+        for (size_t o = 0; o < outputs; o++) acc[o] = b;
+        for (size_t t0 = 0; t0 < taps; t0 += EDGE_INT8_DEPTHWISE_TAPS) {
+            size_t count = edge_min(EDGE_INT8_DEPTHWISE_TAPS, taps - t0);
+            const int16_t *columns[EDGE_INT8_DEPTHWISE_TAPS];
+            int16_t weights[EDGE_INT8_DEPTHWISE_TAPS];
+            for (size_t t = 0; t < count; t++) {
+                size_t down = (t0 + t) / kw * (size_t)g->dilation_h, across = (t0 + t) % kw * (size_t)g->dilation_w;
+                columns[t] = plane + (down % sh * sw + across % sw) * p.phase + down / sh * p.width + across / sw;
+                weights[t] = wc[t0 + t];
             }
-            kernels->requantize(out_w, acc, r[2 * c], r[2 * c + 1], q->output_zero, q->act_min, q->act_max, yc + oh * out_w);
+            kernels->depthwise(outputs, count, columns, weights, acc);
         }
+        for (size_t oh = 0; oh < g->out_height; oh++)
+            kernels->requantize(out_w, acc + oh * p.width, r[2 * c], r[2 * c + 1], q->output_zero, q->act_min, q->act_max, yc + oh * out_w);
     }
 }
 

@@ -40,8 +40,8 @@ typedef struct edge_int8_kernels {
        requantize.h; multiplier >= 0 (load checks it), so srdhm never saturates. */
     void (*requantize)(size_t n, const int32_t *acc, int32_t multiplier, int32_t shift, int32_t zero, int32_t low, int32_t high,
                        int8_t *out);
-    /* acc[i] += Σ_{t < taps} w[t] · x[t][i] for i < n: one kernel row of a depthwise convolution over
-       an output row (x: int16 values in [−255, 255], rows of x − z; w: int8 weights as int16). Exact:
+    /* acc[i] += Σ_{t < taps} w[t] · x[t][i] for i < n: the taps of a depthwise convolution over a
+       run of outputs (x: int16 values in [−255, 255], runs of x − z; w: int8 weights as int16). Exact:
        a product is at most 2^15 in size and load bounds every partial sum. The kernel may read x[t][i]
        and write acc[i] up to n rounded up to EDGE_INT8_DEPTHWISE_SLACK (the caller has that room). */
     void (*depthwise)(size_t n, size_t taps, const int16_t *const *x, const int16_t *w, int32_t *acc);

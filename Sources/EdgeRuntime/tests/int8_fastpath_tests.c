@@ -148,9 +148,9 @@ static void test_kernels(const edge_int8_kernels *kernels)
         kernels->requantize(n, acc, multiplier, shift, zero, low, high, have);
         CHECK(memcmp(want, have, n) == 0, "%s requantize, multiplier %d shift %d", kernels->name, (int)multiplier, (int)shift);
 
-        /* Depthwise rows: up to 8 taps, each a row of int16 in [−255, 255], at the extremes too. */
-        size_t length = (size_t)uniform(1, 70), taps = (size_t)uniform(1, 8);
-        int16_t *columns[8], weights[8];
+        /* Depthwise runs: up to 25 taps, each a run of int16 in [−255, 255], at the extremes too. */
+        size_t length = (size_t)uniform(1, 70), taps = (size_t)uniform(1, 25);
+        int16_t *columns[25], weights[25];
         int32_t sums[70 + EDGE_INT8_DEPTHWISE_SLACK], reference_sums[70];
         for (size_t t = 0; t < taps; t++) {
             columns[t] = allocate_exact((length + EDGE_INT8_DEPTHWISE_SLACK) * sizeof(int16_t)); /* the room the kernels may read */

@@ -310,21 +310,29 @@ __attribute__((target("sse4.1"))) static void edge_int8_requantize_sse41(size_t 
  * split a vector's lanes into its low and high halves of each 128-bit lane, which the AVX2 kernel
  * puts back in order once, after all taps.
  */
-static inline int32_t edge_weight_pair(const int16_t *w, size_t t, size_t taps)
+/* The weights as pairs (w[t], w[t + 1]) in the two int16 halves of an int32, the last one (0) when
+   the count is odd; returns the number of pairs. */
+static size_t edge_weight_pairs(const int16_t *w, size_t taps, int32_t *pairs)
 {
-    uint16_t low = (uint16_t)w[t], high = t + 1 < taps ? (uint16_t)w[t + 1] : 0;
-    return (int32_t)((uint32_t)low | (uint32_t)high << 16);
+    size_t count = 0;
+    for (size_t t = 0; t < taps; t += 2) {
+        uint16_t low = (uint16_t)w[t], high = t + 1 < taps ? (uint16_t)w[t + 1] : 0;
+        pairs[count++] = (int32_t)((uint32_t)low | (uint32_t)high << 16);
+    }
+    return count;
 }
 
 __attribute__((target("avx2"))) static void edge_int8_depthwise_avx2(size_t n, size_t taps, const int16_t *const *x, const int16_t *w,
                                                                      int32_t *acc)
 {
+    int32_t pairs[13];
+    size_t whole = taps / 2, count = edge_weight_pairs(w, taps, pairs);
     for (size_t i = 0; i < n; i += 16) { /* up to n rounded up to 16: the slack */
         __m256i low = _mm256_setzero_si256(), high = _mm256_setzero_si256();
-        for (size_t t = 0; t < taps; t += 2) {
-            __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(x[t] + i));
-            __m256i b = t + 1 < taps ? _mm256_loadu_si256((const __m256i *)(const void *)(x[t + 1] + i)) : _mm256_setzero_si256();
-            __m256i pair = _mm256_set1_epi32(edge_weight_pair(w, t, taps));
+        for (size_t k = 0; k < count; k++) {
+            __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(x[2 * k] + i));
+            __m256i b = k < whole ? _mm256_loadu_si256((const __m256i *)(const void *)(x[2 * k + 1] + i)) : _mm256_setzero_si256();
+            __m256i pair = _mm256_set1_epi32(pairs[k]);
             low = _mm256_add_epi32(low, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), pair));
             high = _mm256_add_epi32(high, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), pair));
         }
@@ -339,12 +347,14 @@ __attribute__((target("avx2"))) static void edge_int8_depthwise_avx2(size_t n, s
 __attribute__((target("sse4.1"))) static void edge_int8_depthwise_sse41(size_t n, size_t taps, const int16_t *const *x, const int16_t *w,
                                                                        int32_t *acc)
 {
+    int32_t pairs[13];
+    size_t whole = taps / 2, count = edge_weight_pairs(w, taps, pairs);
     for (size_t i = 0; i < n; i += 8) { /* up to n rounded up to 8: the slack */
         __m128i low = _mm_setzero_si128(), high = _mm_setzero_si128();
-        for (size_t t = 0; t < taps; t += 2) {
-            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(x[t] + i));
-            __m128i b = t + 1 < taps ? _mm_loadu_si128((const __m128i *)(const void *)(x[t + 1] + i)) : _mm_setzero_si128();
-            __m128i pair = _mm_set1_epi32(edge_weight_pair(w, t, taps));
+        for (size_t k = 0; k < count; k++) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(x[2 * k] + i));
+            __m128i b = k < whole ? _mm_loadu_si128((const __m128i *)(const void *)(x[2 * k + 1] + i)) : _mm_setzero_si128();
+            __m128i pair = _mm_set1_epi32(pairs[k]);
             low = _mm_add_epi32(low, _mm_madd_epi16(_mm_unpacklo_epi16(a, b), pair));
             high = _mm_add_epi32(high, _mm_madd_epi16(_mm_unpackhi_epi16(a, b), pair));
         }
