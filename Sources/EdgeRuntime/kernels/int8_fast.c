@@ -18,7 +18,7 @@
  * Depthwise convolutions, with no inner product to speak of, go a channel at a time: the plane is
  * widened once to x − z in int16 with its padding written out as zeros and split by stride into
  * phases, so that every tap reads one contiguous run for the whole plane; the target's `depthwise`
- * kernel accumulates the taps into int32 outputs, and `requantize` finishes each output row.
+ * kernel accumulates the taps into int32 outputs, and `requantize` finishes the plane.
  */
 #include "int8_fast.h"
 #include "requantize.h"
@@ -85,7 +85,18 @@ static void edge_int8_depthwise_c(size_t n, size_t taps, const int16_t *const *x
     }
 }
 
-const edge_int8_kernels edge_int8_kernels_c = {"c", 0, edge_int8_tile_c, edge_int8_rows_c, edge_int8_requantize_c, edge_int8_depthwise_c};
+static void edge_int8_quantize_c(size_t n, const float *x, float scale, int32_t zero, int8_t *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = edge_quantize_float(x[i], scale, zero);
+}
+
+const edge_int8_kernels edge_int8_kernels_c = {"c",
+                                               0,
+                                               edge_int8_tile_c,
+                                               edge_int8_rows_c,
+                                               edge_int8_requantize_c,
+                                               edge_int8_depthwise_c,
+                                               edge_int8_quantize_c};
 
 size_t edge_int8_kernel_sets(const edge_int8_kernels **sets, size_t capacity)
 {
@@ -444,8 +455,11 @@ static void edge_int8_depthwise(const edge_conv_int8_params *q, const int8_t *x,
             }
             kernels->depthwise(outputs, count, columns, weights, acc);
         }
-        for (size_t oh = 0; oh < g->out_height; oh++)
-            kernels->requantize(out_w, acc + oh * p.width, r[2 * c], r[2 * c + 1], q->output_zero, q->act_min, q->act_max, yc + oh * out_w);
+        /* The output rows closed up (their dropped columns removed), then requantized as one run: a
+           small plane's rows are too short for the vector lanes. */
+        if (p.width != out_w)
+            for (size_t oh = 1; oh < g->out_height; oh++) memmove(acc + oh * out_w, acc + oh * p.width, out_w * sizeof(int32_t));
+        kernels->requantize(g->out_height * out_w, acc, r[2 * c], r[2 * c + 1], q->output_zero, q->act_min, q->act_max, yc);
     }
 }
 

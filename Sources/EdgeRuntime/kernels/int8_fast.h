@@ -45,6 +45,9 @@ typedef struct edge_int8_kernels {
        a product is at most 2^15 in size and load bounds every partial sum. The kernel may read x[t][i]
        and write acc[i] up to n rounded up to EDGE_INT8_DEPTHWISE_SLACK (the caller has that room). */
     void (*depthwise)(size_t n, size_t taps, const int16_t *const *x, const int16_t *w, int32_t *acc);
+    /* out[i] = edge_quantize_float(x[i], scale, zero) for i < n (requantize.h), exactly: x / scale
+       rounded half away from zero, NaN to the zero point, clamped to int8. */
+    void (*quantize)(size_t n, const float *x, float scale, int32_t zero, int8_t *out);
 } edge_int8_kernels;
 
 /* The portable C kernels (the model for the others). */

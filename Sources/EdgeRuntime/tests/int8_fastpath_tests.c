@@ -19,6 +19,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,28 @@ static void test_kernels(const edge_int8_kernels *kernels)
         kernels->depthwise(length, taps, (const int16_t *const *)columns, weights, sums);
         CHECK(memcmp(sums, reference_sums, length * sizeof *sums) == 0, "%s depthwise, %zu taps over %zu", kernels->name, taps, length);
         for (size_t t = 0; t < taps; t++) free(columns[t]);
+
+        /* Quantization: ordinary values, exact halves of the scale (the rounding's ties), values past
+           the int8 range, zeros of both signs, infinities and NaN. */
+        float scale = round % 5 == 0 ? 1.0f : (float)uniform(1, 1 << 20) / (float)(1 << 16), floats[41];
+        int32_t point = uniform(-128, 127);
+        size_t count = (size_t)uniform(1, 41);
+        for (size_t i = 0; i < count; i++) {
+            uint32_t kind = next() % 6;
+            floats[i] = kind == 0   ? ((float)uniform(-300, 300) + 0.5f) * scale
+                        : kind == 1 ? (float)uniform(-1000000, 1000000) / 1000.0f
+                        : kind == 2 ? (float)(int32_t)next() * scale
+                                    : (float)uniform(-200000, 200000) * scale / 1000.0f;
+        }
+        static const float specials[6] = {0.0f, -0.0f, 1e30f, -1e30f, 0.5f, -0.5f};
+        for (size_t i = 0; i < 6 && i < count; i++)
+            if (next() % 3 == 0) floats[i] = specials[i];
+        if (round % 4 == 0) floats[count - 1] = round % 8 ? (float)INFINITY : (float)NAN;
+        if (round % 12 == 0) floats[0] = -(float)INFINITY;
+        int8_t quantized[41], reference_quantized[41];
+        edge_int8_kernels_c.quantize(count, floats, scale, point, reference_quantized);
+        kernels->quantize(count, floats, scale, point, quantized);
+        CHECK(memcmp(quantized, reference_quantized, count) == 0, "%s quantize, scale %g zero %d", kernels->name, (double)scale, (int)point);
     }
 }
 

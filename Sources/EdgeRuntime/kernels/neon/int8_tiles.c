@@ -115,6 +115,35 @@ static void edge_int8_depthwise_neon(size_t n, size_t taps, const int16_t *const
 }
 
 #if defined(__aarch64__)
+/* Quantization, 4 floats at a time: the IEEE quotient (FDIV, as the scalar division), FRINTA (round
+   half away from zero, as roundf), NaN to 0, clamped so that adding the zero point stays in int8. */
+static void edge_int8_quantize_neon(size_t n, const float *x, float scale, int32_t zero, int8_t *out)
+{
+    float32x4_t divisor = vdupq_n_f32(scale), lowest = vdupq_n_f32((float)(-128 - zero)), highest = vdupq_n_f32((float)(127 - zero));
+    int32x4_t offset = vdupq_n_s32(zero);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        int16x4_t halves[2];
+        for (int h = 0; h < 2; h++) {
+            float32x4_t v = vdivq_f32(vld1q_f32(x + i + 4 * (size_t)h), divisor);
+            uint32x4_t number = vceqq_f32(v, v);
+            float32x4_t q = vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(vrndaq_f32(v)), number));
+            q = vminq_f32(vmaxq_f32(q, lowest), highest);
+            halves[h] = vqmovn_s32(vaddq_s32(vcvtq_s32_f32(q), offset));
+        }
+        vst1_s8(out + i, vqmovn_s16(vcombine_s16(halves[0], halves[1])));
+    }
+    for (; i < n; i++) out[i] = edge_quantize_float(x[i], scale, zero);
+}
+#else
+/* armv7 NEON has no division: its set quantizes as the portable C does. */
+static void edge_int8_quantize_neon(size_t n, const float *x, float scale, int32_t zero, int8_t *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = edge_quantize_float(x[i], scale, zero);
+}
+#endif
+
+#if defined(__aarch64__)
 static void edge_int8_tile_neon(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out,
                                 size_t stride)
 {
@@ -132,7 +161,7 @@ static void edge_int8_tile_neon(size_t depth8, const int8_t *const *w, const int
 #endif
 
 static const edge_int8_kernels edge_int8_neon = {EDGE_INT8_NEON_NAME, 0, edge_int8_tile_neon, edge_int8_rows_neon, edge_int8_requantize_neon,
-                                                 edge_int8_depthwise_neon};
+                                                 edge_int8_depthwise_neon, edge_int8_quantize_neon};
 
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
 static void edge_int8_tile_dotprod(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out,
@@ -165,7 +194,7 @@ static void edge_int8_tile_dotprod(size_t depth8, const int8_t *const *w, const 
 }
 
 static const edge_int8_kernels edge_int8_dotprod = {"neon-dotprod", 0, edge_int8_tile_dotprod, edge_int8_rows_neon,
-                                                    edge_int8_requantize_neon, edge_int8_depthwise_neon};
+                                                    edge_int8_requantize_neon, edge_int8_depthwise_neon, edge_int8_quantize_neon};
 #endif
 
 size_t edge_int8_neon_sets(const edge_int8_kernels **sets, size_t capacity)

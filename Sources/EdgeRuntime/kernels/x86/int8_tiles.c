@@ -364,14 +364,62 @@ __attribute__((target("sse4.1"))) static void edge_int8_depthwise_sse41(size_t n
     }
 }
 
+/*
+ * Quantization, 8 (AVX2) or 4 (SSE4.1) floats at a time, the steps of edge_quantize_float: the
+ * IEEE quotient x / scale (DIVPS, as the scalar division), rounded half away from zero as roundf
+ * does: truncated (ROUNDPS), plus ±1 where the part cut off is at least one half (exact: both are
+ * integers or halves below 2^24, or x is already whole); NaN to 0; clamped so that adding the zero
+ * point stays in int8.
+ */
+__attribute__((target("avx2"))) static void edge_int8_quantize_avx2(size_t n, const float *x, float scale, int32_t zero, int8_t *out)
+{
+    __m256 divisor = _mm256_set1_ps(scale), sign = _mm256_set1_ps(-0.0f), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    __m256 lowest = _mm256_set1_ps((float)(-128 - zero)), highest = _mm256_set1_ps((float)(127 - zero));
+    __m256i offset = _mm256_set1_epi32(zero);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_div_ps(_mm256_loadu_ps(x + i), divisor);
+        __m256 t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+        __m256 cut = _mm256_andnot_ps(sign, _mm256_sub_ps(v, t));
+        __m256 step = _mm256_and_ps(_mm256_cmp_ps(cut, half, _CMP_GE_OQ), _mm256_or_ps(one, _mm256_and_ps(v, sign)));
+        __m256 q = _mm256_andnot_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q), _mm256_add_ps(t, step));
+        q = _mm256_min_ps(_mm256_max_ps(q, lowest), highest);
+        __m256i values = _mm256_add_epi32(_mm256_cvttps_epi32(q), offset);
+        __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(values), _mm256_extracti128_si256(values, 1));
+        _mm_storel_epi64((__m128i *)(void *)(out + i), _mm_packs_epi16(words, words));
+    }
+    for (; i < n; i++) out[i] = edge_quantize_float(x[i], scale, zero);
+}
+
+__attribute__((target("sse4.1"))) static void edge_int8_quantize_sse41(size_t n, const float *x, float scale, int32_t zero, int8_t *out)
+{
+    __m128 divisor = _mm_set1_ps(scale), sign = _mm_set1_ps(-0.0f), half = _mm_set1_ps(0.5f), one = _mm_set1_ps(1.0f);
+    __m128 lowest = _mm_set1_ps((float)(-128 - zero)), highest = _mm_set1_ps((float)(127 - zero));
+    __m128i offset = _mm_set1_epi32(zero);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m128 v = _mm_div_ps(_mm_loadu_ps(x + i), divisor);
+        __m128 t = _mm_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+        __m128 cut = _mm_andnot_ps(sign, _mm_sub_ps(v, t));
+        __m128 step = _mm_and_ps(_mm_cmpge_ps(cut, half), _mm_or_ps(one, _mm_and_ps(v, sign)));
+        __m128 q = _mm_andnot_ps(_mm_cmpunord_ps(v, v), _mm_add_ps(t, step));
+        q = _mm_min_ps(_mm_max_ps(q, lowest), highest);
+        __m128i values = _mm_add_epi32(_mm_cvttps_epi32(q), offset);
+        __m128i words = _mm_packs_epi32(values, values);
+        int32_t four = _mm_cvtsi128_si32(_mm_packs_epi16(words, words));
+        memcpy(out + i, &four, 4);
+    }
+    for (; i < n; i++) out[i] = edge_quantize_float(x[i], scale, zero);
+}
+
 static const edge_int8_kernels edge_int8_avx512vnni = {"avx512-vnni", 128, edge_int8_tile_avx512vnni, edge_int8_rows_avx2,
-                                                       edge_int8_requantize_avx2, edge_int8_depthwise_avx2};
+                                                       edge_int8_requantize_avx2, edge_int8_depthwise_avx2, edge_int8_quantize_avx2};
 static const edge_int8_kernels edge_int8_avxvnni = {"avx-vnni", 128, edge_int8_tile_avxvnni, edge_int8_rows_avx2, edge_int8_requantize_avx2,
-                                                    edge_int8_depthwise_avx2};
+                                                    edge_int8_depthwise_avx2, edge_int8_quantize_avx2};
 static const edge_int8_kernels edge_int8_avx2 = {"avx2", 0, edge_int8_tile_avx2, edge_int8_rows_avx2, edge_int8_requantize_avx2,
-                                                 edge_int8_depthwise_avx2};
+                                                 edge_int8_depthwise_avx2, edge_int8_quantize_avx2};
 static const edge_int8_kernels edge_int8_sse41 = {"sse4.1", 0, edge_int8_tile_sse41, edge_int8_rows_sse41, edge_int8_requantize_sse41,
-                                                  edge_int8_depthwise_sse41};
+                                                  edge_int8_depthwise_sse41, edge_int8_quantize_sse41};
 
 /* The VNNI sets also run AVX2 code (their rows and requantize kernels, the tile's sums). */
 static bool edge_cpu_avx512vnni(void)
