@@ -158,20 +158,9 @@ typedef struct edge_int8_im2col {
     const size_t *starts; /* depth / run offsets, from a window's first byte, of its runs in (c, ki, kj) order */
 } edge_int8_im2col;
 
-/* Rows and columns of the padded input that the windows reach (at most the input plus its pads). */
-static size_t edge_int8_padded_height(const edge_conv_params *g)
-{
-    return (g->out_height - 1) * (size_t)g->stride_h + (g->kernel_height - 1) * (size_t)g->dilation_h + 1;
-}
-
-static size_t edge_int8_padded_width(const edge_conv_params *g)
-{
-    return (g->out_width - 1) * (size_t)g->stride_w + (g->kernel_width - 1) * (size_t)g->dilation_w + 1;
-}
-
 static bool edge_int8_padded(const edge_conv_params *g)
 {
-    return g->pad_top != 0 || g->pad_left != 0 || edge_int8_padded_height(g) > g->in_height || edge_int8_padded_width(g) > g->in_width;
+    return g->pad_top != 0 || g->pad_left != 0 || edge_conv_padded_height(g) > g->in_height || edge_conv_padded_width(g) > g->in_width;
 }
 
 /* Taps of a kernel row that one 8-byte copy covers: consecutive, and 2 to 8 of them (a single tap
@@ -184,7 +173,7 @@ static bool edge_int8_copies_input(const edge_conv_params *g) { return edge_int8
 /* `channels` input planes with the padding around them set to the zero point (the real number 0). */
 static void edge_int8_pad_planes(const edge_conv_params *g, const int8_t *x, size_t channels, int8_t zero, int8_t *target)
 {
-    size_t height = edge_int8_padded_height(g), width = edge_int8_padded_width(g);
+    size_t height = edge_conv_padded_height(g), width = edge_conv_padded_width(g);
     size_t top = (size_t)g->pad_top, left = (size_t)g->pad_left;
     size_t copied = width > left ? edge_min(g->in_width, width - left) : 0;
     memset(target, zero, channels * height * width + 8);
@@ -352,8 +341,9 @@ static void edge_int8_by_rows(const edge_int8_product *p, const int8_t *a, const
    phase (ki·dh mod sh, kj·dw mod sw), row oh + ki·dh / sh, column ow + kj·dw / sw: at a fixed
    offset from oh · width + ow for every output, so one flat run of out_height × width outputs
    covers the plane (the columns past out_width are computed and dropped).
-   Scratch: the phases and EDGE_INT8_DEPTHWISE_SLACK int16 (the kernels' reads past the end), one
-   padded input row, then the int32 outputs with the same slack. */
+   Scratch: the phases, then a phase row and EDGE_INT8_DEPTHWISE_SLACK int16 for the reads of the
+   dropped columns and the kernels past the end; one padded input row; the int32 outputs with the
+   same slack. */
 typedef struct edge_int8_depthwise_plane {
     size_t padded_height, padded_width; /* rows and columns of the padded input the windows reach */
     size_t rows, width, phase;          /* of a phase; int16 in a phase */
@@ -363,12 +353,12 @@ typedef struct edge_int8_depthwise_plane {
 static bool edge_int8_depthwise_geometry(const edge_conv_params *g, edge_int8_depthwise_plane *p, size_t *bytes)
 {
     size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w, size, outputs;
-    p->padded_height = edge_int8_padded_height(g);
-    p->padded_width = edge_int8_padded_width(g);
+    p->padded_height = edge_conv_padded_height(g);
+    p->padded_width = edge_conv_padded_width(g);
     p->rows = (p->padded_height + sh - 1) / sh;
     p->width = (p->padded_width + sw - 1) / sw;
     if (!edge_size_mul(p->rows, p->width, &p->phase) || !edge_size_mul(p->phase, sh * sw, &size) ||
-        !edge_size_add(size, EDGE_INT8_DEPTHWISE_SLACK, &size) || !edge_size_mul(size, sizeof(int16_t), &size) ||
+        !edge_size_add(size, p->width + EDGE_INT8_DEPTHWISE_SLACK, &size) || !edge_size_mul(size, sizeof(int16_t), &size) ||
         !edge_size_align(size, &p->padded_row))
         return false;
     if (!edge_size_mul(p->width * sw, sizeof(int16_t), &size) || !edge_size_add(p->padded_row, size, &size) ||
@@ -437,6 +427,7 @@ static void edge_int8_depthwise(const edge_conv_int8_params *q, const int8_t *x,
     size_t outputs = g->out_height * p.width;
     int16_t *plane = scratch, *padded = (int16_t *)(void *)((uint8_t *)scratch + p.padded_row);
     int32_t *acc = (int32_t *)(void *)((uint8_t *)scratch + p.accumulators);
+    memset(plane + sh * sw * p.phase, 0, (p.width + EDGE_INT8_DEPTHWISE_SLACK) * sizeof(int16_t)); /* the slack: defined values */
     for (size_t index = 0; index < g->batch * g->out_channels; index++) {
         size_t c = index % g->out_channels;
         const int8_t *wc = w + c * taps;
@@ -479,7 +470,7 @@ static size_t edge_int8_conv_scratch(const edge_conv_params *g, size_t *starts_o
     if (!edge_size_mul(depth / edge_int8_run(g), sizeof(size_t), &starts) || !edge_size_add(*starts_offset, starts, &total)) return 0;
     if (!edge_int8_copies_input(g)) return total;
     if (!edge_size_align(total, planes_offset)) return 0;
-    if (!edge_size_mul(edge_int8_padded_height(g), edge_int8_padded_width(g), &planes) || !edge_size_mul(planes, cg, &planes) ||
+    if (!edge_size_mul(edge_conv_padded_height(g), edge_conv_padded_width(g), &planes) || !edge_size_mul(planes, cg, &planes) ||
         !edge_size_add(planes, 8, &planes) || !edge_size_add(*planes_offset, planes, &total))
         return 0;
     return total;
@@ -523,7 +514,7 @@ void edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8
     edge_int8_conv_scratch(g, &starts_offset, &planes_offset);
     bool copies = edge_int8_copies_input(g);
     int8_t *planes = (int8_t *)scratch + planes_offset;
-    size_t width = copies ? edge_int8_padded_width(g) : g->in_width, plane = copies ? edge_int8_padded_height(g) * width : in_plane;
+    size_t width = copies ? edge_conv_padded_width(g) : g->in_width, plane = copies ? edge_conv_padded_height(g) * width : in_plane;
     size_t run = edge_int8_run(g), *starts = (size_t *)(void *)((uint8_t *)scratch + starts_offset), *start = starts;
     for (size_t c = 0; c < cg; c++)
         for (size_t ki = 0; ki < g->kernel_height; ki++)
