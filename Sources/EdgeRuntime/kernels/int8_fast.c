@@ -90,13 +90,19 @@ static void edge_int8_quantize_c(size_t n, const float *x, float scale, int32_t 
     for (size_t i = 0; i < n; i++) out[i] = edge_quantize_float(x[i], scale, zero);
 }
 
+void edge_int8_lookup_c(size_t n, const int8_t *x, const int8_t *table, int8_t *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = table[x[i] + 128];
+}
+
 const edge_int8_kernels edge_int8_kernels_c = {"c",
                                                0,
                                                edge_int8_tile_c,
                                                edge_int8_rows_c,
                                                edge_int8_requantize_c,
                                                edge_int8_depthwise_c,
-                                               edge_int8_quantize_c};
+                                               edge_int8_quantize_c,
+                                               edge_int8_lookup_c};
 
 size_t edge_int8_kernel_sets(const edge_int8_kernels **sets, size_t capacity)
 {

@@ -48,7 +48,12 @@ typedef struct edge_int8_kernels {
     /* out[i] = edge_quantize_float(x[i], scale, zero) for i < n (requantize.h), exactly: x / scale
        rounded half away from zero, NaN to the zero point, clamped to int8. */
     void (*quantize)(size_t n, const float *x, float scale, int32_t zero, int8_t *out);
+    /* out[i] = table[x[i] + 128] for i < n (LOOKUP). */
+    void (*lookup)(size_t n, const int8_t *x, const int8_t *table, int8_t *out);
 } edge_int8_kernels;
+
+/* The portable LOOKUP loop, which the sets without a vector table lookup share. */
+void edge_int8_lookup_c(size_t n, const int8_t *x, const int8_t *table, int8_t *out);
 
 /* The portable C kernels (the model for the others). */
 extern const edge_int8_kernels edge_int8_kernels_c;

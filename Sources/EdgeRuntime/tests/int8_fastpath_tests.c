@@ -186,6 +186,17 @@ static void test_kernels(const edge_int8_kernels *kernels)
         edge_int8_kernels_c.quantize(count, floats, scale, point, reference_quantized);
         kernels->quantize(count, floats, scale, point, quantized);
         CHECK(memcmp(quantized, reference_quantized, count) == 0, "%s quantize, scale %g zero %d", kernels->name, (double)scale, (int)point);
+
+        /* Table lookups of every byte value, lengths across the vector widths. */
+        int8_t table[256], bytes[300], looked[300], reference_looked[300];
+        fill_int8(table, 256);
+        size_t length_lookup = (size_t)uniform(1, 300);
+        fill_int8(bytes, length_lookup);
+        if (round == 0) /* every byte value once */
+            for (size_t i = 0; i < (length_lookup = 256); i++) bytes[i] = (int8_t)((int)i - 128);
+        edge_int8_lookup_c(length_lookup, bytes, table, reference_looked);
+        kernels->lookup(length_lookup, bytes, table, looked);
+        CHECK(memcmp(looked, reference_looked, length_lookup) == 0, "%s lookup over %zu", kernels->name, length_lookup);
     }
 }
 

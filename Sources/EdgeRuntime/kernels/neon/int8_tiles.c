@@ -144,6 +144,30 @@ static void edge_int8_quantize_neon(size_t n, const float *x, float scale, int32
 #endif
 
 #if defined(__aarch64__)
+/* LOOKUP by TBL over four 64-byte quarters of the table (TBX keeps a lane whose index is out of a
+   quarter's range), the index x + 128 as x XOR 0x80 less 64 per quarter. */
+static void edge_int8_lookup_neon(size_t n, const int8_t *x, const int8_t *table, int8_t *out)
+{
+    int8x16x4_t quarter[4];
+    for (int q = 0; q < 4; q++) quarter[q] = vld1q_s8_x4(table + 64 * q);
+    uint8x16_t flip = vdupq_n_u8(0x80), step = vdupq_n_u8(64);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        uint8x16_t index = veorq_u8(vreinterpretq_u8_s8(vld1q_s8(x + i)), flip);
+        int8x16_t result = vqtbl4q_s8(quarter[0], index);
+        for (int q = 1; q < 4; q++) {
+            index = vsubq_u8(index, step);
+            result = vqtbx4q_s8(result, quarter[q], index);
+        }
+        vst1q_s8(out + i, result);
+    }
+    edge_int8_lookup_c(n - i, x + i, table, out + i);
+}
+#else
+#define edge_int8_lookup_neon edge_int8_lookup_c /* armv7's VTBL reaches 32 entries: the portable loop */
+#endif
+
+#if defined(__aarch64__)
 static void edge_int8_tile_neon(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out,
                                 size_t stride)
 {
@@ -161,7 +185,7 @@ static void edge_int8_tile_neon(size_t depth8, const int8_t *const *w, const int
 #endif
 
 static const edge_int8_kernels edge_int8_neon = {EDGE_INT8_NEON_NAME, 0, edge_int8_tile_neon, edge_int8_rows_neon, edge_int8_requantize_neon,
-                                                 edge_int8_depthwise_neon, edge_int8_quantize_neon};
+                                                 edge_int8_depthwise_neon, edge_int8_quantize_neon, edge_int8_lookup_neon};
 
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
 static void edge_int8_tile_dotprod(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out,
@@ -194,7 +218,8 @@ static void edge_int8_tile_dotprod(size_t depth8, const int8_t *const *w, const 
 }
 
 static const edge_int8_kernels edge_int8_dotprod = {"neon-dotprod", 0, edge_int8_tile_dotprod, edge_int8_rows_neon,
-                                                    edge_int8_requantize_neon, edge_int8_depthwise_neon, edge_int8_quantize_neon};
+                                                    edge_int8_requantize_neon, edge_int8_depthwise_neon, edge_int8_quantize_neon,
+                                                    edge_int8_lookup_neon};
 #endif
 
 size_t edge_int8_neon_sets(const edge_int8_kernels **sets, size_t capacity)
