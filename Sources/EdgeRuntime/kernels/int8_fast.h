@@ -1,6 +1,7 @@
 /*
  * int8_fast.h — the optimized paths of CONV_INT8 and GEMM_INT8 (and of CONCAT_INT8, ADD_INT8 and MUL_INT8,
- * which use the kernel sets' `requantize`), beside their reference kernels.
+ * which use the kernel sets' `requantize`), beside their reference kernels; depthwise CONV_INT8 runs
+ * the sets' `depthwise`, QUANTIZE their `quantize` and LOOKUP their `lookup`.
  *
  * Both operators compute Y[m][p] = requantize(B[m] + Σ_k W[m][k] · (A[p][k] − z), R[m]) for weight
  * rows m and input columns p (GEMM: rows of A; CONV: im2col patches, in the weights' order
