@@ -259,6 +259,18 @@ typedef struct edge_conv_params {
     edge_activation activation;
 } edge_conv_params;
 
+/* Rows and columns of the padded input that a convolution's windows reach (at most the input plus
+   its pads). */
+static inline size_t edge_conv_padded_height(const edge_conv_params *g)
+{
+    return (g->out_height - 1) * (size_t)g->stride_h + (g->kernel_height - 1) * (size_t)g->dilation_h + 1;
+}
+
+static inline size_t edge_conv_padded_width(const edge_conv_params *g)
+{
+    return (g->out_width - 1) * (size_t)g->stride_w + (g->kernel_width - 1) * (size_t)g->dilation_w + 1;
+}
+
 typedef struct edge_gemm_params {
     size_t m, n, k;
     bool transpose_a, transpose_b;
@@ -785,6 +797,13 @@ static inline float edge_activate(const edge_activation *activation, float x)
 
 /* Applies the activation to n values in place. */
 void edge_activate_buffer(const edge_activation *activation, float *values, size_t n);
+
+/* CONV's depthwise convolutions without bias or activation (kernels/depthwise.c): y = Σ w · x over
+   each channel's taps. The fast path needs edge_depthwise_scratch_bytes(g) of scratch (0 when the
+   sizes overflow); the reference (conv.c) none, and is what the fast one is tested against. */
+size_t edge_depthwise_scratch_bytes(const edge_conv_params *g);
+void edge_depthwise(const edge_conv_params *g, const float *x, const float *w, float *y, void *scratch);
+void edge_depthwise_reference(const edge_conv_params *g, const float *x, const float *w, float *y);
 
 /* Adds `bias[c]` (when not NULL) to each of `channels` planes of `plane` values, `batch` times, then
    applies the activation. */

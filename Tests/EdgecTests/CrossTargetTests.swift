@@ -16,7 +16,7 @@ import Testing
 @Suite("Cross-compiled runtime under qemu", .serialized)
 struct CrossTargetTests {
     static let root = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
-    static let models = ["digits"] + RealModelTests.lightModels + ["tiny_detector", "tiny_transformer"]
+    static let models = ["digits"] + RealModelTests.lightModels + ["tiny_detector", "tiny_transformer", "tiny_mobilenet"]
 
     /// Builds the runtime for `target` into a fresh folder.
     func build(_ target: String) throws -> (TargetDescription, URL) {
@@ -33,7 +33,7 @@ struct CrossTargetTests {
     func fixture(_ name: String) throws -> CompiledFixture {
         switch name {
         case "digits": return try .digits()
-        case "tiny_detector", "tiny_transformer": return try .torchModel(name)
+        case "tiny_detector", "tiny_transformer", "tiny_mobilenet": return try .torchModel(name)
         default: return try .lightModel(name)
         }
     }
@@ -74,9 +74,10 @@ struct CrossTargetTests {
         var expected: [String: Tensor]
     }
 
-    /// Digits (64 test samples, per-channel, and with int8 inputs and outputs entropy-coded), the detector and the
-    /// transformer (synthetic calibration: the fixture input scaled and shifted, deterministic), so
-    /// that conv, depthwise, gemm, pooling, add, mul, concat, resize, tables and softmax in int8 all run.
+    /// Digits (64 test samples, per-channel, and with int8 inputs and outputs entropy-coded), the detector, the
+    /// transformer and the MobileNetV3-style network (synthetic calibration: the fixture input scaled and shifted,
+    /// deterministic), so that conv, depthwise (3x3 and 5x5, strides 1 and 2), gemm, pooling, add, mul (the
+    /// squeeze-and-excitation's per-channel broadcast), concat, resize, tables and softmax in int8 all run.
     static let quantizedFixtures: [QuantizedFixture] = {
         func make(_ name: String, model: String, calibration: [String: Tensor], inputs: [String: Tensor], int8IO: Bool = false,
                   compression: Edgem.Compression = .none) throws -> QuantizedFixture {
@@ -110,7 +111,7 @@ struct CrossTargetTests {
                 try make("digits-int8-io", model: "digits/digits_cnn.onnx", calibration: calib, inputs: ["input": batch], int8IO: true,
                          compression: .entropy),
             ]
-            for name in ["tiny_detector", "tiny_transformer"] {
+            for name in ["tiny_detector", "tiny_transformer", "tiny_mobilenet"] {
                 let input = try NumPyFiles.read(Fixtures.path("torch/\(name).npz"))["input"]!
                 fixtures.append(try make("\(name)-int8", model: "torch/\(name).onnx", calibration: ["input": synthetic(input)], inputs: ["input": input]))
             }
@@ -126,7 +127,7 @@ struct CrossTargetTests {
         let (description, runtime) = built
         let work = try EdgecBinary.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }
-        #expect(Self.quantizedFixtures.count == 4)
+        #expect(Self.quantizedFixtures.count == 5)
         for fixture in Self.quantizedFixtures {
             let model = work.appendingPathComponent("\(fixture.name).edgem")
             try fixture.file.write(to: model)

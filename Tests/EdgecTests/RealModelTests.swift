@@ -71,8 +71,8 @@ struct RealModelTests {
     }
 
     /// Models written in PyTorch and exported by its exporter: a detector with focus slicing and
-    /// upsampling, and transformer blocks (LayerNorm and attention pieces).
-    @Test(arguments: ["tiny_detector", "tiny_transformer", "tiny_transformer_nn"])
+    /// upsampling, transformer blocks (LayerNorm and attention pieces), and a MobileNetV3-style network.
+    @Test(arguments: ["tiny_detector", "tiny_transformer", "tiny_transformer_nn", "tiny_mobilenet"])
     func torchModel(_ name: String) throws {
         let arrays = try NumPyFiles.read(Fixtures.path("torch/\(name).npz"))
         let (_, outputs) = try Fixtures.run(Fixtures.path("torch/\(name).onnx"), inputs: ["input": try #require(arrays["input"])])

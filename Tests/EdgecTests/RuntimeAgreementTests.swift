@@ -30,7 +30,7 @@ struct RuntimeAgreementTests {
         try expectAgreement(try .lightModel(name), "model \(name)")
     }
 
-    @Test(arguments: ["tiny_detector", "tiny_transformer", "tiny_transformer_nn"])
+    @Test(arguments: ["tiny_detector", "tiny_transformer", "tiny_transformer_nn", "tiny_mobilenet"])
     func torchModel(_ name: String) throws {
         try expectAgreement(try .torchModel(name), "model \(name)")
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Two small PyTorch models (random init, seed 0, eval mode) exported with
+"""Small PyTorch models (random init, seed 0, eval mode) exported with
 torch's TorchScript-based ONNX exporter, with onnxruntime goldens.
 
 Writes torch/<name>.onnx and torch/<name>.npz (graph inputs keyed by input
@@ -17,6 +17,12 @@ name, graph outputs keyed by output name), for
                     and input), opset 14: its attention goes through
                     aten::scaled_dot_product_attention, which the exporter
                     supports only from opset 14
+  tiny_mobilenet    MobileNetV3-style: stride-2 stem + Hardswish, inverted
+                    residuals with depthwise 3x3 and 5x5 at strides 1 and 2,
+                    squeeze-and-excitation (Hardsigmoid, per-channel Mul),
+                    a residual Add, global pooling and a linear head; input
+                    [1,3,32,32], opset 14 (the int8 depthwise kernels across
+                    targets)
 
 Run from the repo root:  python3 Tests/Fixtures/make_torch_models.py
 """
@@ -47,6 +53,48 @@ SUPPORTED = {
     "Sigmoid", "Slice", "Softmax", "Split", "Sqrt", "Squeeze", "Sub", "Sum", "Tanh",
     "Transpose", "Unsqueeze",
 }
+
+
+class SqueezeExcite(nn.Module):
+    def __init__(self, channels, squeezed):
+        super().__init__()
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(channels, squeezed, 1)
+        self.fc2 = nn.Conv2d(squeezed, channels, 1)
+        self.gate = nn.Hardsigmoid()
+
+    def forward(self, x):
+        return x * self.gate(self.fc2(torch.relu(self.fc1(self.pool(x)))))
+
+
+def conv_bn(cin, cout, k, stride=1, groups=1, act=None):
+    layers = [nn.Conv2d(cin, cout, k, stride=stride, padding=k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
+    return nn.Sequential(*(layers + ([act] if act is not None else [])))
+
+
+class TinyMobileNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = conv_bn(3, 16, 3, stride=2, act=nn.Hardswish())                      # 16x16
+        self.block1 = nn.Sequential(conv_bn(16, 16, 3, groups=16, act=nn.ReLU()), SqueezeExcite(16, 8),
+                                    conv_bn(16, 16, 1))                                     # residual
+        self.block2 = nn.Sequential(conv_bn(16, 48, 1, act=nn.Hardswish()),
+                                    conv_bn(48, 48, 5, stride=2, groups=48, act=nn.Hardswish()),
+                                    SqueezeExcite(48, 16), conv_bn(48, 24, 1))             # 8x8
+        self.block3 = nn.Sequential(conv_bn(24, 72, 1, act=nn.Hardswish()),
+                                    conv_bn(72, 72, 3, stride=2, groups=72, act=nn.Hardswish()),
+                                    conv_bn(72, 32, 1))                                     # 4x4
+        self.block4 = nn.Sequential(conv_bn(32, 64, 1, act=nn.Hardswish()),
+                                    conv_bn(64, 64, 5, groups=64, act=nn.Hardswish()),
+                                    conv_bn(64, 32, 1))                                     # residual
+        self.head = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = x + self.block1(x)
+        x = self.block3(self.block2(x))
+        x = x + self.block4(x)
+        return self.head(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
 
 
 class TinyDetector(nn.Module):
@@ -198,6 +246,17 @@ def main():
     export("tiny_transformer", tr, x, opset=13)
     # The stock layer itself, at the lowest opset its exporter supports (14).
     export("tiny_transformer_nn", ref, x, opset=14)
+
+    export_tiny_mobilenet()
+
+
+def export_tiny_mobilenet():
+    torch.manual_seed(0)
+    mobile = TinyMobileNet()
+    randomize_norms(mobile)
+    x = torch.randn(1, 3, 32, 32)
+    export("tiny_mobilenet", mobile, x, opset=14)
+
 
 if __name__ == "__main__":
     main()

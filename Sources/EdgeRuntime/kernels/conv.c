@@ -4,7 +4,7 @@
  * CONV multiplies the weights [M/group × C/group·kH·kW] by im2col columns, which are written
  * straight into the matrix multiply's packed panels (so no full im2col buffer exists); a 1×1
  * stride-1 unpadded convolution multiplies the input itself. Depthwise convolutions (one input and
- * one output channel per group) run direct loops. CONV_TRANSPOSE multiplies the transposed weights
+ * one output channel per group) run kernels/depthwise.c, tested against the direct loops here. CONV_TRANSPOSE multiplies the transposed weights
  * by the input into column blocks and scatters them into the output (col2im).
  */
 #include "../internal.h"
@@ -131,7 +131,8 @@ edge_status edge_conv_prepare(const edge_model *model, edge_operator *op, const 
     edge_conv_params *g = &op->params.conv;
     size_t cg = g->in_channels / g->group, mg = g->out_channels / g->group;
     size_t depth = cg * g->kernel_height * g->kernel_width; /* fits: the weight tensor holds mg × depth floats */
-    op->scratch_bytes = g->depthwise ? 0 : edge_gemm_scratch_bytes(mg, g->out_height * g->out_width, depth);
+    op->scratch_bytes = g->depthwise ? edge_depthwise_scratch_bytes(g) : edge_gemm_scratch_bytes(mg, g->out_height * g->out_width, depth);
+    if (op->scratch_bytes == 0) return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "the convolution's sizes overflow");
     return EDGE_OK;
 }
 
@@ -208,6 +209,13 @@ static void edge_depthwise_plane(const edge_conv_params *g, const float *x, cons
     }
 }
 
+void edge_depthwise_reference(const edge_conv_params *g, const float *x, const float *w, float *y)
+{
+    size_t in_plane = g->in_height * g->in_width, out_plane = g->out_height * g->out_width, taps = g->kernel_height * g->kernel_width;
+    for (size_t index = 0; index < g->batch * g->out_channels; index++)
+        edge_depthwise_plane(g, x + index * in_plane, w + index % g->out_channels * taps, y + index * out_plane);
+}
+
 edge_status edge_conv_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
 {
     (void)error;
@@ -221,12 +229,7 @@ edge_status edge_conv_eval(const edge_model *model, const edge_operator *op, uin
     size_t cg = g->in_channels / g->group, mg = g->out_channels / g->group;
     size_t depth = cg * g->kernel_height * g->kernel_width;
     for (size_t n = 0; n < g->batch; n++) {
-        if (g->depthwise) {
-            for (size_t c = 0; c < g->out_channels; c++)
-                edge_depthwise_plane(g, x + (n * g->in_channels + c) * in_plane, w + c * g->kernel_height * g->kernel_width,
-                                     y + (n * g->out_channels + c) * out_plane);
-            continue;
-        }
+        if (g->depthwise) break; /* all batches at once, below */
         for (size_t group = 0; group < g->group; group++) {
             const float *xg = x + (n * g->in_channels + group * cg) * in_plane;
             float *yg = y + (n * g->out_channels + group * mg) * out_plane;
@@ -244,7 +247,10 @@ edge_status edge_conv_eval(const edge_model *model, const edge_operator *op, uin
             }
         }
     }
-    if (g->depthwise) edge_bias_activate(y, g->batch, g->out_channels, out_plane, bias, &g->activation);
+    if (g->depthwise) {
+        edge_depthwise(g, x, w, y, scratch);
+        edge_bias_activate(y, g->batch, g->out_channels, out_plane, bias, &g->activation);
+    }
     return EDGE_OK;
 }
 

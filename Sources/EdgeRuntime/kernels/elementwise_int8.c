@@ -257,7 +257,8 @@ edge_status edge_lookup_eval(const edge_model *model, const edge_operator *op, u
     const int8_t *x = (const int8_t *)edge_tensor_data(xt, arena);
     const int8_t *table = (const int8_t *)edge_tensor_data(edge_op_input(model, op, 1), arena);
     int8_t *y = (int8_t *)edge_tensor_data(edge_op_output(model, op, 0), arena);
-    for (size_t i = 0; i < xt->count; i++) y[i] = table[x[i] + 128];
+    const edge_int8_kernels *kernels = edge_int8_best_kernels();
+    (kernels ? kernels : &edge_int8_kernels_c)->lookup(xt->count, x, table, y);
     return EDGE_OK;
 }
 

@@ -13,9 +13,12 @@
  * kernel against a vector of z + a_offset.
  *
  * A product with fewer than 4 columns (a fully connected layer on one sample) skips the tiles: the
- * `rows` kernel reads W against A − z widened to 16 bits. Depthwise convolutions, with no inner
- * product to speak of, accumulate rows tap by tap in plain C and requantize them with the target's
- * `requantize`.
+ * `rows` kernel reads W against A − z widened to 16 bits.
+ *
+ * Depthwise convolutions, with no inner product to speak of, go a channel at a time: the plane is
+ * widened once to x − z in int16 with its padding written out as zeros and split by stride into
+ * phases, so that every tap reads one contiguous run for the whole plane; the target's `depthwise`
+ * kernel accumulates the taps into int32 outputs, and `requantize` finishes the plane.
  */
 #include "int8_fast.h"
 #include "requantize.h"
@@ -73,7 +76,33 @@ static void edge_int8_requantize_c(size_t n, const int32_t *acc, int32_t multipl
     for (size_t i = 0; i < n; i++) out[i] = edge_requantize_int8(acc[i], multiplier, shift, zero, low, high);
 }
 
-const edge_int8_kernels edge_int8_kernels_c = {"c", 0, edge_int8_tile_c, edge_int8_rows_c, edge_int8_requantize_c};
+static void edge_int8_depthwise_c(size_t n, size_t taps, const int16_t *const *x, const int16_t *w, int32_t *acc)
+{
+    for (size_t t = 0; t < taps; t++) {
+        const int16_t *column = x[t];
+        int32_t weight = w[t];
+        for (size_t i = 0; i < n; i++) acc[i] += weight * column[i];
+    }
+}
+
+static void edge_int8_quantize_c(size_t n, const float *x, float scale, int32_t zero, int8_t *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = edge_quantize_float(x[i], scale, zero);
+}
+
+void edge_int8_lookup_c(size_t n, const int8_t *x, const int8_t *table, int8_t *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = table[x[i] + 128];
+}
+
+const edge_int8_kernels edge_int8_kernels_c = {"c",
+                                               0,
+                                               edge_int8_tile_c,
+                                               edge_int8_rows_c,
+                                               edge_int8_requantize_c,
+                                               edge_int8_depthwise_c,
+                                               edge_int8_quantize_c,
+                                               edge_int8_lookup_c};
 
 size_t edge_int8_kernel_sets(const edge_int8_kernels **sets, size_t capacity)
 {
@@ -135,20 +164,9 @@ typedef struct edge_int8_im2col {
     const size_t *starts; /* depth / run offsets, from a window's first byte, of its runs in (c, ki, kj) order */
 } edge_int8_im2col;
 
-/* Rows and columns of the padded input that the windows reach (at most the input plus its pads). */
-static size_t edge_int8_padded_height(const edge_conv_params *g)
-{
-    return (g->out_height - 1) * (size_t)g->stride_h + (g->kernel_height - 1) * (size_t)g->dilation_h + 1;
-}
-
-static size_t edge_int8_padded_width(const edge_conv_params *g)
-{
-    return (g->out_width - 1) * (size_t)g->stride_w + (g->kernel_width - 1) * (size_t)g->dilation_w + 1;
-}
-
 static bool edge_int8_padded(const edge_conv_params *g)
 {
-    return g->pad_top != 0 || g->pad_left != 0 || edge_int8_padded_height(g) > g->in_height || edge_int8_padded_width(g) > g->in_width;
+    return g->pad_top != 0 || g->pad_left != 0 || edge_conv_padded_height(g) > g->in_height || edge_conv_padded_width(g) > g->in_width;
 }
 
 /* Taps of a kernel row that one 8-byte copy covers: consecutive, and 2 to 8 of them (a single tap
@@ -161,7 +179,7 @@ static bool edge_int8_copies_input(const edge_conv_params *g) { return edge_int8
 /* `channels` input planes with the padding around them set to the zero point (the real number 0). */
 static void edge_int8_pad_planes(const edge_conv_params *g, const int8_t *x, size_t channels, int8_t zero, int8_t *target)
 {
-    size_t height = edge_int8_padded_height(g), width = edge_int8_padded_width(g);
+    size_t height = edge_conv_padded_height(g), width = edge_conv_padded_width(g);
     size_t top = (size_t)g->pad_top, left = (size_t)g->pad_left;
     size_t copied = width > left ? edge_min(g->in_width, width - left) : 0;
     memset(target, zero, channels * height * width + 8);
@@ -323,44 +341,122 @@ static void edge_int8_by_rows(const edge_int8_product *p, const int8_t *a, const
 
 /* ---- depthwise convolutions ------------------------------------------------------------------- */
 
-/* The output columns ow whose tap lands inside the input row: 0 <= ow · stride + shift < length. */
-static void edge_int8_inside(ptrdiff_t shift, ptrdiff_t stride, ptrdiff_t length, ptrdiff_t outputs, ptrdiff_t *low, ptrdiff_t *high)
+/* The widened plane of a depthwise convolution, split by stride into phases: padded row r and
+   column c go to phase (r mod stride_h, c mod stride_w), at row r / stride_h and column
+   c / stride_w of it. A phase is `rows` × `width` int16. Then output (oh, ow) reads tap (ki, kj) at
+   phase (ki·dh mod sh, kj·dw mod sw), row oh + ki·dh / sh, column ow + kj·dw / sw: at a fixed
+   offset from oh · width + ow for every output, so one flat run of out_height × width outputs
+   covers the plane (the columns past out_width are computed and dropped).
+   Scratch: the phases, then a phase row and EDGE_INT8_DEPTHWISE_SLACK int16 for the reads of the
+   dropped columns and the kernels past the end; one padded input row; the int32 outputs with the
+   same slack. */
+typedef struct edge_int8_depthwise_plane {
+    size_t padded_height, padded_width; /* rows and columns of the padded input the windows reach */
+    size_t rows, width, phase;          /* of a phase; int16 in a phase */
+    size_t padded_row, accumulators;    /* scratch offsets of the padded input row and of the outputs */
+} edge_int8_depthwise_plane;
+
+static bool edge_int8_depthwise_geometry(const edge_conv_params *g, edge_int8_depthwise_plane *p, size_t *bytes)
 {
-    *low = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
-    *high = length - shift <= 0 ? 0 : (length - shift - 1) / stride + 1;
-    if (*high > outputs) *high = outputs;
-    if (*low > *high) *low = *high;
+    size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w, size, outputs;
+    p->padded_height = edge_conv_padded_height(g);
+    p->padded_width = edge_conv_padded_width(g);
+    p->rows = (p->padded_height + sh - 1) / sh;
+    p->width = (p->padded_width + sw - 1) / sw;
+    if (!edge_size_mul(p->rows, p->width, &p->phase) || !edge_size_mul(p->phase, sh * sw, &size) ||
+        !edge_size_add(size, p->width + EDGE_INT8_DEPTHWISE_SLACK, &size) || !edge_size_mul(size, sizeof(int16_t), &size) ||
+        !edge_size_align(size, &p->padded_row))
+        return false;
+    if (!edge_size_mul(p->width * sw, sizeof(int16_t), &size) || !edge_size_add(p->padded_row, size, &size) ||
+        !edge_size_align(size, &p->accumulators))
+        return false;
+    if (!edge_size_mul(g->out_height, p->width, &outputs) || !edge_size_add(outputs, EDGE_INT8_DEPTHWISE_SLACK, &size) ||
+        !edge_size_mul(size, sizeof(int32_t), &size))
+        return false;
+    return edge_size_add(p->accumulators, size, bytes);
 }
 
-/* One input and one output channel per group: each output row accumulates B + Σ w · (x − z) tap by
-   tap over the columns the tap reaches (a padded cell adds 0), in int32 (no partial sum can
-   overflow: load checked |B| + 255 · Σ|W|), then is requantized. `acc` holds a row. */
+/* out[i] = in[i] − zero; restrict, as int8_t may alias the int16 stores, which would keep the loop
+   from being vectorized. */
+static void edge_int8_widen(int16_t *restrict out, const int8_t *restrict in, size_t n, int32_t zero)
+{
+    for (size_t i = 0; i < n; i++) out[i] = (int16_t)(in[i] - zero);
+}
+
+/* Phase `phase` of `stride` of a row: out[j] = in[j · stride + phase]. */
+static void edge_int8_phase(int16_t *restrict out, const int16_t *restrict in, size_t n, size_t stride, size_t phase)
+{
+    if (stride == 2)
+        for (size_t j = 0; j < n; j++) out[j] = in[2 * j + phase];
+    else
+        for (size_t j = 0; j < n; j++) out[j] = in[j * stride + phase];
+}
+
+/* The plane x − z with zeros where the padding is, in phases (a stride-1 row is written in place;
+   others whole to `padded`, then split). Rows of a phase past the padded input are zeros. */
+static void edge_int8_widen_plane(const edge_conv_params *g, const edge_int8_depthwise_plane *p, const int8_t *x, int32_t zero,
+                                  int16_t *plane, int16_t *padded)
+{
+    size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w, top = (size_t)g->pad_top, left = (size_t)g->pad_left;
+    size_t begin = edge_min(left, p->padded_width), end = edge_min(left + g->in_width, p->padded_width), span = p->width * sw;
+    for (size_t r = 0; r < p->rows * sh; r++) {
+        int16_t *target = plane + (r % sh) * sw * p->phase + r / sh * p->width;
+        size_t ih = r - top;
+        if (r >= p->padded_height || r < top || ih >= g->in_height) {
+            for (size_t phase = 0; phase < sw; phase++) memset(target + phase * p->phase, 0, p->width * sizeof(int16_t));
+            continue;
+        }
+        const int8_t *row = x + ih * g->in_width;
+        int16_t *out = sw == 1 ? target : padded;
+        memset(out, 0, begin * sizeof(int16_t));
+        if (end > begin) edge_int8_widen(out + begin, row + (begin - left), end - begin, zero);
+        memset(out + end, 0, (span - end) * sizeof(int16_t));
+        if (sw == 1) continue;
+        for (size_t phase = 0; phase < sw; phase++) edge_int8_phase(target + phase * p->phase, padded, p->width, sw, phase);
+    }
+}
+
+/* Taps handed to the `depthwise` kernel at a time (a 5 × 5 kernel at once; larger ones in parts). */
+#define EDGE_INT8_DEPTHWISE_TAPS 25
+
+/* One input and one output channel per group: the plane's outputs accumulate B + Σ w · (x − z) over
+   the taps in int32 (no partial sum can overflow: load checked |B| + 255 · Σ|W|), then each output
+   row is requantized. */
 static void edge_int8_depthwise(const edge_conv_int8_params *q, const int8_t *x, const int8_t *w, const int32_t *bias, const int32_t *r,
-                                int8_t *y, const edge_int8_kernels *kernels, int32_t *acc)
+                                int8_t *y, const edge_int8_kernels *kernels, void *scratch)
 {
     const edge_conv_params *g = &q->conv;
-    ptrdiff_t in_h = (ptrdiff_t)g->in_height, in_w = (ptrdiff_t)g->in_width, out_h = (ptrdiff_t)g->out_height;
-    ptrdiff_t out_w = (ptrdiff_t)g->out_width, kh = (ptrdiff_t)g->kernel_height, kw = (ptrdiff_t)g->kernel_width;
-    int32_t zero = q->input_zero;
-    for (size_t plane = 0; plane < g->batch * g->out_channels; plane++) {
-        size_t c = plane % g->out_channels;
-        const int8_t *xc = x + plane * g->in_height * g->in_width, *wc = w + c * (size_t)(kh * kw);
-        int8_t *yc = y + plane * g->out_height * g->out_width;
-        for (ptrdiff_t oh = 0; oh < out_h; oh++) {
-            for (ptrdiff_t ow = 0; ow < out_w; ow++) acc[ow] = bias ? bias[c] : 0;
-            for (ptrdiff_t ki = 0; ki < kh; ki++) {
-                ptrdiff_t ih = oh * g->stride_h - g->pad_top + ki * g->dilation_h;
-                if (ih < 0 || ih >= in_h) continue;
-                const int8_t *row = xc + ih * in_w;
-                for (ptrdiff_t kj = 0; kj < kw; kj++) {
-                    int32_t weight = wc[ki * kw + kj];
-                    ptrdiff_t shift = kj * g->dilation_w - g->pad_left, low, high;
-                    edge_int8_inside(shift, g->stride_w, in_w, out_w, &low, &high);
-                    for (ptrdiff_t ow = low; ow < high; ow++) acc[ow] += weight * (row[ow * g->stride_w + shift] - zero);
-                }
+    edge_int8_depthwise_plane p;
+    size_t bytes, kh = g->kernel_height, kw = g->kernel_width, taps = kh * kw, out_w = g->out_width;
+    size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w;
+    edge_int8_depthwise_geometry(g, &p, &bytes); /* prepare reserved these bytes */
+    size_t outputs = g->out_height * p.width;
+    int16_t *plane = scratch, *padded = (int16_t *)(void *)((uint8_t *)scratch + p.padded_row);
+    int32_t *acc = (int32_t *)(void *)((uint8_t *)scratch + p.accumulators);
+    memset(plane + sh * sw * p.phase, 0, (p.width + EDGE_INT8_DEPTHWISE_SLACK) * sizeof(int16_t)); /* the slack: defined values */
+    for (size_t index = 0; index < g->batch * g->out_channels; index++) {
+        size_t c = index % g->out_channels;
+        const int8_t *wc = w + c * taps;
+        int8_t *yc = y + index * g->out_height * out_w;
+        edge_int8_widen_plane(g, &p, x + index * g->in_height * g->in_width, q->input_zero, plane, padded);
+        int32_t b = bias ? bias[c] : 0;
+        for (size_t o = 0; o < outputs; o++) acc[o] = b;
+        for (size_t t0 = 0; t0 < taps; t0 += EDGE_INT8_DEPTHWISE_TAPS) {
+            size_t count = edge_min(EDGE_INT8_DEPTHWISE_TAPS, taps - t0);
+            const int16_t *columns[EDGE_INT8_DEPTHWISE_TAPS];
+            int16_t weights[EDGE_INT8_DEPTHWISE_TAPS];
+            for (size_t t = 0; t < count; t++) {
+                size_t down = (t0 + t) / kw * (size_t)g->dilation_h, across = (t0 + t) % kw * (size_t)g->dilation_w;
+                columns[t] = plane + (down % sh * sw + across % sw) * p.phase + down / sh * p.width + across / sw;
+                weights[t] = wc[t0 + t];
             }
-            kernels->requantize((size_t)out_w, acc, r[2 * c], r[2 * c + 1], q->output_zero, q->act_min, q->act_max, yc + oh * out_w);
+            kernels->depthwise(outputs, count, columns, weights, acc);
         }
+        /* The output rows closed up (their dropped columns removed), then requantized as one run: a
+           small plane's rows are too short for the vector lanes. */
+        if (p.width != out_w)
+            for (size_t oh = 1; oh < g->out_height; oh++) memmove(acc + oh * out_w, acc + oh * p.width, out_w * sizeof(int32_t));
+        kernels->requantize(g->out_height * out_w, acc, r[2 * c], r[2 * c + 1], q->output_zero, q->act_min, q->act_max, yc);
     }
 }
 
@@ -380,7 +476,7 @@ static size_t edge_int8_conv_scratch(const edge_conv_params *g, size_t *starts_o
     if (!edge_size_mul(depth / edge_int8_run(g), sizeof(size_t), &starts) || !edge_size_add(*starts_offset, starts, &total)) return 0;
     if (!edge_int8_copies_input(g)) return total;
     if (!edge_size_align(total, planes_offset)) return 0;
-    if (!edge_size_mul(edge_int8_padded_height(g), edge_int8_padded_width(g), &planes) || !edge_size_mul(planes, cg, &planes) ||
+    if (!edge_size_mul(edge_conv_padded_height(g), edge_conv_padded_width(g), &planes) || !edge_size_mul(planes, cg, &planes) ||
         !edge_size_add(planes, 8, &planes) || !edge_size_add(*planes_offset, planes, &total))
         return 0;
     return total;
@@ -389,7 +485,11 @@ static size_t edge_int8_conv_scratch(const edge_conv_params *g, size_t *starts_o
 size_t edge_conv_int8_fast_scratch(const edge_conv_int8_params *q)
 {
     const edge_conv_params *g = &q->conv;
-    if (g->depthwise) return g->out_width * sizeof(int32_t);
+    if (g->depthwise) {
+        edge_int8_depthwise_plane plane;
+        size_t bytes;
+        return edge_int8_depthwise_geometry(g, &plane, &bytes) ? bytes : 0;
+    }
     size_t starts_offset, planes_offset;
     return edge_int8_conv_scratch(g, &starts_offset, &planes_offset);
 }
@@ -420,7 +520,7 @@ void edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8
     edge_int8_conv_scratch(g, &starts_offset, &planes_offset);
     bool copies = edge_int8_copies_input(g);
     int8_t *planes = (int8_t *)scratch + planes_offset;
-    size_t width = copies ? edge_int8_padded_width(g) : g->in_width, plane = copies ? edge_int8_padded_height(g) * width : in_plane;
+    size_t width = copies ? edge_conv_padded_width(g) : g->in_width, plane = copies ? edge_conv_padded_height(g) * width : in_plane;
     size_t run = edge_int8_run(g), *starts = (size_t *)(void *)((uint8_t *)scratch + starts_offset), *start = starts;
     for (size_t c = 0; c < cg; c++)
         for (size_t ki = 0; ki < g->kernel_height; ki++)

@@ -1,6 +1,7 @@
 /*
  * int8_fast.h — the optimized paths of CONV_INT8 and GEMM_INT8 (and of CONCAT_INT8, ADD_INT8 and MUL_INT8,
- * which use the kernel sets' `requantize`), beside their reference kernels.
+ * which use the kernel sets' `requantize`), beside their reference kernels; depthwise CONV_INT8 runs
+ * the sets' `depthwise`, QUANTIZE their `quantize` and LOOKUP their `lookup`.
  *
  * Both operators compute Y[m][p] = requantize(B[m] + Σ_k W[m][k] · (A[p][k] − z), R[m]) for weight
  * rows m and input columns p (GEMM: rows of A; CONV: im2col patches, in the weights' order
@@ -25,6 +26,7 @@
 #include "../internal.h"
 
 #define EDGE_INT8_TILE 4
+#define EDGE_INT8_DEPTHWISE_SLACK 16
 
 typedef struct edge_int8_kernels {
     const char *name;
@@ -39,7 +41,20 @@ typedef struct edge_int8_kernels {
        requantize.h; multiplier >= 0 (load checks it), so srdhm never saturates. */
     void (*requantize)(size_t n, const int32_t *acc, int32_t multiplier, int32_t shift, int32_t zero, int32_t low, int32_t high,
                        int8_t *out);
+    /* acc[i] += Σ_{t < taps} w[t] · x[t][i] for i < n: the taps of a depthwise convolution over a
+       run of outputs (x: int16 values in [−255, 255], runs of x − z; w: int8 weights as int16). Exact:
+       a product is at most 2^15 in size and load bounds every partial sum. The kernel may read x[t][i]
+       and write acc[i] up to n rounded up to EDGE_INT8_DEPTHWISE_SLACK (the caller has that room). */
+    void (*depthwise)(size_t n, size_t taps, const int16_t *const *x, const int16_t *w, int32_t *acc);
+    /* out[i] = edge_quantize_float(x[i], scale, zero) for i < n (requantize.h), exactly: x / scale
+       rounded half away from zero, NaN to the zero point, clamped to int8. */
+    void (*quantize)(size_t n, const float *x, float scale, int32_t zero, int8_t *out);
+    /* out[i] = table[x[i] + 128] for i < n (LOOKUP). */
+    void (*lookup)(size_t n, const int8_t *x, const int8_t *table, int8_t *out);
 } edge_int8_kernels;
+
+/* The portable LOOKUP loop, which the sets without a vector table lookup share. */
+void edge_int8_lookup_c(size_t n, const int8_t *x, const int8_t *table, int8_t *out);
 
 /* The portable C kernels (the model for the others). */
 extern const edge_int8_kernels edge_int8_kernels_c;

@@ -1,6 +1,8 @@
 /* quantize.c — QUANTIZE (float32 to int8) and DEQUANTIZE (int8 to float32) with the int8 tensor's
-   scale and zero point, in float32 one operation at a time so every target rounds alike. */
+   scale and zero point, in float32 one operation at a time so every target rounds alike (QUANTIZE
+   through the int8 kernel set's `quantize` where the target has one: the same bytes). */
 #include "../internal.h"
+#include "int8_fast.h"
 #include "requantize.h"
 
 /* Shared by both: one input, one output of the same shape, `from` → `to`, the int8 side quantized. */
@@ -45,7 +47,8 @@ edge_status edge_quantize_eval(const edge_model *model, const edge_operator *op,
 
 void edge_quantize(const float *values, size_t count, float scale, int32_t zero_point, int8_t *out)
 {
-    for (size_t i = 0; i < count; i++) out[i] = edge_quantize_float(values[i], scale, zero_point);
+    const edge_int8_kernels *kernels = edge_int8_best_kernels();
+    (kernels ? kernels : &edge_int8_kernels_c)->quantize(count, values, scale, zero_point, out);
 }
 
 void edge_dequantize(const int8_t *values, size_t count, float scale, int32_t zero_point, float *out)

@@ -19,6 +19,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,55 @@ static void test_kernels(const edge_int8_kernels *kernels)
         edge_int8_kernels_c.requantize(n, acc, multiplier, shift, zero, low, high, want);
         kernels->requantize(n, acc, multiplier, shift, zero, low, high, have);
         CHECK(memcmp(want, have, n) == 0, "%s requantize, multiplier %d shift %d", kernels->name, (int)multiplier, (int)shift);
+
+        /* Depthwise runs: up to 25 taps, each a run of int16 in [−255, 255], at the extremes too. */
+        size_t length = (size_t)uniform(1, 70), taps = (size_t)uniform(1, 25);
+        int16_t *columns[25], weights[25];
+        int32_t sums[70 + EDGE_INT8_DEPTHWISE_SLACK], reference_sums[70];
+        for (size_t t = 0; t < taps; t++) {
+            columns[t] = allocate_exact((length + EDGE_INT8_DEPTHWISE_SLACK) * sizeof(int16_t)); /* the room the kernels may read */
+            for (size_t i = 0; i < length + EDGE_INT8_DEPTHWISE_SLACK; i++)
+                columns[t][i] = (int16_t)(round % 3 == 0 ? (i % 2 ? 255 : -255) : uniform(-255, 255));
+            weights[t] = (int16_t)(round % 3 == 0 ? -128 : uniform(-128, 127));
+        }
+        for (size_t i = 0; i < length; i++) sums[i] = reference_sums[i] = uniform(-(1 << 20), 1 << 20);
+        edge_int8_kernels_c.depthwise(length, taps, (const int16_t *const *)columns, weights, reference_sums);
+        kernels->depthwise(length, taps, (const int16_t *const *)columns, weights, sums);
+        CHECK(memcmp(sums, reference_sums, length * sizeof *sums) == 0, "%s depthwise, %zu taps over %zu", kernels->name, taps, length);
+        for (size_t t = 0; t < taps; t++) free(columns[t]);
+
+        /* Quantization: ordinary values, exact halves of the scale (the rounding's ties), values past
+           the int8 range, zeros of both signs, infinities and NaN. */
+        float scale = round % 5 == 0 ? 1.0f : (float)uniform(1, 1 << 20) / (float)(1 << 16), floats[41];
+        int32_t point = uniform(-128, 127);
+        size_t count = (size_t)uniform(1, 41);
+        for (size_t i = 0; i < count; i++) {
+            uint32_t kind = next() % 6;
+            floats[i] = kind == 0   ? ((float)uniform(-300, 300) + 0.5f) * scale
+                        : kind == 1 ? (float)uniform(-1000000, 1000000) / 1000.0f
+                        : kind == 2 ? (float)(int32_t)next() * scale
+                                    : (float)uniform(-200000, 200000) * scale / 1000.0f;
+        }
+        static const float specials[6] = {0.0f, -0.0f, 1e30f, -1e30f, 0.5f, -0.5f};
+        for (size_t i = 0; i < 6 && i < count; i++)
+            if (next() % 3 == 0) floats[i] = specials[i];
+        if (round % 4 == 0) floats[count - 1] = round % 8 ? (float)INFINITY : (float)NAN;
+        if (round % 12 == 0) floats[0] = -(float)INFINITY;
+        int8_t quantized[41], reference_quantized[41];
+        edge_int8_kernels_c.quantize(count, floats, scale, point, reference_quantized);
+        kernels->quantize(count, floats, scale, point, quantized);
+        CHECK(memcmp(quantized, reference_quantized, count) == 0, "%s quantize, scale %g zero %d", kernels->name, (double)scale, (int)point);
+
+        /* Table lookups of every byte value, lengths across the vector widths. */
+        int8_t table[256], bytes[300], looked[300], reference_looked[300];
+        fill_int8(table, 256);
+        size_t length_lookup = (size_t)uniform(1, 300);
+        fill_int8(bytes, length_lookup);
+        if (round == 0) /* every byte value once */
+            for (size_t i = 0; i < (length_lookup = 256); i++) bytes[i] = (int8_t)((int)i - 128);
+        edge_int8_lookup_c(length_lookup, bytes, table, reference_looked);
+        kernels->lookup(length_lookup, bytes, table, looked);
+        CHECK(memcmp(looked, reference_looked, length_lookup) == 0, "%s lookup over %zu", kernels->name, length_lookup);
     }
 }
 
@@ -313,6 +363,34 @@ static void random_conv(const edge_int8_kernels *const *sets, size_t set_count)
         char what[160];
         snprintf(what, sizeof what, "CONV_INT8 x [%u,%u,%d,%d] w [%u,%d,%d,%d] group %d stride %d,%d dilation %d,%d pads %d,%d,%d,%d", batch,
                  x4[1], in_h, in_w, w4[0], cg, kh, kw, group, sh, sw, dh, dw, pt, pl, pb, pr);
+        compare(&f, sets, set_count, what);
+    }
+    release(&f);
+}
+
+/* Depthwise convolutions as mobile networks have them: 3×3 and 5×5 kernels (and others), stride 1
+   and 2, symmetric and asymmetric pads, planes from 1×1 to 40 wide, a few channels. */
+static void random_depthwise(const edge_int8_kernels *const *sets, size_t set_count)
+{
+    int32_t k = next() % 4 == 0 ? uniform(1, 7) : next() % 2 ? 3 : 5;
+    int32_t kh = next() % 8 == 0 ? uniform(1, 7) : k, kw = next() % 8 == 0 ? uniform(1, 11) : k;
+    int32_t sh = next() % 8 == 0 ? 3 : uniform(1, 2), sw = next() % 8 == 0 ? 3 : uniform(1, 2);
+    int32_t dh = next() % 8 == 0 ? 2 : 1, dw = next() % 8 == 0 ? 2 : 1;
+    int32_t pt = next() % 4 == 0 ? uniform(0, kh) : kh / 2, pl = next() % 4 == 0 ? uniform(0, kw) : kw / 2;
+    int32_t pb = next() % 4 == 0 ? uniform(0, kh) : kh / 2, pr = next() % 4 == 0 ? uniform(0, kw) : kw / 2;
+    int32_t channels = uniform(1, 6), in_h = uniform(1, 40), in_w = uniform(1, 40);
+    int64_t span_h = in_h + pt + pb - ((kh - 1) * dh + 1), span_w = in_w + pl + pr - ((kw - 1) * dw + 1);
+    if (span_h < 0 || span_w < 0) return;
+    uint32_t out_h = (uint32_t)(span_h / sh + 1), out_w = (uint32_t)(span_w / sw + 1), batch = (uint32_t)uniform(1, 2);
+    uint32_t x[4] = {batch, (uint32_t)channels, (uint32_t)in_h, (uint32_t)in_w}, w[4] = {(uint32_t)channels, 1, (uint32_t)kh, (uint32_t)kw};
+    uint32_t y[4] = {batch, (uint32_t)channels, out_h, out_w};
+    int32_t act_min = next() % 3 == 0 ? uniform(-128, 127) : -128, act_max = next() % 3 == 0 ? uniform(act_min, 127) : 127;
+    int32_t params[11] = {channels, sh, sw, dh, dw, pt, pl, pb, pr, act_min, act_max};
+    fixture f;
+    if (setup(&f, EDGE_OP_CONV_INT8, 4, x, w, (size_t)channels, 4, y, params, 11)) {
+        char what[160];
+        snprintf(what, sizeof what, "depthwise CONV_INT8 x [%u,%d,%d,%d] kernel %dx%d stride %d,%d dilation %d,%d pads %d,%d,%d,%d", batch,
+                 channels, in_h, in_w, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr);
         compare(&f, sets, set_count, what);
     }
     release(&f);
@@ -578,23 +656,27 @@ static void bench(const edge_int8_kernels *const *sets, size_t set_count, const 
 {
     struct {
         const char *name;
-        uint32_t c, h, w, m, k, stride, pad;
+        uint32_t c, h, w, m, k, stride, pad, group;
     } shapes[] = {
-        {"3x3 conv 64->64 on 56x56", 64, 56, 56, 64, 3, 1, 1},
-        {"1x1 conv 128->256 on 28x28", 128, 28, 28, 256, 1, 1, 0},
-        {"3x3/2 conv 3->32 on 112x112", 3, 112, 112, 32, 3, 2, 1},
-        {"3x3 conv 16->32 on 8x8 (digits)", 16, 8, 8, 32, 3, 1, 1},
+        {"3x3 conv 64->64 on 56x56", 64, 56, 56, 64, 3, 1, 1, 1},
+        {"1x1 conv 128->256 on 28x28", 128, 28, 28, 256, 1, 1, 0, 1},
+        {"3x3/2 conv 3->32 on 112x112", 3, 112, 112, 32, 3, 2, 1, 1},
+        {"3x3 conv 16->32 on 8x8 (digits)", 16, 8, 8, 32, 3, 1, 1, 1},
+        {"3x3 depthwise 96 on 56x56", 96, 56, 56, 96, 3, 1, 1, 96},
+        {"3x3/2 depthwise 144 on 56x56", 144, 56, 56, 144, 3, 2, 1, 144},
+        {"5x5 depthwise 240 on 14x14", 240, 14, 14, 240, 5, 1, 2, 240},
     };
     printf("%-34s %-14s %10s %10s\n", "CONV_INT8", "kernels", "ms", "GMAC/s");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         uint32_t out = (shapes[s].h + 2 * shapes[s].pad - shapes[s].k) / shapes[s].stride + 1;
-        uint32_t x[4] = {1, shapes[s].c, shapes[s].h, shapes[s].w}, w[4] = {shapes[s].m, shapes[s].c, shapes[s].k, shapes[s].k};
+        uint32_t cg = shapes[s].c / shapes[s].group;
+        uint32_t x[4] = {1, shapes[s].c, shapes[s].h, shapes[s].w}, w[4] = {shapes[s].m, cg, shapes[s].k, shapes[s].k};
         uint32_t y[4] = {1, shapes[s].m, out, out};
         int32_t p = (int32_t)shapes[s].pad, st = (int32_t)shapes[s].stride;
-        int32_t params[11] = {1, st, st, 1, 1, p, p, p, p, -128, 127};
+        int32_t params[11] = {(int32_t)shapes[s].group, st, st, 1, 1, p, p, p, p, -128, 127};
         fixture f;
         if (!setup(&f, EDGE_OP_CONV_INT8, 4, x, w, shapes[s].m, 4, y, params, 11)) continue;
-        double macs = (double)shapes[s].m * shapes[s].c * shapes[s].k * shapes[s].k * out * out;
+        double macs = (double)shapes[s].m * cg * shapes[s].k * shapes[s].k * out * out;
         void *scratch = allocate(edge_conv_int8_fast_scratch(&f.op.params.conv_int8));
         for (size_t k = 0; k <= set_count; k++) {
             if (only && strcmp(only, k == 0 ? "reference" : sets[k - 1]->name) != 0) continue;
@@ -641,12 +723,14 @@ int main(int argc, char **argv)
     long cases = argc > 1 ? strtol(argv[1], NULL, 10) : 2000;
     for (size_t s = 0; s < set_count; s++) test_kernels(sets[s]);
     for (long i = 0; i < cases; i++) random_conv(sets, set_count);
+    for (long i = 0; i < cases / 2; i++) random_depthwise(sets, set_count);
     for (long i = 0; i < cases; i++) random_gemm(sets, set_count);
     for (long i = 0; i < cases / 4; i++) random_concat(sets, set_count);
     for (long i = 0; i < cases / 4; i++) random_max_pool();
     for (long i = 0; i < cases; i++) random_binary(sets, set_count);
-    printf("int8_fastpath_tests: %ld random CONV_INT8 and GEMM_INT8 each, %ld CONCAT_INT8 and MAX_POOL each, %ld ADD_INT8 and MUL_INT8, %zu kernel sets\n",
-           cases, cases / 4, cases, set_count);
+    printf("int8_fastpath_tests: %ld random CONV_INT8 and GEMM_INT8 each, %ld depthwise CONV_INT8, %ld CONCAT_INT8 and MAX_POOL each, %ld ADD_INT8 "
+           "and MUL_INT8, %zu kernel sets\n",
+           cases, cases / 2, cases / 4, cases, set_count);
     printf("%d passed, %d failed, %zu skipped\n", checks - failures, failures, missing_count);
     return failures ? 1 : 0;
 }

@@ -98,6 +98,75 @@ static void edge_int8_requantize_neon(size_t n, const int32_t *acc, int32_t mult
     for (; i < n; i++) out[i] = edge_requantize_int8(acc[i], multiplier, shift, zero, low, high);
 }
 
+/* Depthwise rows: SMLAL of each tap's int16 values by its weight into int32, exact (a product is at
+   most 2^15 in size), 8 outputs at a time. */
+static void edge_int8_depthwise_neon(size_t n, size_t taps, const int16_t *const *x, const int16_t *w, int32_t *acc)
+{
+    for (size_t i = 0; i < n; i += 8) { /* up to n rounded up to 8: the slack */
+        int32x4_t low = vld1q_s32(acc + i), high = vld1q_s32(acc + i + 4);
+        for (size_t t = 0; t < taps; t++) {
+            int16x8_t values = vld1q_s16(x[t] + i);
+            low = vmlal_n_s16(low, vget_low_s16(values), w[t]);
+            high = vmlal_n_s16(high, vget_high_s16(values), w[t]);
+        }
+        vst1q_s32(acc + i, low);
+        vst1q_s32(acc + i + 4, high);
+    }
+}
+
+#if defined(__aarch64__)
+/* Quantization, 4 floats at a time: the IEEE quotient (FDIV, as the scalar division), FRINTA (round
+   half away from zero, as roundf), NaN to 0, clamped so that adding the zero point stays in int8. */
+static void edge_int8_quantize_neon(size_t n, const float *x, float scale, int32_t zero, int8_t *out)
+{
+    float32x4_t divisor = vdupq_n_f32(scale), lowest = vdupq_n_f32((float)(-128 - zero)), highest = vdupq_n_f32((float)(127 - zero));
+    int32x4_t offset = vdupq_n_s32(zero);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        int16x4_t halves[2];
+        for (int h = 0; h < 2; h++) {
+            float32x4_t v = vdivq_f32(vld1q_f32(x + i + 4 * (size_t)h), divisor);
+            uint32x4_t number = vceqq_f32(v, v);
+            float32x4_t q = vreinterpretq_f32_u32(vandq_u32(vreinterpretq_u32_f32(vrndaq_f32(v)), number));
+            q = vminq_f32(vmaxq_f32(q, lowest), highest);
+            halves[h] = vqmovn_s32(vaddq_s32(vcvtq_s32_f32(q), offset));
+        }
+        vst1_s8(out + i, vqmovn_s16(vcombine_s16(halves[0], halves[1])));
+    }
+    for (; i < n; i++) out[i] = edge_quantize_float(x[i], scale, zero);
+}
+#else
+/* armv7 NEON has no division: its set quantizes as the portable C does. */
+static void edge_int8_quantize_neon(size_t n, const float *x, float scale, int32_t zero, int8_t *out)
+{
+    for (size_t i = 0; i < n; i++) out[i] = edge_quantize_float(x[i], scale, zero);
+}
+#endif
+
+#if defined(__aarch64__)
+/* LOOKUP by TBL over four 64-byte quarters of the table (TBX keeps a lane whose index is out of a
+   quarter's range), the index x + 128 as x XOR 0x80 less 64 per quarter. */
+static void edge_int8_lookup_neon(size_t n, const int8_t *x, const int8_t *table, int8_t *out)
+{
+    int8x16x4_t quarter[4];
+    for (int q = 0; q < 4; q++) quarter[q] = vld1q_s8_x4(table + 64 * q);
+    uint8x16_t flip = vdupq_n_u8(0x80), step = vdupq_n_u8(64);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        uint8x16_t index = veorq_u8(vreinterpretq_u8_s8(vld1q_s8(x + i)), flip);
+        int8x16_t result = vqtbl4q_s8(quarter[0], index);
+        for (int q = 1; q < 4; q++) {
+            index = vsubq_u8(index, step);
+            result = vqtbx4q_s8(result, quarter[q], index);
+        }
+        vst1q_s8(out + i, result);
+    }
+    edge_int8_lookup_c(n - i, x + i, table, out + i);
+}
+#else
+#define edge_int8_lookup_neon edge_int8_lookup_c /* armv7's VTBL reaches 32 entries: the portable loop */
+#endif
+
 #if defined(__aarch64__)
 static void edge_int8_tile_neon(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out,
                                 size_t stride)
@@ -115,7 +184,8 @@ static void edge_int8_tile_neon(size_t depth8, const int8_t *const *w, const int
 #define EDGE_INT8_NEON_NAME "neon (armv7)"
 #endif
 
-static const edge_int8_kernels edge_int8_neon = {EDGE_INT8_NEON_NAME, 0, edge_int8_tile_neon, edge_int8_rows_neon, edge_int8_requantize_neon};
+static const edge_int8_kernels edge_int8_neon = {EDGE_INT8_NEON_NAME, 0, edge_int8_tile_neon, edge_int8_rows_neon, edge_int8_requantize_neon,
+                                                 edge_int8_depthwise_neon, edge_int8_quantize_neon, edge_int8_lookup_neon};
 
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
 static void edge_int8_tile_dotprod(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out,
@@ -148,7 +218,8 @@ static void edge_int8_tile_dotprod(size_t depth8, const int8_t *const *w, const 
 }
 
 static const edge_int8_kernels edge_int8_dotprod = {"neon-dotprod", 0, edge_int8_tile_dotprod, edge_int8_rows_neon,
-                                                    edge_int8_requantize_neon};
+                                                    edge_int8_requantize_neon, edge_int8_depthwise_neon, edge_int8_quantize_neon,
+                                                    edge_int8_lookup_neon};
 #endif
 
 size_t edge_int8_neon_sets(const edge_int8_kernels **sets, size_t capacity)

@@ -303,11 +303,158 @@ __attribute__((target("sse4.1"))) static void edge_int8_requantize_sse41(size_t 
     for (; i < n; i++) out[i] = edge_requantize_int8(acc[i], multiplier, shift, zero, low, high);
 }
 
+/*
+ * Depthwise rows: taps taken in pairs, their int16 values interleaved (PUNPCKLWD/PUNPCKHWD) and
+ * multiplied by the interleaved pair of weights with PMADDWD, w0 · x0 + w1 · x1 per int32 lane, exact
+ * (each product is at most 2^15 in size); an odd last tap pairs with a zero weight. The unpacks
+ * split a vector's lanes into its low and high halves of each 128-bit lane, which the AVX2 kernel
+ * puts back in order once, after all taps.
+ */
+/* The weights as pairs (w[t], w[t + 1]) in the two int16 halves of an int32, the last one (0) when
+   the count is odd; returns the number of pairs. */
+static size_t edge_weight_pairs(const int16_t *w, size_t taps, int32_t *pairs)
+{
+    size_t count = 0;
+    for (size_t t = 0; t < taps; t += 2) {
+        uint16_t low = (uint16_t)w[t], high = t + 1 < taps ? (uint16_t)w[t + 1] : 0;
+        pairs[count++] = (int32_t)((uint32_t)low | (uint32_t)high << 16);
+    }
+    return count;
+}
+
+__attribute__((target("avx2"))) static void edge_int8_depthwise_avx2(size_t n, size_t taps, const int16_t *const *x, const int16_t *w,
+                                                                     int32_t *acc)
+{
+    int32_t pairs[13];
+    size_t whole = taps / 2, count = edge_weight_pairs(w, taps, pairs);
+    for (size_t i = 0; i < n; i += 16) { /* up to n rounded up to 16: the slack */
+        __m256i low = _mm256_setzero_si256(), high = _mm256_setzero_si256();
+        for (size_t k = 0; k < count; k++) {
+            __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(x[2 * k] + i));
+            __m256i b = k < whole ? _mm256_loadu_si256((const __m256i *)(const void *)(x[2 * k + 1] + i)) : _mm256_setzero_si256();
+            __m256i pair = _mm256_set1_epi32(pairs[k]);
+            low = _mm256_add_epi32(low, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), pair));
+            high = _mm256_add_epi32(high, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), pair));
+        }
+        /* low holds outputs 0-3 and 8-11, high 4-7 and 12-15 */
+        __m256i first = _mm256_permute2x128_si256(low, high, 0x20), second = _mm256_permute2x128_si256(low, high, 0x31);
+        __m256i *out = (__m256i *)(void *)(acc + i);
+        _mm256_storeu_si256(out, _mm256_add_epi32(_mm256_loadu_si256(out), first));
+        _mm256_storeu_si256(out + 1, _mm256_add_epi32(_mm256_loadu_si256(out + 1), second));
+    }
+}
+
+__attribute__((target("sse4.1"))) static void edge_int8_depthwise_sse41(size_t n, size_t taps, const int16_t *const *x, const int16_t *w,
+                                                                       int32_t *acc)
+{
+    int32_t pairs[13];
+    size_t whole = taps / 2, count = edge_weight_pairs(w, taps, pairs);
+    for (size_t i = 0; i < n; i += 8) { /* up to n rounded up to 8: the slack */
+        __m128i low = _mm_setzero_si128(), high = _mm_setzero_si128();
+        for (size_t k = 0; k < count; k++) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(x[2 * k] + i));
+            __m128i b = k < whole ? _mm_loadu_si128((const __m128i *)(const void *)(x[2 * k + 1] + i)) : _mm_setzero_si128();
+            __m128i pair = _mm_set1_epi32(pairs[k]);
+            low = _mm_add_epi32(low, _mm_madd_epi16(_mm_unpacklo_epi16(a, b), pair));
+            high = _mm_add_epi32(high, _mm_madd_epi16(_mm_unpackhi_epi16(a, b), pair));
+        }
+        __m128i *out = (__m128i *)(void *)(acc + i);
+        _mm_storeu_si128(out, _mm_add_epi32(_mm_loadu_si128(out), low));
+        _mm_storeu_si128(out + 1, _mm_add_epi32(_mm_loadu_si128(out + 1), high));
+    }
+}
+
+/*
+ * Quantization, 8 (AVX2) or 4 (SSE4.1) floats at a time, the steps of edge_quantize_float: the
+ * IEEE quotient x / scale (DIVPS, as the scalar division), rounded half away from zero as roundf
+ * does: truncated (ROUNDPS), plus ±1 where the part cut off is at least one half (exact: both are
+ * integers or halves below 2^24, or x is already whole); NaN to 0; clamped so that adding the zero
+ * point stays in int8.
+ */
+__attribute__((target("avx2"))) static void edge_int8_quantize_avx2(size_t n, const float *x, float scale, int32_t zero, int8_t *out)
+{
+    __m256 divisor = _mm256_set1_ps(scale), sign = _mm256_set1_ps(-0.0f), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    __m256 lowest = _mm256_set1_ps((float)(-128 - zero)), highest = _mm256_set1_ps((float)(127 - zero));
+    __m256i offset = _mm256_set1_epi32(zero);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_div_ps(_mm256_loadu_ps(x + i), divisor);
+        __m256 t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+        __m256 cut = _mm256_andnot_ps(sign, _mm256_sub_ps(v, t));
+        __m256 step = _mm256_and_ps(_mm256_cmp_ps(cut, half, _CMP_GE_OQ), _mm256_or_ps(one, _mm256_and_ps(v, sign)));
+        __m256 q = _mm256_andnot_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q), _mm256_add_ps(t, step));
+        q = _mm256_min_ps(_mm256_max_ps(q, lowest), highest);
+        __m256i values = _mm256_add_epi32(_mm256_cvttps_epi32(q), offset);
+        __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(values), _mm256_extracti128_si256(values, 1));
+        _mm_storel_epi64((__m128i *)(void *)(out + i), _mm_packs_epi16(words, words));
+    }
+    for (; i < n; i++) out[i] = edge_quantize_float(x[i], scale, zero);
+}
+
+__attribute__((target("sse4.1"))) static void edge_int8_quantize_sse41(size_t n, const float *x, float scale, int32_t zero, int8_t *out)
+{
+    __m128 divisor = _mm_set1_ps(scale), sign = _mm_set1_ps(-0.0f), half = _mm_set1_ps(0.5f), one = _mm_set1_ps(1.0f);
+    __m128 lowest = _mm_set1_ps((float)(-128 - zero)), highest = _mm_set1_ps((float)(127 - zero));
+    __m128i offset = _mm_set1_epi32(zero);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m128 v = _mm_div_ps(_mm_loadu_ps(x + i), divisor);
+        __m128 t = _mm_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+        __m128 cut = _mm_andnot_ps(sign, _mm_sub_ps(v, t));
+        __m128 step = _mm_and_ps(_mm_cmpge_ps(cut, half), _mm_or_ps(one, _mm_and_ps(v, sign)));
+        __m128 q = _mm_andnot_ps(_mm_cmpunord_ps(v, v), _mm_add_ps(t, step));
+        q = _mm_min_ps(_mm_max_ps(q, lowest), highest);
+        __m128i values = _mm_add_epi32(_mm_cvttps_epi32(q), offset);
+        __m128i words = _mm_packs_epi32(values, values);
+        int32_t four = _mm_cvtsi128_si32(_mm_packs_epi16(words, words));
+        memcpy(out + i, &four, 4);
+    }
+    for (; i < n; i++) out[i] = edge_quantize_float(x[i], scale, zero);
+}
+
+/*
+ * LOOKUP with AVX-512 VBMI where the CPU has it (VPERMI2B: a 128-entry byte table for 64 bytes in one
+ * instruction): the index x + 128 is x XOR 0x80; its low 7 bits pick from either half of the table,
+ * its top bit which half. The AVX-512 VNNI set runs it when the CPU also has VBMI (Ice Lake and
+ * later, Zen 4), the portable loop otherwise; the other x86 sets use the portable loop.
+ */
+#define EDGE_AVX512_VBMI "avx512f,avx512bw,avx512vbmi"
+__attribute__((target(EDGE_AVX512_VBMI))) static void edge_int8_lookup_vbmi(size_t n, const int8_t *x, const int8_t *table, int8_t *out)
+{
+    __m512i quarter[4];
+    for (int q = 0; q < 4; q++) quarter[q] = _mm512_loadu_si512((const void *)(table + 64 * q));
+    __m512i flip = _mm512_set1_epi8((char)0x80);
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        __m512i index = _mm512_xor_si512(_mm512_loadu_si512((const void *)(x + i)), flip);
+        __m512i low = _mm512_permutex2var_epi8(quarter[0], index, quarter[1]);
+        __m512i high = _mm512_permutex2var_epi8(quarter[2], index, quarter[3]);
+        _mm512_storeu_si512((void *)(out + i), _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high));
+    }
+    if (i < n) {
+        __mmask64 rest = _cvtu64_mask64(~UINT64_C(0) >> (64 - (n - i)));
+        __m512i index = _mm512_xor_si512(_mm512_maskz_loadu_epi8(rest, x + i), flip);
+        __m512i low = _mm512_permutex2var_epi8(quarter[0], index, quarter[1]);
+        __m512i high = _mm512_permutex2var_epi8(quarter[2], index, quarter[3]);
+        _mm512_mask_storeu_epi8(out + i, rest, _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high));
+    }
+}
+
+static void edge_int8_lookup_avx512(size_t n, const int8_t *x, const int8_t *table, int8_t *out)
+{
+    if (__builtin_cpu_supports("avx512vbmi")) edge_int8_lookup_vbmi(n, x, table, out);
+    else edge_int8_lookup_c(n, x, table, out);
+}
+
 static const edge_int8_kernels edge_int8_avx512vnni = {"avx512-vnni", 128, edge_int8_tile_avx512vnni, edge_int8_rows_avx2,
-                                                       edge_int8_requantize_avx2};
-static const edge_int8_kernels edge_int8_avxvnni = {"avx-vnni", 128, edge_int8_tile_avxvnni, edge_int8_rows_avx2, edge_int8_requantize_avx2};
-static const edge_int8_kernels edge_int8_avx2 = {"avx2", 0, edge_int8_tile_avx2, edge_int8_rows_avx2, edge_int8_requantize_avx2};
-static const edge_int8_kernels edge_int8_sse41 = {"sse4.1", 0, edge_int8_tile_sse41, edge_int8_rows_sse41, edge_int8_requantize_sse41};
+                                                       edge_int8_requantize_avx2, edge_int8_depthwise_avx2, edge_int8_quantize_avx2,
+                                                       edge_int8_lookup_avx512};
+static const edge_int8_kernels edge_int8_avxvnni = {"avx-vnni", 128, edge_int8_tile_avxvnni, edge_int8_rows_avx2, edge_int8_requantize_avx2,
+                                                    edge_int8_depthwise_avx2, edge_int8_quantize_avx2, edge_int8_lookup_c};
+static const edge_int8_kernels edge_int8_avx2 = {"avx2", 0, edge_int8_tile_avx2, edge_int8_rows_avx2, edge_int8_requantize_avx2,
+                                                 edge_int8_depthwise_avx2, edge_int8_quantize_avx2, edge_int8_lookup_c};
+static const edge_int8_kernels edge_int8_sse41 = {"sse4.1", 0, edge_int8_tile_sse41, edge_int8_rows_sse41, edge_int8_requantize_sse41,
+                                                  edge_int8_depthwise_sse41, edge_int8_quantize_sse41, edge_int8_lookup_c};
 
 /* The VNNI sets also run AVX2 code (their rows and requantize kernels, the tile's sums). */
 static bool edge_cpu_avx512vnni(void)

@@ -1,0 +1,142 @@
+/*
+ * depthwise.c — CONV's depthwise convolutions (one input and one output channel per group), the
+ * float counterpart of the int8 path in int8_fast.c.
+ *
+ * A channel at a time: the plane is copied once with its padding written out as zeros and split by
+ * stride into phases (padded row r, column c go to phase (r mod stride_h, c mod stride_w), at row
+ * r / stride_h, column c / stride_w of it), so that tap (ki, kj) of output (oh, ow) sits at a fixed
+ * offset from oh · width + ow of one phase. All outputs of the channel are then one flat run (the
+ * columns past out_width computed and dropped), accumulated 8 at a time over every tap in
+ * registers, and the rows closed up into y. Each output sums its taps in the reference's order
+ * (conv.c), from 0, multiply then add; a padded tap adds w · 0 where the reference skips it.
+ * x86-64 CPUs with AVX2 run the same loop compiled for it (chosen at run time).
+ */
+#include "../internal.h"
+
+/* Outputs a block accumulates; the run is computed up to a multiple of this (the scratch's slack). */
+#define EDGE_DEPTHWISE_BLOCK 8
+/* Taps accumulated at once (a 5 × 5 kernel; larger ones in parts). */
+#define EDGE_DEPTHWISE_TAPS 25
+
+typedef struct edge_depthwise_plane {
+    size_t padded_height, padded_width; /* rows and columns of the padded input the windows reach */
+    size_t rows, width, phase;          /* of a phase; floats in a phase */
+    size_t padded_row, outputs;         /* scratch offsets of one padded input row and of the outputs */
+} edge_depthwise_plane;
+
+/* Scratch: the phases, then a phase row and a block for the reads of the dropped columns and of the
+   last block past the end; one padded input row; the outputs and a block's slack. */
+static bool edge_depthwise_geometry(const edge_conv_params *g, edge_depthwise_plane *p, size_t *bytes)
+{
+    size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w, size, outputs;
+    p->padded_height = edge_conv_padded_height(g);
+    p->padded_width = edge_conv_padded_width(g);
+    p->rows = (p->padded_height + sh - 1) / sh;
+    p->width = (p->padded_width + sw - 1) / sw;
+    if (!edge_size_mul(p->rows, p->width, &p->phase) || !edge_size_mul(p->phase, sh * sw, &size) ||
+        !edge_size_add(size, p->width + EDGE_DEPTHWISE_BLOCK, &size) || !edge_size_mul(size, sizeof(float), &size) ||
+        !edge_size_align(size, &p->padded_row))
+        return false;
+    if (!edge_size_mul(p->width * sw, sizeof(float), &size) || !edge_size_add(p->padded_row, size, &size) ||
+        !edge_size_align(size, &p->outputs))
+        return false;
+    if (!edge_size_mul(g->out_height, p->width, &outputs) || !edge_size_add(outputs, EDGE_DEPTHWISE_BLOCK, &size) ||
+        !edge_size_mul(size, sizeof(float), &size))
+        return false;
+    return edge_size_add(p->outputs, size, bytes);
+}
+
+size_t edge_depthwise_scratch_bytes(const edge_conv_params *g)
+{
+    edge_depthwise_plane plane;
+    size_t bytes;
+    return edge_depthwise_geometry(g, &plane, &bytes) ? bytes : 0;
+}
+
+/* Phase `phase` of `stride` of a row: out[j] = in[j · stride + phase]. */
+static void edge_depthwise_phase(float *restrict out, const float *restrict in, size_t n, size_t stride, size_t phase)
+{
+    for (size_t j = 0; j < n; j++) out[j] = in[j * stride + phase];
+}
+
+/* The plane with zeros where the padding is, in phases (a stride-1 row is written in place; others
+   whole to `padded`, then split). Rows of a phase past the padded input are zeros. */
+static void edge_depthwise_spread(const edge_conv_params *g, const edge_depthwise_plane *p, const float *x, float *plane, float *padded)
+{
+    size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w, top = (size_t)g->pad_top, left = (size_t)g->pad_left;
+    size_t begin = edge_min(left, p->padded_width), end = edge_min(left + g->in_width, p->padded_width), span = p->width * sw;
+    for (size_t r = 0; r < p->rows * sh; r++) {
+        float *target = plane + (r % sh) * sw * p->phase + r / sh * p->width;
+        size_t ih = r - top;
+        if (r >= p->padded_height || r < top || ih >= g->in_height) {
+            for (size_t phase = 0; phase < sw; phase++)
+                for (size_t j = 0; j < p->width; j++) target[phase * p->phase + j] = 0.0f;
+            continue;
+        }
+        float *out = sw == 1 ? target : padded;
+        for (size_t c = 0; c < begin; c++) out[c] = 0.0f;
+        if (end > begin) memcpy(out + begin, x + ih * g->in_width + (begin - left), (end - begin) * sizeof(float));
+        for (size_t c = end; c < span; c++) out[c] = 0.0f;
+        if (sw == 1) continue;
+        for (size_t phase = 0; phase < sw; phase++) edge_depthwise_phase(target + phase * p->phase, padded, p->width, sw, phase);
+    }
+}
+
+/* acc[i] (+)= Σ_t w[t] · x[t][i] for i < n rounded up to a block; `first` starts from 0. Fixed-size
+   blocks, which gcc and clang vectorize. */
+#define EDGE_DEPTHWISE_TAPS_BODY                                                                                                 \
+    for (size_t i = 0; i < n; i += EDGE_DEPTHWISE_BLOCK) {                                                                       \
+        float sum[EDGE_DEPTHWISE_BLOCK];                                                                                         \
+        _Pragma("GCC unroll 8") for (int k = 0; k < EDGE_DEPTHWISE_BLOCK; k++) sum[k] = first ? 0.0f : acc[i + (size_t)k];       \
+        for (size_t t = 0; t < taps; t++) {                                                                                      \
+            const float *column = x[t] + i;                                                                                      \
+            float weight = w[t];                                                                                                 \
+            _Pragma("GCC unroll 8") for (int k = 0; k < EDGE_DEPTHWISE_BLOCK; k++) sum[k] = sum[k] + weight * column[k];         \
+        }                                                                                                                        \
+        _Pragma("GCC unroll 8") for (int k = 0; k < EDGE_DEPTHWISE_BLOCK; k++) acc[i + (size_t)k] = sum[k];                      \
+    }
+
+static void edge_depthwise_taps(size_t n, size_t taps, const float *const *x, const float *w, bool first, float *restrict acc)
+{
+    EDGE_DEPTHWISE_TAPS_BODY
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define EDGE_DEPTHWISE_AVX2 1
+__attribute__((target("avx2"))) static void edge_depthwise_taps_avx2(size_t n, size_t taps, const float *const *x, const float *w,
+                                                                     bool first, float *restrict acc)
+{
+    EDGE_DEPTHWISE_TAPS_BODY
+}
+#endif
+
+void edge_depthwise(const edge_conv_params *g, const float *x, const float *w, float *y, void *scratch)
+{
+    edge_depthwise_plane p;
+    size_t bytes, kw = g->kernel_width, taps = g->kernel_height * kw, out_w = g->out_width;
+    size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w;
+    edge_depthwise_geometry(g, &p, &bytes); /* prepare reserved these bytes */
+    size_t outputs = g->out_height * p.width;
+    float *plane = scratch, *padded = (float *)(void *)((uint8_t *)scratch + p.padded_row);
+    float *acc = (float *)(void *)((uint8_t *)scratch + p.outputs);
+    void (*accumulate)(size_t, size_t, const float *const *, const float *, bool, float *) = edge_depthwise_taps;
+#ifdef EDGE_DEPTHWISE_AVX2
+    if (__builtin_cpu_supports("avx2")) accumulate = edge_depthwise_taps_avx2;
+#endif
+    for (size_t i = 0; i < p.width + EDGE_DEPTHWISE_BLOCK; i++) plane[sh * sw * p.phase + i] = 0.0f; /* the slack: defined values */
+    for (size_t index = 0; index < g->batch * g->out_channels; index++) {
+        const float *wc = w + index % g->out_channels * taps;
+        float *yc = y + index * g->out_height * out_w;
+        edge_depthwise_spread(g, &p, x + index * g->in_height * g->in_width, plane, padded);
+        for (size_t t0 = 0; t0 < taps; t0 += EDGE_DEPTHWISE_TAPS) {
+            size_t count = edge_min(EDGE_DEPTHWISE_TAPS, taps - t0);
+            const float *columns[EDGE_DEPTHWISE_TAPS];
+            for (size_t t = 0; t < count; t++) {
+                size_t down = (t0 + t) / kw * (size_t)g->dilation_h, across = (t0 + t) % kw * (size_t)g->dilation_w;
+                columns[t] = plane + (down % sh * sw + across % sw) * p.phase + down / sh * p.width + across / sw;
+            }
+            accumulate(outputs, count, columns, wc + t0, t0 == 0, acc);
+        }
+        for (size_t oh = 0; oh < g->out_height; oh++) memcpy(yc + oh * out_w, acc + oh * p.width, out_w * sizeof(float));
+    }
+}

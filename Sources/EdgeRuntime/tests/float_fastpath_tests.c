@@ -1,0 +1,158 @@
+/*
+ * float_fastpath_tests — the optimized float kernels against their reference kernels: depthwise
+ * convolutions (kernels/depthwise.c against the direct loops of conv.c) with random kernels (3×3 and
+ * 5×5 mostly), strides, dilations, pads and plane sizes. The fast path sums each output's taps in
+ * the reference's order, so the two agree to the last bit but for the sign of a zero; the check
+ * allows 1e-6 relative. With --bench it prints the speed of MobileNet's depthwise shapes.
+ *
+ *     $ R=Sources/EdgeRuntime
+ *     $ cc -std=c11 -O2 -ffp-contract=off -I $R/include $R/[a-z]*.c $R/kernels/[a-z]*.c $R/kernels/x86/[a-z]*.c \
+ *         $R/kernels/neon/[a-z]*.c $R/tests/float_fastpath_tests.c -llz4 -lm -o float_fastpath_tests
+ *     $ ./float_fastpath_tests [cases]          # default 1000
+ *     $ ./float_fastpath_tests --bench
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../internal.h"
+#include "test_support.h"
+
+static uint64_t rng_state = 0x2545f4914f6cdd1du;
+
+static uint32_t next(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (uint32_t)((rng_state * UINT64_C(2685821657736338717)) >> 32);
+}
+
+static int32_t uniform(int32_t low, int32_t high) { return low + (int32_t)(next() % (uint32_t)(high - low + 1)); }
+
+static float random_float(void) { return (float)((double)next() / 4294967296.0 * 2.0 - 1.0); }
+
+/* Exactly n bytes (at least 1), so that AddressSanitizer sees a read or write past the end. */
+static void *allocate_exact(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    memset(p, 0x5a, n ? n : 1);
+    return p;
+}
+
+/* A depthwise geometry: `channels` planes of in_h × in_w, a kh × kw kernel; false if no output fits. */
+static bool geometry(edge_conv_params *g, size_t batch, size_t channels, size_t in_h, size_t in_w, size_t kh, size_t kw, int32_t sh,
+                     int32_t sw, int32_t dh, int32_t dw, int32_t pt, int32_t pl, int32_t pb, int32_t pr)
+{
+    memset(g, 0, sizeof *g);
+    int64_t span_h = (int64_t)in_h + pt + pb - ((int64_t)(kh - 1) * dh + 1), span_w = (int64_t)in_w + pl + pr - ((int64_t)(kw - 1) * dw + 1);
+    if (span_h < 0 || span_w < 0) return false;
+    g->batch = batch, g->in_channels = g->out_channels = g->group = channels, g->in_height = in_h, g->in_width = in_w;
+    g->out_height = (size_t)(span_h / sh + 1), g->out_width = (size_t)(span_w / sw + 1);
+    g->kernel_height = kh, g->kernel_width = kw;
+    g->stride_h = sh, g->stride_w = sw, g->dilation_h = dh, g->dilation_w = dw, g->pad_top = pt, g->pad_left = pl;
+    g->depthwise = true;
+    return true;
+}
+
+static void random_depthwise(void)
+{
+    int32_t k = next() % 4 == 0 ? uniform(1, 7) : next() % 2 ? 3 : 5;
+    int32_t kh = next() % 8 == 0 ? uniform(1, 7) : k, kw = next() % 8 == 0 ? uniform(1, 11) : k;
+    int32_t sh = next() % 8 == 0 ? 3 : uniform(1, 2), sw = next() % 8 == 0 ? 3 : uniform(1, 2);
+    int32_t dh = next() % 8 == 0 ? 2 : 1, dw = next() % 8 == 0 ? 2 : 1;
+    int32_t pt = next() % 4 == 0 ? uniform(0, kh) : kh / 2, pl = next() % 4 == 0 ? uniform(0, kw) : kw / 2;
+    int32_t pb = next() % 4 == 0 ? uniform(0, kh) : kh / 2, pr = next() % 4 == 0 ? uniform(0, kw) : kw / 2;
+    size_t batch = (size_t)uniform(1, 2), channels = (size_t)uniform(1, 6), in_h = (size_t)uniform(1, 40), in_w = (size_t)uniform(1, 40);
+    edge_conv_params g;
+    if (!geometry(&g, batch, channels, in_h, in_w, (size_t)kh, (size_t)kw, sh, sw, dh, dw, pt, pl, pb, pr)) return;
+    size_t in_count = batch * channels * in_h * in_w, out_count = batch * channels * g.out_height * g.out_width;
+    size_t w_count = channels * (size_t)(kh * kw), scratch_bytes = edge_depthwise_scratch_bytes(&g);
+    CHECK(scratch_bytes > 0, "depthwise scratch");
+    float *x = allocate_exact(in_count * sizeof(float)), *w = allocate_exact(w_count * sizeof(float));
+    float *expected = allocate_exact(out_count * sizeof(float)), *got = allocate_exact(out_count * sizeof(float));
+    void *scratch = allocate_exact(scratch_bytes);
+    for (size_t i = 0; i < in_count; i++) x[i] = random_float() * 4.0f;
+    for (size_t i = 0; i < w_count; i++) w[i] = random_float();
+    edge_depthwise_reference(&g, x, w, expected);
+    edge_depthwise(&g, x, w, got, scratch);
+    size_t bad = 0;
+    for (size_t i = 0; i < out_count; i++)
+        if (!(fabsf(got[i] - expected[i]) <= 1e-6f * (1.0f + fabsf(expected[i])))) bad++;
+    CHECK(bad == 0, "depthwise x [%zu,%zu,%zu,%zu] kernel %dx%d stride %d,%d dilation %d,%d pads %d,%d,%d,%d: %zu of %zu outputs differ",
+          batch, channels, in_h, in_w, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, bad, out_count);
+    free(x);
+    free(w);
+    free(expected);
+    free(got);
+    free(scratch);
+}
+
+static double seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void bench(void)
+{
+    struct {
+        const char *name;
+        size_t c, h, k;
+        int32_t stride;
+    } shapes[] = {
+        {"3x3 depthwise 96 on 56x56", 96, 56, 3, 1},
+        {"3x3/2 depthwise 144 on 56x56", 144, 56, 3, 2},
+        {"5x5 depthwise 240 on 14x14", 240, 14, 5, 1},
+        {"3x3 depthwise 960 on 7x7", 960, 7, 3, 1},
+    };
+    printf("%-34s %-10s %10s %10s\n", "CONV (float)", "kernel", "ms", "GMAC/s");
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        edge_conv_params g;
+        int32_t pad = (int32_t)shapes[s].k / 2;
+        geometry(&g, 1, shapes[s].c, shapes[s].h, shapes[s].h, shapes[s].k, shapes[s].k, shapes[s].stride, shapes[s].stride, 1, 1, pad, pad,
+                 pad, pad);
+        float *x = calloc(shapes[s].c * shapes[s].h * shapes[s].h, sizeof(float)), *w = calloc(shapes[s].c * shapes[s].k * shapes[s].k, sizeof(float));
+        float *y = calloc(shapes[s].c * g.out_height * g.out_width, sizeof(float));
+        void *scratch = malloc(edge_depthwise_scratch_bytes(&g));
+        double macs = (double)shapes[s].c * shapes[s].k * shapes[s].k * g.out_height * g.out_width;
+        for (int fast = 0; fast < 2; fast++) {
+            int repeats = 0;
+            double start = seconds(), elapsed;
+            do {
+                if (fast) edge_depthwise(&g, x, w, y, scratch);
+                else edge_depthwise_reference(&g, x, w, y);
+                repeats++;
+                elapsed = seconds() - start;
+            } while (elapsed < 0.3);
+            double ms = 1e3 * elapsed / repeats;
+            printf("%-34s %-10s %10.3f %10.2f\n", shapes[s].name, fast ? "fast" : "reference", ms, macs / (ms * 1e6));
+        }
+        free(x);
+        free(w);
+        free(y);
+        free(scratch);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--bench") == 0) {
+        bench();
+        return 0;
+    }
+    long cases = argc > 1 ? strtol(argv[1], NULL, 10) : 1000;
+    for (long i = 0; i < cases; i++) random_depthwise();
+    printf("float_fastpath_tests: %ld random depthwise convolutions\n", cases);
+    printf("%d passed, %d failed\n", checks - failures, failures);
+    return failures ? 1 : 0;
+}
