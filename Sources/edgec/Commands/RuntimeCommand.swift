@@ -26,8 +26,9 @@ struct RuntimeCommand: ParsableCommand {
 
             Examples:
               edgec runtime build --target aarch64-linux-gnu -o dist/aarch64
-              PKG_CONFIG_PATH=dist/aarch64/lib/pkgconfig aarch64-linux-gnu-gcc app.c $(PKG_CONFIG_PATH=dist/aarch64/lib/pkgconfig pkg-config --cflags --libs --static edge) -static -o app
-              cmake -S app -B build -DCMAKE_TOOLCHAIN_FILE=dist/aarch64/share/edge/toolchain.cmake -DCMAKE_PREFIX_PATH=$PWD/dist/aarch64
+              export PKG_CONFIG_PATH=$PWD/dist/aarch64/lib/pkgconfig
+              aarch64-linux-gnu-gcc app.c $(pkg-config --cflags --libs --static edge) -static -o app
+              cmake -S . -B build -DCMAKE_PREFIX_PATH=$PWD/dist/aarch64 -DCMAKE_TOOLCHAIN_FILE=$PWD/dist/aarch64/share/edge/toolchain.cmake
               edgec runtime build --target x86_64-linux-gnu --inference-only -o dist/x86_64-inference
             """
         )
