@@ -15,17 +15,20 @@ import Testing
 struct RuntimePackageTests {
     static let programs = Fixtures.root.appendingPathComponent("package")
 
-    /// digits-int8 (the cross-target fixture): its first input's raw bytes and the outputs this
-    /// process's runtime gives, as the programs print them.
+    /// digits-int8 (the cross-target fixture): its first sample's raw bytes and the logits this
+    /// process's runtime gives for it, as the programs print them.
     static func model(in work: URL) throws -> (model: URL, input: URL, expected: [String]) {
         let fixture = try #require(CrossTargetTests.quantizedFixtures.first { $0.name == "digits-int8" })
         let model = work.appendingPathComponent("digits-int8.edgem")
         try fixture.file.write(to: model)
         let input = work.appendingPathComponent("input.bin")
-        let floats = try #require(fixture.inputs["input"]?.floats)
-        try floats.withUnsafeBytes { Data($0) }.write(to: input)
-        let logits = try #require(fixture.expected.values.first?.floats)
-        return (model, input, logits.map { String(format: "%.9g", $0) })
+        // The fixture is a batch of 64 for a batch-1 model: the programs run its first sample.
+        let batch = try #require(fixture.inputs["input"])
+        let floats = try #require(batch.floats)
+        try Array(floats.prefix(floats.count / batch.shape[0])).withUnsafeBytes { Data($0) }.write(to: input)
+        let logits = try #require(fixture.expected.values.first)
+        let row = try #require(logits.floats).prefix(logits.shape.dropFirst().reduce(1, *))
+        return (model, input, row.map { String(format: "%.9g", $0) })
     }
 
     /// Runs one of the programs (through qemu-user for ARM) and checks it prints `expected` and
