@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         // SHA-256 of model files (compile metadata, federated base-model and update hashes).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // TOML (toml++ underneath): the target descriptions in targets/.
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // Graph, values, typed ops, shape rules, verifier, pass protocol. Knows no file formats.
@@ -57,8 +59,16 @@ let package = Package(
         .executableTarget(name: "edge-run", dependencies: ["EdgeRuntime"], path: "Sources/edge-run"),
         // Swift access to the C runtime: load a .edgem, run it on tensors, batch over samples.
         .target(name: "EdgeDevice", dependencies: ["EdgeIR", "EdgeRuntime"]),
-        // Device targets (targets/*.toml) and cross-building the runtime for them.
-        .target(name: "EdgeTargets"),
+        // Device targets (targets/*.toml) and cross-building the runtime for them, from the C sources
+        // and target files embedded at build time (so an edgec copied anywhere builds the runtime).
+        .target(
+            name: "EdgeTargets",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            plugins: ["EmbedRuntimeSources"]
+        ),
+        // The build plugin and its tool that embed Sources/EdgeRuntime, edge-run and targets/ into EdgeTargets.
+        .plugin(name: "EmbedRuntimeSources", capability: .buildTool(), dependencies: ["embed-runtime-sources"]),
+        .executableTarget(name: "embed-runtime-sources", path: "Sources/embed-runtime-sources"),
         // .npy / .npz reading and writing for inputs, outputs and data sets.
         .target(name: "EdgeNumPy", dependencies: ["EdgeIR", "ZIPFoundation", "CZlibHost"]),
         // Federated averaging: client updates (formats/update.proto, encoded by the C runtime),

@@ -1,8 +1,19 @@
 import Foundation
 
-/// Builds the device runtime for a target from the same C sources SwiftPM compiles:
-/// `include/edge.h`, `lib/libedge.a`, `lib/libedge.so` and `bin/edge-run`.
+/// Builds the device runtime for a target from the same C sources SwiftPM compiles, laid out as
+/// a package C and C++ builds consume: `include/edge.h`, `lib/libedge.a`, `lib/libedge.so.X.Y.Z`
+/// (SONAME `libedge.so.X`, with the usual symlinks), `lib/pkgconfig/edge.pc`,
+/// `lib/cmake/edge/edgeConfig.cmake` (+ version file), a CMake toolchain file for cross targets
+/// and `bin/edge-run`.
 public struct RuntimeBuilder {
+    /// What to leave out of a build.
+    public struct Options: Sendable {
+        /// Without the client-update encoder (Sources/EdgeRuntime/update) and protobuf-c: its
+        /// edge.h functions return EDGE_ERROR_UNSUPPORTED (update_unavailable.c).
+        public var inferenceOnly: Bool
+        public init(inferenceOnly: Bool = false) { self.inferenceOnly = inferenceOnly }
+    }
+
     /// What a build produced and how big it is.
     public struct Report: Sendable {
         public var target: String
@@ -11,6 +22,11 @@ public struct RuntimeBuilder {
         public var objects: [(name: String, bytes: Int)]
         public var libraryObjectsBytes: Int
         public var programBytes: Int
+        /// The stripped shared library's bytes.
+        public var sharedLibraryBytes: Int
+        /// The runtime version (edge.h's EDGE_VERSION_*), which names the shared library.
+        public var version: RuntimeVersion
+        public var inferenceOnly: Bool
     }
 
     /// The repository folder holding `Sources/EdgeRuntime` and `targets/`.
@@ -42,69 +58,108 @@ public struct RuntimeBuilder {
 
     public func target(named name: String) throws -> TargetDescription {
         let path = root.appendingPathComponent("targets/\(name).toml").path
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        guard FileManager.default.fileExists(atPath: path) else {
             throw TargetError("unknown target '\(name)'; targets: \(targetNames.joined(separator: ", "))")
         }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw TargetError("targets/\(name).toml cannot be read as UTF-8 text") }
         return try TargetDescription(toml: text, source: "targets/\(name).toml")
     }
 
-    /// The runtime's library sources (everything but its tests) and the edge-run program.
-    var librarySources: [URL] {
-        let base = root.appendingPathComponent("Sources/EdgeRuntime")
-        let enumerator = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil)
+    /// Every target file read on its own: a bad file gives its error and hides none of the others.
+    public func allTargets() -> [(name: String, result: Result<TargetDescription, TargetError>)] {
+        targetNames.map { name in
+            do { return (name, .success(try target(named: name))) } catch let error as TargetError {
+                return (name, .failure(error))
+            } catch {
+                return (name, .failure(TargetError("targets/\(name).toml: \(error)")))
+            }
+        }
+    }
+
+    var runtimeDirectory: URL { root.appendingPathComponent("Sources/EdgeRuntime") }
+
+    /// The runtime's library sources: every C file but its tests, and without update/ (the encoder
+    /// and its protobuf-c code) for an inference-only build.
+    func librarySources(_ options: Options) -> [URL] {
+        let enumerator = FileManager.default.enumerator(at: runtimeDirectory, includingPropertiesForKeys: nil)
         var result: [URL] = []
         while let url = enumerator?.nextObject() as? URL {
-            if url.pathComponents.contains("tests") { continue }
+            let relative = url.path.dropFirst(runtimeDirectory.path.count + 1).split(separator: "/")
+            if relative.first == "tests" || (options.inferenceOnly && relative.first == "update") { continue }
             if url.pathExtension == "c" { result.append(url) }
         }
         return result.sorted { $0.path < $1.path }
     }
 
+    /// The libraries libedge needs beside the C library, in link order.
+    static func dependencies(_ options: Options) -> [String] {
+        options.inferenceOnly ? ["lz4", "m"] : ["lz4", "protobuf-c", "m"]
+    }
+
     /// Checks the toolchain is installed; otherwise says exactly what to install.
-    public func checkToolchain(_ target: TargetDescription) throws {
+    public func checkToolchain(_ target: TargetDescription, _ options: Options = Options()) throws {
         var missing: [String] = []
         for tool in [target.compiler, target.archiver, target.strip] where Self.which(tool) == nil { missing.append(tool) }
         let libraryDirectory = "/usr/lib/\(target.multiarch)"
         if !FileManager.default.fileExists(atPath: "\(libraryDirectory)/liblz4.a") { missing.append("liblz4 for \(target.multiarch)") }
         if !FileManager.default.fileExists(atPath: "/usr/include/lz4.h") { missing.append("lz4.h") }
-        if !FileManager.default.fileExists(atPath: "\(libraryDirectory)/libprotobuf-c.a") { missing.append("libprotobuf-c for \(target.multiarch)") }
-        if !FileManager.default.fileExists(atPath: "/usr/include/protobuf-c/protobuf-c.h") { missing.append("protobuf-c.h") }
+        if !options.inferenceOnly {
+            if !FileManager.default.fileExists(atPath: "\(libraryDirectory)/libprotobuf-c.a") { missing.append("libprotobuf-c for \(target.multiarch)") }
+            if !FileManager.default.fileExists(atPath: "/usr/include/protobuf-c/protobuf-c.h") { missing.append("protobuf-c.h") }
+        }
         guard missing.isEmpty else {
             throw TargetError("target \(target.name) needs \(missing.joined(separator: ", ")); install with: \(target.installCommand)")
         }
     }
 
     /// Builds into `output` (replaced only once the build has succeeded).
-    public func build(_ target: TargetDescription, into output: URL, log: (String) -> Void = { _ in }) throws -> Report {
-        try checkToolchain(target)
+    public func build(_ target: TargetDescription, into output: URL, options: Options = Options(),
+                      log: (String) -> Void = { _ in }) throws -> Report {
+        try checkToolchain(target, options)
         let fileManager = FileManager.default
         let staging = output.deletingLastPathComponent().appendingPathComponent(".\(output.lastPathComponent).building-\(getpid())")
         try? fileManager.removeItem(at: staging)
-        for folder in ["include", "lib", "bin", "obj"] {
+        for folder in ["include", "lib/pkgconfig", "lib/cmake/edge", "bin", "obj"] {
             try fileManager.createDirectory(at: staging.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
         defer { try? fileManager.removeItem(at: staging) }
-        let include = root.appendingPathComponent("Sources/EdgeRuntime/include")
-        let flags = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-fPIC", "-I", include.path, "-I", root.appendingPathComponent("Sources/EdgeRuntime").path] + target.flags
+        let header = runtimeDirectory.appendingPathComponent("include/edge.h")
+        let version = try RuntimeVersion(header: header)
+        // Hidden by default: the shared library exports edge.h's EDGE_API functions and nothing else.
+        let flags = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-fPIC", "-fvisibility=hidden",
+                     "-I", runtimeDirectory.appendingPathComponent("include").path, "-I", runtimeDirectory.path]
+            + (options.inferenceOnly ? ["-DEDGE_INFERENCE_ONLY"] : []) + target.flags
         var objects: [URL] = []
-        for source in librarySources {
-            let relative = source.path.dropFirst(root.appendingPathComponent("Sources/EdgeRuntime").path.count + 1)
+        for source in librarySources(options) {
+            let relative = source.path.dropFirst(runtimeDirectory.path.count + 1)
             let object = staging.appendingPathComponent("obj/" + relative.replacingOccurrences(of: "/", with: "_").dropLast(2) + ".o")
             log("cc \(relative)")
             try Self.run([target.compiler] + flags + ["-c", source.path, "-o", object.path])
             objects.append(object)
         }
-        let library = staging.appendingPathComponent("lib/libedge.a")
+        let lib = staging.appendingPathComponent("lib")
+        let library = lib.appendingPathComponent("libedge.a")
         try Self.run([target.archiver, "rcs", library.path] + objects.map(\.path))
         let libraryDirectory = "/usr/lib/\(target.multiarch)"
-        try Self.run([target.compiler] + target.flags + ["-shared", "-o", staging.appendingPathComponent("lib/libedge.so").path]
-                     + objects.map(\.path) + ["-L", libraryDirectory, "-llz4", "-lprotobuf-c", "-lm"])
+        let dependencies = Self.dependencies(options)
+        log("link \(version.sharedLibraryFile)")
+        let shared = lib.appendingPathComponent(version.sharedLibraryFile)
+        try Self.run([target.compiler] + target.flags + ["-shared", "-Wl,-soname,\(version.soname)", "-Wl,--no-undefined", "-o", shared.path]
+                     + objects.map(\.path) + ["-L", libraryDirectory] + dependencies.map { "-l\($0)" })
+        try Self.run([target.strip, "--strip-unneeded", shared.path])
+        try fileManager.createSymbolicLink(atPath: lib.appendingPathComponent(version.soname).path, withDestinationPath: version.sharedLibraryFile)
+        try fileManager.createSymbolicLink(atPath: lib.appendingPathComponent("libedge.so").path, withDestinationPath: version.soname)
         let program = staging.appendingPathComponent("bin/edge-run")
         log("link edge-run")
+        // liblz4 (and protobuf-c) linked in statically: edge-run copied alone to a board runs.
+        let staticDependencies = dependencies.filter { $0 != "m" }.map { "-l\($0)" }
         try Self.run([target.compiler] + flags + [root.appendingPathComponent("Sources/edge-run/edge_run.c").path, library.path,
-                     "-L", libraryDirectory, "-Wl,-Bstatic", "-llz4", "-lprotobuf-c", "-Wl,-Bdynamic", "-lm", "-o", program.path])
+                     "-L", libraryDirectory, "-Wl,-Bstatic"] + staticDependencies + ["-Wl,-Bdynamic", "-lm", "-o", program.path])
         try Self.run([target.strip, program.path])
-        try fileManager.copyItem(at: include.appendingPathComponent("edge.h"), to: staging.appendingPathComponent("include/edge.h"))
+        try fileManager.copyItem(at: header, to: staging.appendingPathComponent("include/edge.h"))
+        let package = RuntimePackageFiles(target: target, version: version, dependencies: dependencies,
+                                          pointerSize: try Self.pointerSize(target), inferenceOnly: options.inferenceOnly)
+        try package.write(into: staging)
 
         var sizes: [(String, Int)] = []
         for object in objects {
@@ -118,7 +173,21 @@ public struct RuntimeBuilder {
         if fileManager.fileExists(atPath: output.path) { try fileManager.removeItem(at: output) }
         try fileManager.moveItem(at: staging, to: output)
         return Report(target: target.name, directory: output.path, objects: sizes, libraryObjectsBytes: sizes.reduce(0) { $0 + $1.1 },
-                      programBytes: Self.fileSize(output.appendingPathComponent("bin/edge-run")))
+                      programBytes: Self.fileSize(output.appendingPathComponent("bin/edge-run")),
+                      sharedLibraryBytes: Self.fileSize(output.appendingPathComponent("lib/\(version.sharedLibraryFile)")),
+                      version: version, inferenceOnly: options.inferenceOnly)
+    }
+
+    /// sizeof(void *) on the target, as its compiler defines it (the CMake version file checks it).
+    static func pointerSize(_ target: TargetDescription) throws -> Int {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("edgec-empty-\(getpid()).c")
+        try Data().write(to: empty)
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let macros = try run([target.compiler] + target.flags + ["-dM", "-E", empty.path])
+        for line in macros.split(separator: "\n") where line.hasPrefix("#define __SIZEOF_POINTER__ ") {
+            if let size = Int(line.split(separator: " ").last ?? "") { return size }
+        }
+        throw TargetError("\(target.compiler) does not define __SIZEOF_POINTER__")
     }
 
     static func fileSize(_ url: URL) -> Int {

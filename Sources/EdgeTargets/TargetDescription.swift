@@ -1,4 +1,5 @@
 import Foundation
+import TOMLKit
 
 /// A device target as `targets/NAME.toml` describes it: the cross compiler, its flags, where the
 /// target's libraries live, how to emulate it, and the Debian packages that provide all that.
@@ -6,6 +7,8 @@ public struct TargetDescription: Sendable, Equatable {
     public var name: String
     public var description: String
     public var compiler: String
+    /// The C++ compiler for programs that use the runtime (the CMake toolchain file names it).
+    public var cxxCompiler: String?
     public var archiver: String
     public var strip: String
     public var flags: [String]
@@ -19,43 +22,50 @@ public struct TargetDescription: Sendable, Equatable {
     public var dpkgArchitecture: String?
     public var packages: [String]
 
-    /// Parses the small TOML subset target files use: `key = "text"` and `key = ["a", "b"]`.
+    /// The keys a target file may hold; any other key is refused, so that a misspelt one is not ignored.
+    static let keys: Set<String> = ["name", "description", "cc", "cxx", "ar", "strip", "cflags", "multiarch", "sysroot",
+                                    "qemu", "qemu_cpu", "dpkg_architecture", "apt"]
+
+    /// Reads a target file with a real TOML parser (comments anywhere, multi-line arrays, any
+    /// quoting TOML allows). Errors name `source`, and the line and column when the TOML itself is bad.
     public init(toml text: String, source: String) throws {
-        var values: [String: [String]] = [:]
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2 else { throw TargetError("\(source):\(number + 1): expected key = value") }
-            let value = parts[1]
-            func unquote(_ s: Substring) throws -> String {
-                let t = s.trimmingCharacters(in: .whitespaces)
-                guard t.count >= 2, t.hasPrefix("\""), t.hasSuffix("\"") else { throw TargetError("\(source):\(number + 1): expected a quoted string, got \(t)") }
-                return String(t.dropFirst().dropLast())
-            }
-            if value.hasPrefix("[") {
-                guard value.hasSuffix("]") else { throw TargetError("\(source):\(number + 1): unterminated list") }
-                values[parts[0]] = try value.dropFirst().dropLast().split(separator: ",").map(unquote)
-            } else {
-                values[parts[0]] = [try unquote(Substring(value))]
-            }
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw TargetError("\(source):\(error.source.begin.line):\(error.source.begin.column): \(error.description)")
+        }
+        for key in table.keys where !Self.keys.contains(key) {
+            throw TargetError("\(source): unknown key '\(key)'; a target file takes \(Self.keys.sorted().joined(separator: ", "))")
+        }
+        func string(_ key: String) throws -> String? {
+            guard let value = table[key] else { return nil }
+            guard let string = value.string else { throw TargetError("\(source): '\(key)' must be a string") }
+            return string
         }
         func required(_ key: String) throws -> String {
-            guard let v = values[key]?.first else { throw TargetError("\(source): missing '\(key)'") }
-            return v
+            guard let value = try string(key) else { throw TargetError("\(source): missing '\(key)'") }
+            return value
+        }
+        func list(_ key: String) throws -> [String] {
+            guard let value = table[key] else { return [] }
+            let strings = value.array?.compactMap(\.string)
+            guard let strings, strings.count == value.array?.count else { throw TargetError("\(source): '\(key)' must be an array of strings") }
+            return strings
         }
         name = try required("name")
-        description = values["description"]?.first ?? name
+        description = try string("description") ?? name
         compiler = try required("cc")
+        cxxCompiler = try string("cxx")
         archiver = try required("ar")
         strip = try required("strip")
-        flags = values["cflags"] ?? []
+        flags = try list("cflags")
         multiarch = try required("multiarch")
-        sysroot = values["sysroot"]?.first ?? "/"
-        emulator = values["qemu"]?.first
-        emulatorCPU = values["qemu_cpu"]?.first
-        dpkgArchitecture = values["dpkg_architecture"]?.first
-        packages = values["apt"] ?? []
+        sysroot = try string("sysroot") ?? "/"
+        emulator = try string("qemu")
+        emulatorCPU = try string("qemu_cpu")
+        dpkgArchitecture = try string("dpkg_architecture")
+        packages = try list("apt")
     }
 
     /// The command prefix that runs one of the target's programs on this machine.

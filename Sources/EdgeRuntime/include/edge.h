@@ -261,7 +261,14 @@ EDGE_API edge_status edge_context_set_observer(edge_context *context, edge_opera
  *
  * Memory. The encoder allocates (it is never part of invoke): each tensor is encoded when it
  * is added, into memory the update owns, so the caller's arrays may be reused at once. An
- * update touches no global state; different threads may build different updates.
+ * update touches no global state; different threads may build different updates. *
+ * Inference-only builds. A runtime built with `edgec runtime build --inference-only` leaves the
+ * encoder and protobuf-c out (a device that only runs models links neither). Its edge_update_*
+ * functions still exist, so the same program links against either build, but do nothing:
+ * edge_update_create, the add functions, edge_update_serialize and edge_update_write_file
+ * return EDGE_ERROR_UNSUPPORTED with a message saying the runtime is inference-only (create
+ * sets `*update` to NULL), the counts are 0, and the setters and edge_update_free ignore their
+ * arguments. EDGE_ERROR_UNSUPPORTED from edge_update_create is how a program tells the two apart.
  */
 
 /* How a tensor's delta is encoded; the values are update.proto's Encoding. Always add values at the end. */

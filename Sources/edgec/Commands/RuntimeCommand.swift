@@ -13,71 +13,98 @@ struct RuntimeCommand: ParsableCommand {
     /// `edgec runtime build --target aarch64-linux-gnu -o dist/aarch64`
     struct Build: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cross-compile libedge.a, libedge.so and edge-run for a target.",
+            abstract: "Cross-compile the runtime for a target as a package C and C++ builds use.",
             discussion: """
-            Uses the toolchain named in targets/<target>.toml and the C sources in
-            Sources/EdgeRuntime (the ones SwiftPM compiles for edgec itself). Writes
-            <dir>/include/edge.h, <dir>/lib/libedge.a, <dir>/lib/libedge.so and
-            <dir>/bin/edge-run (liblz4 linked in statically). A missing toolchain is reported
-            with the exact apt-get line that installs it.
+            Compiles the runtime's C sources, which are built into edgec (the ones its own runtime was compiled from; --sources DIR takes them from a checkout instead), with the toolchain its target description names. Writes:
+              <dir>/include/edge.h
+              <dir>/lib/libedge.a, <dir>/lib/libedge.so.X.Y.Z (SONAME libedge.so.X, with libedge.so.X and libedge.so links)
+              <dir>/lib/pkgconfig/edge.pc (Libs.private: -llz4 -lprotobuf-c -lm)
+              <dir>/lib/cmake/edge/edgeConfig.cmake (targets edge::edge and edge::edge_static) and its version file
+              <dir>/share/edge/toolchain.cmake (cross targets: the compilers and qemu-user as the emulator)
+              <dir>/bin/edge-run (liblz4 and protobuf-c linked in statically)
+            --inference-only leaves out the client-update encoder and protobuf-c. A missing toolchain is reported with the exact apt-get line that installs it.
 
-            Example:
+            Examples:
               edgec runtime build --target aarch64-linux-gnu -o dist/aarch64
-              qemu-aarch64 -L /usr/aarch64-linux-gnu dist/aarch64/bin/edge-run model.edgem --input x=input.npy -o out.npy
+              export PKG_CONFIG_PATH=$PWD/dist/aarch64/lib/pkgconfig
+              aarch64-linux-gnu-gcc app.c $(pkg-config --cflags --libs --static edge) -static -o app
+              cmake -S . -B build -DCMAKE_PREFIX_PATH=$PWD/dist/aarch64 -DCMAKE_TOOLCHAIN_FILE=$PWD/dist/aarch64/share/edge/toolchain.cmake
+              edgec runtime build --target x86_64-linux-gnu --inference-only -o dist/x86_64-inference
             """
         )
 
-        @Option(help: "The target: a file name in targets/ without .toml (see `edgec runtime targets`).")
+        @Option(help: "The target: a name `edgec runtime targets` lists.")
         var target: String
 
         @Option(name: .shortAndLong, help: "The directory to create (replaced if it exists).")
         var output: String
 
-        @Option(help: "The edgec source tree (found from the working directory or the binary's location by default).")
+        @Flag(help: "Leave out the client-update encoder and protobuf-c: its edge.h functions return EDGE_ERROR_UNSUPPORTED.")
+        var inferenceOnly = false
+
+        @Option(help: "Build from this edgec checkout's Sources/EdgeRuntime and targets/ instead of the copy built into edgec.")
         var sources: String?
 
         func run() throws {
-            let builder = try RuntimeCommand.builder(sources)
-            let description = try builder.target(named: target)
-            let report = try builder.build(description, into: URL(fileURLWithPath: output)) { print("  \($0)") }
-            print("built      \(report.target) runtime in \(report.directory)")
-            print("library    \(Text.grouped(report.libraryObjectsBytes)) bytes of stripped objects (\(report.objects.count) files)")
-            print("edge-run   \(Text.grouped(report.programBytes)) bytes stripped")
-            if !description.runPrefix.isEmpty {
-                print("try it     \(description.runPrefix.joined(separator: " ")) \(report.directory)/bin/edge-run model.edgem --input x=input.npy -o out.npy")
+            try RuntimeCommand.withBuilder(sources) { builder in
+                let description = try builder.target(named: target)
+                let options = RuntimeBuilder.Options(inferenceOnly: inferenceOnly)
+                let report = try builder.build(description, into: URL(fileURLWithPath: output), options: options) { print("  \($0)") }
+                print("built      \(report.target) runtime \(report.version)\(report.inferenceOnly ? " (inference only)" : "") in \(report.directory)")
+                print("library    \(Text.grouped(report.libraryObjectsBytes)) bytes of stripped objects (\(report.objects.count) files); "
+                      + "\(report.version.sharedLibraryFile) \(Text.grouped(report.sharedLibraryBytes)) bytes")
+                print("edge-run   \(Text.grouped(report.programBytes)) bytes stripped")
+                print("pkg-config PKG_CONFIG_PATH=\(report.directory)/lib/pkgconfig pkg-config --cflags --libs edge")
+                print("cmake      -DCMAKE_PREFIX_PATH=\(report.directory)"
+                      + (description.emulator == nil ? "" : " -DCMAKE_TOOLCHAIN_FILE=\(report.directory)/share/edge/toolchain.cmake"))
+                if !description.runPrefix.isEmpty {
+                    print("try it     \(description.runPrefix.joined(separator: " ")) \(report.directory)/bin/edge-run model.edgem --input x=input.npy -o out.npy")
+                }
             }
         }
     }
 
     /// `edgec runtime targets`
     struct Targets: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the targets in targets/ and whether their toolchains are installed.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the targets and whether their toolchains are installed.",
+            discussion: """
+            Reads every target description (built into edgec, or targets/*.toml under --sources). A file that does not read is reported on its own line, the others are still listed, and the exit status is 1.
 
-        @Option(help: "The edgec source tree (found automatically by default).")
+            Example:
+              edgec runtime targets
+            """
+        )
+
+        @Option(help: "Read the targets from this edgec checkout's targets/ instead of the copy built into edgec.")
         var sources: String?
 
         func run() throws {
-            let builder = try RuntimeCommand.builder(sources)
-            for name in builder.targetNames {
-                let target = try builder.target(named: name)
-                let state: String
-                do { try builder.checkToolchain(target); state = "ready" } catch { state = "missing: \(target.installCommand)" }
-                print("\(Text.pad(name, 28)) \(Text.pad(target.description, 44)) \(state)")
+            let failures = try RuntimeCommand.withBuilder(sources) { builder in
+                var failures = 0
+                for (name, result) in builder.allTargets() {
+                    switch result {
+                    case .success(let target):
+                        let state: String
+                        do { try builder.checkToolchain(target); state = "ready" } catch { state = "missing: \(target.installCommand)" }
+                        print("\(Text.pad(name, 28)) \(Text.pad(target.description, 44)) \(state)")
+                    case .failure(let error):
+                        FileHandle.standardError.write(Data("edgec: error: \(error.message)\n".utf8))
+                        failures += 1
+                    }
+                }
+                return failures
             }
+            if failures > 0 { throw ExitCode(1) }
         }
     }
 
-    static func builder(_ sources: String?) throws -> RuntimeBuilder {
-        if let sources = sources {
-            guard let root = RuntimeBuilder.locateRoot(from: [URL(fileURLWithPath: sources)]) else {
-                throw UserFacingError("--sources '\(sources)' does not hold Sources/EdgeRuntime and targets/")
-            }
-            return RuntimeBuilder(root: root)
+    /// Runs `body` with a builder over `--sources DIR`, or else over the sources built into edgec.
+    static func withBuilder<T>(_ sources: String?, _ body: (RuntimeBuilder) throws -> T) throws -> T {
+        guard let sources = sources else { return try RuntimeBuilder.withEmbeddedSources(body) }
+        guard let root = RuntimeBuilder.locateRoot(from: [URL(fileURLWithPath: sources)]) else {
+            throw UserFacingError("--sources '\(sources)' does not hold Sources/EdgeRuntime and targets/")
         }
-        let starts = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath), URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
-        guard let root = RuntimeBuilder.locateRoot(from: starts) else {
-            throw UserFacingError("cannot find the edgec sources (Sources/EdgeRuntime and targets/); run from the repository or pass --sources DIR")
-        }
-        return RuntimeBuilder(root: root)
+        return try body(RuntimeBuilder(root: root))
     }
 }
