@@ -201,6 +201,7 @@ struct GraphBuilder {
         if !domain.isEmpty {
             result = .unsupported("domain '\(domain)' is not supported (edgec reads the default ONNX domain)")
         } else {
+            try AttributeReader.checkIntegerRanges(node, context: context)
             let graphSnapshot = graph
             var made: [(String, Tensor)] = []
             let firstNew = graph.values.count
