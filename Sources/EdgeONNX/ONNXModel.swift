@@ -48,7 +48,8 @@ public struct ONNXModel: Sendable {
         do {
             proto = try Onnx_ModelProto(serializedBytes: data)
         } catch {
-            throw ONNXError(.malformed, "'\(source)' is not a valid ONNX model: the protobuf does not decode (\(Self.describe(error))); the file is truncated or corrupt")
+            let place = ProtobufLocator.locate([UInt8](data)).map { "at \($0)" } ?? "(\(Self.describe(error)))"
+            throw ONNXError(.malformed, "'\(source)' is not a valid ONNX model: the protobuf does not decode \(place); the file is truncated or corrupt")
         }
         guard proto.hasGraph, proto.irVersion > 0 else {
             throw ONNXError(.malformed, "'\(source)' is not an ONNX model: it has no graph or no IR version")

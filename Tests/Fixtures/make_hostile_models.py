@@ -109,6 +109,24 @@ def allocation_attacks():
          "folded_constants_over_budget.onnx", ["inspect"], "EDGEC_MAX_FOLDED_BYTES")
 
 
+def message_cases():
+    """Inputs whose refusal must say what and where."""
+    # A model cut off inside its graph: the error names the byte and the field path.
+    digits = open(os.path.join(HERE, "digits", "digits_cnn.onnx"), "rb").read()
+    with open(os.path.join(OUT, "truncated_in_graph.onnx"), "wb") as f:
+        f.write(digits[: len(digits) // 2])
+    CASES.append(("truncated_in_graph.onnx", "inspect", "at byte"))
+    # An element type ONNX does not define.
+    relu = helper.make_node("Relu", ["x"], ["y"], name="relu")
+    save(model([relu], [vi("x", [1, 4], elem=2147483647)], [vi("y", None)]),
+         "unknown_element_type.onnx", ["inspect"], "unknown (2147483647)")
+    # Pad-18 with four axes and four pads (it needs eight): the count it needs is said.
+    pad = helper.make_node("Pad", ["x", "pads", "", "axes"], ["y"], name="pad")
+    save(model([pad], [vi("x", [1, 1, 4, 4])], [vi("y", None)],
+               [("pads", np.zeros([4], np.int64)), ("axes", np.arange(4, dtype=np.int64))], opset=18),
+         "pad_count.onnx", ["inspect"], "4 axes need 8")
+
+
 def npy_bytes(array):
     buffer = io.BytesIO()
     np.save(buffer, array)
@@ -120,7 +138,10 @@ def archive_attacks():
     x = np.zeros([4, 1, 8, 8], np.float32)
     good = io.BytesIO()
     with zipfile.ZipFile(good, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("input.npy", npy_bytes(x))
+        # A fixed time stamp, so that the files come out byte for byte the same on every run.
+        entry = zipfile.ZipInfo("input.npy", date_time=(1980, 1, 1, 0, 0, 0))
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        z.writestr(entry, npy_bytes(x))
     data = bytearray(good.getvalue())
     eocd = data.rfind(b"PK\x05\x06")
     central = struct.unpack_from("<I", data, eocd + 16)[0]
@@ -166,6 +187,7 @@ def main():
     count_attacks()
     allocation_attacks()
     archive_attacks()
+    message_cases()
     with open(os.path.join(OUT, "cases.tsv"), "w") as f:
         f.write("# file\tverb\tmention (case-insensitive)\n")
         for name, verb, mention in CASES:
