@@ -90,9 +90,10 @@ let package = Package(
 // build path with -sanitize=fuzzer and AddressSanitizer, never part of the normal build.
 if Context.environment["EDGEC_FUZZ"] == "1" {
     package.targets += [
-        .executableTarget(name: "fuzz-onnx", dependencies: ["EdgeONNX", "EdgePasses", "EdgeFormat", "EdgeIR"], path: "Fuzz/onnx"),
-        .executableTarget(name: "fuzz-numpy", dependencies: ["EdgeNumPy"], path: "Fuzz/numpy"),
-        .executableTarget(name: "fuzz-update", dependencies: ["EdgeFederated"], path: "Fuzz/update"),
-        .executableTarget(name: "fuzz-edgem", dependencies: ["EdgeFormat"], path: "Fuzz/edgem"),
+        .systemLibrary(name: "CFuzzer", path: "Fuzz/CFuzzer"),
+        .executableTarget(name: "fuzz-onnx", dependencies: ["CFuzzer", "EdgeONNX", "EdgePasses", "EdgeFormat", "EdgeIR"], path: "Fuzz/onnx"),
+        .executableTarget(name: "fuzz-numpy", dependencies: ["CFuzzer", "EdgeNumPy"], path: "Fuzz/numpy"),
+        .executableTarget(name: "fuzz-update", dependencies: ["CFuzzer", "EdgeFederated"], path: "Fuzz/update"),
+        .executableTarget(name: "fuzz-edgem", dependencies: ["CFuzzer", "EdgeFormat"], path: "Fuzz/edgem"),
     ]
 }
