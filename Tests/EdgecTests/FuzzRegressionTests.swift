@@ -20,8 +20,11 @@ struct FuzzRegressionTests {
 
     static func data(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
 
-    @Test(arguments: files("onnx"))
-    func onnx(_ path: String) throws {
+    @Test func onnx() throws {
+        for path in Self.files("onnx") { try onnxCase(path) }
+    }
+
+    func onnxCase(_ path: String) throws {
         guard let model = try? ONNXModel(data: try Self.data(path), source: path) else { return }
         var bindings: [String: [Int]] = [:]
         for input in model.graph.inputs {
@@ -31,18 +34,27 @@ struct FuzzRegressionTests {
         _ = try? EdgemWriter.write(prepared)
     }
 
-    @Test(arguments: files("npy"))
-    func numpy(_ path: String) throws {
+    @Test func numpy() throws {
+        for path in Self.files("npy") { try numpyCase(path) }
+    }
+
+    func numpyCase(_ path: String) throws {
         _ = try? NumPyFiles.decode(try Self.data(path), source: path)
     }
 
-    @Test(arguments: files("edgem"))
-    func edgem(_ path: String) throws {
+    @Test func edgem() throws {
+        for path in Self.files("edgem") { try edgemCase(path) }
+    }
+
+    func edgemCase(_ path: String) throws {
         _ = try? EdgemFile(data: try Self.data(path), source: path)
     }
 
-    @Test(arguments: files("update"))
-    func update(_ path: String) throws {
+    @Test func update() throws {
+        for path in Self.files("update") { try updateCase(path) }
+    }
+
+    func updateCase(_ path: String) throws {
         let base = try BaseModel(contentsOf: Fixtures.path("federated/base.onnx"))
         guard var update = try? ClientUpdate(data: try Self.data(path)) else { return }
         update.baseModelSHA256 = base.sha256
@@ -50,8 +62,11 @@ struct FuzzRegressionTests {
         _ = try? base.validate(update, round: 1, maxExamples: AggregationSettings.defaultMaxExamples)
     }
 
-    @Test(arguments: files("loader"))
-    func loader(_ path: String) throws {
+    @Test func loader() throws {
+        for path in Self.files("loader") { try loaderCase(path) }
+    }
+
+    func loaderCase(_ path: String) throws {
         let bytes = [UInt8](try Self.data(path))
         var model: OpaquePointer?
         var error = edge_error()

@@ -118,6 +118,10 @@ public enum ShapeInference {
         _ attributes: ConvolutionTranspose, input: [Int], kernel: [Int]
     ) throws -> (output: [Int], pads: [Int]) {
         let rank = input.count
+        try WindowGeometry.requireAxes(rank, kernel: kernel, strides: attributes.strides, dilations: attributes.dilations)
+        guard attributes.outputPadding.count == rank else {
+            throw SizeOverflow("output_padding \(attributes.outputPadding) does not have one value for each of the input's \(rank) spatial axes")
+        }
         var begins: [Int] = []
         var ends: [Int] = []
         var output: [Int] = []

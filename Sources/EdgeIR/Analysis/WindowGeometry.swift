@@ -11,15 +11,13 @@ public enum WindowGeometry {
         autoPad: AutoPad, pads: [Int], input: [Int], kernel: [Int], strides: [Int], dilations: [Int]
     ) throws -> [Int] {
         let rank = input.count
+        try requireAxes(rank, kernel: kernel, strides: strides, dilations: dilations)
         switch autoPad {
         case .explicit:
             return pads.count == 2 * rank ? pads : Array(repeating: 0, count: 2 * rank)
         case .valid:
             return Array(repeating: 0, count: 2 * rank)
         case .sameUpper, .sameLower:
-            guard kernel.count >= rank, strides.count >= rank, dilations.count >= rank else {
-                throw SizeOverflow("kernel \(kernel), strides \(strides) and dilations \(dilations) do not cover \(rank) spatial axes")
-            }
             var begins: [Int] = []
             var ends: [Int] = []
             for axis in 0..<rank {
@@ -33,6 +31,14 @@ public enum WindowGeometry {
                 ends.append(autoPad == .sameUpper ? large : small)
             }
             return begins + ends
+        }
+    }
+
+    /// Throws unless the attributes have one value per spatial axis of the input: the mapping
+    /// checks them against each other, but only the input's type says how many axes there are.
+    public static func requireAxes(_ rank: Int, kernel: [Int], strides: [Int], dilations: [Int]) throws {
+        guard kernel.count == rank, strides.count == rank, dilations.count == rank else {
+            throw SizeOverflow("kernel \(kernel), strides \(strides) and dilations \(dilations) do not have one value for each of the input's \(rank) spatial axes")
         }
     }
 
