@@ -57,6 +57,13 @@ enum ProtobufLocator {
                 guard let length = varint(bytes, &i, range.upperBound) else { return "byte \(start), in \(place): the length of field \(field) runs past the end" }
                 let remaining = range.upperBound - i
                 guard length <= UInt64(remaining) else {
+                    // A file cut short breaks every enclosing length; what is there of this message
+                    // says where the cut is (graph.initializer[9] rather than the graph).
+                    if let child = message.child(field), child.message != .other {
+                        let index = counts[field, default: 0]
+                        let childPath = (path.isEmpty ? "" : path + ".") + "\(child.name)[\(index)]"
+                        if let deeper = walk(bytes, i..<range.upperBound, child.message, path: childPath, depth: depth + 1) { return deeper }
+                    }
                     let name = message.child(field).map { "\($0.name) (field \(field))" } ?? "field \(field)"
                     return "byte \(start), in \(place): \(name) claims \(length) bytes, \(remaining) remain"
                 }
