@@ -19,7 +19,7 @@ public struct InferShapesAndFold: Pass {
     public func run(_ graph: Graph) throws -> Graph {
         var graph = graph
         var remaining: [Node] = []
-        var folded = 0
+        var folded = 0, foldedMACs = 0
         for node in graph.nodes {
             let types = try Operators.outputTypes(of: node, in: graph, limits: limits)
             guard types.count == node.outputs.count else {
@@ -27,6 +27,13 @@ public struct InferShapesAndFold: Pass {
             }
             for (id, type) in zip(node.outputs, types) { graph.values[id].type = type }
             if Self.isFoldable(node, in: graph) {
+                // A whole network on constant inputs would be computed here; past the budget its
+                // heavy nodes are left to run at run time instead of making compilation take minutes.
+                let macs = Operators.macs(of: node, in: graph)
+                if macs > 0 {
+                    foldedMACs = CheckedSize.saturatingSum([foldedMACs, macs])
+                    if foldedMACs > limits.foldedMACs { remaining.append(node); continue }
+                }
                 folded = try Self.foldingCost(of: node, types: types, after: folded, limits: limits)
             }
             if let values = try Self.knownOutputs(of: node, in: graph, types: types) {

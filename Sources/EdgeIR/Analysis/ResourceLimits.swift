@@ -10,13 +10,17 @@ public struct ResourceLimits: Sendable, Equatable {
     public var foldedBytes: Int
     /// Bytes of the activation arena a compiled model asks of a device (`EDGEC_MAX_ARENA_BYTES`).
     public var arenaBytes: Int
+    /// Multiply-accumulates constant folding may spend (`EDGEC_MAX_FOLDED_MACS`); nodes past it
+    /// are not folded but left to run.
+    public var foldedMACs: Int
 
     public static let gibibyte = 1 << 30
 
-    public init(tensorBytes: Int = gibibyte, foldedBytes: Int = gibibyte, arenaBytes: Int = gibibyte) {
+    public init(tensorBytes: Int = gibibyte, foldedBytes: Int = gibibyte, arenaBytes: Int = gibibyte, foldedMACs: Int = 1_000_000_000) {
         self.tensorBytes = tensorBytes
         self.foldedBytes = foldedBytes
         self.arenaBytes = arenaBytes
+        self.foldedMACs = foldedMACs
     }
 
     /// The defaults, raised or lowered by the environment variables named above.
@@ -29,7 +33,8 @@ public struct ResourceLimits: Sendable, Equatable {
         let defaults = ResourceLimits()
         return ResourceLimits(tensorBytes: value("EDGEC_MAX_TENSOR_BYTES", defaults.tensorBytes),
                               foldedBytes: value("EDGEC_MAX_FOLDED_BYTES", defaults.foldedBytes),
-                              arenaBytes: value("EDGEC_MAX_ARENA_BYTES", defaults.arenaBytes))
+                              arenaBytes: value("EDGEC_MAX_ARENA_BYTES", defaults.arenaBytes),
+                              foldedMACs: value("EDGEC_MAX_FOLDED_MACS", defaults.foldedMACs))
     }()
 
     /// Throws when `type` has a negative dimension, an element count that overflows, or more
