@@ -50,7 +50,7 @@ struct HostileInputTests {
     @Test func noChildGrewPast2GiB() throws {
         for attack in Self.cases where attack.verb == "inspect" { _ = try EdgecBinary.run(["inspect", Fixtures.path("hostile/\(attack.file)")]) }
         var usage = rusage()
-        getrusage(RUSAGE_CHILDREN, &usage)
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
         let kibibytes = usage.ru_maxrss
         #expect(kibibytes < 2 << 20, "a child's resident set reached \(kibibytes) KiB")
     }
