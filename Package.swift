@@ -95,3 +95,15 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// libFuzzer targets (Fuzz/, run by .ci/fuzz): added only when EDGEC_FUZZ=1, built into their own
+// build path with -sanitize=fuzzer and AddressSanitizer, never part of the normal build.
+if Context.environment["EDGEC_FUZZ"] == "1" {
+    package.targets += [
+        .systemLibrary(name: "CFuzzer", path: "Fuzz/CFuzzer"),
+        .executableTarget(name: "fuzz-onnx", dependencies: ["CFuzzer", "EdgeONNX", "EdgePasses", "EdgeFormat", "EdgeIR"], path: "Fuzz/onnx"),
+        .executableTarget(name: "fuzz-numpy", dependencies: ["CFuzzer", "EdgeNumPy"], path: "Fuzz/numpy"),
+        .executableTarget(name: "fuzz-update", dependencies: ["CFuzzer", "EdgeFederated"], path: "Fuzz/update"),
+        .executableTarget(name: "fuzz-edgem", dependencies: ["CFuzzer", "EdgeFormat"], path: "Fuzz/edgem"),
+    ]
+}

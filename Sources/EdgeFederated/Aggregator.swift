@@ -38,7 +38,10 @@ public struct AggregationSettings: Sendable, Equatable {
     /// Reject updates whose L2 norm is larger (nil: no bound).
     public var maxNorm: Double?
     /// Reject updates claiming more examples.
-    public var maxExamples: UInt64 = 1_000_000
+    public var maxExamples: UInt64 = defaultMaxExamples
+    /// The bound `aggregate` and `update inspect --base` both apply unless told otherwise, so an
+    /// update the one calls valid the other accepts.
+    public static let defaultMaxExamples: UInt64 = 1_000_000
     /// Fewer accepted updates than this: no new model.
     public var minClients = 1
     /// The round updates must be for (nil: the round of the first update made for the base model).

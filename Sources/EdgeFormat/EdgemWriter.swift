@@ -44,6 +44,10 @@ public enum EdgemWriter {
             }
         }
         let plan = MemoryPlan.plan(graph)
+        let limits = ResourceLimits.current
+        guard plan.arenaSize <= limits.arenaBytes else {
+            throw FormatError("the model's activations need an arena of \(plan.arenaSize) bytes, more than the \(limits.arenaBytes) edgec plans for a device (EDGEC_MAX_ARENA_BYTES raises it)")
+        }
 
         // Tensors: every value an operator or the graph interface touches, numbered in value order.
         var used = Set<ValueID>(graph.inputs.map(\.value) + graph.outputs)
@@ -89,7 +93,13 @@ public enum EdgemWriter {
             tensors.u8(storage.rawValue)
             tensors.u8(UInt8(type.shape.count))
             tensors.u8(0)
-            for axis in 0..<Edgem.maxRank { tensors.u32(axis < type.shape.count ? UInt32(type.shape[axis]) : 0) }
+            for axis in 0..<Edgem.maxRank {
+                guard axis < type.shape.count else { tensors.u32(0); continue }
+                guard let dimension = UInt32(exactly: type.shape[axis]) else {
+                    throw FormatError("tensor '\(graph.name(of: id))' has dimension \(type.shape[axis]), beyond the 32 bits of an .edgem dimension")
+                }
+                tensors.u32(dimension)
+            }
             tensors.u64(UInt64(offset))
             tensors.u64(UInt64(size))
             if let q = graph.values[id].quantization {
@@ -106,6 +116,9 @@ public enum EdgemWriter {
             tensors.u32(0)
         }
 
+        guard operators.allSatisfy({ $0.inputs.count <= 255 && $0.outputs.count <= 255 }) else {
+            throw FormatError("an operator has more than 255 inputs or outputs")
+        }
         var records = ByteWriter()
         for op in operators {
             records.u16(op.kind.rawValue)
@@ -116,9 +129,6 @@ public enum EdgemWriter {
             for input in op.inputs { records.u32(input.map { tensorIndex[$0]! } ?? Edgem.none) }
             for output in op.outputs { records.u32(tensorIndex[output]!) }
             for field in op.parameters { records.u32(field) }
-        }
-        guard operators.allSatisfy({ $0.inputs.count <= 255 && $0.outputs.count <= 255 }) else {
-            throw FormatError("an operator has more than 255 inputs or outputs")
         }
 
         var graphSection = ByteWriter()

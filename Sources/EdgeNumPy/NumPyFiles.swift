@@ -10,6 +10,11 @@ public enum NumPyFiles {
         guard FileManager.default.fileExists(atPath: path) else { throw NumPyError("'\(path)' does not exist") }
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw NumPyError("cannot read '\(path)': \(error.localizedDescription)") }
+        return try decode(data, source: path, singleKey: singleKey)
+    }
+
+    /// The arrays of a `.npz` or `.npy` file's bytes; `source` names it in errors.
+    public static func decode(_ data: Data, source path: String, singleKey: String = "") throws -> [String: Tensor] {
         if data.starts(with: [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]) {
             return [singleKey: try NumPyArray.decode(data, source: path)]
         }

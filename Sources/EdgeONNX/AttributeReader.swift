@@ -13,6 +13,22 @@ struct AttributeReader {
         self.context = context
     }
 
+    /// Integer attributes whose values the operator clamps itself (Slice-1's starts and ends,
+    /// Shape's start and end) or keeps as data (a Constant's value_int); any other integer
+    /// attribute is a count, axis or window size and must fit the 32-bit fields of `.edgem`.
+    static let unboundedIntegers: Set<String> = ["starts", "ends", "start", "end", "value_int", "value_ints"]
+
+    /// Refuses an integer attribute beyond 32 bits (a group, stride, dilation or pad of 2^62) in
+    /// one line, before any shape rule multiplies it: one bound at the door for every operator.
+    static func checkIntegerRanges(_ node: Onnx_NodeProto, context: String) throws {
+        for attribute in node.attribute where !unboundedIntegers.contains(attribute.name) {
+            let values = attribute.ints + (attribute.type == .int || attribute.i != 0 ? [attribute.i] : [])
+            if let wide = values.first(where: { Int32(exactly: $0) == nil }) {
+                throw ONNXError(.malformed, "\(context): attribute '\(attribute.name)' holds \(wide), beyond the 32-bit range edgec accepts for counts, axes and window sizes")
+            }
+        }
+    }
+
     func has(_ name: String) -> Bool { attributes[name] != nil }
 
     func int(_ name: String, _ fallback: Int) -> Int {

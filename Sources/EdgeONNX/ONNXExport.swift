@@ -126,11 +126,11 @@ public enum ONNXExport {
             switch node.operation {
             case .conv(let c):
                 let x = try shape(0), w = try shape(1)
-                let pads = WindowGeometry.resolvedPads(autoPad: c.autoPad, pads: c.pads, input: Array(x[2...]), kernel: Array(w[2...]), strides: c.strides, dilations: c.dilations)
+                let pads = try WindowGeometry.resolvedPads(autoPad: c.autoPad, pads: c.pads, input: Array(x[2...]), kernel: Array(w[2...]), strides: c.strides, dilations: c.dilations)
                 self.node("Conv", node.name, inputs, [target], [a.ints("kernel_shape", Array(w[2...])), a.int("group", c.group), a.ints("strides", c.strides), a.ints("dilations", c.dilations), a.ints("pads", pads)])
             case .convTranspose(let c):
                 let x = try shape(0), w = try shape(1)
-                let geometry = ShapeInference.transposedConvolutionGeometry(c, input: Array(x[2...]), kernel: Array(w[2...]))
+                let geometry = try ShapeInference.transposedConvolutionGeometry(c, input: Array(x[2...]), kernel: Array(w[2...]))
                 self.node("ConvTranspose", node.name, inputs, [target], [a.ints("kernel_shape", Array(w[2...])), a.int("group", c.group), a.ints("strides", c.strides),
                                                                        a.ints("dilations", c.dilations), a.ints("pads", geometry.pads), a.ints("output_padding", c.outputPadding)])
             case .gemm(let g):
@@ -153,7 +153,7 @@ public enum ONNXExport {
                 self.node("Softmax", node.name, inputs, [target], [a.int("axis", s.axis)])
             case .maxPool(let p), .averagePool(let p):
                 let x = try shape(0)
-                let pads = WindowGeometry.resolvedPads(autoPad: p.autoPad, pads: p.pads, input: Array(x[2...]), kernel: p.kernelShape, strides: p.strides, dilations: p.dilations)
+                let pads = try WindowGeometry.resolvedPads(autoPad: p.autoPad, pads: p.pads, input: Array(x[2...]), kernel: p.kernelShape, strides: p.strides, dilations: p.dilations)
                 var attributes = [a.ints("kernel_shape", p.kernelShape), a.ints("strides", p.strides), a.ints("pads", pads), a.int("ceil_mode", p.ceilMode ? 1 : 0)]
                 if case .maxPool = node.operation {
                     attributes.append(a.ints("dilations", p.dilations))

@@ -48,7 +48,8 @@ public struct ONNXModel: Sendable {
         do {
             proto = try Onnx_ModelProto(serializedBytes: data)
         } catch {
-            throw ONNXError(.malformed, "'\(source)' is not a valid ONNX model: the protobuf does not decode (\(Self.describe(error))); the file is truncated or corrupt")
+            let place = ProtobufLocator.locate([UInt8](data)).map { "at \($0)" } ?? "(\(Self.describe(error)))"
+            throw ONNXError(.malformed, "'\(source)' is not a valid ONNX model: the protobuf does not decode \(place); the file is truncated or corrupt")
         }
         guard proto.hasGraph, proto.irVersion > 0 else {
             throw ONNXError(.malformed, "'\(source)' is not an ONNX model: it has no graph or no IR version")
@@ -201,6 +202,7 @@ struct GraphBuilder {
         if !domain.isEmpty {
             result = .unsupported("domain '\(domain)' is not supported (edgec reads the default ONNX domain)")
         } else {
+            try AttributeReader.checkIntegerRanges(node, context: context)
             let graphSnapshot = graph
             var made: [(String, Tensor)] = []
             let firstNew = graph.values.count
@@ -249,7 +251,7 @@ struct GraphBuilder {
         guard inputs.count >= 2, let scaleID = inputs[1], let scaleTensor = graph.constants[scaleID], let scales = scaleTensor.floats else {
             return "its scale is computed at run time; edgec needs it constant"
         }
-        guard scales.allSatisfy({ $0 > 0 && $0.isFinite }) else { return "its scales must be positive and finite" }
+        guard !scales.isEmpty, scales.allSatisfy({ $0 > 0 && $0.isFinite }) else { return "its scales must be positive and finite (and at least one)" }
         let constant = graph.constants[x]
         // Without a zero point ONNX means 0 of uint8 for QuantizeLinear, and the input's own type for DequantizeLinear.
         var zeroPoints = [Int32](repeating: isQuantize || constant?.dtype == .uint8 ? -128 : 0, count: scales.count)
@@ -269,7 +271,8 @@ struct GraphBuilder {
             // the operator's shape rule otherwise.
             var axis = AttributeReader(node, context: context).int("axis", 1)
             if let rank = constant?.rank {
-                guard let normalized = Shapes.normalizedAxis(axis, rank: rank), constant!.shape[normalized] == scales.count else {
+                // A scalar has no axis for per-channel scales (normalizedAxis maps any axis of rank 0 to 0).
+                guard let normalized = Shapes.normalizedAxis(axis, rank: rank), normalized < rank, constant!.shape[normalized] == scales.count else {
                     return "axis \(axis) with \(scales.count) scales does not fit the tensor's shape \(constant!.shape)"
                 }
                 axis = normalized

@@ -19,7 +19,7 @@ enum TensorDecoding {
 
     static func onnxTypeName(_ code: Int32) -> String {
         let names: [Int32: String] = [0: "UNDEFINED", 1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16", 6: "INT32", 7: "INT64", 8: "STRING", 9: "BOOL", 10: "FLOAT16", 11: "DOUBLE", 12: "UINT32", 13: "UINT64", 14: "COMPLEX64", 15: "COMPLEX128", 16: "BFLOAT16"]
-        return names[code] ?? "type \(code)"
+        return names[code] ?? "unknown (\(code))"
     }
 
     static func decode(_ proto: Onnx_TensorProto, context: String) throws -> Tensor {

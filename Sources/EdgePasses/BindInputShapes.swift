@@ -44,7 +44,13 @@ public struct BindInputShapes: Pass {
                 let chosen = example.contains("<") ? " with your sizes in place of the <…>" : ""
                 throw GraphError(.unboundDimension, "input '\(name)' has a dynamic dimension '\(declared[axis])' (axis \(axis) of \(Self.describe(declared))); bind it, e.g. --input-shape \(name)=\(example)\(chosen)")
             }
-            graph.values[input.value].type = TensorType(input.dtype, shape)
+            let type = TensorType(input.dtype, shape)
+            do {
+                try ResourceLimits.current.check(type)
+            } catch let overflow as SizeOverflow {
+                throw GraphError(.shapeMismatch, "input '\(name)': \(overflow.detail)")
+            }
+            graph.values[input.value].type = type
         }
         return graph
     }

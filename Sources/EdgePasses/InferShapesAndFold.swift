@@ -7,20 +7,35 @@ import EdgeOperators
 /// evaluated by the executor's own kernel and replaced by its outputs as constants. Exporters
 /// compute Reshape targets and Resize sizes from `Shape`; those chains disappear here, which is
 /// why types and folding must advance together, node by node.
+///
+/// Every output type is checked against `limits` by `Operators.outputTypes`, and what folding
+/// would allocate is counted against `limits.foldedBytes` before the node is evaluated.
 public struct InferShapesAndFold: Pass {
     public let name = "infer-shapes-and-fold"
+    public var limits: ResourceLimits
 
-    public init() {}
+    public init(limits: ResourceLimits = .current) { self.limits = limits }
 
     public func run(_ graph: Graph) throws -> Graph {
         var graph = graph
         var remaining: [Node] = []
+        var folded = 0, foldedMACs = 0
         for node in graph.nodes {
-            let types = try Operators.outputTypes(of: node, in: graph)
+            let types = try Operators.outputTypes(of: node, in: graph, limits: limits)
             guard types.count == node.outputs.count else {
                 throw GraphError.at(node, .invalidGraph, "produces \(types.count) outputs, the model names \(node.outputs.count)")
             }
             for (id, type) in zip(node.outputs, types) { graph.values[id].type = type }
+            if Self.isFoldable(node, in: graph) {
+                // A whole network on constant inputs would be computed here; past the budget its
+                // heavy nodes are left to run at run time instead of making compilation take minutes.
+                let macs = Operators.macs(of: node, in: graph)
+                if macs > 0 {
+                    foldedMACs = CheckedSize.saturatingSum([foldedMACs, macs])
+                    if foldedMACs > limits.foldedMACs { remaining.append(node); continue }
+                }
+                folded = try Self.foldingCost(of: node, types: types, after: folded, limits: limits)
+            }
             if let values = try Self.knownOutputs(of: node, in: graph, types: types) {
                 for (id, tensor) in zip(node.outputs, values) { graph.setConstant(id, tensor) }
             } else {
@@ -29,6 +44,28 @@ public struct InferShapesAndFold: Pass {
         }
         graph.nodes = remaining
         return graph
+    }
+
+    /// Whether `knownOutputs` will evaluate `node` (every input known, or a Shape).
+    static func isFoldable(_ node: Node, in graph: Graph) -> Bool {
+        if case .shape = node.operation { return true }
+        if case .dequantizeLinear = node.operation { return false }
+        return node.inputs.allSatisfy { $0 == nil || graph.constants[$0!] != nil }
+    }
+
+    /// The folded bytes so far plus what folding `node` allocates: each output element counted at
+    /// no less than 8 bytes, the index a broadcast, gather or pad walk keeps per element while it
+    /// computes. Throws, naming the node, before anything past `limits.foldedBytes` is allocated.
+    static func foldingCost(of node: Node, types: [TensorType], after folded: Int, limits: ResourceLimits) throws -> Int {
+        var total = folded
+        for type in types {
+            let bytes = (try? CheckedSize.multiply(type.elementCount, max(type.dtype.byteSize, 8))) ?? Int.max
+            total = (try? CheckedSize.add(total, bytes)) ?? Int.max
+        }
+        guard total <= limits.foldedBytes else {
+            throw GraphError.at(node, .shapeMismatch, "folding its output \(types.map { "\($0.dtype) \($0.shape)" }.joined(separator: ", ")) at compile time would take the constants past the \(limits.foldedBytes) bytes edgec folds (EDGEC_MAX_FOLDED_BYTES raises it)")
+        }
+        return total
     }
 
     /// The outputs of `node` when they can be computed at compile time.

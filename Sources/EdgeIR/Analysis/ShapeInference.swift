@@ -33,15 +33,16 @@ public enum ShapeInference {
             }
             var start = resolve(starts[i])
             var end = resolve(ends[i])
+            // Counts are ceil(distance / |step|), written so that a step of ±2^63 cannot overflow.
             let count: Int
             if step > 0 {
                 start = min(max(start, 0), dim)
                 end = min(max(end, 0), dim)
-                count = end > start ? (end - start + step - 1) / step : 0
+                count = end > start ? (end - start - 1) / step + 1 : 0
             } else {
                 start = min(max(start, 0), dim - 1)
                 end = min(max(end, -1), dim - 1)
-                count = start > end ? (start - end + (-step) - 1) / (-step) : 0
+                count = start > end ? (start - end - 1) / (step == Int.min ? Int.max : -step) + 1 : 0
             }
             result.starts[axis] = start
             result.steps[axis] = step
@@ -68,15 +69,15 @@ public enum ShapeInference {
                 shape.append(Int(raw))
             }
         }
-        let total = Shapes.elementCount(input)
+        let total = try CheckedSize.product(input)
         if let i = inferred {
-            let known = Shapes.elementCount(shape)
+            let known = try CheckedSize.product(shape)
             guard known > 0, total % known == 0 else {
                 throw GraphError.at(node, .shapeMismatch, "cannot reshape \(input) into \(requested)")
             }
             shape[i] = total / known
         }
-        guard Shapes.elementCount(shape) == total else {
+        guard try CheckedSize.product(shape) == total else {
             throw GraphError.at(node, .shapeMismatch, "cannot reshape \(input) (\(total) elements) into \(shape)")
         }
         return shape
@@ -103,7 +104,8 @@ public enum ShapeInference {
             }
             for (a, s) in zip(axisList, scales) {
                 guard s > 0 else { throw GraphError.at(node, .shapeMismatch, "scale \(s) must be positive") }
-                output[a] = Int((Float(input[a]) * s).rounded(.down))
+                // In float32, as onnxruntime computes it; a scale of 1e9 or infinity is refused, not trapped on.
+                output[a] = try CheckedSize.integer(Double((Float(input[a]) * s).rounded(.down)))
             }
         } else {
             throw GraphError.at(node, .dynamicParameter, "needs constant scales or sizes")
@@ -114,20 +116,27 @@ public enum ShapeInference {
     /// Spatial output shape of ConvTranspose with its resolved begin/end pads.
     public static func transposedConvolutionGeometry(
         _ attributes: ConvolutionTranspose, input: [Int], kernel: [Int]
-    ) -> (output: [Int], pads: [Int]) {
+    ) throws -> (output: [Int], pads: [Int]) {
         let rank = input.count
+        try WindowGeometry.requireAxes(rank, kernel: kernel, strides: attributes.strides, dilations: attributes.dilations)
+        guard attributes.outputPadding.count == rank else {
+            throw SizeOverflow("output_padding \(attributes.outputPadding) does not have one value for each of the input's \(rank) spatial axes")
+        }
         var begins: [Int] = []
         var ends: [Int] = []
         var output: [Int] = []
         for axis in 0..<rank {
             let stride = attributes.strides[axis]
-            let full = stride * (input[axis] - 1) + attributes.outputPadding[axis]
-                + WindowGeometry.dilatedKernel(kernel[axis], dilation: attributes.dilations[axis])
+            let full = try CheckedSize.add(
+                try CheckedSize.add(try CheckedSize.multiply(stride, input[axis] - 1), attributes.outputPadding[axis]),
+                try WindowGeometry.dilatedKernel(kernel[axis], dilation: attributes.dilations[axis]))
             var target: Int?
-            if let shape = attributes.outputShape { target = shape[shape.count - rank + axis] }
-            else if attributes.autoPad == .sameUpper || attributes.autoPad == .sameLower { target = input[axis] * stride }
+            if let shape = attributes.outputShape {
+                guard shape.count >= rank else { throw SizeOverflow("output_shape \(shape) has fewer than \(rank) spatial dimensions") }
+                target = shape[shape.count - rank + axis]
+            } else if attributes.autoPad == .sameUpper || attributes.autoPad == .sameLower { target = try CheckedSize.multiply(input[axis], stride) }
             if let target = target {
-                let total = max(0, full - target)
+                let total = max(0, try CheckedSize.subtract(full, target))
                 let small = total / 2
                 let begin = attributes.autoPad == .sameLower ? total - small : small
                 begins.append(begin)
@@ -138,7 +147,7 @@ public enum ShapeInference {
                 let end = attributes.autoPad == .valid ? 0 : (attributes.pads.count == 2 * rank ? attributes.pads[rank + axis] : 0)
                 begins.append(begin)
                 ends.append(end)
-                output.append(full - begin - end)
+                output.append(try CheckedSize.subtract(try CheckedSize.subtract(full, begin), end))
             }
         }
         return (output, begins + ends)
@@ -155,7 +164,8 @@ public enum ShapeInference {
     /// Split sizes with ONNX's rules: the given sizes, or an even split whose last part may be smaller.
     public static func splitSizes(dimension: Int, sizes: [Int]?, outputs: Int) -> [Int] {
         if let sizes = sizes { return sizes }
-        let chunk = (dimension + outputs - 1) / outputs
+        let parts = max(outputs, 1)
+        let chunk = dimension / parts + (dimension % parts == 0 ? 0 : 1)
         return (0..<outputs).map { max(0, min(chunk, dimension - $0 * chunk)) }
     }
 }

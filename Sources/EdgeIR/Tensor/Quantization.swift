@@ -29,7 +29,7 @@ public struct QuantizationParameters: Sendable, Equatable, CustomStringConvertib
         let range = max(difference.isFinite ? difference : Float(Double(hi) - Double(lo)), 1e-8)
         let scale = range / 255
         let zero = (-128 - lo / scale).rounded()
-        return QuantizationParameters(scale: scale, zeroPoint: Int32(min(max(zero, -128), 127)))
+        return QuantizationParameters(scale: scale, zeroPoint: zero.isNaN ? 0 : Int32(min(max(zero, -128), 127)))
     }
 
     /// The int8 value of a real number under these (per-tensor) parameters, as the runtime's

@@ -1,6 +1,9 @@
 /// Static shape arithmetic shared by shape inference and the kernels.
 public enum Shapes {
-    public static func elementCount(_ shape: [Int]) -> Int { shape.reduce(1, *) }
+    /// The element count of a shape that has passed `ResourceLimits.check` (every inferred,
+    /// bound and decoded shape has). On any other shape it saturates at `Int.max` instead of
+    /// trapping, which every bound refuses; shape rules use `CheckedSize.product` to say why.
+    public static func elementCount(_ shape: [Int]) -> Int { (try? CheckedSize.product(shape)) ?? Int.max }
 
     /// Row-major strides of `shape`.
     public static func strides(_ shape: [Int]) -> [Int] {
@@ -8,7 +11,7 @@ public enum Shapes {
         var running = 1
         for axis in stride(from: shape.count - 1, through: 0, by: -1) {
             strides[axis] = running
-            running *= shape[axis]
+            running = running.multipliedReportingOverflow(by: shape[axis]).overflow ? Int.max : running * shape[axis]
         }
         return strides
     }

@@ -43,6 +43,8 @@ public enum TensorStorage: Sendable, Equatable {
 
     /// The elements picked by `indices`; an index of -1 yields `fill` (used by padding).
     public func gathering(_ indices: [Int], fill: Double = 0) -> TensorStorage {
+        // The fill comes from the model (Pad's constant_value): NaN or 1e300 must not trap.
+        let whole: Int64 = fill.isNaN ? 0 : fill >= 0x1p63 ? .max : fill < -0x1p63 ? .min : Int64(fill)
         func pick<T>(_ a: [T], _ fillValue: T) -> [T] {
             a.withUnsafeBufferPointer { source in
                 indices.map { $0 < 0 ? fillValue : source[$0] }
@@ -50,10 +52,10 @@ public enum TensorStorage: Sendable, Equatable {
         }
         switch self {
         case .float32(let a): return .float32(pick(a, Float(fill)))
-        case .int8(let a): return .int8(pick(a, Int8(clamping: Int(fill))))
-        case .uint8(let a): return .uint8(pick(a, UInt8(clamping: Int(fill))))
-        case .int32(let a): return .int32(pick(a, Int32(clamping: Int(fill))))
-        case .int64(let a): return .int64(pick(a, Int64(fill)))
+        case .int8(let a): return .int8(pick(a, Int8(clamping: whole)))
+        case .uint8(let a): return .uint8(pick(a, UInt8(clamping: whole)))
+        case .int32(let a): return .int32(pick(a, Int32(clamping: whole)))
+        case .int64(let a): return .int64(pick(a, whole))
         case .bool(let a): return .bool(pick(a, fill != 0))
         }
     }

@@ -11,18 +11,18 @@ struct ConvolutionOperator: OperatorDefinition {
         guard spatial >= 1, w.shape.count == x.shape.count else {
             throw node.fail("input \(x.shape) and weight \(w.shape) must both have rank >= 3 and equal ranks")
         }
-        guard attributes.group >= 1, x.shape[1] == w.shape[1] * attributes.group, w.shape[0] % attributes.group == 0 else {
-            throw node.fail("input has \(x.shape[1]) channels but weight \(w.shape) with group \(attributes.group) expects \(w.shape[1] * attributes.group)")
+        guard attributes.group >= 1, x.shape[1] == (try? CheckedSize.multiply(w.shape[1], attributes.group)), w.shape[0] % attributes.group == 0 else {
+            throw node.fail("input has \(x.shape[1]) channels but weight \(w.shape) with group \(attributes.group) does not fit them (\(w.shape[1]) channels per group)")
         }
         if let b = try node.optionalType(2), b.shape != [w.shape[0]] {
             throw node.fail("bias has shape \(b.shape), expected [\(w.shape[0])]")
         }
         let kernel = Array(w.shape[2...])
         let input = Array(x.shape[2...])
-        let pads = WindowGeometry.resolvedPads(autoPad: attributes.autoPad, pads: attributes.pads, input: input, kernel: kernel, strides: attributes.strides, dilations: attributes.dilations)
+        let pads = try WindowGeometry.resolvedPads(autoPad: attributes.autoPad, pads: attributes.pads, input: input, kernel: kernel, strides: attributes.strides, dilations: attributes.dilations)
         var output = [x.shape[0], w.shape[0]]
         for axis in 0..<spatial {
-            let size = WindowGeometry.outputSize(input: input[axis], kernel: kernel[axis], stride: attributes.strides[axis], dilation: attributes.dilations[axis], padBegin: pads[axis], padEnd: pads[spatial + axis])
+            let size = try WindowGeometry.outputSize(input: input[axis], kernel: kernel[axis], stride: attributes.strides[axis], dilation: attributes.dilations[axis], padBegin: pads[axis], padEnd: pads[spatial + axis])
             guard size > 0 else { throw node.fail("the kernel \(kernel) does not fit the padded input \(input)") }
             output.append(size)
         }
@@ -47,12 +47,12 @@ struct ConvolutionOperator: OperatorDefinition {
 
     func macs(_ node: NodeContext) -> Int {
         guard let output = node.outputType(), let w = try? node.type(1) else { return 0 }
-        return output.elementCount * Shapes.elementCount(Array(w.shape.dropFirst()))
+        return CheckedSize.saturatingProduct([output.elementCount, Shapes.elementCount(Array(w.shape.dropFirst()))])
     }
 
     func lower(_ node: LoweringContext) throws -> LoweredOperator {
         let x = try node.shape(0), w = try node.shape(1)
-        let pads = WindowGeometry.resolvedPads(autoPad: attributes.autoPad, pads: attributes.pads, input: Array(x[2...]), kernel: Array(w[2...]), strides: attributes.strides, dilations: attributes.dilations)
+        let pads = try WindowGeometry.resolvedPads(autoPad: attributes.autoPad, pads: attributes.pads, input: Array(x[2...]), kernel: Array(w[2...]), strides: attributes.strides, dilations: attributes.dilations)
         let geometry = [Fields.int(attributes.group)] + Fields.spatial(strides: attributes.strides, dilations: attributes.dilations, pads: pads)
         let inputs = Array(node.node.inputs.prefix(3))
         guard node.isInt8 else { return node.make(.conv, inputs, geometry + Fields.activation(attributes.activation)) }
@@ -73,9 +73,9 @@ struct ConvolutionTransposeOperator: OperatorDefinition {
         guard spatial >= 1, w.shape.count == x.shape.count, x.shape[1] == w.shape[0], w.shape[0] % attributes.group == 0 else {
             throw node.fail("input \(x.shape) does not fit weight \(w.shape) with group \(attributes.group)")
         }
-        let geometry = ShapeInference.transposedConvolutionGeometry(attributes, input: Array(x.shape[2...]), kernel: Array(w.shape[2...]))
+        let geometry = try ShapeInference.transposedConvolutionGeometry(attributes, input: Array(x.shape[2...]), kernel: Array(w.shape[2...]))
         guard geometry.output.allSatisfy({ $0 > 0 }) else { throw node.fail("output size \(geometry.output) is not positive") }
-        return [TensorType(x.dtype, [x.shape[0], w.shape[1] * attributes.group] + geometry.output)]
+        return [TensorType(x.dtype, [x.shape[0], try CheckedSize.multiply(w.shape[1], attributes.group)] + geometry.output)]
     }
 
     func evaluate(_ node: NodeContext, _ inputs: KernelInputs) throws -> [Tensor] {
@@ -86,12 +86,12 @@ struct ConvolutionTransposeOperator: OperatorDefinition {
 
     func macs(_ node: NodeContext) -> Int {
         guard let x = try? node.type(0), let w = try? node.type(1) else { return 0 }
-        return x.elementCount * Shapes.elementCount(Array(w.shape.dropFirst()))
+        return CheckedSize.saturatingProduct([x.elementCount, Shapes.elementCount(Array(w.shape.dropFirst()))])
     }
 
     func lower(_ node: LoweringContext) throws -> LoweredOperator {
         let x = try node.shape(0), w = try node.shape(1)
-        let geometry = ShapeInference.transposedConvolutionGeometry(attributes, input: Array(x[2...]), kernel: Array(w[2...]))
+        let geometry = try ShapeInference.transposedConvolutionGeometry(attributes, input: Array(x[2...]), kernel: Array(w[2...]))
         return node.make(.convTranspose, Array(node.node.inputs.prefix(3)),
                          [Fields.int(attributes.group)] + Fields.spatial(strides: attributes.strides, dilations: attributes.dilations, pads: geometry.pads) + Fields.activation(attributes.activation))
     }
@@ -123,7 +123,7 @@ extension ConvolutionTransposeOperator: Differentiable {
         let x = try request.inputs.float(0), w = try request.inputs.float(1)
         let y = request.outputs[0]
         let spatial = x.rank - 2
-        let pads = ShapeInference.transposedConvolutionGeometry(attributes, input: Array(x.shape[2...]), kernel: Array(w.shape[2...])).pads
+        let pads = try ShapeInference.transposedConvolutionGeometry(attributes, input: Array(x.shape[2...]), kernel: Array(w.shape[2...])).pads
         let lift = ConvolutionKernels.lift
         let kernel = lift(Array(w.shape[2...]), 1), strides = lift(attributes.strides, 1), dilations = lift(attributes.dilations, 1)
         let inSpatial = lift(Array(x.shape[2...]), 1), outSpatial = lift(Array(y.shape[2...]), 1)

@@ -15,7 +15,7 @@ struct ConcatOperator: OperatorDefinition {
                   t.shape.enumerated().allSatisfy({ $0.offset == a || $0.element == first.shape[$0.offset] }) else {
                 throw node.fail("input \(i) of shape \(t.shape) does not match \(first.shape) outside axis \(axis)")
             }
-            shape[a] += t.shape[a]
+            shape[a] = try CheckedSize.add(shape[a], t.shape[a])
         }
         return [TensorType(first.dtype, shape)]
     }
@@ -54,7 +54,7 @@ struct SplitOperator: OperatorDefinition {
         let a = try node.axis(axis, rank: x.shape.count)
         let dimension = x.shape[a], outputs = node.outputCount
         if let sizes = sizes {
-            guard sizes.count == outputs, sizes.reduce(0, +) == dimension, sizes.allSatisfy({ $0 >= 0 }) else {
+            guard sizes.count == outputs, (try? CheckedSize.sum(sizes)) == dimension, sizes.allSatisfy({ $0 >= 0 }) else {
                 throw node.fail("split sizes \(sizes) do not add up to \(dimension) over \(outputs) outputs")
             }
         }
@@ -250,10 +250,12 @@ struct PadOperator: OperatorDefinition {
         let x = try node.type(0)
         let pads = try node.parameter(1, "pads")!.storage.int64s.map { Int($0) }
         let axes = try node.parameter(3, "axes")?.storage.int64s.map { try node.axis(Int($0), rank: x.shape.count) } ?? Array(0..<x.shape.count)
-        guard pads.count == 2 * axes.count else { throw node.fail("pads has \(pads.count) values for \(axes.count) axes") }
+        guard pads.count == 2 * axes.count else {
+            throw node.fail("pads has \(pads.count) values; \(axes.count) axes need \(2 * axes.count) (a begin and an end for each)")
+        }
         var shape = x.shape
         for (i, a) in axes.enumerated() {
-            shape[a] += pads[i] + pads[axes.count + i]
+            shape[a] = try CheckedSize.add(shape[a], try CheckedSize.add(pads[i], pads[axes.count + i]))
             guard shape[a] >= 0 else { throw node.fail("pads \(pads) remove more than axis \(a) holds") }
         }
         return [TensorType(x.dtype, shape)]
@@ -271,7 +273,8 @@ struct PadOperator: OperatorDefinition {
         guard let pads = node.constant(1)?.storage.int64s.map({ Int($0) }) else { throw node.fail("pads must be constant") }
         let axes = node.constant(3)?.storage.int64s.map { Shapes.normalizedAxis(Int($0), rank: x.count)! } ?? Array(0..<x.count)
         var begins = Array(repeating: 0, count: x.count)
-        for (i, axis) in axes.enumerated() { begins[axis] = pads[i] }
+        // A begin of -2^40 beside an end of +2^40 leaves the shape alone but fits no 32-bit field.
+        for (i, axis) in axes.enumerated() { begins[axis] = Int(try CheckedSize.int32(pads[i])) }
         let value = Float(node.constant(2)?.storage.doubles.first ?? 0)
         let modeCode: UInt32 = mode == .constant ? 0 : mode == .reflect ? 1 : 2
         return node.make(.pad, node.data, [modeCode, Fields.float(value)] + Fields.eight(begins))

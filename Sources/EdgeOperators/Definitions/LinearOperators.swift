@@ -33,7 +33,7 @@ struct GemmOperator: OperatorDefinition {
 
     func macs(_ node: NodeContext) -> Int {
         guard let output = node.outputType(), let a = try? node.type(0) else { return 0 }
-        return output.elementCount * (attributes.transposeA ? a.shape[0] : a.shape[1])
+        return CheckedSize.saturatingProduct([output.elementCount, attributes.transposeA ? a.shape[0] : a.shape[1]])
     }
 
     func lower(_ node: LoweringContext) throws -> LoweredOperator {
@@ -85,7 +85,7 @@ struct MatMulOperator: OperatorDefinition {
 
     func macs(_ node: NodeContext) -> Int {
         guard let output = node.outputType(), let a = try? node.type(0) else { return 0 }
-        return output.elementCount * (a.shape.last ?? 1)
+        return CheckedSize.saturatingProduct([output.elementCount, a.shape.last ?? 1])
     }
 
     func lower(_ node: LoweringContext) throws -> LoweredOperator {

@@ -12,10 +12,10 @@ struct PoolingOperator: OperatorDefinition {
             throw node.fail("kernel \(attributes.kernelShape) does not fit input \(x.shape)")
         }
         let input = Array(x.shape[2...])
-        let pads = WindowGeometry.resolvedPads(autoPad: attributes.autoPad, pads: attributes.pads, input: input, kernel: attributes.kernelShape, strides: attributes.strides, dilations: attributes.dilations)
+        let pads = try WindowGeometry.resolvedPads(autoPad: attributes.autoPad, pads: attributes.pads, input: input, kernel: attributes.kernelShape, strides: attributes.strides, dilations: attributes.dilations)
         var output = Array(x.shape.prefix(2))
         for axis in 0..<spatial {
-            let size = WindowGeometry.outputSize(input: input[axis], kernel: attributes.kernelShape[axis], stride: attributes.strides[axis], dilation: attributes.dilations[axis], padBegin: pads[axis], padEnd: pads[spatial + axis], ceilMode: attributes.ceilMode)
+            let size = try WindowGeometry.outputSize(input: input[axis], kernel: attributes.kernelShape[axis], stride: attributes.strides[axis], dilation: attributes.dilations[axis], padBegin: pads[axis], padEnd: pads[spatial + axis], ceilMode: attributes.ceilMode)
             guard size > 0 else { throw node.fail("the window \(attributes.kernelShape) does not fit the input \(input)") }
             output.append(size)
         }
@@ -32,7 +32,7 @@ struct PoolingOperator: OperatorDefinition {
 
     func lower(_ node: LoweringContext) throws -> LoweredOperator {
         let x = try node.shape(0)
-        let pads = WindowGeometry.resolvedPads(autoPad: attributes.autoPad, pads: attributes.pads, input: Array(x[2...]), kernel: attributes.kernelShape, strides: attributes.strides, dilations: attributes.dilations)
+        let pads = try WindowGeometry.resolvedPads(autoPad: attributes.autoPad, pads: attributes.pads, input: Array(x[2...]), kernel: attributes.kernelShape, strides: attributes.strides, dilations: attributes.dilations)
         let kernel = attributes.kernelShape.count == 1 ? [1] + attributes.kernelShape : attributes.kernelShape
         let fields = kernel.map(Fields.int) + Fields.spatial(strides: attributes.strides, dilations: attributes.dilations, pads: pads) + [attributes.countIncludePad ? 1 : 0]
         // MAX_POOL compares bytes in either dtype; average pooling has its own int8 kind.

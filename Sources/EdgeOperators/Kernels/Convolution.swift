@@ -24,7 +24,8 @@ enum ConvolutionKernels {
         let spatial = x.count - 2
         let kernel = lift(Array(w[2...]), fill: 1)
         let input = lift(Array(x[2...]), fill: 1)
-        let pads = WindowGeometry.resolvedPads(autoPad: attributes.autoPad, pads: attributes.pads, input: Array(x[2...]), kernel: Array(w[2...]), strides: attributes.strides, dilations: attributes.dilations)
+        // The node's shape rule computed these pads already and would have refused an overflow.
+        let pads = (try? WindowGeometry.resolvedPads(autoPad: attributes.autoPad, pads: attributes.pads, input: Array(x[2...]), kernel: Array(w[2...]), strides: attributes.strides, dilations: attributes.dilations)) ?? Array(repeating: 0, count: 2 * spatial)
         let strides = lift(attributes.strides, fill: 1), dilations = lift(attributes.dilations, fill: 1)
         let outSpatial = lift(Array(y[2...]), fill: 1)
         return Geometry(
@@ -190,7 +191,9 @@ enum ConvolutionKernels {
 
     static func transposed(_ attributes: ConvolutionTranspose, x: Tensor, w: Tensor, bias: Tensor?, output: TensorType) -> Tensor {
         let spatial = x.shape.count - 2
-        let geometry = ShapeInference.transposedConvolutionGeometry(attributes, input: Array(x.shape[2...]), kernel: Array(w.shape[2...]))
+        // The node's shape rule computed this geometry already and would have refused an overflow.
+        let geometry = (try? ShapeInference.transposedConvolutionGeometry(attributes, input: Array(x.shape[2...]), kernel: Array(w.shape[2...])))
+            ?? (output: Array(output.shape[2...]), pads: Array(repeating: 0, count: 2 * spatial))
         let kernel = lift(Array(w.shape[2...]), fill: 1)
         let input = lift(Array(x.shape[2...]), fill: 1)
         let strides = lift(attributes.strides, fill: 1), dilations = lift(attributes.dilations, fill: 1)

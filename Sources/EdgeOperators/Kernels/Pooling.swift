@@ -16,7 +16,8 @@ enum PoolingKernels {
             kernel = lift(attributes.kernelShape, 1)
             strides = lift(attributes.strides, 1)
             dilations = lift(attributes.dilations, 1)
-            let pads = WindowGeometry.resolvedPads(autoPad: attributes.autoPad, pads: attributes.pads, input: Array(x[2...]), kernel: attributes.kernelShape, strides: attributes.strides, dilations: attributes.dilations)
+            // The node's shape rule computed these pads already and would have refused an overflow.
+            let pads = (try? WindowGeometry.resolvedPads(autoPad: attributes.autoPad, pads: attributes.pads, input: Array(x[2...]), kernel: attributes.kernelShape, strides: attributes.strides, dilations: attributes.dilations)) ?? Array(repeating: 0, count: 2 * spatial)
             padTop = spatial == 1 ? 0 : pads[0]
             padLeft = spatial == 1 ? pads[0] : pads[1]
             padBottom = spatial == 1 ? 0 : pads[2]

@@ -73,10 +73,11 @@ enum ResizeKernels {
                 case .ceil: rounded = source.rounded(.up)
                 case .legacySimple: rounded = scale < 1 ? source.rounded(.up) : source.rounded(.down)
                 }
-                first[o] = min(max(Int(rounded), 0), inLength - 1)
+                // Clamped as a float: a coordinate far outside (or NaN) must not trap the conversion.
+                first[o] = rounded.isNaN ? 0 : Int(min(max(rounded, 0), Float(inLength - 1)))
                 second[o] = first[o]
             case .linear:
-                let clamped = min(max(source, 0), Float(inLength - 1))
+                let clamped = source.isNaN ? 0 : min(max(source, 0), Float(inLength - 1))
                 let low = clamped.rounded(.down)
                 first[o] = Int(low)
                 second[o] = min(Int(low) + 1, inLength - 1)

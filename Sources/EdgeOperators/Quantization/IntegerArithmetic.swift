@@ -52,7 +52,11 @@ public enum IntegerArithmetic {
     }
 
     public static func softmaxTable(input: QuantizationParameters) -> Tensor {
-        Tensor(shape: [256], storage: .int32((0..<256).map { d in Int32((1048576 * Foundation.exp(-Double(input.scale) * Double(d))).rounded()) }))
+        // The scale comes from the model; a value that is not a positive float must not trap.
+        Tensor(shape: [256], storage: .int32((0..<256).map { d in
+            let entry = (1048576 * Foundation.exp(-Double(input.scale) * Double(d))).rounded()
+            return entry.isNaN ? 0 : Int32(min(max(entry, Double(Int32.min)), Double(Int32.max)))
+        }))
     }
 
     /// Row-major [K, N] int8 weights as [N, K], with per-channel scales following along.
@@ -87,7 +91,9 @@ extension IntegerArithmetic {
         let values = weights.floats ?? weights.storage.doubles.map(Float.init)
         let inner = weights.shape[(axis + 1)...].reduce(1, *), channels = weights.shape[axis]
         let q = values.enumerated().map { i, v in
-            Int8(min(max((v / scales[scales.count == 1 ? 0 : (i / inner) % channels]).rounded(), -127), 127))
+            // Scales can come from a QDQ model: a 0 or NaN scale gives NaN here, which must not trap.
+            let scaled = (v / scales[scales.count == 1 ? 0 : (i / inner) % channels]).rounded()
+            return scaled.isNaN ? Int8(0) : Int8(min(max(scaled, -127), 127))
         }
         return Tensor(shape: weights.shape, storage: .int8(q))
     }

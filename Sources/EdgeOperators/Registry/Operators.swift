@@ -50,16 +50,35 @@ public enum Operators {
         }
     }
 
-    /// The types of `node`'s outputs. Throws a `GraphError` naming the node when inputs do not fit.
-    public static func outputTypes(of node: Node, in graph: Graph) throws -> [TensorType] {
-        try definition(of: node.operation).outputTypes(NodeContext(node: node, graph: graph))
+    /// The types of `node`'s outputs. Throws a `GraphError` naming the node when inputs do not fit,
+    /// when a size overflows, or when an output is larger than `limits` allow one tensor — before
+    /// anything of that size is allocated. Every shape rule goes through here, so none of them
+    /// has to repeat the bound.
+    public static func outputTypes(of node: Node, in graph: Graph, limits: ResourceLimits = .current) throws -> [TensorType] {
+        try naming(node) {
+            let types = try definition(of: node.operation).outputTypes(NodeContext(node: node, graph: graph))
+            for type in types { try limits.check(type) }
+            return types
+        }
+    }
+
+    /// Runs `body`, turning a `SizeOverflow` from a shape rule, kernel or lowering into a
+    /// one-line `GraphError` naming `node`.
+    static func naming<T>(_ node: Node, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let overflow as SizeOverflow {
+            throw GraphError.at(node, .shapeMismatch, overflow.detail)
+        }
     }
 
     /// The outputs of `node` given its inputs (nil where absent) and its already inferred output
     /// types. Shared by the executor and by constant folding, so a folded constant is computed by
     /// exactly the code that would have computed it at run time.
     public static func evaluate(_ node: Node, in graph: Graph, inputs: [Tensor?], outputTypes: [TensorType], training: Bool = false) throws -> [Tensor] {
-        try definition(of: node.operation).evaluate(NodeContext(node: node, graph: graph), KernelInputs(inputs, outputTypes: outputTypes, node: node, training: training))
+        try naming(node) {
+            try definition(of: node.operation).evaluate(NodeContext(node: node, graph: graph), KernelInputs(inputs, outputTypes: outputTypes, node: node, training: training))
+        }
     }
 
     /// Gradients of `node`'s inputs (see `OperatorDefinition.backward`).
@@ -67,7 +86,7 @@ public enum Operators {
         guard let definition = definition(of: node.operation) as? any Differentiable else {
             throw ExecutionError.unsupported("\(node.operation.kindName) node '\(node.name)' has no gradient")
         }
-        return try definition.backward(NodeContext(node: node, graph: graph), request)
+        return try naming(node) { try definition.backward(NodeContext(node: node, graph: graph), request) }
     }
 
     /// Whether `operation` has a backward.
@@ -105,7 +124,7 @@ public enum Operators {
             // An int8 operator's output needs its scale and zero point, whatever its kind.
             let dequantizes: Bool = { if case .dequantizeLinear = node.operation { return true }; return false }()
             if context.isInt8 && !dequantizes { _ = try context.outputQuantization }
-            result.append(try definition(of: node.operation).lower(context))
+            result.append(try naming(node) { try definition(of: node.operation).lower(context) })
         }
         return result
     }

@@ -71,7 +71,7 @@ struct Aggregate: ParsableCommand {
     var maxNorm: Double?
 
     @Option(name: .customLong("max-examples"), help: "Reject updates claiming more examples than this.")
-    var maxExamples: UInt64 = 1_000_000
+    var maxExamples: UInt64 = AggregationSettings.defaultMaxExamples
 
     @Option(name: .customLong("min-clients"), help: "Write nothing (exit 1) when fewer updates are accepted.")
     var minClients = 1

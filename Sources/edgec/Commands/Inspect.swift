@@ -127,7 +127,7 @@ struct ModelReport: Encodable {
         weights.parameters = parameters.count
         weights.bytes = parameters.bytes
         layers = GraphStatistics.layerCosts(analyzed).map { Layer(node: $0.node, op: $0.kind, output: $0.outputShape, macs: $0.macs) }
-        totalMACs = layers.reduce(0) { $0 + $1.macs }
+        totalMACs = CheckedSize.saturatingSum(layers.map(\.macs))
         compiledNodes = prepared.nodes.count
     }
 

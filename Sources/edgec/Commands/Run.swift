@@ -99,7 +99,7 @@ struct Run: ParsableCommand {
             kinds.append([kind, String(group.count), String(format: "%.4f", ms), share(ms)])
         }
         lines += Text.table(kinds, rightAligned: [1, 2, 3]).map { "  " + $0 }
-        let macs = operators.reduce(0) { $0 + $1.macs }
+        let macs = CheckedSize.saturatingSum(operators.map(\.macs))
         lines.append(String(format: "total    %.4f ms per run, %@ MACs, %.2f GMAC/s", total, Text.grouped(macs), total > 0 ? Double(macs) / (total * 1e6) : 0))
         return lines.joined(separator: "\n")
     }

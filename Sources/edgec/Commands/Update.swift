@@ -110,6 +110,9 @@ extension UpdateCommand {
         @Option(help: "Check the update against this base model (.onnx).")
         var base: String?
 
+        @Option(name: .customLong("max-examples"), help: "With --base: the example count bound to check, as aggregate --max-examples.")
+        var maxExamples: UInt64 = AggregationSettings.defaultMaxExamples
+
         func run() throws {
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: update)) } catch {
@@ -138,11 +141,11 @@ extension UpdateCommand {
             if let base = base {
                 let model = try BaseModel(contentsOf: base)
                 do {
-                    _ = try model.validate(decoded, round: decoded.round, maxExamples: .max)
+                    _ = try model.validate(decoded, round: decoded.round, maxExamples: maxExamples)
                 } catch let rejection as Rejection {
                     throw UserFacingError("'\(update)' does not fit '\(base)': \(rejection)")
                 }
-                print("valid      for \(base): base hash, tensor names and shapes match; every delta is finite")
+                print("valid      for \(base): base hash, tensor names and shapes match; every delta is finite; \(Text.grouped(Int(clamping: decoded.exampleCount))) examples <= \(Text.grouped(Int(clamping: maxExamples)))")
             }
         }
     }
