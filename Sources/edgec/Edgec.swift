@@ -6,6 +6,7 @@ import EdgeEvaluation
 import EdgeFederated
 import EdgeFormat
 import EdgeIR
+import EdgeImages
 import EdgeOperators
 import EdgeNumPy
 import EdgeONNX
@@ -61,6 +62,8 @@ struct Edgec: ParsableCommand {
         } catch let error as TargetError {
             fail(error.message)
         } catch let error as FederatedError {
+            fail(error.message)
+        } catch let error as ImageError {
             fail(error.message)
         } catch {
             exit(withError: error)

@@ -32,7 +32,12 @@ struct Evaluate: ParsableCommand {
     var model: String
 
     @Option(help: "The data set (.npz, or .npy for a single-input model).")
-    var data: String
+    var data: String?
+
+    @Option(name: .customLong("data-images"), help: ArgumentHelp("A folder of .png/.jpg images instead, one sub-folder per class: labels 0, 1, ... for the sub-folder names in sorted order, as torchvision's ImageFolder (see --size, --mean, --std, --color, --layout).", valueName: "dir"))
+    var dataImages: String?
+
+    @OptionGroup(title: "Image data (with --data-images)") var images: ImageDataOptions
 
     @Option(help: "The fp32 model (.onnx) to compare outputs with.")
     var reference: String?
@@ -46,7 +51,12 @@ struct Evaluate: ParsableCommand {
         let bytes = try ModelLoading.read(model)
         let bindings = try shapes.bindings()
         let (runner, inputs) = try ModelEvaluation.runner(for: bytes, path: model, bindings: bindings)
-        let arrays = try NumPyFiles.read(data, singleKey: inputs.count == 1 ? inputs[0].name : "")
+        if data != nil, dataImages != nil { throw UserFacingError("pass --data or --data-images, not both") }
+        if dataImages == nil, images.given { throw UserFacingError("--size, --mean, --std, --color and --layout describe --data-images: add --data-images DIR") }
+        guard let data = data ?? dataImages else { throw UserFacingError("eval needs data: pass --data test.npz or --data-images DIR") }
+        let arrays = dataImages == nil
+            ? try NumPyFiles.read(data, singleKey: inputs.count == 1 ? inputs[0].name : "")
+            : try images.arrays(folder: data, option: "--data-images", inputs: inputs).arrays
         let dataset = try CalibrationData(arrays: arrays, inputs: inputs, source: data)
         let fp32 = try reference.map { try ModelEvaluation.runner(for: try ModelLoading.read($0), path: $0, bindings: bindings).0 }
         let progress = Progress()

@@ -47,6 +47,11 @@ struct Quantize: ParsableCommand {
     @Option(help: "Calibration data (.npz or .npy), or 'random' to calibrate on random inputs (not recommended).")
     var calib: String?
 
+    @Option(name: .customLong("calib-images"), help: ArgumentHelp("Calibrate on a folder of .png/.jpg images instead (see --size, --mean, --std, --color, --layout); with one sub-folder per class, also accuracy before and after.", valueName: "dir"))
+    var calibImages: String?
+
+    @OptionGroup(title: "Image data (with --calib-images)") var images: ImageDataOptions
+
     @Option(name: .shortAndLong, help: "The file to write (.edgem).")
     var output: String
 
@@ -87,8 +92,10 @@ struct Quantize: ParsableCommand {
         }
         guard percentile > 50, percentile <= 100 else { throw UserFacingError("--percentile must be in (50, 100], got \(percentile)") }
         guard let compression = Edgem.Compression(name: compress) else { throw UserFacingError("--compress takes none, lz4 or entropy, not '\(compress)'") }
-        guard let calib = calib else {
-            throw UserFacingError("quantizing needs calibration data: pass --calib data.npz (or --calib random to accept a poor, data-free calibration)")
+        if calib != nil, calibImages != nil { throw UserFacingError("pass --calib or --calib-images, not both") }
+        if calibImages == nil, images.given { throw UserFacingError("--size, --mean, --std, --color and --layout describe --calib-images: add --calib-images DIR") }
+        guard let calib = calib ?? calibImages else {
+            throw UserFacingError("quantizing needs calibration data: pass --calib data.npz or --calib-images DIR (or --calib random to accept a poor, data-free calibration)")
         }
         if train == nil, training.val != nil || training.epochs != nil || training.lr != nil || !training.freeze.isEmpty {
             throw UserFacingError("--val, --epochs, --lr and --freeze are options of quantization-aware training: add --train DATA")
@@ -104,7 +111,9 @@ struct Quantize: ParsableCommand {
         let prepared = try StandardPipeline.prepare(onnx.graph, inputShapes: bindings, fuseClampsOnly: true)
         let inputs = prepared.inputs.map { (name: prepared.name(of: $0.value), type: prepared.type(of: $0.value)!) }
         let data: CalibrationData
-        if calib == "random" {
+        if let calibImages {
+            data = try CalibrationData(arrays: try images.arrays(folder: calibImages, option: "--calib-images", inputs: inputs).arrays, inputs: inputs, source: calibImages)
+        } else if calib == "random" {
             FileHandle.standardError.write(Data("edgec: warning: calibrating on RANDOM inputs: activation ranges will not match real data and accuracy may collapse; pass --calib with real samples\n".utf8))
             data = try CalibrationData.random(inputs: inputs)
         } else {
