@@ -42,12 +42,16 @@ struct Evaluate: ParsableCommand {
     @Option(help: "The fp32 model (.onnx) to compare outputs with.")
     var reference: String?
 
+    @Option(help: ArgumentHelp("Also write the report as a page to look at (.html: accuracy, outputs against the reference, size by section and by layer).", valueName: "file.html"))
+    var report: String?
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
     @OptionGroup var shapes: InputShapeOptions
 
     func run() throws {
+        if let report { try OutputPath.check(report, notOverwriting: [model, reference, data, dataImages].compactMap { $0 }) }
         let bytes = try ModelLoading.read(model)
         let bindings = try shapes.bindings()
         let (runner, inputs) = try ModelEvaluation.runner(for: bytes, path: model, bindings: bindings)
@@ -60,21 +64,24 @@ struct Evaluate: ParsableCommand {
         let dataset = try CalibrationData(arrays: arrays, inputs: inputs, source: data)
         let fp32 = try reference.map { try ModelEvaluation.runner(for: try ModelLoading.read($0), path: $0, bindings: bindings).0 }
         let progress = Progress()
-        let report = try ModelEvaluation.evaluate(model: runner, path: model, fileBytes: bytes.count, compiled: ModelFileKind(bytes) == .compiled,
+        let evaluation = try ModelEvaluation.evaluate(model: runner, path: model, fileBytes: bytes.count, compiled: ModelFileKind(bytes) == .compiled,
                                                   data: dataset, reference: fp32) { progress.show($0, $1, $2) }
         progress.finish()
+        if let report {
+            try ReportPages.evaluation(evaluation, model: model, bytes: bytes, compiled: ModelFileKind(bytes) == .compiled, data: data).write(to: report)
+        }
         if json {
-            try JSONOutput.print(report)
+            try JSONOutput.print(evaluation)
             return
         }
         print("model      \(model) (\(Text.grouped(bytes.count)) bytes), \(dataset.sampleCount) samples")
-        if let accuracy = report.accuracy {
-            print(String(format: "accuracy   %.2f%%", accuracy * 100) + (report.referenceAccuracy.map { String(format: " (fp32 reference %.2f%%)", $0 * 100) } ?? ""))
+        if let accuracy = evaluation.accuracy {
+            print(String(format: "accuracy   %.2f%%", accuracy * 100) + (evaluation.referenceAccuracy.map { String(format: " (fp32 reference %.2f%%)", $0 * 100) } ?? ""))
         }
-        if let agreement = report.top1Agreement { print(String(format: "top-1      %.2f%% agreement with the reference", agreement * 100)) }
-        for output in report.outputs {
+        if let agreement = evaluation.top1Agreement { print(String(format: "top-1      %.2f%% agreement with the reference", agreement * 100)) }
+        for output in evaluation.outputs {
             print(String(format: "output     %@: cosine %.6f, SQNR %@ dB, max |diff| %.4g", output.output, output.cosine, Metrics.format(output.sqnr), output.maxAbsoluteDifference))
         }
-        print(String(format: "latency    %.3f ms per sample (median, %@)", report.latencyMilliseconds, report.runtime))
+        print(String(format: "latency    %.3f ms per sample (median, %@)", evaluation.latencyMilliseconds, evaluation.runtime))
     }
 }

@@ -76,6 +76,9 @@ struct Quantize: ParsableCommand {
     @Option(name: .customLong("export-onnx"), help: "Also write the quantized model as an ONNX QDQ model (.onnx).")
     var exportONNX: String?
 
+    @Option(help: ArgumentHelp("Also write a report to look at (.html: per-layer SQNR, weight and activation ranges, size by section and by layer, accuracy before and after).", valueName: "file.html"))
+    var report: String?
+
     @Flag(name: .customLong("no-measure"), help: "Write the file without measuring per-layer SQNR and accuracy on the runtime (faster).")
     var noMeasure = false
 
@@ -104,6 +107,9 @@ struct Quantize: ParsableCommand {
         try OutputPath.check(output, notOverwriting: [model, calib] + [train, training.val].compactMap { $0 })
         if let exportONNX {
             try OutputPath.check(exportONNX, notOverwriting: [model, calib, output])
+        }
+        if let report {
+            try OutputPath.check(report, notOverwriting: [model, calib, output] + [exportONNX].compactMap { $0 })
         }
         let source = try ModelLoading.readONNX(model, for: "quantize")
         let onnx = try ONNXModel(data: source, source: model)
@@ -154,6 +160,7 @@ struct Quantize: ParsableCommand {
         progress.finish()
         // The QDQ model is made before anything is written, so a model it cannot express leaves no file.
         let qdq = try exportONNX.map { _ in try ONNXExport.write(result.fakeQuantized, producer: Edgec.configuration.version) }
+        let page = try report.map { _ in try ReportPages.quantization(result, model: model, output: output, sourceBytes: source.count, measured: !noMeasure) }
         try OutputPath.write(result.file.data, to: output)
         if training.json {
             try JSONOutput.print(QuantizationSummary.JSON(result, sourceBytes: source.count, output: output, epochs: epochs), snakeCaseKeys: true)
@@ -163,6 +170,10 @@ struct Quantize: ParsableCommand {
         if let exportONNX, let qdq {
             try OutputPath.write(qdq, to: exportONNX)
             print("wrote      \(exportONNX) (ONNX QDQ, \(Text.grouped(qdq.count)) bytes)")
+        }
+        if let report, let page {
+            try page.write(to: report)
+            if !training.json { print("wrote      \(report) (report)") }
         }
     }
 }
