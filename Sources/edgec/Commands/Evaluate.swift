@@ -18,13 +18,12 @@ struct Evaluate: ParsableCommand {
         commandName: "eval",
         abstract: "Measure a model's accuracy, agreement with an fp32 reference, size and latency.",
         discussion: """
-        Runs every sample of --data (a .npz with one array per input, leading batch dimension,
-        optional integer 'labels') through the model: a .edgem on the C runtime, an .onnx on the
-        fp32 reference executor. With --reference (the fp32 .onnx), also prints top-1
-        agreement, cosine similarity and SQNR in dB of every output.
+        Runs every sample of --data (a .npz with one array per input, leading batch dimension, optional integer 'labels') through the model: a .edgem on the C runtime, an .onnx on the fp32 reference executor. With --reference (the fp32 .onnx), also prints top-1 agreement, cosine similarity and SQNR in dB of every output.
 
         Example:
           edgec eval model.int8.edgem --data test.npz --reference model.onnx
+          edgec eval model.int8.edgem --data-images val/ --reference model.onnx \\
+              --report eval.html
         """
     )
 
@@ -71,7 +70,7 @@ struct Evaluate: ParsableCommand {
             try ReportPages.evaluation(evaluation, model: model, bytes: bytes, compiled: ModelFileKind(bytes) == .compiled, data: data).write(to: report)
         }
         if json {
-            try JSONOutput.print(evaluation)
+            try JSONOutput.print(evaluation, command: "eval")
             return
         }
         print("model      \(model) (\(Text.grouped(bytes.count)) bytes), \(dataset.sampleCount) samples")

@@ -15,29 +15,25 @@ struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Quantize a model to int8 with calibration data and compile it to .edgem.",
         discussion: """
-        Weights become int8 symmetric per output channel (--per-tensor: one scale per tensor),
-        activations int8 asymmetric per tensor, biases int32; inputs and outputs stay float
-        (--int8-io: they become int8 too, each with its scale and zero point in the file).
-        Calibration data is a .npz with one array per model input (leading batch dimension),
-        or a .npy for a single-input model; an optional 'labels' array gives accuracy before and
-        after. Ops without an int8 kernel stay float, with (de)quantization around them.
-        --export-onnx also writes the quantized model as a standard ONNX QDQ model (opset 14:
-        int8 weights behind per-channel DequantizeLinear, QuantizeLinear/DequantizeLinear on
-        activations, int32 biases) that onnxruntime runs and Netron shows; `edgec run` runs it
-        as simulated int8 and `edgec compile` turns it into the same int8 .edgem.
+        Weights become int8 symmetric per output channel (--per-tensor: one scale per tensor), activations int8 asymmetric per tensor, biases int32; inputs and outputs stay float (--int8-io: they become int8 too, each with its scale and zero point in the file). Calibration data is a .npz with one array per model input (leading batch dimension), or a .npy for a single-input model; an optional 'labels' array gives accuracy before and after. Ops without an int8 kernel stay float, with (de)quantization around them. --export-onnx also writes the quantized model as a standard ONNX QDQ model (opset 14: int8 weights behind per-channel DequantizeLinear, QuantizeLinear/DequantizeLinear on activations, int32 biases) that onnxruntime runs and Netron shows; `edgec run` runs it as simulated int8 and `edgec compile` turns it into the same int8 .edgem.
 
-        --train DATA makes it quantization-aware training: after calibration the model is
-        fine-tuned (--epochs, default 3; --lr, default 1e-5 — a trained model needs only small steps; the other training options as in
-        `edgec train`) with fake quantization in the graph and the straight-through estimator —
-        BatchNormalization folded as the int8 runtime sees it, weight scales following the
-        weights, activation ranges a moving average — and then quantized as PTQ does, from the
-        trained weights and the ranges training ended with. DATA needs 'labels'.
+        --calib-images DIR calibrates on a folder of PNG/JPEG images: each is decoded (libpng, libjpeg-turbo), converted to --color (gray, rgb or bgr; gray as PIL's convert("L")), resized to the model input's H×W with bilinear filtering that averages when it shrinks (PIL's Image.resize(BILINEAR), so torchvision's Resize on PIL images: no aspect-preserving crop), then (pixel - mean) / std per channel with pixels in 0–255 (defaults mean 0, std 255: values in [0, 1]), laid out as --layout. Images directly in DIR have no labels; one sub-folder per class gives labels (sub-folder names in sorted order, as torchvision's ImageFolder) and accuracy before and after.
+
+        --report FILE.html writes one static page (inline SVG, no scripts) with every int8 layer's SQNR, each layer's weight and activation ranges, the file's size by section and by layer, and the accuracy before and after.
+
+        --train DATA makes it quantization-aware training: after calibration the model is fine-tuned (--epochs, default 3; --lr, default 1e-5 — a trained model needs only small steps; the other training options as in `edgec train`) with fake quantization in the graph and the straight-through estimator — BatchNormalization folded as the int8 runtime sees it, weight scales following the weights, activation ranges a moving average — and then quantized as PTQ does, from the trained weights and the ranges training ended with. DATA needs 'labels'.
 
         Example:
-          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem --method entropy
-          edgec quantize model.onnx --calib calib.npz --train train.npz --val val.npz --epochs 3 -o model.qat.edgem
-          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem --keep-float /head/Conv
-          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem --export-onnx model.qdq.onnx
+          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem \\
+              --method entropy
+          edgec quantize model.onnx --calib calib.npz --train train.npz \\
+              --val val.npz --epochs 3 -o model.qat.edgem
+          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem \\
+              --keep-float /head/Conv
+          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem \\
+              --export-onnx model.qdq.onnx
+          edgec quantize model.onnx --calib-images calib/ --mean 123.675,116.28,103.53 \\
+              --std 58.395,57.12,57.375 -o model.int8.edgem --report report.html
         """
     )
 
@@ -163,7 +159,7 @@ struct Quantize: ParsableCommand {
         let page = try report.map { _ in try ReportPages.quantization(result, model: model, output: output, sourceBytes: source.count, measured: !noMeasure) }
         try OutputPath.write(result.file.data, to: output)
         if training.json {
-            try JSONOutput.print(QuantizationSummary.JSON(result, sourceBytes: source.count, output: output, epochs: epochs), snakeCaseKeys: true)
+            try JSONOutput.print(QuantizationSummary.JSON(result, sourceBytes: source.count, output: output, epochs: epochs), command: "quantize")
         } else {
             print(QuantizationSummary.text(result, sourceBytes: source.count, output: output))
         }
