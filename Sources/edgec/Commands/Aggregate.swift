@@ -95,8 +95,6 @@ struct Aggregate: ParsableCommand {
         var appliedNorm: Double?
     }
 
-    private let summary = Summary()
-
     /// A text line of the summary (left out with --json, which prints the object at the end).
     private func say(_ line: String) {
         if !json { print(line) }
@@ -121,9 +119,10 @@ struct Aggregate: ParsableCommand {
         }
 
         let baseModel = try BaseModel(contentsOf: base)
+        let summary = Summary()
         (summary.base, summary.baseSha256, summary.output) = (base, baseModel.sha256, output)
         say("base       \(base): \(baseModel.weights.count) weights, \(Text.grouped(baseModel.parameterCount)) parameters, sha256 \(baseModel.sha256.prefix(12))…")
-        if !merge.isEmpty { return try runMerge(baseModel, settings: settings) }
+        if !merge.isEmpty { return try runMerge(baseModel, settings: settings, summary: summary) }
 
         let aggregator = try Aggregator(base: baseModel, settings: settings)
         let start = Date()
@@ -161,10 +160,10 @@ struct Aggregate: ParsableCommand {
             say("wrote      \(output) (partial: \(shard.clients.count) updates, \(Text.grouped(Int(clamping: shard.exampleCount))) examples, \(shard.sums.count) weight sums)")
             return
         }
-        try write(try aggregator.finish(), base: baseModel)
+        try write(try aggregator.finish(), base: baseModel, summary: summary)
     }
 
-    private func runMerge(_ baseModel: BaseModel, settings: AggregationSettings) throws {
+    private func runMerge(_ baseModel: BaseModel, settings: AggregationSettings, summary: Summary) throws {
         guard case .fedavg = settings.strategy else { throw UserFacingError("--merge combines FedAvg partial sums; --strategy must be fedavg") }
         guard audit == nil else { throw UserFacingError("--audit lists updates as they are read; with --merge, the shards' audit logs hold those lines") }
         let partials = try merge.map { (partial: try PartialAggregate(contentsOf: $0), source: $0) }
@@ -175,10 +174,10 @@ struct Aggregate: ParsableCommand {
         say("round      \(merged.round)")
         say("merged     \(partials.count) partials: \(merged.clients.count) accepted updates, \(merged.rejectedCount) rejected in the shards")
         say("examples   \(Text.grouped(Int(clamping: merged.exampleCount))) in the accepted updates")
-        try write(try merged.apply(to: baseModel, serverLearningRate: serverLearningRate, minClients: minClients), base: baseModel)
+        try write(try merged.apply(to: baseModel, serverLearningRate: serverLearningRate, minClients: minClients), base: baseModel, summary: summary)
     }
 
-    private func write(_ result: AggregationResult, base: BaseModel) throws {
+    private func write(_ result: AggregationResult, base: BaseModel, summary: Summary) throws {
         say(String(format: "applied    L2 norm %.6g over %d of %d weights", result.appliedNorm, result.weights.count, base.weights.count))
         try OutputPath.write(try result.model(from: base), to: output)
         summary.appliedNorm = Double(result.appliedNorm)

@@ -48,7 +48,7 @@ struct HTMLReport {
         guard !items.isEmpty else { return }
         let rowHeight = 18, labelWidth = 260, barWidth = 420, height = items.count * rowHeight + 4
         let top = max(maximum ?? items.map(\.value).max() ?? 1, 1e-12)
-        var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(labelWidth + barWidth + 110)\" height=\(quoted(height)) role=\"img\">"]
+        var svg = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(labelWidth + barWidth + 190)\" height=\(quoted(height)) role=\"img\">"]
         for (index, item) in items.enumerated() {
             let y = index * rowHeight + 2
             let width = item.value.isFinite ? max(1, Int((min(item.value, top) / top) * Double(barWidth))) : barWidth
@@ -107,7 +107,7 @@ struct HTMLReport {
         body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; max-width: 1000px; }
         h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; border-bottom: 1px solid #ddd; }
         table { border-collapse: collapse; font-size: 13px; }
-        th, td { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: left; vertical-align: middle; }
+        th, td { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: left; vertical-align: middle; white-space: nowrap; }
         .n { text-align: right; font-variant-numeric: tabular-nums; }
         svg text { font: 12px system-ui, sans-serif; fill: #222; }
         </style>
