@@ -43,7 +43,7 @@ import Testing
         #expect(folder.classes == (0...9).map(String.init))
         let reference = try NumPyFiles.read(Fixtures.path("images/digits.npz"))
         let (images, labels) = try folder.load(ImagePreprocessing(height: 8, width: 8, color: .gray, layout: .nchw, mean: [0], std: [16]))
-        #expect(labels?.int64s == reference["labels"]!.int64s)
+        #expect(labels?.storage.int64s == reference["labels"]!.storage.int64s)
         #expect(images.shape == reference["input"]!.shape)
         #expect(images.floats == reference["input"]!.floats)
     }
@@ -105,7 +105,7 @@ import Testing
         let cases: [([String], String)] = [
             (["--calib-images", folder.path, "--color", "rgb"], "edgec: error: --color rgb gives 3 channels, input 'input' takes 1 (nchw [1, 1, 8, 8])\n"),
             (["--calib-images", folder.path, "--size", "16,16"], "edgec: error: --size 16,16 differs from input 'input', which takes 8×8 (nchw [1, 1, 8, 8]); bind another size with --input-shape\n"),
-            (["--calib-images", folder.path, "--mean", "1,2"], "edgec: error: --mean takes one number or 1 (one per channel), comma-separated; got '1,2'\n"),
+            (["--calib-images", folder.path, "--mean", "1,2"], "edgec: error: --mean takes one number for a 1-channel input; got '1,2'\n"),
             (["--calib-images", directory.appendingPathComponent("missing").path], "edgec: error: image folder '\(directory.appendingPathComponent("missing").path)' does not exist\n"),
             (["--calib", Fixtures.path("images/digits.npz"), "--std", "16"], "edgec: error: --size, --mean, --std, --color and --layout describe --calib-images: add --calib-images DIR\n"),
         ]

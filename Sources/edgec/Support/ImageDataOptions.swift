@@ -77,7 +77,8 @@ struct ImageDataOptions: ParsableArguments {
         guard let text else { return [value] }
         let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
         guard values.allSatisfy({ $0 != nil && $0!.isFinite }), values.count == 1 || values.count == channels else {
-            throw UserFacingError("\(option) takes one number or \(channels) (one per channel), comma-separated; got '\(text)'")
+            throw UserFacingError(channels == 1 ? "\(option) takes one number for a 1-channel input; got '\(text)'"
+                                                : "\(option) takes one number or \(channels) (one per channel), comma-separated; got '\(text)'")
         }
         return values.map { $0! }
     }
