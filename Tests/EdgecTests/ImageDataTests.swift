@@ -91,7 +91,7 @@ import Testing
         let model = Fixtures.path("digits/digits_cnn.onnx"), output = directory.appendingPathComponent("out.edgem").path
         let folder = directory.appendingPathComponent("calib")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let good = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("images/digits/0/000.png")))
+        let good = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("images/digits/0/001.png")))
         try good.write(to: folder.appendingPathComponent("a.png"))
         try good.prefix(good.count / 2).write(to: folder.appendingPathComponent("b.png"))
         try Data("not an image".utf8).write(to: folder.appendingPathComponent("c.jpg"))
