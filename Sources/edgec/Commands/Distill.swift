@@ -19,7 +19,8 @@ struct Distill: ParsableCommand {
           edgec distill --teacher teacher.onnx --student student.onnx \\
               --data train.npz --val val.npz --epochs 30 -o student.trained.onnx
           edgec prune teacher.onnx --sparsity 0.5 --granularity channel \\
-              -o slim.onnx && edgec distill --teacher teacher.onnx --student slim.onnx \\
+              -o slim.onnx && \\
+          edgec distill --teacher teacher.onnx --student slim.onnx \\
               --data train.npz -o slim.trained.onnx
         """
     )

@@ -91,7 +91,7 @@ struct ModelReport: Encodable {
     var operators: [String: Int]
     var weights: Weights
     var layers: [Layer] = []
-    var totalMACs: Int?
+    var totalMacs: Int?
     var compiledNodes: Int?
     var sourceNodes: Int
     var unsupported: [Unsupported] = []
@@ -133,7 +133,7 @@ struct ModelReport: Encodable {
         weights.parameters = parameters.count
         weights.bytes = parameters.bytes
         layers = GraphStatistics.layerCosts(analyzed).map { Layer(node: $0.node, op: $0.kind, output: $0.outputShape, macs: $0.macs) }
-        totalMACs = layers.reduce(0) { $0 + $1.macs }
+        totalMacs = layers.reduce(0) { $0 + $1.macs }
         compiledNodes = prepared.nodes.count
     }
 
@@ -166,7 +166,7 @@ struct ModelReport: Encodable {
             rows += layers.map { [$0.node, $0.op, Self.shapeText($0.output), Text.grouped($0.macs)] }
             lines += Text.table(rows, rightAligned: [3]).map { "  " + $0 }
         }
-        if let total = totalMACs {
+        if let total = totalMacs {
             lines.append("")
             lines.append("total      \(Text.grouped(total)) MACs (\(Text.scaled(Double(total))))")
         }

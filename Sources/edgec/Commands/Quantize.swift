@@ -32,8 +32,9 @@ struct Quantize: ParsableCommand {
               --keep-float /head/Conv
           edgec quantize model.onnx --calib calib.npz -o model.int8.edgem \\
               --export-onnx model.qdq.onnx
-          edgec quantize model.onnx --calib-images calib/ --mean 123.675,116.28,103.53 \\
-              --std 58.395,57.12,57.375 -o model.int8.edgem --report report.html
+          edgec quantize model.onnx --calib-images calib/ \\
+              --mean 123.675,116.28,103.53 --std 58.395,57.12,57.375 \\
+              -o model.int8.edgem --report report.html
         """
     )
 
