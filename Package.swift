@@ -69,6 +69,12 @@ let package = Package(
         // The build plugin and its tool that embed Sources/EdgeRuntime, edge-run and targets/ into EdgeTargets.
         .plugin(name: "EmbedRuntimeSources", capability: .buildTool(), dependencies: ["embed-runtime-sources"]),
         .executableTarget(name: "embed-runtime-sources", path: "Sources/embed-runtime-sources"),
+        // Folders of PNG/JPEG images as calibration and evaluation data: decoding, PIL-exact bilinear
+        // resizing, mean/std, channel order and layout, labels from class sub-folders.
+        .target(name: "EdgeImages", dependencies: ["EdgeIR", "CPNG", "CTurboJPEG"]),
+        // libpng (Debian's libpng-dev) and libjpeg-turbo's TurboJPEG (libturbojpeg0-dev): image decoding.
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         // .npy / .npz reading and writing for inputs, outputs and data sets.
         .target(name: "EdgeNumPy", dependencies: ["EdgeIR", "ZIPFoundation", "CZlibHost"]),
         // Federated averaging: client updates (formats/update.proto, encoded by the C runtime),
@@ -83,14 +89,14 @@ let package = Package(
             name: "edgec",
             dependencies: [
                 "EdgeIR", "EdgeONNX", "EdgeOperators", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat", "EdgeDevice", "EdgeTargets",
-                "EdgeFederated", "EdgeCompress", "EdgeEvaluation",
+                "EdgeFederated", "EdgeCompress", "EdgeEvaluation", "EdgeImages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "EdgecTests",
             dependencies: ["EdgeIR", "EdgeONNX", "EdgeOperators", "EdgeExec", "EdgePasses", "EdgeNumPy", "EdgeFormat", "EdgeDevice", "EdgeTargets",
-                           "EdgeFederated", "EdgeRuntime", "EdgeCompress", "EdgeEvaluation", "CZlibHost"]
+                           "EdgeFederated", "EdgeRuntime", "EdgeCompress", "EdgeEvaluation", "EdgeImages", "CZlibHost"]
         ),
     ],
     swiftLanguageModes: [.v5]

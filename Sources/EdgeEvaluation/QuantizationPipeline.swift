@@ -15,6 +15,15 @@ public enum QuantizationPipeline {
         public var sqnr: Double
     }
 
+    /// One node of the float graph that was quantized: the range of its largest weight and the
+    /// range calibration observed on its first output (`--report`).
+    public struct LayerRanges: Sendable, Equatable {
+        public var node: String
+        public var kind: String
+        public var weights: ClosedRange<Float>?
+        public var activations: ClosedRange<Float>?
+    }
+
     public struct Result: Sendable {
         /// The int8 graph the file holds.
         public var graph: Graph
@@ -27,6 +36,8 @@ public enum QuantizationPipeline {
         public var layers: [LayerFidelity]
         public var accuracyBefore: Double?
         public var accuracyAfter: Double?
+        /// Every node of the float graph in order, with its weight and activation ranges.
+        public var ranges: [LayerRanges] = []
     }
 
     /// `prepared` comes from `StandardPipeline.prepare(..., fuseClampsOnly: true)`. With `measure`,
@@ -57,7 +68,8 @@ public enum QuantizationPipeline {
         let quantized = try quantizer.lower(fakeQuantized, source: source, statistics: statistics)
         let finished = try PassPipeline([FuseActivations(), EliminateDeadValues()]).run(quantized)
         let file = try EdgemWriter.write(finished, options: writer, metadata: metadata)
-        guard measure else { return Result(graph: finished, fakeQuantized: fakeQuantized, file: file, report: report, layers: [], accuracyBefore: nil, accuracyAfter: nil) }
+        let ranges = layerRanges(source, statistics: statistics)
+        guard measure else { return Result(graph: finished, fakeQuantized: fakeQuantized, file: file, report: report, layers: [], accuracyBefore: nil, accuracyAfter: nil, ranges: ranges) }
 
         let layers = try layerFidelity(float: prepared, quantized: quantized, data: data, samples: fidelitySamples)
         var before: Double?, after: Double?
@@ -67,7 +79,16 @@ public enum QuantizationPipeline {
             before = accuracy(reference.outputs[output]!, labels: labels)
             after = accuracy(device.outputs[output]!, labels: labels)
         }
-        return Result(graph: finished, fakeQuantized: fakeQuantized, file: file, report: report, layers: layers, accuracyBefore: before, accuracyAfter: after)
+        return Result(graph: finished, fakeQuantized: fakeQuantized, file: file, report: report, layers: layers, accuracyBefore: before, accuracyAfter: after, ranges: ranges)
+    }
+
+    static func layerRanges(_ graph: Graph, statistics: [ValueID: TensorStatistics]) -> [LayerRanges] {
+        graph.nodes.map { node in
+            let weights = node.inputs.compactMap { graph.constant($0) }.filter { $0.dtype == .float32 }.max { $0.elementCount < $1.elementCount }
+            let range = weights?.floats.flatMap { values in values.min().flatMap { low in values.max().map { low...$0 } } }
+            let observed = node.outputs.first.flatMap { statistics[$0] }.flatMap { $0.minimum <= $0.maximum ? $0.minimum...$0.maximum : nil }
+            return LayerRanges(node: node.name, kind: node.operation.kindName, weights: range, activations: observed)
+        }
     }
 
     public static func accuracy(_ values: [Double], labels: [Int64]) -> Double {

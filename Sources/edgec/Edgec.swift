@@ -6,6 +6,7 @@ import EdgeEvaluation
 import EdgeFederated
 import EdgeFormat
 import EdgeIR
+import EdgeImages
 import EdgeOperators
 import EdgeNumPy
 import EdgeONNX
@@ -18,8 +19,7 @@ struct Edgec: ParsableCommand {
         commandName: "edgec",
         abstract: "Compile and compress ONNX models for small ARM and x86 Linux devices.",
         discussion: """
-        edgec reads a trained ONNX model, makes it small (int8 quantization, pruning, distillation),
-        writes one compact .edgem file and runs it through a small C runtime on the device.
+        edgec reads a trained ONNX model, makes it small (int8 quantization, pruning, distillation), writes one compact .edgem file and runs it through a small C runtime on the device.
         """,
         version: "0.1.0",
         subcommands: [Inspect.self, Compile.self, Quantize.self, Prune.self, Train.self, Distill.self, Evaluate.self, Run.self, RuntimeCommand.self, UpdateCommand.self, Aggregate.self]
@@ -37,8 +37,13 @@ struct Edgec: ParsableCommand {
                 Foundation.exit(64)
             }
         }
+        var command: ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            usageError(error)
+        }
+        do {
             try command.run()
         } catch let error as UserFacingError {
             fail(error.message)
@@ -62,9 +67,22 @@ struct Edgec: ParsableCommand {
             fail(error.message)
         } catch let error as FederatedError {
             fail(error.message)
+        } catch let error as ImageError {
+            fail(error.message)
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// A usage error in one line (exit 64) instead of ArgumentParser's usage block; --help and
+    /// --version (which ArgumentParser reports as errors too) print as usual.
+    static func usageError(_ error: Error) -> Never {
+        guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+        let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+        let verb = CommandLine.arguments.dropFirst().first.flatMap { word in configuration.subcommands.contains { $0._commandName == word } ? word : nil }
+        let help = verb.map { "edgec \($0) --help" } ?? "edgec --help"
+        FileHandle.standardError.write(Data("edgec: error: \(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first) (see '\(help)')\n".utf8))
+        Foundation.exit(64)
     }
 
     static func fail(_ message: String) -> Never {

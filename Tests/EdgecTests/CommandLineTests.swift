@@ -24,9 +24,9 @@ struct CommandLineTests {
         #expect(result.status == 0, "\(result.standardError)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
         let weights = try #require(json["weights"] as? [String: Any])
-        #expect(weights["constantOfShapeNodes"] as? Int == 239)
+        #expect(weights["constant_of_shape_nodes"] as? Int == 239)
         #expect((weights["parameters"] as? Int ?? 0) > 25_000_000, "resnet50 has about 25.5 M parameters")
-        #expect((json["totalMACs"] as? Int ?? 0) > 3_800_000_000, "resnet50 costs about 4.1 G MACs")
+        #expect((json["total_macs"] as? Int ?? 0) > 3_800_000_000, "resnet50 costs about 4.1 G MACs")
     }
 
     @Test func inspectListsEveryUnsupportedOperatorAndFails() throws {

@@ -15,27 +15,19 @@ struct Aggregate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Aggregate client updates into the next global model (FedAvg, trimmed mean, median).",
         discussion: """
-        Reads every update file (a directory's non-hidden files in name order, or files
-        named), validates each — it decodes; base-model hash and round match; tensor names
-        and shapes are the base's; values are finite; 1 <= examples <= --max-examples; the
-        client has no other accepted update this round; norm <= --max-norm — and folds the
-        accepted ones into the base's weights: new = base + server-lr * aggregate(deltas).
-        Every update gets a line in the --audit log (JSON lines: accepted, or the reason).
-        Fewer than --min-clients accepted updates: no model, exit status 1.
+        Reads every update file (a directory's non-hidden files in name order, or files named), validates each — it decodes; base-model hash and round match; tensor names and shapes are the base's; values are finite; 1 <= examples <= --max-examples; the client has no other accepted update this round; norm <= --max-norm — and folds the accepted ones into the base's weights: new = base + server-lr * aggregate(deltas). Every update gets a line in the --audit log (JSON lines: accepted, or the reason). Fewer than --min-clients accepted updates: no model, exit status 1.
 
-        Strategies: fedavg (weighted by example count: sum(n_k d_k) / sum(n_k), streaming,
-        memory O(model)), trimmed-mean (coordinate-wise, --trim of each end dropped) and median
-        (coordinate-wise). --clip-norm scales each update down to that L2 norm first.
+        Strategies: fedavg (weighted by example count: sum(n_k d_k) / sum(n_k), streaming, memory O(model)), trimmed-mean (coordinate-wise, --trim of each end dropped) and median (coordinate-wise). --clip-norm scales each update down to that L2 norm first.
 
-        Sharded FedAvg: --partial writes a shard's weighted sum instead of a model; --merge
-        adds partials and writes the model (the same result as one process, up to float
-        summation order). The new model is the base ONNX with the weights replaced, written
-        atomically.
+        Sharded FedAvg: --partial writes a shard's weighted sum instead of a model; --merge adds partials and writes the model (the same result as one process, up to float summation order). The new model is the base ONNX with the weights replaced, written atomically.
 
         Examples:
-          edgec aggregate --base global.onnx --updates updates/ -o next.onnx --min-clients 3 --audit audit.jsonl
-          edgec aggregate --base global.onnx --updates updates/ -o next.onnx --strategy trimmed-mean --trim 0.1
-          edgec aggregate --base global.onnx --updates shard-3/ --partial -o shard-3.partial
+          edgec aggregate --base global.onnx --updates updates/ -o next.onnx \\
+              --min-clients 3 --audit audit.jsonl
+          edgec aggregate --base global.onnx --updates updates/ -o next.onnx \\
+              --strategy trimmed-mean --trim 0.1
+          edgec aggregate --base global.onnx --updates shard-3/ --partial \\
+              -o shard-3.partial
           edgec aggregate --base global.onnx --merge shard-*.partial -o next.onnx
         """
     )
@@ -82,6 +74,32 @@ struct Aggregate: ParsableCommand {
     @Option(help: "Write one JSON line per update read (accepted, or rejected with the reason) to this file.")
     var audit: String?
 
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    /// `--json`: what the text lines say, gathered as the aggregation goes.
+    final class Summary: Encodable {
+        struct Rejection: Encodable { var file: String; var reason: String?; var detail: String? }
+        var base = "", baseSha256 = "", output = ""
+        var round: UInt64?
+        var updatesRead: Int?, accepted: Int?, rejected: Int?
+        var rejections: [Rejection] = []
+        var examples: UInt64?
+        var strategy: String?
+        var serverLr: Double?
+        var clipped: Int?
+        var bytesRead: Int?, seconds: Double?
+        var partials: Int?
+        var audit: String?
+        var partial = false
+        var appliedNorm: Double?
+    }
+
+    /// A text line of the summary (left out with --json, which prints the object at the end).
+    private func say(_ line: String) {
+        if !json { print(line) }
+    }
+
     func run() throws {
         guard merge.isEmpty != updates.isEmpty else { throw UserFacingError("give either --updates (directories or files) or --merge (partial files)") }
         guard !(partial && !merge.isEmpty) else { throw UserFacingError("--partial makes a partial aggregate from updates; it cannot be combined with --merge") }
@@ -101,54 +119,69 @@ struct Aggregate: ParsableCommand {
         }
 
         let baseModel = try BaseModel(contentsOf: base)
-        print("base       \(base): \(baseModel.weights.count) weights, \(Text.grouped(baseModel.parameterCount)) parameters, sha256 \(baseModel.sha256.prefix(12))…")
-        if !merge.isEmpty { return try runMerge(baseModel, settings: settings) }
+        let summary = Summary()
+        (summary.base, summary.baseSha256, summary.output) = (base, baseModel.sha256, output)
+        say("base       \(base): \(baseModel.weights.count) weights, \(Text.grouped(baseModel.parameterCount)) parameters, sha256 \(baseModel.sha256.prefix(12))…")
+        if !merge.isEmpty { return try runMerge(baseModel, settings: settings, summary: summary) }
 
         let aggregator = try Aggregator(base: baseModel, settings: settings)
         let start = Date()
         var bytes = 0
         for file in files { bytes += aggregator.add(contentsOf: file).bytes }
         let seconds = Date().timeIntervalSince(start)
+        summary.round = aggregator.round
+        (summary.updatesRead, summary.accepted, summary.rejected) = (files.count, aggregator.acceptedCount, aggregator.rejectedCount)
+        summary.rejections = aggregator.records.filter { $0.status == .rejected }.map { .init(file: $0.file, reason: $0.reason.map { "\($0)" }, detail: $0.detail) }
+        (summary.examples, summary.strategy, summary.serverLr) = (aggregator.exampleCount, "\(settings.strategy)", serverLearningRate)
+        summary.clipped = clipNorm == nil ? nil : aggregator.clippedCount
+        (summary.bytesRead, summary.seconds) = (bytes, seconds)
+        summary.audit = audit
         if let round = aggregator.round {
-            print("round      \(round)\(self.round == nil ? " (from the first update made for this base; pass --round to pin it)" : "")")
+            say("round      \(round)\(self.round == nil ? " (from the first update made for this base; pass --round to pin it)" : "")")
         }
-        print("updates    \(files.count) read: \(aggregator.acceptedCount) accepted, \(aggregator.rejectedCount) rejected")
+        say("updates    \(files.count) read: \(aggregator.acceptedCount) accepted, \(aggregator.rejectedCount) rejected")
         for record in aggregator.records where record.status == .rejected {
-            print("  rejected  \(record.file)  \(record.reason ?? ""): \(record.detail ?? "")")
+            say("  rejected  \(record.file)  \(record.reason ?? ""): \(record.detail ?? "")")
         }
-        print("examples   \(Text.grouped(Int(clamping: aggregator.exampleCount))) in the accepted updates")
+        say("examples   \(Text.grouped(Int(clamping: aggregator.exampleCount))) in the accepted updates")
         var strategyLine = "strategy   \(settings.strategy), server learning rate \(serverLearningRate)"
         if let clipNorm = clipNorm { strategyLine += ", clip norm \(clipNorm) (\(aggregator.clippedCount) clipped)" }
-        print(strategyLine)
-        print(String(format: "read       %@ bytes of updates in %.2f s (%.1f MB/s)", Text.grouped(bytes), seconds, Double(bytes) / 1e6 / max(seconds, 1e-9)))
+        say(strategyLine)
+        say(String(format: "read       %@ bytes of updates in %.2f s (%.1f MB/s)", Text.grouped(bytes), seconds, Double(bytes) / 1e6 / max(seconds, 1e-9)))
         if let audit = audit {
             try AuditLog.write(aggregator.records, to: audit)
-            print("audit      \(audit) (\(aggregator.records.count) lines)")
+            say("audit      \(audit) (\(aggregator.records.count) lines)")
         }
         if partial {
             let shard = try aggregator.partial()
             try OutputPath.write(shard.serialized(), to: output)
-            print("wrote      \(output) (partial: \(shard.clients.count) updates, \(Text.grouped(Int(clamping: shard.exampleCount))) examples, \(shard.sums.count) weight sums)")
+            summary.partial = true
+            if json { return try JSONOutput.print(summary, command: "aggregate") }
+            say("wrote      \(output) (partial: \(shard.clients.count) updates, \(Text.grouped(Int(clamping: shard.exampleCount))) examples, \(shard.sums.count) weight sums)")
             return
         }
-        try write(try aggregator.finish(), base: baseModel)
+        try write(try aggregator.finish(), base: baseModel, summary: summary)
     }
 
-    private func runMerge(_ baseModel: BaseModel, settings: AggregationSettings) throws {
+    private func runMerge(_ baseModel: BaseModel, settings: AggregationSettings, summary: Summary) throws {
         guard case .fedavg = settings.strategy else { throw UserFacingError("--merge combines FedAvg partial sums; --strategy must be fedavg") }
         guard audit == nil else { throw UserFacingError("--audit lists updates as they are read; with --merge, the shards' audit logs hold those lines") }
         let partials = try merge.map { (partial: try PartialAggregate(contentsOf: $0), source: $0) }
         let merged = try PartialAggregate.merge(partials)
         if let round = round, round != merged.round { throw UserFacingError("the partials are for round \(merged.round), not --round \(round)") }
-        print("round      \(merged.round)")
-        print("merged     \(partials.count) partials: \(merged.clients.count) accepted updates, \(merged.rejectedCount) rejected in the shards")
-        print("examples   \(Text.grouped(Int(clamping: merged.exampleCount))) in the accepted updates")
-        try write(try merged.apply(to: baseModel, serverLearningRate: serverLearningRate, minClients: minClients), base: baseModel)
+        (summary.round, summary.partials, summary.rejected) = (merged.round, partials.count, merged.rejectedCount)
+        (summary.accepted, summary.examples, summary.serverLr) = (merged.clients.count, merged.exampleCount, serverLearningRate)
+        say("round      \(merged.round)")
+        say("merged     \(partials.count) partials: \(merged.clients.count) accepted updates, \(merged.rejectedCount) rejected in the shards")
+        say("examples   \(Text.grouped(Int(clamping: merged.exampleCount))) in the accepted updates")
+        try write(try merged.apply(to: baseModel, serverLearningRate: serverLearningRate, minClients: minClients), base: baseModel, summary: summary)
     }
 
-    private func write(_ result: AggregationResult, base: BaseModel) throws {
-        print(String(format: "applied    L2 norm %.6g over %d of %d weights", result.appliedNorm, result.weights.count, base.weights.count))
+    private func write(_ result: AggregationResult, base: BaseModel, summary: Summary) throws {
+        say(String(format: "applied    L2 norm %.6g over %d of %d weights", result.appliedNorm, result.weights.count, base.weights.count))
         try OutputPath.write(try result.model(from: base), to: output)
-        print("wrote      \(output)")
+        summary.appliedNorm = Double(result.appliedNorm)
+        if json { return try JSONOutput.print(summary, command: "aggregate") }
+        say("wrote      \(output)")
     }
 }

@@ -15,15 +15,11 @@ struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compile an ONNX model into one .edgem file for the device runtime.",
         discussion: """
-        Binds input shapes, folds constants and BatchNormalization, fuses activations, plans
-        the activation arena and writes the file described in formats/edgem.md. Weights that
-        are mostly zeros are stored sparsely; --compress lz4 compresses the weights section, --compress entropy
-        every section (smallest file; decoded once at load). A QDQ model (QuantizeLinear and
-        DequantizeLinear around operators, as edgec quantize --export-onnx and onnxruntime's
-        quantizer write them) compiles to int8 operators with the scales it carries.
+        Binds input shapes, folds constants and BatchNormalization, fuses activations, plans the activation arena and writes the file described in formats/edgem.md. Weights that are mostly zeros are stored sparsely; --compress lz4 compresses the weights section, --compress entropy every section (smallest file; decoded once at load). A QDQ model (QuantizeLinear and DequantizeLinear around operators, as edgec quantize --export-onnx and onnxruntime's quantizer write them) compiles to int8 operators with the scales it carries.
 
         Example:
-          edgec compile model.onnx -o model.edgem --input-shape x=1,3,48,192 --compress lz4
+          edgec compile model.onnx -o model.edgem --input-shape x=1,3,48,192 \\
+              --compress lz4
         """
     )
 
@@ -37,6 +33,24 @@ struct Compile: ParsableCommand {
 
     @Option(help: "Section compression: none (weights used in place from a map), lz4 (weights, fast to decompress) or entropy (every section, smallest).")
     var compress: String = "none"
+
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    /// `--json`: what the text lines say.
+    struct Summary: Encodable {
+        var output: String
+        var bytes: Int
+        var sourceBytes: Int
+        var operators: Int
+        var tensors: Int
+        var sparseTensors: Int
+        var arenaBytes: Int
+        var activationBytes: Int
+        var scratchBytes: Int
+        var unsharedActivationBytes: Int
+        var activationLowerBoundBytes: Int
+    }
 
     func run() throws {
         guard let compression = Edgem.Compression(name: compress) else { throw UserFacingError("--compress takes none, lz4 or entropy, not '\(compress)'") }
@@ -52,10 +66,16 @@ struct Compile: ParsableCommand {
         let compiled = try EdgemWriter.write(graph, options: .init(compression: compression), metadata: metadata)
         try OutputPath.write(compiled.data, to: output)
         let plan = compiled.plan
-        print("compiled   \(compiled.operatorCount) operators, \(compiled.tensorCount) tensors (\(compiled.sparseTensorCount) weights stored sparse)")
         // The runtime's own loader says what a context needs: the planned activations plus the
         // scratch its kernels ask for (im2col columns and the like).
         let needed = try DeviceModel(data: compiled.data).arenaSize
+        if json {
+            return try JSONOutput.print(Summary(output: output, bytes: compiled.data.count, sourceBytes: source.count, operators: compiled.operatorCount,
+                                                tensors: compiled.tensorCount, sparseTensors: compiled.sparseTensorCount, arenaBytes: needed,
+                                                activationBytes: plan.arenaSize, scratchBytes: needed - plan.arenaSize,
+                                                unsharedActivationBytes: plan.naiveSize, activationLowerBoundBytes: plan.lowerBound), command: "compile")
+        }
+        print("compiled   \(compiled.operatorCount) operators, \(compiled.tensorCount) tensors (\(compiled.sparseTensorCount) weights stored sparse)")
         print("arena      \(Text.grouped(needed)) bytes per context (edge_model_arena_size): \(Text.grouped(plan.arenaSize)) activations planned (\(Text.grouped(plan.naiveSize)) if every tensor had its own; lower bound \(Text.grouped(plan.lowerBound))) + \(Text.grouped(needed - plan.arenaSize)) kernel scratch")
         print(String(format: "file       %@ bytes (%.3fx the ONNX file's %@ bytes) -> %@",
                      Text.grouped(compiled.data.count), Double(compiled.data.count) / Double(max(source.count, 1)), Text.grouped(source.count), output))

@@ -16,8 +16,12 @@ struct Distill: ParsableCommand {
         The loss is Hinton's: alpha·T²·KL(softmax(teacher/T) ‖ softmax(student/T)) + (1 − alpha)·cross-entropy with the labels (when the data has 'labels'; without them only the first term). The teacher runs in inference mode, once over the data; the student is any model with the teacher's inputs and output shape — a narrower network exported untrained, or the teacher slimmed by `edgec prune --granularity channel`. The other options are those of `edgec train`; the output is the student's file with its weights replaced.
 
         Example:
-          edgec distill --teacher teacher.onnx --student student.onnx --data train.npz --val val.npz --epochs 30 -o student.trained.onnx
-          edgec prune teacher.onnx --sparsity 0.5 --granularity channel -o slim.onnx && edgec distill --teacher teacher.onnx --student slim.onnx --data train.npz -o slim.trained.onnx
+          edgec distill --teacher teacher.onnx --student student.onnx \\
+              --data train.npz --val val.npz --epochs 30 -o student.trained.onnx
+          edgec prune teacher.onnx --sparsity 0.5 --granularity channel \\
+              -o slim.onnx && \\
+          edgec distill --teacher teacher.onnx --student slim.onnx \\
+              --data train.npz -o slim.trained.onnx
         """
     )
 

@@ -17,11 +17,7 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print what an ONNX model or a compiled .edgem file is made of.",
         discussion: """
-        For ONNX: inputs, outputs, operators, weights and multiply-accumulates per layer; every
-        operator edgec cannot run (node, op type, opset) is listed at once and the exit status
-        is then non-zero. Dynamic input dimensions must be bound with --input-shape.
-        For .edgem: the header, the section table, the operators in execution order, the
-        arena size and the metadata.
+        For ONNX: inputs, outputs, operators, weights and multiply-accumulates per layer; every operator edgec cannot run (node, op type, opset) is listed at once and the exit status is then non-zero. Dynamic input dimensions must be bound with --input-shape. For .edgem: the header, the section table, the operators in execution order, the arena size and the metadata.
 
         Example:
           edgec inspect model.onnx --input-shape x=1,3,48,192
@@ -41,7 +37,7 @@ struct Inspect: ParsableCommand {
         let data = try ModelLoading.read(model)
         if ModelFileKind(data) == .compiled {
             let report = CompiledReport(path: model, file: try EdgemFile(data: data, source: model), runtimeArena: (try? DeviceModel(data: data))?.arenaSize)
-            print(json ? report.json() : report.text())
+            print(json ? try report.json() : report.text())
             return
         }
         let onnx = try ONNXModel(data: data, source: model)
@@ -57,7 +53,7 @@ struct Inspect: ParsableCommand {
                 .init(node: $0.node.name, opType: $0.detail.opType, domain: $0.detail.domain, opset: $0.detail.opset, reason: $0.detail.reason)
             }
         }
-        print(json ? report.json() : report.text())
+        print(json ? try report.json() : report.text())
         if !unsupported.isEmpty {
             throw UserFacingError("\(unsupported.count) unsupported operator\(unsupported.count == 1 ? "" : "s") in '\(model)' (listed above)")
         }
@@ -66,7 +62,14 @@ struct Inspect: ParsableCommand {
 
 /// Everything `inspect` reports, printable as aligned text or JSON.
 struct ModelReport: Encodable {
-    struct Port: Encodable { var name: String; var dtype: String; var shape: String }
+    /// `dtype` and `shape` are nil for an output of a model whose operators edgec cannot analyze.
+    struct Port: Encodable {
+        var name: String
+        var dtype: String?
+        var shape: [ShapeDimension]?
+        var shapeText: String { shape.map { "[" + $0.map(\.description).joined(separator: ",") + "]" } ?? "?" }
+        enum CodingKeys: String, CodingKey { case name, dtype, shape }
+    }
     struct Layer: Encodable { var node: String; var op: String; var output: [Int]; var macs: Int }
     struct Weights: Encodable {
         var parameters: Int
@@ -88,7 +91,7 @@ struct ModelReport: Encodable {
     var operators: [String: Int]
     var weights: Weights
     var layers: [Layer] = []
-    var totalMACs: Int?
+    var totalMacs: Int?
     var compiledNodes: Int?
     var sourceNodes: Int
     var unsupported: [Unsupported] = []
@@ -101,9 +104,12 @@ struct ModelReport: Encodable {
         irVersion = info.irVersion
         opset = info.opset
         inputs = graph.inputs.map {
-            Port(name: graph.name(of: $0.value), dtype: $0.dtype.description, shape: "[" + $0.declaredShape.map(\.description).joined(separator: ",") + "]")
+            Port(name: graph.name(of: $0.value), dtype: $0.dtype.description, shape: $0.declaredShape.map { dimension -> ShapeDimension in
+                if case .fixed(let value) = dimension { return .fixed(value) }
+                return .named(dimension.description)
+            })
         }
-        outputs = graph.outputs.map { Port(name: graph.name(of: $0), dtype: "?", shape: "?") }
+        outputs = graph.outputs.map { Port(name: graph.name(of: $0), dtype: nil, shape: nil) }
         operators = info.operatorHistogram
         sourceNodes = info.operatorHistogram.values.reduce(0, +)
         weights = Weights(
@@ -116,29 +122,24 @@ struct ModelReport: Encodable {
 
     mutating func addAnalysis(analyzed: Graph, prepared: Graph) {
         inputs = analyzed.inputs.map { input in
-            Port(name: analyzed.name(of: input.value), dtype: input.dtype.description, shape: Self.shapeText(analyzed.type(of: input.value)?.shape ?? []))
+            Port(name: analyzed.name(of: input.value), dtype: input.dtype.description, shape: (analyzed.type(of: input.value)?.shape ?? []).map(ShapeDimension.fixed))
         }
         outputs = analyzed.outputs.map { id in
             let type = analyzed.type(of: id)
-            return Port(name: analyzed.name(of: id), dtype: type?.dtype.description ?? "?", shape: type.map { Self.shapeText($0.shape) } ?? "?")
+            return Port(name: analyzed.name(of: id), dtype: type?.dtype.description, shape: type.map { $0.shape.map(ShapeDimension.fixed) })
         }
         // ConstantOfShape weights only exist once shapes are known, so the totals come from the analyzed graph.
         let parameters = GraphStatistics.parameters(analyzed)
         weights.parameters = parameters.count
         weights.bytes = parameters.bytes
         layers = GraphStatistics.layerCosts(analyzed).map { Layer(node: $0.node, op: $0.kind, output: $0.outputShape, macs: $0.macs) }
-        totalMACs = CheckedSize.saturatingSum(layers.map(\.macs))
+        totalMacs = CheckedSize.saturatingSum(layers.map(\.macs))
         compiledNodes = prepared.nodes.count
     }
 
     static func shapeText(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ",") + "]" }
 
-    func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = (try? encoder.encode(self)) ?? Data()
-        return String(decoding: data, as: UTF8.self)
-    }
+    func json() throws -> String { try JSONOutput.string(self, command: "inspect") }
 
     func text() -> String {
         var lines: [String] = []
@@ -147,7 +148,7 @@ struct ModelReport: Encodable {
         let portWidth = (inputs + outputs).map(\.name.count).max() ?? 0
         for (title, ports) in [("inputs", inputs), ("outputs", outputs)] {
             for (i, port) in ports.enumerated() {
-                lines.append(Text.pad(i == 0 ? title : "", 11) + Text.pad(port.name, portWidth + 2) + "\(port.dtype) \(port.shape)")
+                lines.append(Text.pad(i == 0 ? title : "", 11) + Text.pad(port.name, portWidth + 2) + "\(port.dtype ?? "?") \(port.shapeText)")
             }
         }
         lines.append("weights    \(Text.grouped(weights.parameters)) parameters, \(Text.bytes(weights.bytes))")
@@ -165,7 +166,7 @@ struct ModelReport: Encodable {
             rows += layers.map { [$0.node, $0.op, Self.shapeText($0.output), Text.grouped($0.macs)] }
             lines += Text.table(rows, rightAligned: [3]).map { "  " + $0 }
         }
-        if let total = totalMACs {
+        if let total = totalMacs {
             lines.append("")
             lines.append("total      \(Text.grouped(total)) MACs (\(Text.scaled(Double(total))))")
         }

@@ -6,7 +6,13 @@ import Foundation
 /// The `inspect` report of a compiled `.edgem` file: header, sections, operators, arena, metadata.
 struct CompiledReport: Encodable {
     struct Section: Encodable { var kind: String; var offset: Int; var size: Int; var storedSize: Int; var compression: String; var checksum: String }
-    struct Operator: Encodable { var index: Int; var kind: String; var name: String; var inputs: [String]; var output: String }
+    struct Operator: Encodable {
+        var index: Int; var kind: String; var name: String; var inputs: [String]
+        /// The output shapes (`outputs` in JSON); `output` is their text for the table.
+        var outputShapes: [[Int]]
+        var output: String { outputShapes.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: " ") }
+        enum CodingKeys: String, CodingKey { case index, kind, name, inputs, outputShapes = "outputs" }
+    }
     struct Port: Encodable { var name: String; var dtype: String; var shape: [Int] }
 
     var file: String
@@ -43,11 +49,8 @@ struct CompiledReport: Encodable {
         outputs = file.outputs.map(port)
         func tensorName(_ index: UInt32) -> String { index == Edgem.none ? "-" : (Int(index) < file.tensors.count ? file.tensors[Int(index)].name : "#\(index)") }
         operators = file.operators.enumerated().map { i, op in
-            let outputText = op.outputs.map { index -> String in
-                guard Int(index) < file.tensors.count else { return "#\(index)" }
-                return "[" + file.tensors[Int(index)].shape.map(String.init).joined(separator: ",") + "]"
-            }.joined(separator: " ")
-            return Operator(index: i, kind: op.kindName + Self.activationSuffix(op), name: op.name, inputs: op.inputs.map(tensorName), output: outputText)
+            let shapes = op.outputs.map { Int($0) < file.tensors.count ? file.tensors[Int($0)].shape : [] }
+            return Operator(index: i, kind: op.kindName + Self.activationSuffix(op), name: op.name, inputs: op.inputs.map(tensorName), outputShapes: shapes)
         }
         tensorCount = file.tensors.count
         activationBytes = file.arenaSize
@@ -74,11 +77,7 @@ struct CompiledReport: Encodable {
         }
     }
 
-    func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
-    }
+    func json() throws -> String { try JSONOutput.string(self, command: "inspect") }
 
     func text() -> String {
         var lines = ["file       \(file) (.edgem \(version), \(Text.grouped(fileSize)) bytes)"]

@@ -12,26 +12,16 @@ struct Prune: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Prune a model's Conv, Gemm and MatMul weights by magnitude and write the pruned ONNX.",
         discussion: """
-        element: zeroes the smallest weights (stored sparsely once compiled, so the .edgem
-        shrinks). channel: removes whole output channels with the smallest L2 norm, and the
-        matching inputs of the next layer (through BatchNormalization, activations, pooling,
-        depthwise convolutions and Flatten), so the model gets smaller and faster.
-        --scope layer prunes each layer to --sparsity; global uses one threshold for all.
-        The first and last prunable layers are kept unless --include-first-last.
+        element: zeroes the smallest weights (stored sparsely once compiled, so the .edgem shrinks). channel: removes whole output channels with the smallest L2 norm, and the matching inputs of the next layer (through BatchNormalization, activations, pooling, depthwise convolutions and Flatten), so the model gets smaller and faster. --scope layer prunes each layer to --sparsity; global uses one threshold for all. The first and last prunable layers are kept unless --include-first-last.
 
-        2:4: in every group of four consecutive weights along a filter's inputs, the two smallest
-        are zeroed (--sparsity 0.5; below it, that share of the groups).
-        --train DATA prunes gradually while fine-tuning: sparsity rises from 0 along Zhu and
-        Gupta's cubic schedule (--schedule polynomial; one-shot prunes at the first step) over
-        the first three quarters of the steps, masks are recomputed every quarter epoch and
-        re-applied after every step, and the model trains throughout (the options of
-        `edgec train`; --epochs defaults to 10). Channel pruning zeroes channels while training
-        and removes them at the end.
+        2:4: in every group of four consecutive weights along a filter's inputs, the two smallest are zeroed (--sparsity 0.5; below it, that share of the groups). --train DATA prunes gradually while fine-tuning: sparsity rises from 0 along Zhu and Gupta's cubic schedule (--schedule polynomial; one-shot prunes at the first step) over the first three quarters of the steps, masks are recomputed every quarter epoch and re-applied after every step, and the model trains throughout (the options of `edgec train`; --epochs defaults to 10). Channel pruning zeroes channels while training and removes them at the end.
 
         Example:
           edgec prune model.onnx --sparsity 0.8 -o model.pruned.onnx
-          edgec prune model.onnx --sparsity 0.9 --train train.npz --val val.npz --epochs 10 -o model.pruned.onnx
-          edgec prune model.onnx --sparsity 0.5 --granularity channel --skip /head/Conv -o model.slim.onnx
+          edgec prune model.onnx --sparsity 0.9 --train train.npz --val val.npz \\
+              --epochs 10 -o model.pruned.onnx
+          edgec prune model.onnx --sparsity 0.5 --granularity channel \\
+              --skip /head/Conv -o model.slim.onnx
         """
     )
 
@@ -113,7 +103,11 @@ struct Prune: ParsableCommand {
             let removed = granularity == .channel ? "\(layer.removedChannels) ch" : Text.grouped(layer.zeros)
             rows.append([layer.node, layer.kind, Text.grouped(layer.weights), removed, String(format: "%.1f%%", share * 100), layer.note ?? ""])
         }
-        if training.json, let summary { return try summary.print(json: true) }
+        if training.json {
+            let layers = plan.layers.map { PruneSummary.Layer(node: $0.node, kind: $0.kind, weights: $0.weights, zeros: $0.zeros, removedChannels: $0.removedChannels, note: $0.note) }
+            return try JSONOutput.print(PruneSummary(output: output, bytes: pruned.count, sourceBytes: bytes.count, prunableWeights: plan.totalWeights,
+                                                     prunedWeights: plan.totalZeros, layers: layers, training: summary), command: "prune")
+        }
         print(Text.table(rows, rightAligned: [2, 3, 4]).joined(separator: "\n"))
         let total = plan.totalWeights
         print(String(format: "pruned     %@ of %@ prunable weights (%.1f%%) -> %@ (%@ bytes, was %@)",
@@ -121,4 +115,23 @@ struct Prune: ParsableCommand {
                      output, Text.grouped(pruned.count), Text.grouped(bytes.count)))
         try summary?.print(json: false, wrote: false)
     }
+}
+
+/// `prune --json`: the pruned weights per layer, and with --train the training summary.
+struct PruneSummary: Encodable {
+    struct Layer: Encodable {
+        var node: String
+        var kind: String
+        var weights: Int
+        var zeros: Int
+        var removedChannels: Int
+        var note: String?
+    }
+    var output: String
+    var bytes: Int
+    var sourceBytes: Int
+    var prunableWeights: Int
+    var prunedWeights: Int
+    var layers: [Layer]
+    var training: TrainingSummary?
 }

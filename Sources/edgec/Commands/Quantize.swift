@@ -15,29 +15,26 @@ struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Quantize a model to int8 with calibration data and compile it to .edgem.",
         discussion: """
-        Weights become int8 symmetric per output channel (--per-tensor: one scale per tensor),
-        activations int8 asymmetric per tensor, biases int32; inputs and outputs stay float
-        (--int8-io: they become int8 too, each with its scale and zero point in the file).
-        Calibration data is a .npz with one array per model input (leading batch dimension),
-        or a .npy for a single-input model; an optional 'labels' array gives accuracy before and
-        after. Ops without an int8 kernel stay float, with (de)quantization around them.
-        --export-onnx also writes the quantized model as a standard ONNX QDQ model (opset 14:
-        int8 weights behind per-channel DequantizeLinear, QuantizeLinear/DequantizeLinear on
-        activations, int32 biases) that onnxruntime runs and Netron shows; `edgec run` runs it
-        as simulated int8 and `edgec compile` turns it into the same int8 .edgem.
+        Weights become int8 symmetric per output channel (--per-tensor: one scale per tensor), activations int8 asymmetric per tensor, biases int32; inputs and outputs stay float (--int8-io: they become int8 too, each with its scale and zero point in the file). Calibration data is a .npz with one array per model input (leading batch dimension), or a .npy for a single-input model; an optional 'labels' array gives accuracy before and after. Ops without an int8 kernel stay float, with (de)quantization around them. --export-onnx also writes the quantized model as a standard ONNX QDQ model (opset 14: int8 weights behind per-channel DequantizeLinear, QuantizeLinear/DequantizeLinear on activations, int32 biases) that onnxruntime runs and Netron shows; `edgec run` runs it as simulated int8 and `edgec compile` turns it into the same int8 .edgem.
 
-        --train DATA makes it quantization-aware training: after calibration the model is
-        fine-tuned (--epochs, default 3; --lr, default 1e-5 — a trained model needs only small steps; the other training options as in
-        `edgec train`) with fake quantization in the graph and the straight-through estimator —
-        BatchNormalization folded as the int8 runtime sees it, weight scales following the
-        weights, activation ranges a moving average — and then quantized as PTQ does, from the
-        trained weights and the ranges training ended with. DATA needs 'labels'.
+        --calib-images DIR calibrates on a folder of PNG/JPEG images: each is decoded (libpng, libjpeg-turbo), converted to --color (gray, rgb or bgr; gray as PIL's convert("L")), resized to the model input's H×W with bilinear filtering that averages when it shrinks (PIL's Image.resize(BILINEAR), so torchvision's Resize on PIL images: no aspect-preserving crop), then (pixel - mean) / std per channel with pixels in 0–255 (defaults mean 0, std 255: values in [0, 1]), laid out as --layout. Images directly in DIR have no labels; one sub-folder per class gives labels (sub-folder names in sorted order, as torchvision's ImageFolder) and accuracy before and after.
+
+        --report FILE.html writes one static page (inline SVG, no scripts) with every int8 layer's SQNR, each layer's weight and activation ranges, the file's size by section and by layer, and the accuracy before and after.
+
+        --train DATA makes it quantization-aware training: after calibration the model is fine-tuned (--epochs, default 3; --lr, default 1e-5 — a trained model needs only small steps; the other training options as in `edgec train`) with fake quantization in the graph and the straight-through estimator — BatchNormalization folded as the int8 runtime sees it, weight scales following the weights, activation ranges a moving average — and then quantized as PTQ does, from the trained weights and the ranges training ended with. DATA needs 'labels'.
 
         Example:
-          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem --method entropy
-          edgec quantize model.onnx --calib calib.npz --train train.npz --val val.npz --epochs 3 -o model.qat.edgem
-          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem --keep-float /head/Conv
-          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem --export-onnx model.qdq.onnx
+          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem \\
+              --method entropy
+          edgec quantize model.onnx --calib calib.npz --train train.npz \\
+              --val val.npz --epochs 3 -o model.qat.edgem
+          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem \\
+              --keep-float /head/Conv
+          edgec quantize model.onnx --calib calib.npz -o model.int8.edgem \\
+              --export-onnx model.qdq.onnx
+          edgec quantize model.onnx --calib-images calib/ \\
+              --mean 123.675,116.28,103.53 --std 58.395,57.12,57.375 \\
+              -o model.int8.edgem --report report.html
         """
     )
 
@@ -46,6 +43,11 @@ struct Quantize: ParsableCommand {
 
     @Option(help: "Calibration data (.npz or .npy), or 'random' to calibrate on random inputs (not recommended).")
     var calib: String?
+
+    @Option(name: .customLong("calib-images"), help: ArgumentHelp("Calibrate on a folder of .png/.jpg images instead (see --size, --mean, --std, --color, --layout); with one sub-folder per class, also accuracy before and after.", valueName: "dir"))
+    var calibImages: String?
+
+    @OptionGroup(title: "Image data (with --calib-images)") var images: ImageDataOptions
 
     @Option(name: .shortAndLong, help: "The file to write (.edgem).")
     var output: String
@@ -71,6 +73,9 @@ struct Quantize: ParsableCommand {
     @Option(name: .customLong("export-onnx"), help: "Also write the quantized model as an ONNX QDQ model (.onnx).")
     var exportONNX: String?
 
+    @Option(help: ArgumentHelp("Also write a report to look at (.html: per-layer SQNR, weight and activation ranges, size by section and by layer, accuracy before and after).", valueName: "file.html"))
+    var report: String?
+
     @Flag(name: .customLong("no-measure"), help: "Write the file without measuring per-layer SQNR and accuracy on the runtime (faster).")
     var noMeasure = false
 
@@ -87,8 +92,10 @@ struct Quantize: ParsableCommand {
         }
         guard percentile > 50, percentile <= 100 else { throw UserFacingError("--percentile must be in (50, 100], got \(percentile)") }
         guard let compression = Edgem.Compression(name: compress) else { throw UserFacingError("--compress takes none, lz4 or entropy, not '\(compress)'") }
-        guard let calib = calib else {
-            throw UserFacingError("quantizing needs calibration data: pass --calib data.npz (or --calib random to accept a poor, data-free calibration)")
+        if calib != nil, calibImages != nil { throw UserFacingError("pass --calib or --calib-images, not both") }
+        if calibImages == nil, images.given { throw UserFacingError("--size, --mean, --std, --color and --layout describe --calib-images: add --calib-images DIR") }
+        guard let calib = calib ?? calibImages else {
+            throw UserFacingError("quantizing needs calibration data: pass --calib data.npz or --calib-images DIR (or --calib random to accept a poor, data-free calibration)")
         }
         if train == nil, training.val != nil || training.epochs != nil || training.lr != nil || !training.freeze.isEmpty {
             throw UserFacingError("--val, --epochs, --lr and --freeze are options of quantization-aware training: add --train DATA")
@@ -98,13 +105,18 @@ struct Quantize: ParsableCommand {
         if let exportONNX {
             try OutputPath.check(exportONNX, notOverwriting: [model, calib, output])
         }
+        if let report {
+            try OutputPath.check(report, notOverwriting: [model, calib, output] + [exportONNX].compactMap { $0 })
+        }
         let source = try ModelLoading.readONNX(model, for: "quantize")
         let onnx = try ONNXModel(data: source, source: model)
         let bindings = InputBindings.bindingDynamicBatchToOne(try InputBindings.named(try shapes.bindings(), for: onnx.graph), for: onnx.graph)
         let prepared = try StandardPipeline.prepare(onnx.graph, inputShapes: bindings, fuseClampsOnly: true)
         let inputs = prepared.inputs.map { (name: prepared.name(of: $0.value), type: prepared.type(of: $0.value)!) }
         let data: CalibrationData
-        if calib == "random" {
+        if let calibImages {
+            data = try CalibrationData(arrays: try images.arrays(folder: calibImages, option: "--calib-images", inputs: inputs).arrays, inputs: inputs, source: calibImages)
+        } else if calib == "random" {
             FileHandle.standardError.write(Data("edgec: warning: calibrating on RANDOM inputs: activation ranges will not match real data and accuracy may collapse; pass --calib with real samples\n".utf8))
             data = try CalibrationData.random(inputs: inputs)
         } else {
@@ -145,15 +157,20 @@ struct Quantize: ParsableCommand {
         progress.finish()
         // The QDQ model is made before anything is written, so a model it cannot express leaves no file.
         let qdq = try exportONNX.map { _ in try ONNXExport.write(result.fakeQuantized, producer: Edgec.configuration.version) }
+        let page = try report.map { _ in try ReportPages.quantization(result, model: model, output: output, sourceBytes: source.count, measured: !noMeasure) }
         try OutputPath.write(result.file.data, to: output)
         if training.json {
-            try JSONOutput.print(QuantizationSummary.JSON(result, sourceBytes: source.count, output: output, epochs: epochs), snakeCaseKeys: true)
+            try JSONOutput.print(QuantizationSummary.JSON(result, sourceBytes: source.count, output: output, epochs: epochs), command: "quantize")
         } else {
             print(QuantizationSummary.text(result, sourceBytes: source.count, output: output))
         }
         if let exportONNX, let qdq {
             try OutputPath.write(qdq, to: exportONNX)
             print("wrote      \(exportONNX) (ONNX QDQ, \(Text.grouped(qdq.count)) bytes)")
+        }
+        if let report, let page {
+            try page.write(to: report)
+            if !training.json { print("wrote      \(report) (report)") }
         }
     }
 }

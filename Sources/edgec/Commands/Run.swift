@@ -16,16 +16,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a model on .npy/.npz inputs and write the outputs.",
         discussion: """
-        An .onnx model runs on the fp32 reference executor (Swift); a compiled .edgem model
-        runs through the C device runtime, and then takes inputs with a leading batch of N
-        samples for a model compiled with batch 1 (they run one by one, outputs stacked).
-        Inputs: --input name=file.npy for each model input, or --input file.npz holding one
-        array per input name, or --input file.npy for a single-input model. Dynamic input
-        dimensions are bound from the arrays given (or from --input-shape).
-        Outputs: a .npz keyed by output name (or a .npy for a single-output model).
-        --profile (an .edgem) times every operator over --repeat runs (20 by default) after a
-        warm-up and prints them by time: kind, node, output, ms, % of the total, MACs and GMAC/s,
-        then the time per kind, as edge-run --profile does on a device.
+        An .onnx model runs on the fp32 reference executor (Swift); a compiled .edgem model runs through the C device runtime, and then takes inputs with a leading batch of N samples for a model compiled with batch 1 (they run one by one, outputs stacked). Inputs: --input name=file.npy for each model input, or --input file.npz holding one array per input name, or --input file.npy for a single-input model. Dynamic input dimensions are bound from the arrays given (or from --input-shape). Outputs: a .npz keyed by output name (or a .npy for a single-output model). --profile (an .edgem) times every operator over --repeat runs (20 by default) after a warm-up and prints them by time: kind, node, output, ms, % of the total, MACs and GMAC/s, then the time per kind, as edge-run --profile does on a device.
 
         Example:
           edgec run model.onnx --input x=input.npy -o out.npz
@@ -47,6 +38,42 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("repeat"), help: "Run the model this many times and print the median and fastest latency.")
     var repetitions: Int?
 
+    @Flag(help: "Print the outputs' summary, the latency and the profile as JSON.")
+    var json = false
+
+    /// `--json`: each output's type and range, the latencies, and with --profile every operator.
+    struct Summary: Encodable {
+        struct Output: Encodable {
+            var name: String
+            var dtype: String
+            var shape: [Int]
+            var min: Double?
+            var max: Double?
+            var argmax: Int?
+        }
+        var output: String
+        var runner: String
+        var outputs: [Output]
+        var runs: Int
+        var medianMilliseconds: Double
+        var fastestMilliseconds: Double
+        var profile: [Operator]?
+
+        struct Operator: Encodable {
+            var index: Int
+            var kind: String
+            var name: String
+            var outputDtype: String
+            var outputShape: [Int]
+            var macs: Int
+            var milliseconds: Double
+
+            init(_ op: OperatorProfile) {
+                (index, kind, name, outputDtype, outputShape, macs, milliseconds) = (op.index, op.kind, op.name, op.outputDType.description, op.outputShape, op.macs, op.milliseconds)
+            }
+        }
+    }
+
     @Flag(help: "Time every operator of an .edgem model (over --repeat runs, 20 by default) and print them by time.")
     var profile = false
 
@@ -67,7 +94,7 @@ struct Run: ParsableCommand {
         let graph = try StandardPipeline.prepare(onnx.graph, inputShapes: bindings)
         let executor = try ReferenceExecutor(graph: graph)
         let (results, milliseconds) = try Self.timed(repetitions) { try executor.run(feeds) }
-        try finish(results, order: graph.outputs.map { graph.name(of: $0) }, milliseconds: milliseconds, what: "\(graph.nodes.count) nodes on the reference executor")
+        try finish(results, order: graph.outputs.map { graph.name(of: $0) }, milliseconds: milliseconds, what: "\(graph.nodes.count) nodes on the reference executor", runner: "reference executor")
     }
 
     /// Runs a compiled model through the C runtime.
@@ -76,9 +103,11 @@ struct Run: ParsableCommand {
         let feeds = try InputFiles.read(inputs, names: device.inputs.map(\.name))
         let context = try device.makeContext()
         let (results, milliseconds) = try Self.timed(repetitions) { try device.run(feeds, context: context) }
+        let profiled = profile ? try device.profile(feeds, runs: repetitions) : nil
         try finish(results, order: device.outputs.map(\.name), milliseconds: milliseconds,
-                   what: "\(device.operatorCount) operators on the C runtime (arena \(Text.grouped(device.arenaSize)) bytes, weights \(Text.grouped(device.weightBytes)) bytes)")
-        if profile { print(Self.profileText(try device.profile(feeds, runs: repetitions), runs: repetitions)) }
+                   what: "\(device.operatorCount) operators on the C runtime (arena \(Text.grouped(device.arenaSize)) bytes, weights \(Text.grouped(device.weightBytes)) bytes)",
+                   runner: "C runtime", profile: profiled)
+        if let profiled, !json { print(Self.profileText(profiled, runs: repetitions)) }
     }
 
     /// The operators by time, then the kinds, then the total.
@@ -115,8 +144,17 @@ struct Run: ParsableCommand {
         return (results, milliseconds.sorted())
     }
 
-    func finish(_ results: [String: Tensor], order: [String], milliseconds: [Double], what: String) throws {
+    func finish(_ results: [String: Tensor], order: [String], milliseconds: [Double], what: String, runner: String, profile: [OperatorProfile]? = nil) throws {
         try OutputFiles.write(results, order: order, to: output)
+        if json {
+            let outputs = order.map { name -> Summary.Output in
+                let tensor = results[name]!, values = tensor.storage.doubles
+                let argmax = tensor.dtype == .float32 ? values.indices.max { values[$0] < values[$1] } : nil
+                return Summary.Output(name: name, dtype: tensor.dtype.description, shape: tensor.shape, min: values.min(), max: values.max(), argmax: argmax)
+            }
+            return try JSONOutput.print(Summary(output: output, runner: runner, outputs: outputs, runs: milliseconds.count,
+                                                medianMilliseconds: milliseconds[milliseconds.count / 2], fastestMilliseconds: milliseconds[0], profile: profile?.map(Summary.Operator.init)), command: "run")
+        }
         for name in order { print(OutputFiles.summary(name: name, tensor: results[name]!)) }
         print(String(format: "ran %@: median %.3f ms, fastest %.3f ms over %d run(s); wrote %@",
                      what, milliseconds[milliseconds.count / 2], milliseconds[0], milliseconds.count, output))

@@ -14,19 +14,13 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fine-tune a model's weights on data and write the same ONNX with the new weights.",
         discussion: """
-        Data is a .npz with one array per model input (leading sample dimension) and 'labels'
-        (integer class ids, for --loss cross-entropy) or 'targets' (floats shaped like the output,
-        for --loss mse). A model that ends in Softmax is trained from the Softmax's input. A
-        dynamic batch dimension is bound to --batch; a model exported with a fixed batch runs each
-        step's samples in chunks of that size. BatchNormalization trains with batch statistics
-        and its running averages are updated; Dropout runs as identity. Every float weight of more
-        than one value is trained unless a node reading it is named by --freeze. The output is the
-        input file with initializers and Constant-node weights replaced, nothing else changed; the
-        same --seed gives the same bytes.
+        Data is a .npz with one array per model input (leading sample dimension) and 'labels' (integer class ids, for --loss cross-entropy) or 'targets' (floats shaped like the output, for --loss mse). A model that ends in Softmax is trained from the Softmax's input. A dynamic batch dimension is bound to --batch; a model exported with a fixed batch runs each step's samples in chunks of that size. BatchNormalization trains with batch statistics and its running averages are updated; Dropout runs as identity. Every float weight of more than one value is trained unless a node reading it is named by --freeze. The output is the input file with initializers and Constant-node weights replaced, nothing else changed; the same --seed gives the same bytes.
 
         Example:
-          edgec train model.onnx --data train.npz --val val.npz --epochs 5 -o tuned.onnx
-          edgec train model.onnx --data train.npz --optimizer sgd --lr 0.01 --schedule cosine --freeze /conv1/Conv -o tuned.onnx
+          edgec train model.onnx --data train.npz --val val.npz --epochs 5 \\
+              -o tuned.onnx
+          edgec train model.onnx --data train.npz --optimizer sgd --lr 0.01 \\
+              --schedule cosine --freeze /conv1/Conv -o tuned.onnx
         """
     )
 
@@ -77,7 +71,7 @@ struct TrainingSummary: Encodable {
     var extra: [String: String] = [:]
 
     func print(json: Bool, wrote: Bool = true) throws {
-        if json { return try JSONOutput.print(self, snakeCaseKeys: true) }
+        if json { return try JSONOutput.print(self) }
         Swift.print("trained    \(Text.grouped(parameters)) parameters in \(tensors) tensors, \(epochs.count) epoch\(epochs.count == 1 ? "" : "s"), \(loss) loss, \(String(format: "%.1f", seconds)) s")
         if let last = epochs.last {
             var line = String(format: "final      loss %.4f", last.loss)
