@@ -10,7 +10,10 @@
  *     $ edge-run digits.edgem --input digit.npy --profile
  *     (a table of the operators by time, then one of the kinds: see profile_report)
  *
- * Inputs are little-endian C-order .npy arrays (format 1.0 or 2.0) of the model input's dtype
+ * Inputs are little-endian C-order .npy arrays (format 1.0 or 2.0) of the model input's dtype, given
+ * one per --input or together in an .npz written by np.savez (one array per input, by name; the
+ * stored entries np.savez writes, zip64 included — np.savez_compressed's are refused, since a
+ * device program links no inflater)
  * (float64 is also read into float32 inputs; float32 or float64 arrays given to an int8 input of a
  * model quantized with --int8-io are quantized with the input's scale and zero point). An array with a leading dimension N where the model
  * takes 1 runs N samples one at a time; each output then stacks the samples along dimension 0.
@@ -206,13 +209,10 @@ static const char *header_value(const char *header, const char *key)
     return at;
 }
 
-static void read_npy(const char *path, array *a)
+/* Parses the .npy bytes f[0..size) into `a` (which points into them); `label` names them in messages. */
+static void parse_npy(const char *label, const uint8_t *f, size_t size, array *a)
 {
-    memset(a, 0, sizeof *a);
-    snprintf(a->path, sizeof a->path, "%s", path);
-    size_t size;
-    a->file = read_file(path, &size);
-    const uint8_t *f = a->file;
+    const char *path = label;
     if (size < 10 || memcmp(f, "\x93NUMPY", 6) != 0) fail("'%s' is not a .npy file", path);
     size_t header_length, start;
     if (f[6] == 1) {
@@ -274,6 +274,125 @@ static void read_npy(const char *path, array *a)
     if (a->count > (size - start - header_length) / element)
         fail("'%s': holds %zu bytes of data, its shape needs %zu", path, size - start - header_length, a->count * element);
     a->data = f + start + header_length;
+}
+
+static void read_npy(const char *path, array *a)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->path, sizeof a->path, "%s", path);
+    size_t size;
+    a->file = read_file(path, &size);
+    parse_npy(a->path, a->file, size, a);
+}
+
+/* ---- .npz reading: the ZIP archive np.savez writes, one stored `<name>.npy` per array ---------- */
+
+static uint64_t le(const uint8_t *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = bytes - 1; i >= 0; i--) v = v << 8 | p[i];
+    return v;
+}
+
+/* `name` with every byte outside printable ASCII shown as '?', for messages about damaged files. */
+static const char *printable(const char *name, size_t length, char *buffer, size_t size)
+{
+    size_t n = 0;
+    for (; n < length && n + 1 < size; n++) buffer[n] = name[n] >= 0x20 && name[n] < 0x7f ? name[n] : '?';
+    buffer[n] = 0;
+    return buffer;
+}
+
+/* The zip64 extended field of a central directory entry: replaces each 32-bit field that is 0xFFFFFFFF. */
+static void zip64_fields(const char *path, const uint8_t *extra, size_t length, uint64_t *fields[3])
+{
+    for (size_t at = 0; at + 4 <= length;) {
+        size_t id = le(extra + at, 2), size = le(extra + at + 2, 2);
+        if (size > length - at - 4) fail("'%s': a damaged zip64 field", path);
+        if (id == 1) {
+            size_t used = 0;
+            for (int k = 0; k < 3; k++) {
+                if (*fields[k] != 0xFFFFFFFFu) continue;
+                if (used + 8 > size) fail("'%s': a damaged zip64 field", path);
+                *fields[k] = le(extra + at + 4 + used, 8);
+                used += 8;
+            }
+        }
+        at += 4 + size;
+    }
+}
+
+/* Calls `take` for every array of the archive at `path` (read whole into `file`) with its name
+   (without `.npy`) and its .npy bytes. Every offset and length is checked against the file;
+   compressed entries (np.savez_compressed) are refused, since the device program links no inflater. */
+static void read_npz(const char *path, const uint8_t *file, size_t size,
+                     void (*take)(void *user, const char *name, const uint8_t *npy, size_t length), void *user)
+{
+    /* The end-of-central-directory record: the last "PK\5\6" within 65,557 bytes of the end. */
+    size_t end = SIZE_MAX;
+    for (size_t back = 22; back <= size && back <= 65557 && end == SIZE_MAX; back++)
+        if (memcmp(file + size - back, "PK\5\6", 4) == 0) end = size - back;
+    if (end == SIZE_MAX) fail("'%s' is not a .npz (ZIP) archive", path);
+    uint64_t entries = le(file + end + 10, 2), directory = le(file + end + 16, 4);
+    /* Zip64: the locator just before points at the zip64 end record with 64-bit counts. */
+    if ((entries == 0xFFFF || directory == 0xFFFFFFFFu) && end >= 20 && memcmp(file + end - 20, "PK\6\7", 4) == 0) {
+        uint64_t record = le(file + end - 20 + 8, 8);
+        if (record > size || size - record < 56 || memcmp(file + record, "PK\6\6", 4) != 0) fail("'%s': a damaged zip64 end record", path);
+        entries = le(file + record + 32, 8);
+        directory = le(file + record + 48, 8);
+    }
+    uint64_t at = directory;
+    for (uint64_t e = 0; e < entries; e++) {
+        if (at > size || size - at < 46 || memcmp(file + at, "PK\1\2", 4) != 0) fail("'%s': a damaged central directory", path);
+        const uint8_t *c = file + at;
+        uint64_t method = le(c + 10, 2), stored = le(c + 20, 4), length = le(c + 24, 4), local = le(c + 42, 4);
+        size_t name_length = le(c + 28, 2), extra_length = le(c + 30, 2), comment_length = le(c + 32, 2);
+        if (46 + name_length + extra_length + comment_length > size - at) fail("'%s': a damaged central directory", path);
+        uint64_t *fields[3] = {&length, &stored, &local};
+        zip64_fields(path, c + 46 + name_length, extra_length, fields);
+        char name[256], shown[256];
+        if (name_length < 5 || name_length >= sizeof name || memcmp(c + 46 + name_length - 4, ".npy", 4) != 0)
+            fail("'%s' holds '%s', which is not a .npy array", path, printable((const char *)c + 46, name_length, shown, 200));
+        memcpy(name, c + 46, name_length - 4);
+        name[name_length - 4] = 0;
+        printable(name, name_length - 4, shown, sizeof shown);
+        if (method != 0) fail("'%s': array '%s' is compressed; edge-run reads np.savez archives (stored), not np.savez_compressed", path, shown);
+        if (stored != length) fail("'%s': array '%s' is damaged (stored and full sizes differ)", path, shown);
+        if (local > size || size - local < 30 || memcmp(file + local, "PK\3\4", 4) != 0) fail("'%s': array '%s' has a damaged local header", path, shown);
+        uint64_t data = local + 30 + le(file + local + 26, 2) + le(file + local + 28, 2);
+        if (data > size || length > size - data) fail("'%s': array '%s' runs past the end of the file", path, shown);
+        take(user, name, file + data, (size_t)length);
+        at += 46 + name_length + extra_length + comment_length;
+    }
+}
+
+/* The --input archives read whole, one per --input at most (there are at most 256). */
+static uint8_t *archives[256];
+static int archive_count;
+
+/* What an --input FILE.npz fills: each array goes to the input of its name. */
+typedef struct npz_inputs {
+    const edge_model *model;
+    array *arrays;
+    bool *given;
+    const char **input_paths;
+    const char *path;
+} npz_inputs;
+
+static void take_npz_input(void *user, const char *name, const uint8_t *npy, size_t length)
+{
+    npz_inputs *found = user;
+    int32_t index = edge_model_find_input(found->model, name);
+    char shown[256];
+    printable(name, strlen(name), shown, sizeof shown);
+    if (index < 0) fail("'%s' holds array '%s'; the model has no input of that name", found->path, shown);
+    if (found->given[index]) fail("input '%s' is given twice", shown);
+    found->given[index] = true;
+    found->input_paths[index] = found->path;
+    array *a = &found->arrays[index];
+    memset(a, 0, sizeof *a);
+    snprintf(a->path, sizeof a->path, "%s[%s]", found->path, name);
+    parse_npy(a->path, npy, length, a);
 }
 
 /* ---- .npy writing -------------------------------------------------------------------------------- */
@@ -430,11 +549,12 @@ static void set_inputs(const edge_model *model, edge_context *context, int32_t i
 
 static void usage(FILE *stream)
 {
-    fputs("usage: edge-run MODEL.edgem --input [NAME=]FILE.npy [--input ...] [-o OUT.npy | -o DIRECTORY] [--repeat N] [--profile]\n"
-          "Runs a compiled .edgem model on .npy inputs and writes its outputs as .npy files.\n"
+    fputs("usage: edge-run MODEL.edgem --input [NAME=]FILE.npy|FILE.npz [--input ...] [-o OUT.npy | -o DIRECTORY] [--repeat N] [--profile]\n"
+          "Runs a compiled .edgem model on .npy (or .npz) inputs and writes its outputs as .npy files.\n"
           "\n"
           "options:\n"
           "  -i, --input [NAME=]FILE.npy  an input (NAME may be left out when the model has one); one per input\n"
+          "  -i, --input FILE.npz         the inputs named by its arrays (np.savez, not np.savez_compressed)\n"
           "  -o, --output OUT.npy|DIR     the output file, or a directory for one <output name>.npy per output\n"
           "  --repeat N                   run N times (1 to 1000000) and print the median latency\n"
           "  --profile                    time every operator over --repeat runs (20 by default) after a warm-up\n"
@@ -645,6 +765,15 @@ int main(int argc, char **argv)
     if (!arrays || !given || !input_paths) fail("out of memory");
     for (int a = 0; a < input_argument_count; a++) {
         const char *arg = input_arguments[a], *equals = strchr(arg, '=');
+        if (ends_with(arg, ".npz") && (!equals || access(arg, R_OK) == 0)) {
+            /* An archive of arrays named after the inputs (one per input it holds). */
+            size_t size;
+            /* Kept to the end, where a static holds it: the arrays point into it. */
+            archives[archive_count] = read_file(arg, &size);
+            npz_inputs found = {model, arrays, given, input_paths, arg};
+            read_npz(arg, archives[archive_count++], size, take_npz_input, &found);
+            continue;
+        }
         int32_t index = -1;
         const char *path = arg;
         if (equals) {
@@ -841,6 +970,7 @@ int main(int argc, char **argv)
         if (arrays[i].from_float64) free(input_data[i]);
         free(arrays[i].file);
     }
+    for (int i = 0; i < archive_count; i++) free(archives[i]);
     free(outputs);
     free(input_data);
     free(arrays);
