@@ -80,6 +80,19 @@ import Testing
         #expect(aggregated["accepted"] as? Int == 11)
     }
 
+    @Test func runtimeVerbs() throws {
+        let listed = try Self.object(["runtime", "targets"], command: "runtime targets", keys: ["targets"])
+        let targets = try #require(listed["targets"] as? [[String: Any]])
+        #expect(targets.compactMap { $0["name"] as? String }.contains("x86_64-linux-gnu"))
+        #expect(targets.allSatisfy { $0["ready"] is Bool && $0["description"] is String })
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edgec-json-runtime-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let built = try Self.object(["runtime", "build", "--target", "x86_64-linux-gnu", "--inference-only", "-o", directory.path], command: "runtime build",
+                                    keys: ["target", "version", "inference_only", "directory", "library_objects_bytes", "shared_library", "shared_library_bytes", "program_bytes"])
+        #expect(built["inference_only"] as? Bool == true)
+        #expect((built["program_bytes"] as? Int ?? 0) > 0)
+    }
+
     /// Help texts are not hard-wrapped: every example (with its backslash continuations) comes out
     /// the same at 80 columns as at 200, so it pastes whole; paragraphs reflow to the width.
     @Test(arguments: ["inspect", "compile", "quantize", "prune", "train", "distill", "eval", "run", "update", "aggregate"])

@@ -27,9 +27,12 @@ struct RuntimeCommand: ParsableCommand {
             Examples:
               edgec runtime build --target aarch64-linux-gnu -o dist/aarch64
               export PKG_CONFIG_PATH=$PWD/dist/aarch64/lib/pkgconfig
-              aarch64-linux-gnu-gcc app.c $(pkg-config --cflags --libs --static edge) -static -o app
-              cmake -S . -B build -DCMAKE_PREFIX_PATH=$PWD/dist/aarch64 -DCMAKE_TOOLCHAIN_FILE=$PWD/dist/aarch64/share/edge/toolchain.cmake
-              edgec runtime build --target x86_64-linux-gnu --inference-only -o dist/x86_64-inference
+              aarch64-linux-gnu-gcc app.c $(pkg-config --cflags --libs --static edge) \\
+                -static -o app
+              cmake -S . -B build -DCMAKE_PREFIX_PATH=$PWD/dist/aarch64 \\
+                -DCMAKE_TOOLCHAIN_FILE=$PWD/dist/aarch64/share/edge/toolchain.cmake
+              edgec runtime build --target x86_64-linux-gnu --inference-only \\
+                -o dist/x86_64-inference
             """
         )
 
@@ -45,11 +48,30 @@ struct RuntimeCommand: ParsableCommand {
         @Option(help: "Build from this edgec checkout's Sources/EdgeRuntime and targets/ instead of the copy built into edgec.")
         var sources: String?
 
+        @Flag(help: "Print what was built as JSON.")
+        var json = false
+
+        struct Summary: Encodable {
+            var target: String
+            var version: String
+            var inferenceOnly: Bool
+            var directory: String
+            var libraryObjectsBytes: Int
+            var sharedLibrary: String
+            var sharedLibraryBytes: Int
+            var programBytes: Int
+        }
+
         func run() throws {
             try RuntimeCommand.withBuilder(sources) { builder in
                 let description = try builder.target(named: target)
                 let options = RuntimeBuilder.Options(inferenceOnly: inferenceOnly)
-                let report = try builder.build(description, into: URL(fileURLWithPath: output), options: options) { print("  \($0)") }
+                let report = try builder.build(description, into: URL(fileURLWithPath: output), options: options) { if !json { print("  \($0)") } }
+                if json {
+                    return try JSONOutput.print(Summary(target: report.target, version: "\(report.version)", inferenceOnly: report.inferenceOnly, directory: report.directory,
+                                                        libraryObjectsBytes: report.libraryObjectsBytes, sharedLibrary: report.version.sharedLibraryFile,
+                                                        sharedLibraryBytes: report.sharedLibraryBytes, programBytes: report.programBytes), command: "runtime build")
+                }
                 print("built      \(report.target) runtime \(report.version)\(report.inferenceOnly ? " (inference only)" : "") in \(report.directory)")
                 print("library    \(Text.grouped(report.libraryObjectsBytes)) bytes of stripped objects (\(report.objects.count) files); "
                       + "\(report.version.sharedLibraryFile) \(Text.grouped(report.sharedLibraryBytes)) bytes")
@@ -79,20 +101,36 @@ struct RuntimeCommand: ParsableCommand {
         @Option(help: "Read the targets from this edgec checkout's targets/ instead of the copy built into edgec.")
         var sources: String?
 
+        @Flag(help: "Print the targets as JSON (a file that does not read is still reported on stderr).")
+        var json = false
+
+        struct Listing: Encodable {
+            struct Target: Encodable {
+                var name: String
+                var description: String
+                var ready: Bool
+                /// The line that installs the missing toolchain, when it is missing.
+                var install: String?
+            }
+            var targets: [Target]
+        }
+
         func run() throws {
             let failures = try RuntimeCommand.withBuilder(sources) { builder in
                 var failures = 0
+                var listed: [Listing.Target] = []
                 for (name, result) in builder.allTargets() {
                     switch result {
                     case .success(let target):
-                        let state: String
-                        do { try builder.checkToolchain(target); state = "ready" } catch { state = "missing: \(target.installCommand)" }
-                        print("\(Text.pad(name, 28)) \(Text.pad(target.description, 44)) \(state)")
+                        let ready = (try? builder.checkToolchain(target)) != nil
+                        listed.append(.init(name: name, description: target.description, ready: ready, install: ready ? nil : target.installCommand))
+                        if !json { print("\(Text.pad(name, 28)) \(Text.pad(target.description, 44)) \(ready ? "ready" : "missing: \(target.installCommand)")") }
                     case .failure(let error):
                         FileHandle.standardError.write(Data("edgec: error: \(error.message)\n".utf8))
                         failures += 1
                     }
                 }
+                if json { try JSONOutput.print(Listing(targets: listed), command: "runtime targets") }
                 return failures
             }
             if failures > 0 { throw ExitCode(1) }
