@@ -52,6 +52,42 @@ def relative_error(reference, x):
     return float(np.abs(reference - x).max() / max(np.abs(reference).max(), 1e-30))
 
 
+def detections(output, limit=20, threshold=0.01, overlap=0.45):
+    """YOLOv8's head [4 + classes, anchors] decoded as ultralytics does: boxes (cx, cy, w, h), the
+    best class per anchor, then class-wise non-maximum suppression; the `limit` best (x1, y1, x2, y2,
+    class) by score."""
+    boxes, scores = output[:4].T, output[4:].T
+    classes, best = scores.argmax(1), scores.max(1)
+    keep = np.argsort(-best)
+    keep = keep[best[keep] > threshold]
+    corners = np.stack([boxes[:, 0] - boxes[:, 2] / 2, boxes[:, 1] - boxes[:, 3] / 2,
+                        boxes[:, 0] + boxes[:, 2] / 2, boxes[:, 1] + boxes[:, 3] / 2], 1)
+    chosen = []
+    for i in keep:
+        if all(classes[j] != classes[i] or iou(corners[i], corners[j]) < overlap for j in chosen):
+            chosen.append(i)
+        if len(chosen) == limit:
+            break
+    return [(corners[i], classes[i]) for i in chosen]
+
+
+def iou(a, b):
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+    return w * h / union if union > 0 else 0.0
+
+
+def box_agreement(reference, other):
+    """The share of the reference's detections that the other output also finds (same class, IoU > 0.5)."""
+    found = total = 0
+    for r, o in zip(reference, other):
+        mine, theirs = detections(r), detections(o)
+        total += len(mine)
+        found += sum(any(c == k and iou(box, other_box) > 0.5 for other_box, k in theirs) for box, c in mine)
+    return found / total if total else float("nan")
+
+
 def run(command):
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
@@ -137,7 +173,10 @@ def evaluate(model, edgec):
         quantize_static(model.fixed_onnx(), theirs, Reader(samples), quant_format=QuantFormat.QDQ, activation_type=QuantType.QInt8,
                         weight_type=QuantType.QInt8, per_channel=True)
         row["ort_int8"] = os.path.getsize(theirs)
-        row["ort_sqnr"] = min(sqnr(r, q) for r, q in zip(reference, model.ort(theirs, model.test)))
+        theirs_outputs = model.ort(theirs, model.test)
+        row["ort_sqnr"] = min(sqnr(r, q) for r, q in zip(reference, theirs_outputs))
+        if model.name == "yolov8n":
+            row["boxes"] = (box_agreement(reference[0], quantized[0]), box_agreement(reference[0], theirs_outputs[0]))
     except Exception as error:  # the row says which step failed; the other models still run
         row["failed"] = f"{step}: {error}"
     return row
@@ -164,6 +203,10 @@ def main():
             cell(row, "edgec_sqnr", lambda v: f"{v:.1f} dB"), cell(row, "ort_sqnr", lambda v: f"{v:.1f} dB"),
             f"{row['onnx']:,}", cell(row, "edgec_int8", lambda v: f"{v:,}"), cell(row, "ort_int8", lambda v: f"{v:,}"),
         ]) + " |")
+    for row in rows:
+        if "boxes" in row:
+            print(f"\n{row['model']}: of onnxruntime fp32's 20 best detections per image (class-wise NMS), edgec int8 finds "
+                  f"{100 * row['boxes'][0]:.1f}% (same class, IoU > 0.5), onnxruntime's int8 {100 * row['boxes'][1]:.1f}%")
     failed = [row for row in rows if "failed" in row]
     for row in failed:
         print(f"\n{row['model']}: {row['failed']}")

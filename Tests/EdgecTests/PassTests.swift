@@ -62,7 +62,7 @@ struct PassTests {
     @Test func shapeInferenceNamesTheNode() throws {
         var graph = smallGraph()
         graph.setConstant(1, Tensor(shape: [3, 5, 1, 1], floats: Array(repeating: 1, count: 15)))
-        #expect(throws: GraphError(.shapeMismatch, "Conv node 'conv': input has 2 channels but weight [3, 5, 1, 1] with group 1 expects 5")) {
+        #expect(throws: GraphError(.shapeMismatch, "Conv node 'conv': input has 2 channels but weight [3, 5, 1, 1] with group 1 does not fit them (5 channels per group)")) {
             try StandardPipeline.prepare(graph)
         }
     }

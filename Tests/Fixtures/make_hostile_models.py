@@ -97,7 +97,7 @@ def allocation_attacks():
     relu = helper.make_node("Relu", ["y"], ["z"], name="relu")
     save(model([expand, relu], [vi("x", [1, 1])], [vi("z", None)], [("target", target)]),
          "expand_4gib.onnx", ["inspect", "compile"], "EDGEC_MAX_TENSOR_BYTES")
-    # Folded constants that together pass 1 GiB although each is below it: 4 x 300 MB of ones.
+    # Folded constants that together pass 2 GiB (8 bytes counted per element) although each is below it: 4 x 300 MB of ones.
     nodes, inits = [], []
     for i in range(4):
         inits.append(("shape%d" % i, np.array([75 << 20], np.int64)))

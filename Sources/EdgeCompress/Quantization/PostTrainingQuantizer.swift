@@ -91,6 +91,10 @@ public struct PostTrainingQuantizer {
     }
 
     /// The int8 parameters calibration chose for `value`.
+    /// The most one Concat input's range may be narrower than the widest before the Concat stays
+    /// float (the narrowest then keeps at least 256/16 = 16 steps).
+    static let concatRangeRatio = 16
+
     static func parameters(for value: ValueID, in graph: Graph, statistics: [ValueID: TensorStatistics], options: QuantizationOptions) throws -> QuantizationParameters {
         guard let stats = statistics[value] else {
             throw CompressionError("no calibration statistics for '\(graph.name(of: value))'")
@@ -237,6 +241,16 @@ public struct PostTrainingQuantizer {
             dequantized[output] = params
         }
 
+        /// Concat's int8 output has one scale: an input whose range is a small part of the others'
+        /// (YOLOv8's class scores in [0, 1] beside box coordinates up to 320) would keep only a few
+        /// of its 256 steps, so such a Concat stays float.
+        func disparateRanges(_ node: Node) -> String? {
+            let widths = node.inputs.compactMap { $0.flatMap { statistics[$0] } }.map { Double($0.maximum) - Double($0.minimum) }
+            guard let widest = widths.max(), let narrowest = widths.min(), widest.isFinite, widest > 0,
+                  narrowest * Double(PostTrainingQuantizer.concatRangeRatio) < widest else { return nil }
+            return "its inputs' ranges differ \(Int(min(widest / max(narrowest, 1e-30), 1e9)))-fold: one int8 scale would leave the narrowest a few steps"
+        }
+
         mutating func run() throws {
             for var node in source.nodes {
                 if options.keepFloat.contains(node.name) {
@@ -250,6 +264,7 @@ public struct PostTrainingQuantizer {
                 if role == .passesScales, let input = node.input(0), dequantized[input] == nil {
                     role = .none(reason: "it only moves values, and its input is float")
                 }
+                if role == .rescalesInputs, let reason = disparateRanges(node) { role = .none(reason: reason) }
                 if case .none(let reason) = role {
                     report.float.append(.init(node: node.name, kind: node.operation.kindName, reason: reason))
                     nodes.append(node)

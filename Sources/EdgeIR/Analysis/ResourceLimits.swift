@@ -16,7 +16,7 @@ public struct ResourceLimits: Sendable, Equatable {
 
     public static let gibibyte = 1 << 30
 
-    public init(tensorBytes: Int = gibibyte, foldedBytes: Int = gibibyte, arenaBytes: Int = gibibyte, foldedMACs: Int = 1_000_000_000) {
+    public init(tensorBytes: Int = gibibyte, foldedBytes: Int = 2 * gibibyte, arenaBytes: Int = gibibyte, foldedMACs: Int = 1_000_000_000) {
         self.tensorBytes = tensorBytes
         self.foldedBytes = foldedBytes
         self.arenaBytes = arenaBytes
