@@ -110,6 +110,8 @@ public struct EdgemFile: Sendable {
         arenaSize = Int(clamping: try graph.u64())
         name = try string(try graph.u32())
         _ = try graph.u32()
+        let graphBytes = contents[Edgem.SectionKind.graph.rawValue]!.count
+        guard inputCount + outputCount <= graphBytes / 4 else { throw fail("GRAPH holds \(graphBytes) bytes, too few for \(inputCount) inputs and \(outputCount) outputs") }
         inputs = try (0..<inputCount).map { _ in try graph.u32() }
         outputs = try (0..<outputCount).map { _ in try graph.u32() }
 
@@ -131,7 +133,11 @@ public struct EdgemFile: Sendable {
         }
         for index in inputs + outputs where Int(index) >= tensorCount { throw fail("GRAPH names tensor \(index) of \(tensorCount)") }
 
-        var operatorReader = ByteReader(contents[Edgem.SectionKind.operators.rawValue]!, context: "OPERATORS", fail: fail)
+        let operatorBytes = contents[Edgem.SectionKind.operators.rawValue]!
+        // Each record takes at least 12 bytes (kind, counts, parameter size, name): a count the
+        // section cannot hold is refused before an array of that many records is reserved.
+        guard operatorCount <= operatorBytes.count / 12 else { throw fail("OPERATORS holds \(operatorBytes.count) bytes, too few for \(operatorCount) records") }
+        var operatorReader = ByteReader(operatorBytes, context: "OPERATORS", fail: fail)
         operators = try (0..<operatorCount).map { _ in
             let kind = try operatorReader.u16()
             let inputCount = Int(try operatorReader.u8()), outputCount = Int(try operatorReader.u8())
