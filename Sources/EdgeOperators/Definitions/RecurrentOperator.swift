@@ -85,6 +85,8 @@ struct RecurrentOperator: OperatorDefinition {
                         fromInput[g] = s + (bias?[biases + g] ?? 0)
                         fromState[g] = z + (bias?[biases + gh + g] ?? 0)
                     }
+                    // Every reset gate, once: GRU without linear_before_reset needs all of them for each candidate.
+                    let resets = attributes.cell == .gru ? (0..<hidden).map { Self.sigmoid(fromInput[hidden + $0] + fromState[hidden + $0]) } : []
                     for j in 0..<hidden {
                         let previous = h[b * hidden + j]
                         switch attributes.cell {
@@ -98,17 +100,13 @@ struct RecurrentOperator: OperatorDefinition {
                             next[b * hidden + j] = output * tanhf(cell)
                         case .gru:
                             let update = Self.sigmoid(fromInput[j] + fromState[j])
-                            let reset = Self.sigmoid(fromInput[hidden + j] + fromState[hidden + j])
                             let recurrentPart: Float
                             if attributes.linearBeforeReset {
-                                recurrentPart = reset * fromState[2 * hidden + j]
+                                recurrentPart = resets[j] * fromState[2 * hidden + j]
                             } else {
-                                // (reset ⊙ H)·Rh + Rbh: each gate's reset is needed first, so computed here.
+                                // (reset ⊙ H)·Rh + Rbh.
                                 var s: Float = 0
-                                for k in 0..<hidden {
-                                    let resetK = Self.sigmoid(fromInput[hidden + k] + fromState[hidden + k])
-                                    s += resetK * h[b * hidden + k] * r[recurrent + (2 * hidden + j) * hidden + k]
-                                }
+                                for k in 0..<hidden { s += resets[k] * h[b * hidden + k] * r[recurrent + (2 * hidden + j) * hidden + k] }
                                 recurrentPart = s + (bias?[biases + gh + 2 * hidden + j] ?? 0)
                             }
                             let candidate = tanhf(fromInput[2 * hidden + j] + recurrentPart)

@@ -123,6 +123,10 @@ edge_status edge_recurrent_eval(const edge_model *model, const edge_operator *op
                     from_input[k] = s + (wb ? wb[k] : 0.0f);
                     from_state[k] = z + (rb ? rb[k] : 0.0f);
                 }
+                /* GRU without linear_before_reset needs every reset gate before any candidate: computed
+                   once here, in place of the input's reset pre-activations. */
+                if (g->cell == EDGE_CELL_GRU && !g->linear_before_reset)
+                    for (size_t k = 0; k < hidden; k++) from_input[hidden + k] = edge_logistic(from_input[hidden + k] + from_state[hidden + k]);
                 for (size_t j = 0; j < hidden; j++) {
                     if (g->cell == EDGE_CELL_LSTM) {
                         float input = edge_logistic(from_input[j] + from_state[j]);
@@ -134,16 +138,12 @@ edge_status edge_recurrent_eval(const edge_model *model, const edge_operator *op
                         next[b * hidden + j] = output * tanhf(cell);
                     } else {
                         float update = edge_logistic(from_input[j] + from_state[j]);
-                        float reset = edge_logistic(from_input[hidden + j] + from_state[hidden + j]);
                         float recurrent_part;
                         if (g->linear_before_reset) {
-                            recurrent_part = reset * from_state[2 * hidden + j];
+                            recurrent_part = edge_logistic(from_input[hidden + j] + from_state[hidden + j]) * from_state[2 * hidden + j];
                         } else {
                             float s = 0.0f;
-                            for (size_t k = 0; k < hidden; k++) {
-                                float reset_k = edge_logistic(from_input[hidden + k] + from_state[hidden + k]);
-                                s += reset_k * hb[k] * rd[(2 * hidden + j) * hidden + k];
-                            }
+                            for (size_t k = 0; k < hidden; k++) s += from_input[hidden + k] * hb[k] * rd[(2 * hidden + j) * hidden + k];
                             recurrent_part = s + (rb ? rb[2 * hidden + j] : 0.0f);
                         }
                         float candidate = tanhf(from_input[2 * hidden + j] + recurrent_part);
