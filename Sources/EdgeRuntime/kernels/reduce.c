@@ -99,6 +99,7 @@ edge_status edge_reduce_eval(const edge_model *model, const edge_operator *op, u
     const float *x = (const float *)edge_tensor_data(edge_op_input(model, op, 0), arena);
     float *y = (float *)edge_tensor_data(yt, arena);
     switch (g->kind) {
+    case EDGE_REDUCE_MAX: edge_fill(y, yt->count, -INFINITY); edge_reduce_fold(g, x, y, g->kind, NULL); return EDGE_OK;
     case EDGE_REDUCE_MIN: edge_fill(y, yt->count, INFINITY); edge_reduce_fold(g, x, y, g->kind, NULL); return EDGE_OK;
     case EDGE_REDUCE_PRODUCT: edge_fill(y, yt->count, 1.0f); edge_reduce_fold(g, x, y, g->kind, NULL); return EDGE_OK;
     case EDGE_REDUCE_L1:
@@ -119,8 +120,7 @@ edge_status edge_reduce_eval(const edge_model *model, const edge_operator *op, u
     }
     default: break;
     }
-    bool is_max = g->kind == EDGE_REDUCE_MAX;
-    for (size_t i = 0; i < yt->count; i++) y[i] = is_max ? -INFINITY : 0.0f;
+    edge_fill(y, yt->count, 0.0f);
     int32_t last = walk->rank - 1;
     size_t n = walk->dims[last], step = walk->b_strides[last], rows = 1;
     for (int32_t d = 0; d < last; d++) rows *= walk->dims[d];
@@ -128,12 +128,7 @@ edge_status edge_reduce_eval(const edge_model *model, const edge_operator *op, u
     size_t out = 0;
     for (size_t r = 0; r < rows; r++, x += n) {
         float *target = y + out;
-        if (is_max) {
-            for (size_t i = 0; i < n; i++) {
-                float v = x[i], *t = target + i * step;
-                if (v > *t || v != v) *t = v;
-            }
-        } else if (step) {
+        if (step) {
             for (size_t i = 0; i < n; i++) target[i] += x[i];
         } else {
             float sum = *target;
