@@ -105,11 +105,17 @@ let package = Package(
 // libFuzzer targets (Fuzz/, run by .ci/fuzz): added only when EDGEC_FUZZ=1, built into their own
 // build path with -sanitize=fuzzer and AddressSanitizer, never part of the normal build.
 if Context.environment["EDGEC_FUZZ"] == "1" {
+    // libFuzzer supplies main(); only these targets are parsed as libraries (a package-wide flag
+    // would break the build tools that are scripts).
+    let fuzzTarget = { (name: String, dependencies: [Target.Dependency], path: String) -> Target in
+        .executableTarget(name: name, dependencies: ["CFuzzer"] + dependencies, path: path,
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])])
+    }
     package.targets += [
         .systemLibrary(name: "CFuzzer", path: "Fuzz/CFuzzer"),
-        .executableTarget(name: "fuzz-onnx", dependencies: ["CFuzzer", "EdgeONNX", "EdgePasses", "EdgeFormat", "EdgeIR"], path: "Fuzz/onnx"),
-        .executableTarget(name: "fuzz-numpy", dependencies: ["CFuzzer", "EdgeNumPy"], path: "Fuzz/numpy"),
-        .executableTarget(name: "fuzz-update", dependencies: ["CFuzzer", "EdgeFederated"], path: "Fuzz/update"),
-        .executableTarget(name: "fuzz-edgem", dependencies: ["CFuzzer", "EdgeFormat"], path: "Fuzz/edgem"),
+        fuzzTarget("fuzz-onnx", ["EdgeONNX", "EdgePasses", "EdgeFormat", "EdgeIR"], "Fuzz/onnx"),
+        fuzzTarget("fuzz-numpy", ["EdgeNumPy"], "Fuzz/numpy"),
+        fuzzTarget("fuzz-update", ["EdgeFederated"], "Fuzz/update"),
+        fuzzTarget("fuzz-edgem", ["EdgeFormat"], "Fuzz/edgem"),
     ]
 }

@@ -78,7 +78,7 @@ struct SplitOperator: OperatorDefinition {
 struct SliceOperator: OperatorDefinition {
     func ranges(_ node: NodeContext, shape: [Int]) throws -> ShapeInference.SliceRanges {
         try ShapeInference.sliceRanges(
-            shape: shape, starts: try node.parameter(1, "starts")!.storage.int64s, ends: try node.parameter(2, "ends")!.storage.int64s,
+            shape: shape, starts: try node.requiredParameter(1, "starts").storage.int64s, ends: try node.requiredParameter(2, "ends").storage.int64s,
             axes: try node.parameter(3, "axes")?.storage.int64s, steps: try node.parameter(4, "steps")?.storage.int64s, node: node.node)
     }
 
@@ -164,7 +164,7 @@ struct ReshapeOperator: OperatorDefinition {
         let x = try node.type(0)
         switch form {
         case .reshape(let allowZero):
-            let requested = try node.parameter(1, "the target shape")!.storage.int64s
+            let requested = try node.requiredParameter(1, "the target shape").storage.int64s
             return [TensorType(x.dtype, try ShapeInference.reshapedShape(input: x.shape, requested: requested, allowZero: allowZero, node: node.node))]
         case .flatten(let rawAxis):
             let a = rawAxis < 0 ? rawAxis + x.shape.count : rawAxis
@@ -230,7 +230,7 @@ struct TransposeOperator: OperatorDefinition {
 struct ExpandOperator: OperatorDefinition {
     func outputTypes(_ node: NodeContext) throws -> [TensorType] {
         let x = try node.type(0)
-        let target = try node.parameter(1, "the target shape")!.storage.int64s.map { Int($0) }
+        let target = try node.requiredParameter(1, "the target shape").storage.int64s.map { Int($0) }
         guard let shape = Shapes.broadcast(x.shape, target) else { throw node.fail("cannot expand \(x.shape) to \(target)") }
         return [TensorType(x.dtype, shape)]
     }
@@ -248,7 +248,7 @@ struct PadOperator: OperatorDefinition {
 
     func outputTypes(_ node: NodeContext) throws -> [TensorType] {
         let x = try node.type(0)
-        let pads = try node.parameter(1, "pads")!.storage.int64s.map { Int($0) }
+        let pads = try node.requiredParameter(1, "pads").storage.int64s.map { Int($0) }
         let axes = try node.parameter(3, "axes")?.storage.int64s.map { try node.axis(Int($0), rank: x.shape.count) } ?? Array(0..<x.shape.count)
         guard pads.count == 2 * axes.count else {
             throw node.fail("pads has \(pads.count) values; \(axes.count) axes need \(2 * axes.count) (a begin and an end for each)")

@@ -41,7 +41,7 @@ struct ConstantOfShapeOperator: OperatorDefinition {
     let value: Tensor
 
     func outputTypes(_ node: NodeContext) throws -> [TensorType] {
-        let shape = try node.parameter(0, "the shape")!.storage.int64s
+        let shape = try node.requiredParameter(0, "the shape").storage.int64s
         guard shape.allSatisfy({ $0 >= 0 }) else { throw node.fail("negative dimension in \(shape)") }
         return [TensorType(value.dtype, shape.map { Int($0) })]
     }

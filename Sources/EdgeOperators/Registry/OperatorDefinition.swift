@@ -137,6 +137,12 @@ public struct NodeContext {
         return tensor
     }
 
+    /// The constant contents of a parameter input the operator cannot do without.
+    public func requiredParameter(_ index: Int, _ what: String) throws -> Tensor {
+        guard let tensor = try parameter(index, what) else { throw fail("required input \(index) (\(what)) is missing") }
+        return tensor
+    }
+
     /// The constant contents of input `index`, nil when absent or computed at run time.
     public func constant(_ index: Int) -> Tensor? { graph.constant(node.input(index)) }
 
