@@ -103,13 +103,19 @@ let package = Package(
 )
 
 // libFuzzer targets (Fuzz/, run by .ci/fuzz): added only when EDGEC_FUZZ=1, built into their own
-// build path with -sanitize=fuzzer and AddressSanitizer, never part of the normal build.
+// build path, never part of the normal build. The package's own library targets get coverage
+// instrumentation and AddressSanitizer here rather than through -Xswiftc, which would also reach the
+// build tool that embeds the runtime sources (its sanitized link fails).
 if Context.environment["EDGEC_FUZZ"] == "1" {
-    // libFuzzer supplies main(); only these targets are parsed as libraries (a package-wide flag
-    // would break the build tools that are scripts).
+    for target in package.targets where target.type == .regular {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address"])]
+        target.cSettings = (target.cSettings ?? []) + [.unsafeFlags(["-fsanitize=fuzzer-no-link,address"])]
+    }
+    // libFuzzer supplies main(); only these targets are parsed as libraries.
     let fuzzTarget = { (name: String, dependencies: [Target.Dependency], path: String) -> Target in
         .executableTarget(name: name, dependencies: ["CFuzzer"] + dependencies, path: path,
-                          swiftSettings: [.unsafeFlags(["-parse-as-library"])])
+                          swiftSettings: [.unsafeFlags(["-parse-as-library", "-sanitize=fuzzer,address"])],
+                          linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])])
     }
     package.targets += [
         .systemLibrary(name: "CFuzzer", path: "Fuzz/CFuzzer"),

@@ -208,18 +208,10 @@ public struct RuntimeBuilder {
     @discardableResult
     public static func run(_ arguments: [String]) throws -> String {
         guard let executable = which(arguments[0]) else { throw TargetError("'\(arguments[0])' is not installed") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(arguments.dropFirst())
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw TargetError("\(arguments[0]) failed (exit \(process.terminationStatus)): \(text.split(separator: "\n").prefix(8).joined(separator: " | "))")
+        let outcome = try ChildProcess.run(executable, Array(arguments.dropFirst()))
+        let text = String(decoding: outcome.output, as: UTF8.self)
+        guard outcome.status == 0 else {
+            throw TargetError("\(arguments[0]) failed (exit \(outcome.status)): \(text.split(separator: "\n").prefix(8).joined(separator: " | "))")
         }
         return text
     }

@@ -1,3 +1,4 @@
+import EdgeTargets
 import Foundation
 import Testing
 
@@ -33,6 +34,13 @@ enum EdgecBinary {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self), standardError: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs edgec with `arguments`, its output discarded; its exit status and its own peak resident
+    /// set (RUSAGE_CHILDREN would span every child of the whole test run).
+    static func peakResidentSet(_ arguments: [String]) throws -> (status: Int32, kibibytes: Int) {
+        let outcome = try ChildProcess.run(url.path, arguments, captureOutput: false)
+        return (outcome.status, outcome.peakResidentKibibytes)
     }
 
     static func temporaryDirectory() throws -> URL {
