@@ -203,6 +203,40 @@ public enum ONNXExport {
                 self.node("Where", node.name, inputs, [target])
             case .gatherElements(let axis):
                 self.node("GatherElements", node.name, inputs, [target], [a.int("axis", axis)])
+            case .instanceNormalization(let epsilon):
+                self.node("InstanceNormalization", node.name, inputs, [target], [a.float("epsilon", epsilon)])
+            case .groupNormalization(let groups, let epsilon, let perGroup):
+                // GroupNormalization needs opset 18: X as [N, groups, rest] through InstanceNormalization
+                // (its "channels" are the groups), back to X's shape, then the per-channel scale and bias.
+                let x = try shape(0)
+                let grouped = temporary(node.name + ".grouped"), normalized = temporary(node.name + ".normalized")
+                let groupedShape = try constant(node.name + ".grouped_shape", Tensor(shape: [3], int64s: [Int64(x[0]), Int64(groups), -1]))
+                let inputShape = try constant(node.name + ".input_shape", Tensor(shape: [x.count], int64s: x.map { Int64($0) }))
+                self.node("Reshape", node.name + ".grouped", [inputs[0], groupedShape], [grouped])
+                if perGroup {
+                    self.node("InstanceNormalization", node.name + ".normalized", [grouped, inputs[1], inputs[2]], [normalized], [a.float("epsilon", epsilon)])
+                    self.node("Reshape", node.name, [normalized, inputShape], [target])
+                    break
+                }
+                let ones = try constant(node.name + ".ones", Tensor(shape: [groups], floats: Array(repeating: 1, count: groups)))
+                let zeros = try constant(node.name + ".zeros", Tensor(shape: [groups], floats: Array(repeating: 0, count: groups)))
+                let channelShape = try constant(node.name + ".channel_shape", Tensor(shape: [x.count - 1], int64s: [Int64(x[1])] + Array(repeating: 1, count: x.count - 2)))
+                let restored = temporary(node.name + ".restored"), scale = temporary(node.name + ".scale"), bias = temporary(node.name + ".bias")
+                let scaled = temporary(node.name + ".scaled")
+                self.node("InstanceNormalization", node.name + ".normalized", [grouped, ones, zeros], [normalized], [a.float("epsilon", epsilon)])
+                self.node("Reshape", node.name + ".restored", [normalized, inputShape], [restored])
+                self.node("Reshape", node.name + ".scale", [inputs[1], channelShape], [scale])
+                self.node("Reshape", node.name + ".bias", [inputs[2], channelShape], [bias])
+                self.node("Mul", node.name + ".scaled", [restored, scale], [scaled])
+                self.node("Add", node.name, [scaled, bias], [target])
+            case .gatherND(let batchDims):
+                self.node("GatherND", node.name, inputs, [target], [a.int("batch_dims", batchDims)])
+            case .scatterND(let reduction):
+                guard reduction == .none else { throw fail(node, "ScatterND with reduction \(reduction.onnxName) needs opset 16") }
+                self.node("ScatterND", node.name, inputs, [target])
+            case .scatterElements(let axis, let reduction):
+                guard reduction == .none else { throw fail(node, "ScatterElements with reduction \(reduction.onnxName) needs opset 16") }
+                self.node("ScatterElements", node.name, inputs, [target], [a.int("axis", axis)])
             case .recurrent(let r):
                 let directions = ["forward", "reverse", "bidirectional"]
                 var attributes = [a.int("hidden_size", r.hiddenSize), a.string("direction", directions[r.direction.rawValue]), a.int("layout", r.layout)]

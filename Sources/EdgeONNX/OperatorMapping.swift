@@ -174,6 +174,24 @@ struct OperatorMapping {
             return .mapped(.recurrent(attributes), [input(0), input(1), input(2), input(3), input(4), input(5)] + (isLSTM ? [input(6)] : []))
         case "GatherElements":
             return .mapped(.gatherElements(axis: a.int("axis", 0)), Array(inputs.prefix(2)))
+        case "GatherND":
+            return .mapped(.gatherND(batchDims: a.int("batch_dims", 0)), Array(inputs.prefix(2)))
+        case "ScatterND", "ScatterElements", "Scatter":
+            // Scatter (opset 9-10) is ScatterElements under its old name; reduction came with opset 16.
+            let name = a.string("reduction", "none")
+            guard let reduction = ScatterReduction.allCases.first(where: { $0.onnxName == name }) else {
+                return .unsupported("reduction '\(name)' is not supported (none, add and mul are)")
+            }
+            if op == "ScatterND" { return .mapped(.scatterND(reduction: reduction), Array(inputs.prefix(3))) }
+            return .mapped(.scatterElements(axis: a.int("axis", 0), reduction: reduction), Array(inputs.prefix(3)))
+        case "InstanceNormalization":
+            return .mapped(.instanceNormalization(epsilon: a.float("epsilon", 1e-5)), Array(inputs.prefix(3)))
+        case "GroupNormalization":
+            guard a.has("num_groups") else { return .unsupported("num_groups is required") }
+            guard a.int("stash_type", 1) == 1 else { return .unsupported("stash_type \(a.int("stash_type", 1)) is not supported (1, float32 statistics, is)") }
+            // Opset 18 gave scale and bias per group; opset 21 changed them to per channel, as PyTorch's.
+            return .mapped(.groupNormalization(groups: a.int("num_groups", 0), epsilon: a.float("epsilon", 1e-5), parametersPerGroup: c.opset < 21),
+                           Array(inputs.prefix(3)))
         case "LRN":
             let size = a.int("size", 0)
             guard size > 0 else { return .unsupported("LRN needs a positive size") }

@@ -100,8 +100,15 @@ enum edge_op_kind {
     EDGE_OP_LOGICAL = 38,
     EDGE_OP_WHERE = 39,
     EDGE_OP_GATHER_ELEMENTS = 40,
-    EDGE_OP_RECURRENT = 41
+    EDGE_OP_RECURRENT = 41,
+    EDGE_OP_GROUP_NORMALIZATION = 42,
+    EDGE_OP_GATHER_ND = 43,
+    EDGE_OP_SCATTER_ND = 44,
+    EDGE_OP_SCATTER_ELEMENTS = 45
 };
+
+/* SCATTER_ND's and SCATTER_ELEMENTS' `reduction`. */
+enum edge_scatter_reduction { EDGE_SCATTER_NONE = 0, EDGE_SCATTER_ADD = 1, EDGE_SCATTER_MUL = 2 };
 
 enum edge_activation_kind {
     EDGE_ACTIVATION_NONE = 0,
@@ -363,10 +370,28 @@ typedef struct edge_select_params {
     size_t dims[EDGE_MAX_RANK];
     size_t strides[3][EDGE_MAX_RANK]; /* WHERE: condition, X, Y; GATHER_ELEMENTS: data (0 along the axis), indices */
     size_t element_size;
-    int32_t axis;      /* GATHER_ELEMENTS */
-    size_t axis_size;  /* GATHER_ELEMENTS: data's size along the axis */
+    int32_t axis;      /* GATHER_ELEMENTS, SCATTER_ELEMENTS */
+    size_t axis_size;  /* GATHER_ELEMENTS, SCATTER_ELEMENTS: data's size along the axis */
     size_t axis_stride;
+    int32_t reduction; /* SCATTER_ELEMENTS: enum edge_scatter_reduction */
 } edge_select_params;
+
+/* GATHER_ND and SCATTER_ND: `batches` × `tuples` index tuples of `depth` coordinates along data's
+   axes batch_dims.. (`dims`, element `strides`), each addressing a slice of `slice` elements. */
+typedef struct edge_slices_params {
+    int32_t batch_dims;
+    int32_t reduction; /* SCATTER_ND: enum edge_scatter_reduction */
+    size_t batches, tuples, depth, slice, batch_stride, element_size;
+    size_t dims[EDGE_MAX_RANK], strides[EDGE_MAX_RANK];
+} edge_slices_params;
+
+/* GROUP_NORMALIZATION: `batch` samples of `channels` channels of `plane` values; each sample's
+   channels normalized in `groups` runs of channels / groups channels. */
+typedef struct edge_group_norm_params {
+    size_t batch, channels, groups, plane;
+    float epsilon;
+    bool per_group; /* scale and bias hold one value per group rather than per channel */
+} edge_group_norm_params;
 
 typedef struct edge_recurrent_params {
     int32_t cell, direction, layout;
@@ -468,6 +493,8 @@ typedef struct edge_operator {
         edge_layer_norm_params layer_norm;
         edge_compare_params compare;
         edge_select_params select;
+        edge_slices_params slices;
+        edge_group_norm_params group_norm;
         edge_recurrent_params recurrent;
         edge_pad_params pad;
         edge_resize_params resize;
@@ -573,6 +600,17 @@ edge_status edge_check_params(const edge_operator *op, uint32_t params_size, uns
 /* Checks the tensor has `dtype`; `what` names it in the message ("input", "weight", ...). */
 edge_status edge_check_dtype(const edge_operator *op, const edge_tensor *tensor, uint32_t dtype, const char *what,
                              edge_error *error);
+/* Checks the output has the input's dtype (the ops that move bytes). */
+edge_status edge_check_same_dtype(const edge_operator *op, const edge_tensor *x, const edge_tensor *y, edge_error *error);
+/* Checks an index tensor is INT64 or INT32. */
+edge_status edge_check_indices(const edge_operator *op, const edge_tensor *indices, edge_error *error);
+/* Element `i` of `indices` (its bytes at `data`) as a position along `axis` of size `dim`, negative
+   values counting from the end; an EXECUTION error naming the operator when it falls outside. The
+   one index check of GATHER, GATHER_ELEMENTS, GATHER_ND and the scatters. */
+edge_status edge_index_position(const edge_operator *op, const edge_tensor *indices, const uint8_t *data, size_t i, int32_t axis,
+                                size_t dim, size_t *position, edge_error *error);
+/* Row-major element strides. */
+void edge_strides(const edge_tensor *tensor, ptrdiff_t *strides);
 /* Checks two tensors have the same rank and dims. */
 bool edge_same_shape(const edge_tensor *a, const edge_tensor *b);
 /* Reads and checks a fused activation (kind, alpha, beta) at params + 4 × field. */
@@ -665,6 +703,10 @@ EDGE_KERNEL(compare)
 EDGE_KERNEL(logical)
 EDGE_KERNEL(where)
 EDGE_KERNEL(gather_elements)
+EDGE_KERNEL(group_norm)
+EDGE_KERNEL(gather_nd)
+EDGE_KERNEL(scatter_nd)
+EDGE_KERNEL(scatter_elements)
 EDGE_KERNEL(recurrent)
 EDGE_KERNEL(concat)
 EDGE_KERNEL(split)

@@ -64,6 +64,10 @@ static const edge_op_info edge_operators[] = {
     [EDGE_OP_WHERE] = {"WHERE", edge_where_prepare, edge_where_eval, 0},
     [EDGE_OP_GATHER_ELEMENTS] = {"GATHER_ELEMENTS", edge_gather_elements_prepare, edge_gather_elements_eval, 0},
     [EDGE_OP_RECURRENT] = {"RECURRENT", edge_recurrent_prepare, edge_recurrent_eval, 0},
+    [EDGE_OP_GROUP_NORMALIZATION] = {"GROUP_NORMALIZATION", edge_group_norm_prepare, edge_group_norm_eval, EDGE_OP_FLAG_IN_PLACE_FIRST},
+    [EDGE_OP_GATHER_ND] = {"GATHER_ND", edge_gather_nd_prepare, edge_gather_nd_eval, 0},
+    [EDGE_OP_SCATTER_ND] = {"SCATTER_ND", edge_scatter_nd_prepare, edge_scatter_nd_eval, 0},
+    [EDGE_OP_SCATTER_ELEMENTS] = {"SCATTER_ELEMENTS", edge_scatter_elements_prepare, edge_scatter_elements_eval, 0},
 };
 
 const edge_op_info *edge_op_lookup(uint32_t kind)

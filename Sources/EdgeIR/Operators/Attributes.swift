@@ -479,6 +479,20 @@ public struct Reduction: Sendable, Equatable {
 }
 
 /// An ONNX node edgec cannot run, and why.
+/// How ScatterND and ScatterElements combine an update with the value already there (opset 16's
+/// `reduction`; none replaces it). The order is the SCATTER records' `reduction` number.
+public enum ScatterReduction: Sendable, Equatable, CaseIterable {
+    case none, add, mul
+
+    public var onnxName: String {
+        switch self {
+        case .none: return "none"
+        case .add: return "add"
+        case .mul: return "mul"
+        }
+    }
+}
+
 public struct UnsupportedOperator: Sendable, Equatable {
     public var domain: String
     public var opType: String

@@ -41,6 +41,20 @@ public enum Operation: Sendable, Equatable {
     case `where`
     /// Inputs: data, indices of the same rank; picks data along `axis` at each index.
     case gatherElements(axis: Int)
+    /// Inputs: X `[N, C, ...]`, scale `[C]`, bias `[C]`. Each channel of each sample normalized on its own.
+    case instanceNormalization(epsilon: Float)
+    /// Inputs: X `[N, C, ...]`, scale, bias: `[C]` (opset 21), or `[groups]` when `parametersPerGroup`
+    /// (opset 18). Each group of C / groups channels of each sample normalized together.
+    case groupNormalization(groups: Int, epsilon: Float, parametersPerGroup: Bool)
+    /// Inputs: data, indices `[..., k]` (int64). Picks the slices of data that each k-tuple of
+    /// indices addresses, after `batchDims` leading dimensions the two share.
+    case gatherND(batchDims: Int)
+    /// Inputs: data, indices `[..., k]` (int64), updates. A copy of data with the slices the
+    /// indices address replaced by (or combined with) the updates.
+    case scatterND(reduction: ScatterReduction)
+    /// Inputs: data, indices, updates (the indices' shape). A copy of data with each element
+    /// GatherElements would read written from the updates instead.
+    case scatterElements(axis: Int, reduction: ScatterReduction)
     /// Inputs: X, W, R, B?, sequence_lens (absent), initial_h?, initial_c? (LSTM). Outputs: Y, Y_h, Y_c (LSTM).
     case recurrent(Recurrent)
     /// Inputs: X.
@@ -108,6 +122,11 @@ public enum Operation: Sendable, Equatable {
         case .logical(let l): return l.onnxName
         case .where: return "Where"
         case .gatherElements: return "GatherElements"
+        case .instanceNormalization: return "InstanceNormalization"
+        case .groupNormalization: return "GroupNormalization"
+        case .gatherND: return "GatherND"
+        case .scatterND: return "ScatterND"
+        case .scatterElements: return "ScatterElements"
         case .recurrent(let r): return r.cell == .lstm ? "LSTM" : "GRU"
         case .localResponseNormalization: return "LRN"
         case .concat: return "Concat"

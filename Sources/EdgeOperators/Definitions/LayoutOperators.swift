@@ -122,32 +122,6 @@ struct GatherOperator: OperatorDefinition {
     }
 }
 
-/// GatherElements: the output has the indices' shape; each element is data's at the same position
-/// except along `axis`, where the index says which. Inputs data, indices (same rank, each
-/// dimension but `axis` at most data's).
-struct GatherElementsOperator: OperatorDefinition {
-    let axis: Int
-
-    func outputTypes(_ node: NodeContext) throws -> [TensorType] {
-        let x = try node.type(0), indices = try node.type(1)
-        guard indices.dtype == .int64 || indices.dtype == .int32 else { throw node.fail("indices must be int32 or int64, got \(indices.dtype)") }
-        let a = try node.axis(axis, rank: x.shape.count)
-        guard indices.shape.count == x.shape.count,
-              zip(indices.shape, x.shape).enumerated().allSatisfy({ $0.offset == a || $0.element.0 <= $0.element.1 }) else {
-            throw node.fail("indices of shape \(indices.shape) do not fit data of shape \(x.shape) (same rank, no dimension larger except along axis \(a))")
-        }
-        return [TensorType(x.dtype, indices.shape)]
-    }
-
-    func evaluate(_ node: NodeContext, _ inputs: KernelInputs) throws -> [Tensor] {
-        [try LayoutKernels.gatherElements(try inputs.required(0), indices: try inputs.required(1), axis: axis, node: node.node)]
-    }
-
-    func lower(_ node: LoweringContext) throws -> LoweredOperator {
-        node.make(.gatherElements, Array(node.node.inputs.prefix(2)), [Fields.int(Shapes.normalizedAxis(axis, rank: try node.shape(0).count)!)])
-    }
-}
-
 /// Reshape, Flatten, Squeeze, Unsqueeze and Identity: the same bytes under another shape.
 struct ReshapeOperator: OperatorDefinition {
     enum Form {
@@ -323,7 +297,6 @@ extension MovesElements {
 
 extension SliceOperator: MovesElements {}
 extension GatherOperator: MovesElements {}
-extension GatherElementsOperator: MovesElements {}
 extension TransposeOperator: MovesElements {}
 extension ExpandOperator: MovesElements {}
 extension PadOperator: MovesElements {}

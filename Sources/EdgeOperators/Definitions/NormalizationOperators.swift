@@ -105,6 +105,60 @@ extension LayerNormalizationOperator: Differentiable {
     }
 }
 
+/// GroupNormalization and InstanceNormalization: each sample's channels in `groups` groups, each
+/// group normalized to zero mean and unit variance over its channels and spatial positions, then
+/// scaled and shifted per channel. Inputs X `[N, C, ...]`, scale, bias. InstanceNormalization is
+/// one group per channel (`groups` nil); GroupNormalization-18 gives scale and bias per group
+/// (`parametersPerGroup`), GroupNormalization-21 per channel.
+struct GroupNormalizationOperator: OperatorDefinition {
+    /// nil: one group per channel (InstanceNormalization).
+    let groups: Int?
+    let epsilon: Float
+    let parametersPerGroup: Bool
+
+    /// The group count for `channels`, checked: it must divide them.
+    func groupCount(channels: Int, _ node: NodeContext) throws -> Int {
+        guard let groups = groups else { return channels }
+        guard groups > 0, channels % groups == 0 else { throw node.fail("num_groups \(groups) does not divide the \(channels) channels") }
+        return groups
+    }
+
+    func outputTypes(_ node: NodeContext) throws -> [TensorType] {
+        let x = try node.type(0)
+        guard x.dtype == .float32 else { throw node.fail("expects a float input, got \(x.dtype)") }
+        // InstanceNormalization's X has at least one spatial dimension (onnxruntime refuses [N, C]).
+        let minimumRank = self.groups == nil ? 3 : 2
+        guard x.shape.count >= minimumRank else { throw node.fail("expects an input [N, C, ...] of rank >= \(minimumRank), got \(x.shape)") }
+        guard epsilon >= 0 else { throw node.fail("epsilon \(epsilon) is not a non-negative number") }
+        let groups = try groupCount(channels: x.shape[1], node)
+        let expected = parametersPerGroup ? groups : x.shape[1]
+        for (index, what) in [(1, "scale"), (2, "bias")] {
+            let p = try node.type(index)
+            guard p.dtype == .float32, p.shape == [expected] else {
+                throw node.fail("\(what) is \(p), expected float32[\(expected)] (one value per \(parametersPerGroup ? "group" : "channel"))")
+            }
+        }
+        return [x]
+    }
+
+    func evaluate(_ node: NodeContext, _ inputs: KernelInputs) throws -> [Tensor] {
+        let x = try inputs.float(0)
+        let channels = x.shape[1], groups = try groupCount(channels: channels, node)
+        // Per-group parameters repeated over each group's channels: the kernel reads one per channel.
+        func perChannel(_ values: [Float]) -> [Float] {
+            parametersPerGroup ? (0..<channels).map { values[$0 / (channels / groups)] } : values
+        }
+        return [NormalizationKernels.groupNormalization(x, groups: groups, epsilon: epsilon, scale: perChannel(try inputs.float(1).floats!),
+                                                        bias: perChannel(try inputs.float(2).floats!))]
+    }
+
+    func lower(_ node: LoweringContext) throws -> LoweredOperator {
+        let groups = try groupCount(channels: try node.shape(0)[1], node.context)
+        return node.make(.groupNormalization, Array(node.node.inputs.prefix(3)),
+                         [Fields.int(Int(try CheckedSize.int32(groups))), Fields.float(epsilon), parametersPerGroup ? 1 : 0])
+    }
+}
+
 /// LRN across channels. Input X.
 struct LocalResponseNormalizationOperator: OperatorDefinition {
     let attributes: LocalResponseNormalization

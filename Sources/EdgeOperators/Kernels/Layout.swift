@@ -44,13 +44,7 @@ enum LayoutKernels {
         let dimension = x.shape[axis]
         let inner = x.shape[(axis + 1)...].reduce(1, *)
         let outer = x.shape[..<axis].reduce(1, *)
-        let picks = try indices.storage.int64s.map { raw -> Int in
-            let i = Int(raw < 0 ? raw + Int64(dimension) : raw)
-            guard (0..<dimension).contains(i) else {
-                throw ExecutionError.invalidInput("Gather node '\(node.name)': index \(raw) is out of range for axis \(rawAxis) of size \(dimension)")
-            }
-            return i
-        }
+        let picks = try indices.storage.int64s.map { try IndexingKernels.position($0, axis: rawAxis, dimension: dimension, node: node) }
         var map: [Int] = []
         map.reserveCapacity(outer * picks.count * inner)
         for o in 0..<outer {
@@ -60,22 +54,6 @@ enum LayoutKernels {
             }
         }
         return Tensor(shape: output.shape, storage: x.storage.gathering(map))
-    }
-
-    static func gatherElements(_ x: Tensor, indices: Tensor, axis rawAxis: Int, node: Node) throws -> Tensor {
-        let axis = Shapes.normalizedAxis(rawAxis, rank: x.rank)!
-        let dimension = x.shape[axis]
-        let dataStrides = Shapes.strides(x.shape)
-        // Each output position's offset in data with the axis coordinate left at 0, then the index's.
-        let base = Shapes.stridedIndices(shape: indices.shape, strides: dataStrides.enumerated().map { $0.offset == axis ? 0 : $0.element }, base: 0)
-        let picks = try zip(base, indices.storage.int64s).map { offset, raw -> Int in
-            let i = Int(raw < 0 ? raw + Int64(dimension) : raw)
-            guard (0..<dimension).contains(i) else {
-                throw ExecutionError.invalidInput("GatherElements node '\(node.name)': index \(raw) is out of range for axis \(rawAxis) of size \(dimension)")
-            }
-            return offset + i * dataStrides[axis]
-        }
-        return Tensor(shape: indices.shape, storage: x.storage.gathering(picks))
     }
 
     static func pad(_ x: Tensor, mode: PadMode, pads: [Int], axes: [Int], value: Double, output: TensorType) -> Tensor {

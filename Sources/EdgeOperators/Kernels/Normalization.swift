@@ -6,7 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// BatchNormalization (inference form), LRN and Softmax.
+/// BatchNormalization (inference form), LayerNormalization, GroupNormalization, LRN and Softmax.
 enum NormalizationKernels {
     /// Each run of `size` elements normalized (mean and variance accumulated in Double), then
     /// scaled and shifted; also the normalized values and 1/σ per run, for the backward.
@@ -18,17 +18,43 @@ enum NormalizationKernels {
         var inverseDeviations = [Float](repeating: 0, count: runs)
         for r in 0..<runs {
             let run = values[(r * size)..<((r + 1) * size)]
-            let mean = run.reduce(0.0) { $0 + Double($1) } / Double(size)
-            let variance = run.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(size)
-            let inverse = Float(1 / (variance + Double(epsilon)).squareRoot())
+            let (mean, inverse) = statistics(run, epsilon: epsilon)
             inverseDeviations[r] = inverse
             for (k, i) in run.indices.enumerated() {
-                let n = (values[i] - Float(mean)) * inverse
+                let n = (values[i] - mean) * inverse
                 normalized[i] = n
                 y[i] = n * scale[k] + (bias?[k] ?? 0)
             }
         }
         return (Tensor(shape: x.shape, floats: y), normalized, inverseDeviations)
+    }
+
+    /// The mean and 1/sqrt(variance + epsilon) of one run, accumulated in Double in two passes: the
+    /// statistics of LayerNormalization, GroupNormalization and InstanceNormalization alike (the
+    /// runtime's edge_run_statistics computes the same).
+    static func statistics(_ run: ArraySlice<Float>, epsilon: Float) -> (mean: Float, inverseDeviation: Float) {
+        let mean = run.reduce(0.0) { $0 + Double($1) } / Double(run.count)
+        let variance = run.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(run.count)
+        return (Float(mean), Float(1 / (variance + Double(epsilon)).squareRoot()))
+    }
+
+    /// GroupNormalization on X `[N, C, ...]`: each sample's channels in `groups` runs of C / groups
+    /// channels, each run normalized with `statistics`, then scaled and shifted per channel
+    /// (`scale` and `bias` hold C values). InstanceNormalization is the case of one channel per group.
+    static func groupNormalization(_ x: Tensor, groups: Int, epsilon: Float, scale: [Float], bias: [Float]) -> Tensor {
+        let values = x.floats!
+        let channelsPerGroup = x.shape[1] / groups, plane = Shapes.elementCount(Array(x.shape[2...]))
+        let size = channelsPerGroup * plane
+        var y = [Float](repeating: 0, count: values.count)
+        for r in 0..<(size == 0 ? 0 : values.count / size) {
+            let (mean, inverse) = statistics(values[(r * size)..<((r + 1) * size)], epsilon: epsilon)
+            for j in 0..<channelsPerGroup {
+                let channel = (r % groups) * channelsPerGroup + j
+                let start = r * size + j * plane
+                for i in start..<(start + plane) { y[i] = (values[i] - mean) * inverse * scale[channel] + bias[channel] }
+            }
+        }
+        return Tensor(shape: x.shape, floats: y)
     }
 
     /// A parameter broadcast to `shape` (scale and bias of the normalizations).

@@ -34,6 +34,7 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
     case quantize = 25, dequantize, convInt8, gemmInt8, addInt8, mulInt8, concatInt8, lookup, softmaxInt8
     case averagePoolInt8, globalAveragePoolInt8
     case layerNormalization = 36, compare, logical, `where`, gatherElements, recurrent
+    case groupNormalization = 42, gatherND, scatterND, scatterElements
 
     public var name: String {
         switch self {
@@ -78,6 +79,10 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
         case .where: return "WHERE"
         case .gatherElements: return "GATHER_ELEMENTS"
         case .recurrent: return "RECURRENT"
+        case .groupNormalization: return "GROUP_NORMALIZATION"
+        case .gatherND: return "GATHER_ND"
+        case .scatterND: return "SCATTER_ND"
+        case .scatterElements: return "SCATTER_ELEMENTS"
         }
     }
 
@@ -85,7 +90,9 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
     /// stores constant inputs of other types (an int64 exponent, say) converted.
     public var movesBytes: Bool {
         switch self {
-        case .concat, .split, .slice, .gather, .reshape, .transpose, .expand, .pad, .cast, .where, .gatherElements: return true
+        case .concat, .split, .slice, .gather, .reshape, .transpose, .expand, .pad, .cast, .where, .gatherElements, .gatherND: return true
+        // Replace in any dtype; add and mul in the data's own type (int64 counters, say).
+        case .scatterND, .scatterElements: return true
         // Compares values in their own type (an int64 position against an int64 length, say).
         case .compare, .logical: return true
         default: return false

@@ -25,6 +25,12 @@ public enum Operators {
         case .logical(let function): return LogicalOperatorDefinition(function: function)
         case .where: return WhereOperator()
         case .gatherElements(let axis): return GatherElementsOperator(axis: axis)
+        case .instanceNormalization(let epsilon): return GroupNormalizationOperator(groups: nil, epsilon: epsilon, parametersPerGroup: false)
+        case .groupNormalization(let groups, let epsilon, let perGroup):
+            return GroupNormalizationOperator(groups: groups, epsilon: epsilon, parametersPerGroup: perGroup)
+        case .gatherND(let batchDims): return GatherNDOperator(batchDims: batchDims)
+        case .scatterND(let reduction): return ScatterNDOperator(reduction: reduction)
+        case .scatterElements(let axis, let reduction): return ScatterElementsOperator(axis: axis, reduction: reduction)
         case .recurrent(let attributes): return RecurrentOperator(attributes: attributes)
         case .localResponseNormalization(let a): return LocalResponseNormalizationOperator(attributes: a)
         case .concat(let axis): return ConcatOperator(axis: axis)

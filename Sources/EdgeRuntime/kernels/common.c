@@ -47,6 +47,41 @@ edge_status edge_check_dtype(const edge_operator *op, const edge_tensor *tensor,
                         edge_dtype_name(tensor->dtype), edge_dtype_name(dtype));
 }
 
+edge_status edge_check_same_dtype(const edge_operator *op, const edge_tensor *x, const edge_tensor *y, edge_error *error)
+{
+    if (x->dtype == y->dtype) return EDGE_OK;
+    return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "'%.50s' is %s but '%.50s' is %s", x->name, edge_dtype_name(x->dtype), y->name,
+                        edge_dtype_name(y->dtype));
+}
+
+edge_status edge_check_indices(const edge_operator *op, const edge_tensor *indices, edge_error *error)
+{
+    if (indices->dtype == EDGE_DTYPE_INT64 || indices->dtype == EDGE_DTYPE_INT32) return EDGE_OK;
+    return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "indices '%.60s' are %s, expected int64 or int32", indices->name,
+                        edge_dtype_name(indices->dtype));
+}
+
+edge_status edge_index_position(const edge_operator *op, const edge_tensor *indices, const uint8_t *data, size_t i, int32_t axis,
+                                size_t dim, size_t *position, edge_error *error)
+{
+    int64_t raw = indices->dtype == EDGE_DTYPE_INT64 ? ((const int64_t *)(const void *)data)[i] : ((const int32_t *)(const void *)data)[i];
+    int64_t index = raw < 0 ? raw + (int64_t)dim : raw;
+    if (index < 0 || index >= (int64_t)dim)
+        return edge_op_fail(error, op, EDGE_ERROR_EXECUTION, "index %lld is out of range for axis %d of size %lld", (long long)raw, (int)axis,
+                            (long long)dim);
+    *position = (size_t)index;
+    return EDGE_OK;
+}
+
+void edge_strides(const edge_tensor *tensor, ptrdiff_t *strides)
+{
+    ptrdiff_t running = 1;
+    for (int32_t d = tensor->rank - 1; d >= 0; d--) {
+        strides[d] = running;
+        running *= (ptrdiff_t)tensor->dims[d];
+    }
+}
+
 bool edge_same_shape(const edge_tensor *a, const edge_tensor *b)
 {
     if (a->rank != b->rank) return false;

@@ -8,24 +8,6 @@
 #include "../internal.h"
 #include "requantize.h"
 
-/* Checks the output has the input's dtype. */
-static edge_status edge_check_same_dtype(const edge_operator *op, const edge_tensor *x, const edge_tensor *y, edge_error *error)
-{
-    if (x->dtype == y->dtype) return EDGE_OK;
-    return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "'%.50s' is %s but '%.50s' is %s", x->name, edge_dtype_name(x->dtype), y->name,
-                        edge_dtype_name(y->dtype));
-}
-
-/* Row-major element strides. */
-static void edge_strides(const edge_tensor *tensor, ptrdiff_t *strides)
-{
-    ptrdiff_t running = 1;
-    for (int32_t d = tensor->rank - 1; d >= 0; d--) {
-        strides[d] = running;
-        running *= (ptrdiff_t)tensor->dims[d];
-    }
-}
-
 /* Fills a strided walk over `out`'s dims, dropping axes of size 1 and merging contiguous neighbours. */
 static void edge_strided_plan(const edge_tensor *out, const ptrdiff_t *strides, size_t base, edge_strided_params *s)
 {
@@ -321,9 +303,7 @@ edge_status edge_gather_prepare(const edge_model *model, edge_operator *op, cons
     if (status != EDGE_OK) return status;
     const edge_tensor *x = edge_op_input(model, op, 0), *indices = edge_op_input(model, op, 1), *y = edge_op_output(model, op, 0);
     if ((status = edge_check_same_dtype(op, x, y, error)) != EDGE_OK) return status;
-    if (indices->dtype != EDGE_DTYPE_INT64 && indices->dtype != EDGE_DTYPE_INT32)
-        return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "indices '%.60s' are %s, expected int64 or int32", indices->name,
-                            edge_dtype_name(indices->dtype));
+    if ((status = edge_check_indices(op, indices, error)) != EDGE_OK) return status;
     int32_t raw = edge_read_i32(params), axis = edge_axis(raw, x->rank);
     if (axis < 0) return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "axis %d is out of range for rank %d", (int)raw, (int)x->rank);
     bool fits = y->rank == x->rank - 1 + indices->rank;
@@ -353,16 +333,12 @@ edge_status edge_gather_eval(const edge_model *model, const edge_operator *op, u
     const uint8_t *x = edge_tensor_data(edge_op_input(model, op, 0), arena);
     const uint8_t *indices = edge_tensor_data(it, arena);
     uint8_t *y = edge_tensor_data(edge_op_output(model, op, 0), arena);
-    bool wide = it->dtype == EDGE_DTYPE_INT64;
-    int64_t dim = (int64_t)g->axis_size;
     for (size_t o = 0; o < g->outer; o++) {
         for (size_t i = 0; i < g->index_count; i++) {
-            int64_t raw = wide ? ((const int64_t *)(const void *)indices)[i] : ((const int32_t *)(const void *)indices)[i];
-            int64_t index = raw < 0 ? raw + dim : raw;
-            if (index < 0 || index >= dim)
-                return edge_op_fail(error, op, EDGE_ERROR_EXECUTION, "index %lld is out of range for axis %d of size %lld",
-                                    (long long)raw, (int)g->axis, (long long)dim);
-            memcpy(y, x + (o * g->axis_size + (size_t)index) * g->inner_bytes, g->inner_bytes);
+            size_t index;
+            edge_status status = edge_index_position(op, it, indices, i, g->axis, g->axis_size, &index, error);
+            if (status != EDGE_OK) return status;
+            memcpy(y, x + (o * g->axis_size + index) * g->inner_bytes, g->inner_bytes);
             y += g->inner_bytes;
         }
     }
@@ -564,73 +540,6 @@ edge_status edge_pad_eval(const edge_model *model, const edge_operator *op, uint
         }
         for (int32_t d = last - 1; d >= 0; d--) {
             if (++index[d] < yt->dims[d]) break;
-            index[d] = 0;
-        }
-    }
-    return EDGE_OK;
-}
-
-/* ---- GATHER_ELEMENTS ---------------------------------------------------------------------------- */
-
-edge_status edge_gather_elements_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
-                                         edge_error *error)
-{
-    edge_status status = edge_check_arity(op, 2, 2, 2, 1, error);
-    if (status == EDGE_OK) status = edge_check_params(op, params_size, 1, error);
-    if (status != EDGE_OK) return status;
-    const edge_tensor *x = edge_op_input(model, op, 0), *indices = edge_op_input(model, op, 1), *y = edge_op_output(model, op, 0);
-    if ((status = edge_check_same_dtype(op, x, y, error)) != EDGE_OK) return status;
-    if (indices->dtype != EDGE_DTYPE_INT64 && indices->dtype != EDGE_DTYPE_INT32)
-        return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "indices '%.60s' are %s, expected int64 or int32", indices->name,
-                            edge_dtype_name(indices->dtype));
-    int32_t raw = edge_read_i32(params), axis = edge_axis(raw, x->rank);
-    if (axis < 0) return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "axis %d is out of range for rank %d", (int)raw, (int)x->rank);
-    bool fits = edge_same_shape(indices, y) && indices->rank == x->rank;
-    for (int32_t d = 0; d < x->rank && fits; d++) fits = d == axis || indices->dims[d] <= x->dims[d];
-    if (!fits) {
-        char sx[EDGE_SHAPE_TEXT], si[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
-        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "output %s and indices %s do not fit data %s along axis %d", edge_shape_text(y, sy),
-                            edge_shape_text(indices, si), edge_shape_text(x, sx), (int)axis);
-    }
-    edge_select_params *g = &op->params.select;
-    g->rank = y->rank;
-    ptrdiff_t data_strides[EDGE_MAX_RANK];
-    edge_strides(x, data_strides);
-    size_t running = 1;
-    for (int32_t d = y->rank - 1; d >= 0; d--) {
-        g->dims[d] = y->dims[d];
-        g->strides[0][d] = d == axis ? 0 : (size_t)data_strides[d];
-        g->strides[1][d] = running;
-        running *= y->dims[d];
-    }
-    g->axis = axis;
-    g->axis_size = x->dims[axis];
-    g->axis_stride = (size_t)data_strides[axis];
-    g->element_size = edge_dtype_size(x->dtype);
-    return EDGE_OK;
-}
-
-edge_status edge_gather_elements_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
-{
-    (void)scratch;
-    const edge_select_params *g = &op->params.select;
-    const edge_tensor *it = edge_op_input(model, op, 1);
-    const uint8_t *x = edge_tensor_data(edge_op_input(model, op, 0), arena), *indices = edge_tensor_data(it, arena);
-    uint8_t *y = edge_tensor_data(edge_op_output(model, op, 0), arena);
-    bool wide = it->dtype == EDGE_DTYPE_INT64;
-    int64_t dim = (int64_t)g->axis_size;
-    size_t index[EDGE_MAX_RANK] = {0}, base = 0, size = g->element_size;
-    for (size_t i = 0; i < it->count; i++) {
-        int64_t raw = wide ? ((const int64_t *)(const void *)indices)[i] : ((const int32_t *)(const void *)indices)[i];
-        int64_t pick = raw < 0 ? raw + dim : raw;
-        if (pick < 0 || pick >= dim)
-            return edge_op_fail(error, op, EDGE_ERROR_EXECUTION, "index %lld is out of range for axis %d of size %lld", (long long)raw,
-                                (int)g->axis, (long long)dim);
-        memcpy(y + i * size, x + (base + (size_t)pick * g->axis_stride) * size, size);
-        for (int32_t d = g->rank - 1; d >= 0; d--) {
-            base += g->strides[0][d];
-            if (++index[d] < g->dims[d]) break;
-            base -= g->strides[0][d] * index[d];
             index[d] = 0;
         }
     }

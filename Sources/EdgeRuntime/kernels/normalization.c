@@ -1,5 +1,6 @@
 /* normalization.c — BATCH_NORMALIZATION (inference form), LRN across channels, SOFTMAX (per axis,
-   or flattened from the axis on as before opset 13). */
+   or flattened from the axis on as before opset 13), LAYER_NORMALIZATION and GROUP_NORMALIZATION
+   (also InstanceNormalization, one channel per group). */
 #include <math.h>
 
 #include "../internal.h"
@@ -156,6 +157,19 @@ edge_status edge_softmax_eval(const edge_model *model, const edge_operator *op, 
 
 /* ---- LAYER_NORMALIZATION ------------------------------------------------------------------------ */
 
+/* The mean and 1 / sqrt(variance + epsilon) of `size` values, accumulated in double in two passes as
+   the compiler's reference computes them (NormalizationKernels.statistics): the statistics of
+   LAYER_NORMALIZATION and GROUP_NORMALIZATION alike. */
+static void edge_run_statistics(const float *run, size_t size, float epsilon, float *mean, float *inverse)
+{
+    double sum = 0.0;
+    for (size_t k = 0; k < size; k++) sum += run[k];
+    double m = sum / (double)size, squares = 0.0;
+    for (size_t k = 0; k < size; k++) squares += ((double)run[k] - m) * ((double)run[k] - m);
+    *inverse = (float)(1.0 / sqrt(squares / (double)size + (double)epsilon));
+    *mean = (float)m;
+}
+
 edge_status edge_layer_norm_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
                                     edge_error *error)
 {
@@ -200,16 +214,74 @@ edge_status edge_layer_norm_eval(const edge_model *model, const edge_operator *o
     for (size_t r = 0; r < g->outer; r++) {
         const float *run = x + r * size;
         float *out = y + r * size;
-        /* Mean and variance in double, two passes, as the compiler's reference computes them. */
-        double sum = 0.0;
-        for (size_t k = 0; k < size; k++) sum += run[k];
-        double mean = sum / (double)size, squares = 0.0;
-        for (size_t k = 0; k < size; k++) squares += ((double)run[k] - mean) * ((double)run[k] - mean);
-        float inverse = (float)(1.0 / sqrt(squares / (double)size + (double)g->epsilon));
-        float m = (float)mean;
+        float m, inverse;
+        edge_run_statistics(run, size, g->epsilon, &m, &inverse);
         for (size_t k = 0; k < size; k++) {
             float n = (run[k] - m) * inverse;
             out[k] = n * scale[k] + (bias ? bias[k] : 0.0f);
+        }
+    }
+    return EDGE_OK;
+}
+
+/* ---- GROUP_NORMALIZATION ------------------------------------------------------------------------ */
+
+edge_status edge_group_norm_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                    edge_error *error)
+{
+    edge_status status = edge_check_arity(op, 3, 3, 3, 1, error);
+    if (status == EDGE_OK) status = edge_check_params(op, params_size, 3, error);
+    if (status != EDGE_OK) return status;
+    const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
+    if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    char sx[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
+    if (x->rank < 2 || !edge_same_shape(x, y))
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %s (rank >= 2) and output %s must have the same shape",
+                            edge_shape_text(x, sx), edge_shape_text(y, sy));
+    edge_group_norm_params *g = &op->params.group_norm;
+    int32_t groups = edge_read_i32(params), per_group = edge_read_i32(params + 8);
+    g->batch = x->dims[0];
+    g->channels = x->dims[1];
+    g->plane = edge_dims_product(x, 2, x->rank);
+    g->epsilon = edge_read_f32(params + 4);
+    if (groups < 1 || g->channels % (size_t)groups != 0)
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "groups %d does not divide the %zu channels", (int)groups, g->channels);
+    if (!(g->epsilon >= 0.0f)) return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "epsilon %g is not a non-negative number", (double)g->epsilon);
+    if (per_group != 0 && per_group != 1) return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "per_group is %d, expected 0 or 1", (int)per_group);
+    g->groups = (size_t)groups;
+    g->per_group = per_group == 1;
+    size_t expected = g->per_group ? g->groups : g->channels;
+    static const char *const names[3] = {"input", "scale", "bias"};
+    for (unsigned i = 1; i < 3; i++) {
+        const edge_tensor *p = edge_op_input(model, op, i);
+        if ((status = edge_check_dtype(op, p, EDGE_DTYPE_FLOAT32, names[i], error)) != EDGE_OK) return status;
+        if (p->count != expected)
+            return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "%s is %s, expected %zu values (one per %s)", names[i], edge_shape_text(p, sx),
+                                expected, g->per_group ? "group" : "channel");
+    }
+    return EDGE_OK;
+}
+
+edge_status edge_group_norm_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
+{
+    (void)scratch;
+    (void)error;
+    const edge_group_norm_params *g = &op->params.group_norm;
+    const float *x = (const float *)edge_tensor_data(edge_op_input(model, op, 0), arena);
+    const float *scale = (const float *)edge_tensor_data(edge_op_input(model, op, 1), arena);
+    const float *bias = (const float *)edge_tensor_data(edge_op_input(model, op, 2), arena);
+    float *y = (float *)edge_tensor_data(edge_op_output(model, op, 0), arena);
+    size_t channels_per_group = g->channels / g->groups, plane = g->plane, size = channels_per_group * plane;
+    for (size_t r = 0; r < g->batch * g->groups; r++) {
+        size_t group = r % g->groups;
+        float mean, inverse;
+        edge_run_statistics(x + r * size, size, g->epsilon, &mean, &inverse);
+        for (size_t j = 0; j < channels_per_group; j++) {
+            size_t parameter = g->per_group ? group : group * channels_per_group + j;
+            float s = scale[parameter], b = bias[parameter];
+            size_t start = r * size + j * plane;
+            EDGE_MAP(y + start, x + start, plane, (v - mean) * inverse * s + b);
         }
     }
     return EDGE_OK;

@@ -555,6 +555,56 @@ static void test_gather_runtime_error(void)
     free(file.data);
 }
 
+/* GATHER_ND over data [3,4] by run-time int64 indices [2,2], then SCATTER_ELEMENTS (add) of constant
+   updates into data along axis 1: every index, constant or fed, goes through edge_index_position. */
+static void test_index_runtime_errors(void)
+{
+    model_builder m = {0};
+    uint32_t dd[2] = {3, 4}, id[2] = {2, 2}, yd[1] = {2}, sd[2] = {1, 2};
+    uint32_t data = activation(&m, "data", 2, dd, 0);
+    uint32_t idx = tensor(&m, "indices", EDGE_DTYPE_INT64, EDGE_STORAGE_ARENA, 2, id, 64, 32);
+    uint32_t y = activation(&m, "y", 1, yd, 128);
+    uint32_t z = activation(&m, "z", 2, dd, 192);
+    float ones[2] = {1.0f, 1.0f};
+    uint32_t updates = weight(&m, "updates", 2, sd, ones);
+    align64(&m.weights);
+    uint64_t offset = m.weights.size;
+    int64_t scatter_indices[2] = {-4, 4};
+    append(&m.weights, scatter_indices, sizeof scatter_indices);
+    uint32_t sidx = tensor(&m, "scatter_indices", EDGE_DTYPE_INT64, EDGE_STORAGE_WEIGHT, 2, sd, offset, 16);
+    m.arena_size = 256;
+    uint32_t gather_in[2] = {data, idx}, batch_dims[1] = {0};
+    op(&m, EDGE_OP_GATHER_ND, "pick", 2, gather_in, 1, &y, 1, batch_dims);
+    uint32_t scatter_in[3] = {data, sidx, updates}, scatter_params[2] = {1, EDGE_SCATTER_ADD};
+    op(&m, EDGE_OP_SCATTER_ELEMENTS, "count", 3, scatter_in, 1, &z, 2, scatter_params);
+    m.inputs[m.input_count++] = data;
+    m.inputs[m.input_count++] = idx;
+    m.outputs[m.output_count++] = y;
+    m.outputs[m.output_count++] = z;
+    bytes file = finish(&m);
+    edge_model *model;
+    edge_error error;
+    CHECK(edge_model_load_buffer(file.data, file.size, &model, &error) == EDGE_OK, "gather_nd: %s", error.message);
+    edge_context *context;
+    edge_context_create(model, NULL, 0, &context, &error);
+    float x[12];
+    for (int i = 0; i < 12; i++) x[i] = (float)i;
+    int64_t bad[4] = {0, 1, 3, 4}, good[4] = {-1, -1, 0, 1};
+    edge_context_set_input(context, 0, x, sizeof x, &error);
+    edge_context_set_input(context, 1, bad, sizeof bad, &error);
+    CHECK(edge_context_invoke(context, &error) == EDGE_ERROR_EXECUTION, "gather_nd out of range");
+    CHECK(strstr(error.message, "operator 0 (GATHER_ND 'pick'): index 3 is out of range for axis 0 of size 3") != NULL, "%s", error.message);
+    edge_context_set_input(context, 1, good, sizeof good, &error);
+    CHECK(edge_context_invoke(context, &error) == EDGE_ERROR_EXECUTION, "scatter_elements out of range");
+    CHECK(strstr(error.message, "operator 1 (SCATTER_ELEMENTS 'count'): index 4 is out of range for axis 1 of size 4") != NULL, "%s",
+          error.message);
+    const float *picked = edge_context_output(context, 0);
+    CHECK(picked[0] == 11.0f && picked[1] == 1.0f, "gather_nd picks x[-1][-1] and x[0][1], got %g %g", picked[0], picked[1]);
+    edge_context_free(context);
+    edge_model_free(model);
+    free(file.data);
+}
+
 /* conv (x [1,2,4,4], w [3,2,3,3], pads 1) -> y [1,3,4,4]; matmul by m [4,2] -> z [1,3,4,2]; neg -> out. */
 static bytes profiled_model(void)
 {
@@ -690,6 +740,7 @@ static void test_operator_table(void)
         "RESHAPE", "TRANSPOSE", "EXPAND", "PAD", "RESIZE", "REDUCE", "CAST", "QUANTIZE", "DEQUANTIZE", "CONV_INT8",
         "GEMM_INT8", "ADD_INT8", "MUL_INT8", "CONCAT_INT8", "LOOKUP", "SOFTMAX_INT8", "AVERAGE_POOL_INT8",
         "GLOBAL_AVERAGE_POOL_INT8", "LAYER_NORMALIZATION", "COMPARE", "LOGICAL", "WHERE", "GATHER_ELEMENTS", "RECURRENT",
+        "GROUP_NORMALIZATION", "GATHER_ND", "SCATTER_ND", "SCATTER_ELEMENTS",
     };
     uint32_t known = sizeof spec / sizeof spec[0];
     uint32_t passthrough = EDGE_OP_FLAG_PASSTHROUGH | EDGE_OP_FLAG_PASSTHROUGH_ALL_INPUTS;
@@ -724,6 +775,7 @@ int main(void)
     test_prelu();
     test_memory_plan_and_in_place();
     test_gather_runtime_error();
+    test_index_runtime_errors();
     test_observer();
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
