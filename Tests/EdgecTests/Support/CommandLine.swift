@@ -1,4 +1,3 @@
-import EdgeTargets
 import Foundation
 import Testing
 
@@ -37,10 +36,19 @@ enum EdgecBinary {
     }
 
     /// Runs edgec with `arguments`, its output discarded; its exit status and its own peak resident
-    /// set (RUSAGE_CHILDREN would span every child of the whole test run).
+    /// set. A small python3 starts it and reads RUSAGE_CHILDREN: the peak of a process this test
+    /// process starts directly would include the test process's own (posix_spawn's vfork child
+    /// shares its memory until exec), and RUSAGE_CHILDREN here would span every child of the run.
     static func peakResidentSet(_ arguments: [String]) throws -> (status: Int32, kibibytes: Int) {
-        let outcome = try ChildProcess.run(url.path, arguments, captureOutput: false)
-        return (outcome.status, outcome.peakResidentKibibytes)
+        let script = """
+            import resource, subprocess, sys
+            code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+            print(code if code >= 0 else 128 - code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+            """
+        let result = try run(["-c", script, url.path] + arguments, executable: URL(fileURLWithPath: "/usr/bin/python3"))
+        let fields = result.standardOutput.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        guard result.status == 0, fields.count == 2 else { throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: result.standardError]) }
+        return (Int32(fields[0]), fields[1])
     }
 
     static func temporaryDirectory() throws -> URL {
