@@ -100,7 +100,14 @@ enum edge_op_kind {
     EDGE_OP_LOGICAL = 38,
     EDGE_OP_WHERE = 39,
     EDGE_OP_GATHER_ELEMENTS = 40,
-    EDGE_OP_RECURRENT = 41
+    EDGE_OP_RECURRENT = 41,
+    EDGE_OP_DEPTH_TO_SPACE = 42,
+    EDGE_OP_SPACE_TO_DEPTH = 43,
+    EDGE_OP_TILE = 44,
+    EDGE_OP_TRILU = 45,
+    EDGE_OP_CUMSUM = 46,
+    EDGE_OP_ARG_EXTREMUM = 47,
+    EDGE_OP_TOP_K = 48
 };
 
 enum edge_activation_kind {
@@ -381,6 +388,26 @@ typedef struct edge_strided_params {
     size_t base; /* element offset of the first read */
 } edge_strided_params;
 
+/* TRILU: each of `matrices` [rows × columns] matrices keeps the elements with j − i ≥ k (upper) or
+   j − i ≤ k (lower) and zeroes the others. */
+typedef struct edge_trilu_params {
+    size_t matrices, rows, columns, element_size;
+    int64_t k;
+    bool upper;
+} edge_trilu_params;
+
+/* CUMSUM, ARG_EXTREMUM and TOP_K: the input walked as `outer` × `inner` lines of `length` elements
+   along one axis (element stride `inner`). */
+typedef struct edge_line_params {
+    size_t outer, length, inner;
+    size_t k;            /* TOP_K: values kept per line */
+    uint8_t dtype;       /* of the input */
+    bool exclusive;      /* CUMSUM */
+    bool reverse;        /* CUMSUM */
+    bool largest;        /* ARG_EXTREMUM: max rather than min; TOP_K: largest first */
+    bool select_last;    /* ARG_EXTREMUM: the last extreme position rather than the first */
+} edge_line_params;
+
 typedef struct edge_pad_params {
     int32_t mode;
     float value;
@@ -465,6 +492,8 @@ typedef struct edge_operator {
         edge_axis_params axis;
         edge_gather_params gather;
         edge_strided_params strided;
+        edge_trilu_params trilu;
+        edge_line_params line;
         edge_layer_norm_params layer_norm;
         edge_compare_params compare;
         edge_select_params select;
@@ -598,6 +627,15 @@ bool edge_broadcast_strides(const edge_tensor *tensor, int32_t rank, const uint3
 /* The same walk from explicit dims and element strides (`rank` axes). */
 void edge_broadcast_walk_strides(int32_t rank, const size_t *dims, const size_t *a, const size_t *b, edge_broadcast *walk);
 
+/* Checks the output has the input's dtype (layout.c). */
+edge_status edge_check_same_dtype(const edge_operator *op, const edge_tensor *x, const edge_tensor *y, edge_error *error);
+/* Row-major element strides of `tensor` (layout.c). */
+void edge_strides(const edge_tensor *tensor, ptrdiff_t *strides);
+/* A strided walk over `rank` output dims read at the input's element `strides` from element `base`,
+   axes of size 1 dropped and contiguous neighbours merged (layout.c); run by edge_strided_copy. */
+void edge_strided_walk_plan(int32_t rank, const size_t *dims, const ptrdiff_t *strides, size_t base, edge_strided_params *s);
+void edge_strided_copy(const edge_strided_params *s, const uint8_t *x, uint8_t *y, size_t element);
+
 /* CONV's checks and geometry (conv.c), shared with CONV_INT8 (`int8`: inputs X, W, B, R; params the 9
    geometry fields, then act_min, act_max; dtypes left to the caller). */
 edge_status edge_conv_window_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size, bool int8,
@@ -666,6 +704,13 @@ EDGE_KERNEL(logical)
 EDGE_KERNEL(where)
 EDGE_KERNEL(gather_elements)
 EDGE_KERNEL(recurrent)
+EDGE_KERNEL(depth_to_space)
+EDGE_KERNEL(space_to_depth)
+EDGE_KERNEL(tile)
+EDGE_KERNEL(trilu)
+EDGE_KERNEL(cumsum)
+EDGE_KERNEL(arg_extremum)
+EDGE_KERNEL(top_k)
 EDGE_KERNEL(concat)
 EDGE_KERNEL(split)
 EDGE_KERNEL(slice)

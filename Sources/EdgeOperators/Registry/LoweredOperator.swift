@@ -34,6 +34,7 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
     case quantize = 25, dequantize, convInt8, gemmInt8, addInt8, mulInt8, concatInt8, lookup, softmaxInt8
     case averagePoolInt8, globalAveragePoolInt8
     case layerNormalization = 36, compare, logical, `where`, gatherElements, recurrent
+    case depthToSpace = 42, spaceToDepth, tile, trilu, cumSum, argExtremum, topK
 
     public var name: String {
         switch self {
@@ -78,6 +79,13 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
         case .where: return "WHERE"
         case .gatherElements: return "GATHER_ELEMENTS"
         case .recurrent: return "RECURRENT"
+        case .depthToSpace: return "DEPTH_TO_SPACE"
+        case .spaceToDepth: return "SPACE_TO_DEPTH"
+        case .tile: return "TILE"
+        case .trilu: return "TRILU"
+        case .cumSum: return "CUMSUM"
+        case .argExtremum: return "ARG_EXTREMUM"
+        case .topK: return "TOP_K"
         }
     }
 
@@ -86,6 +94,9 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
     public var movesBytes: Bool {
         switch self {
         case .concat, .split, .slice, .gather, .reshape, .transpose, .expand, .pad, .cast, .where, .gatherElements: return true
+        case .depthToSpace, .spaceToDepth, .tile, .trilu: return true
+        // Sum, compare and pick values in their own type (int64 position ids, say).
+        case .cumSum, .argExtremum, .topK: return true
         // Compares values in their own type (an int64 position against an int64 length, say).
         case .compare, .logical: return true
         default: return false

@@ -8,16 +8,14 @@
 #include "../internal.h"
 #include "requantize.h"
 
-/* Checks the output has the input's dtype. */
-static edge_status edge_check_same_dtype(const edge_operator *op, const edge_tensor *x, const edge_tensor *y, edge_error *error)
+edge_status edge_check_same_dtype(const edge_operator *op, const edge_tensor *x, const edge_tensor *y, edge_error *error)
 {
     if (x->dtype == y->dtype) return EDGE_OK;
     return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "'%.50s' is %s but '%.50s' is %s", x->name, edge_dtype_name(x->dtype), y->name,
                         edge_dtype_name(y->dtype));
 }
 
-/* Row-major element strides. */
-static void edge_strides(const edge_tensor *tensor, ptrdiff_t *strides)
+void edge_strides(const edge_tensor *tensor, ptrdiff_t *strides)
 {
     ptrdiff_t running = 1;
     for (int32_t d = tensor->rank - 1; d >= 0; d--) {
@@ -26,12 +24,11 @@ static void edge_strides(const edge_tensor *tensor, ptrdiff_t *strides)
     }
 }
 
-/* Fills a strided walk over `out`'s dims, dropping axes of size 1 and merging contiguous neighbours. */
-static void edge_strided_plan(const edge_tensor *out, const ptrdiff_t *strides, size_t base, edge_strided_params *s)
+void edge_strided_walk_plan(int32_t rank, const size_t *dims, const ptrdiff_t *strides, size_t base, edge_strided_params *s)
 {
     int32_t r = 0;
-    for (int32_t d = 0; d < out->rank; d++) {
-        size_t dim = out->dims[d];
+    for (int32_t d = 0; d < rank; d++) {
+        size_t dim = dims[d];
         if (dim == 1) continue;
         if (r > 0 && s->strides[r - 1] == strides[d] * (ptrdiff_t)dim) {
             s->dims[r - 1] *= dim;
@@ -51,7 +48,15 @@ static void edge_strided_plan(const edge_tensor *out, const ptrdiff_t *strides, 
     s->base = base;
 }
 
-static void edge_strided_copy(const edge_strided_params *s, const uint8_t *x, uint8_t *y, size_t element)
+/* The walk over `out`'s dims. */
+static void edge_strided_plan(const edge_tensor *out, const ptrdiff_t *strides, size_t base, edge_strided_params *s)
+{
+    size_t dims[EDGE_MAX_RANK];
+    for (int32_t d = 0; d < out->rank; d++) dims[d] = out->dims[d];
+    edge_strided_walk_plan(out->rank, dims, strides, base, s);
+}
+
+void edge_strided_copy(const edge_strided_params *s, const uint8_t *x, uint8_t *y, size_t element)
 {
     int32_t last = s->rank - 1;
     size_t n = s->dims[last];
