@@ -632,9 +632,9 @@ edge_status edge_check_same_dtype(const edge_operator *op, const edge_tensor *x,
 /* Row-major element strides of `tensor` (layout.c). */
 void edge_strides(const edge_tensor *tensor, ptrdiff_t *strides);
 /* A strided walk over `rank` output dims read at the input's element `strides` from element `base`,
-   axes of size 1 dropped and contiguous neighbours merged (layout.c); run by edge_strided_copy. */
+   axes of size 1 dropped and contiguous neighbours merged (layout.c), as SLICE, TRANSPOSE and EXPAND
+   run it. */
 void edge_strided_walk_plan(int32_t rank, const size_t *dims, const ptrdiff_t *strides, size_t base, edge_strided_params *s);
-void edge_strided_copy(const edge_strided_params *s, const uint8_t *x, uint8_t *y, size_t element);
 
 /* CONV's checks and geometry (conv.c), shared with CONV_INT8 (`int8`: inputs X, W, B, R; params the 9
    geometry fields, then act_min, act_max; dtypes left to the caller). */
@@ -704,8 +704,6 @@ EDGE_KERNEL(logical)
 EDGE_KERNEL(where)
 EDGE_KERNEL(gather_elements)
 EDGE_KERNEL(recurrent)
-EDGE_KERNEL(depth_to_space)
-EDGE_KERNEL(space_to_depth)
 EDGE_KERNEL(tile)
 EDGE_KERNEL(trilu)
 EDGE_KERNEL(cumsum)
@@ -735,6 +733,13 @@ EDGE_KERNEL(pool_int8)
 EDGE_KERNEL(global_pool_int8)
 
 #undef EDGE_KERNEL
+
+/* DEPTH_TO_SPACE and SPACE_TO_DEPTH (rearrange.c) plan TRANSPOSE's strided walk (op->params.strided),
+   which edge_transpose_eval runs. */
+edge_status edge_depth_to_space_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                        edge_error *error);
+edge_status edge_space_to_depth_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                        edge_error *error);
 
 /* ---- the operator table (operators.c) ------------------------------------------------------ */
 

@@ -56,7 +56,7 @@ static void edge_strided_plan(const edge_tensor *out, const ptrdiff_t *strides, 
     edge_strided_walk_plan(out->rank, dims, strides, base, s);
 }
 
-void edge_strided_copy(const edge_strided_params *s, const uint8_t *x, uint8_t *y, size_t element)
+static void edge_strided_copy(const edge_strided_params *s, const uint8_t *x, uint8_t *y, size_t element)
 {
     int32_t last = s->rank - 1;
     size_t n = s->dims[last];

@@ -1,5 +1,5 @@
 /* rearrange.c — ops that rearrange elements of any dtype: DEPTH_TO_SPACE and SPACE_TO_DEPTH (a 6-D
-   strided walk over the output, as TRANSPOSE's), TILE (the input repeated along each axis) and TRILU
+   strided walk over the output, which TRANSPOSE's eval runs), TILE (the input repeated along each axis) and TRILU
    (one triangle of each matrix kept, the rest zero bytes). */
 #include "../internal.h"
 
@@ -103,27 +103,6 @@ edge_status edge_space_to_depth_prepare(const edge_model *model, edge_operator *
     ptrdiff_t strides[6] = {(ptrdiff_t)(c * h * w), (ptrdiff_t)w, 1, (ptrdiff_t)(h * w), (ptrdiff_t)(b * w), (ptrdiff_t)b};
     edge_strided_walk_plan(6, walk, strides, 0, &op->params.strided);
     return EDGE_OK;
-}
-
-static edge_status edge_block_eval(const edge_model *model, const edge_operator *op, uint8_t *arena)
-{
-    const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
-    edge_strided_copy(&op->params.strided, edge_tensor_data(x, arena), edge_tensor_data(y, arena), edge_dtype_size(x->dtype));
-    return EDGE_OK;
-}
-
-edge_status edge_depth_to_space_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
-{
-    (void)scratch;
-    (void)error;
-    return edge_block_eval(model, op, arena);
-}
-
-edge_status edge_space_to_depth_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
-{
-    (void)scratch;
-    (void)error;
-    return edge_block_eval(model, op, arena);
 }
 
 /* ---- TILE --------------------------------------------------------------------------------------- */
