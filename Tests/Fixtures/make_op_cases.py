@@ -1370,11 +1370,10 @@ def index_layout_cases(S):
         c.input("x", c.randn(2, 3, 4))
         c.init("axis", i64(2))
         c.node("CumSum", ["x", "axis"], ["y"], reverse=1)
-    with S.case("cumsum_position_ids", "CumSum", 14, "transformers' position ids: int64 cumsum of the attention mask times the mask") as c:
+    with S.case("cumsum_position_ids", "CumSum", 14, "transformers' position ids: the int64 cumsum of a left-padded attention mask") as c:
         c.input("mask", i64([[0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0]]))
         c.init("axis", i64(1))
-        c.node("CumSum", ["mask", "axis"], ["running"])
-        c.node("Mul", ["running", "mask"], ["ids"])
+        c.node("CumSum", ["mask", "axis"], ["ids"])
         c.node("Cast", ["ids"], ["y"], to=TensorProto.FLOAT)
     with S.case("argmax_opset11", "ArgMax", 11, "[3,4,5] axis 1, keepdims") as c:
         c.input("x", c.randn(3, 4, 5))
