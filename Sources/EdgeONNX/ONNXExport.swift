@@ -242,6 +242,22 @@ public enum ONNXExport {
                 var attributes = [a.int("hidden_size", r.hiddenSize), a.string("direction", directions[r.direction.rawValue]), a.int("layout", r.layout)]
                 if r.cell == .gru { attributes.append(a.int("linear_before_reset", r.linearBeforeReset ? 1 : 0)) }
                 self.node(r.cell == .lstm ? "LSTM" : "GRU", node.name, inputs, node.outputs.map { name($0) }, attributes)
+            case .depthToSpace(let blockSize, let mode):
+                self.node("DepthToSpace", node.name, inputs, [target], [a.int("blocksize", blockSize), a.string("mode", mode == .depthColumnRow ? "DCR" : "CRD")])
+            case .spaceToDepth(let blockSize):
+                self.node("SpaceToDepth", node.name, inputs, [target], [a.int("blocksize", blockSize)])
+            case .tile:
+                self.node("Tile", node.name, inputs, [target])
+            case .trilu(let upper):
+                self.node("Trilu", node.name, inputs, [target], [a.int("upper", upper ? 1 : 0)])
+            case .cumSum(let exclusive, let reverse):
+                self.node("CumSum", node.name, inputs, [target], [a.int("exclusive", exclusive ? 1 : 0), a.int("reverse", reverse ? 1 : 0)])
+            case .argExtremum(let e):
+                self.node(e.onnxName, node.name, inputs, [target],
+                          [a.int("axis", e.axis), a.int("keepdims", e.keepDims ? 1 : 0), a.int("select_last_index", e.selectLastIndex ? 1 : 0)])
+            case .topK(let axis, let largest, let sorted):
+                self.node("TopK", node.name, inputs, node.outputs.map { name($0) },
+                          [a.int("axis", axis), a.int("largest", largest ? 1 : 0), a.int("sorted", sorted ? 1 : 0)])
             case .localResponseNormalization(let l):
                 self.node("LRN", node.name, inputs, [target], [a.float("alpha", l.alpha), a.float("beta", l.beta), a.float("bias", l.bias), a.int("size", l.size)])
             case .concat(let axis):

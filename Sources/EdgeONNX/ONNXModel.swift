@@ -215,7 +215,7 @@ struct GraphBuilder {
                 }))
             for (constantName, tensor) in made { graph.addConstant(name: constantName, tensor) }
         }
-        // Ops other than Split produce one output; extra outputs (BatchNormalization's training
+        // Ops other than Split, LSTM/GRU and TopK produce one output; extra outputs (BatchNormalization's training
         // statistics, Dropout's mask) are dropped when nothing reads them.
         var outputNames = node.output
         if case .mapped(let operation, _) = result, !isMultiOutput(operation), outputNames.count > 1 {
@@ -305,7 +305,7 @@ struct GraphBuilder {
 
     private func isMultiOutput(_ operation: EdgeIR.Operation) -> Bool {
         switch operation {
-        case .split, .recurrent: return true
+        case .split, .recurrent, .topK: return true
         default: return false
         }
     }

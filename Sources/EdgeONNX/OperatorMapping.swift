@@ -192,6 +192,37 @@ struct OperatorMapping {
             // Opset 18 gave scale and bias per group; opset 21 changed them to per channel, as PyTorch's.
             return .mapped(.groupNormalization(groups: a.int("num_groups", 0), epsilon: a.float("epsilon", 1e-5), parametersPerGroup: c.opset < 21),
                            Array(inputs.prefix(3)))
+        case "DepthToSpace", "SpaceToDepth":
+            let blockSize = a.int("blocksize", 0)
+            guard blockSize > 0 else { return .unsupported("blocksize must be positive, got \(blockSize)") }
+            if op == "SpaceToDepth" { return .mapped(.spaceToDepth(blockSize: blockSize), [input(0)]) }
+            // Before opset 11 there is no mode attribute: the order is DCR.
+            switch c.opset < 11 ? "DCR" : a.string("mode", "DCR") {
+            case "DCR": return .mapped(.depthToSpace(blockSize: blockSize, mode: .depthColumnRow), [input(0)])
+            case "CRD": return .mapped(.depthToSpace(blockSize: blockSize, mode: .columnRowDepth), [input(0)])
+            case let other: return .unsupported("mode '\(other)' is not one of DCR, CRD")
+            }
+        case "Tile":
+            // Tile-1 took a scalar count and an axis as inputs; from opset 6 one repeat per axis.
+            guard c.opset >= 6 else { return .unsupported("Tile before opset 6 (tiles and axis inputs) is not supported") }
+            return .mapped(.tile, Array(inputs.prefix(2)))
+        case "Trilu":
+            return .mapped(.trilu(upper: a.int("upper", 1) != 0), Array(inputs.prefix(2)))
+        case "CumSum":
+            return .mapped(.cumSum(exclusive: a.int("exclusive", 0) != 0, reverse: a.int("reverse", 0) != 0), Array(inputs.prefix(2)))
+        case "ArgMax", "ArgMin":
+            let extremum = ArgExtremum(isMax: op == "ArgMax", axis: a.int("axis", 0), keepDims: a.int("keepdims", 1) != 0,
+                                       selectLastIndex: a.int("select_last_index", 0) != 0)
+            return .mapped(.argExtremum(extremum), [input(0)])
+        case "TopK":
+            // TopK-1 gives k as an attribute; from opset 10 it is an input, and opset 11 adds largest and sorted.
+            var k = input(1)
+            if c.opset < 10 {
+                guard a.has("k") else { return .unsupported("TopK-1 needs its k attribute") }
+                k = constInput("k", Tensor(shape: [1], int64s: [Int64(a.int("k", 0))]))
+            }
+            let largest = c.opset < 11 || a.int("largest", 1) != 0, sorted = c.opset < 11 || a.int("sorted", 1) != 0
+            return .mapped(.topK(axis: a.int("axis", -1), largest: largest, sorted: sorted), [input(0), k])
         case "LRN":
             let size = a.int("size", 0)
             guard size > 0 else { return .unsupported("LRN needs a positive size") }

@@ -104,7 +104,14 @@ enum edge_op_kind {
     EDGE_OP_GROUP_NORMALIZATION = 42,
     EDGE_OP_GATHER_ND = 43,
     EDGE_OP_SCATTER_ND = 44,
-    EDGE_OP_SCATTER_ELEMENTS = 45
+    EDGE_OP_SCATTER_ELEMENTS = 45,
+    EDGE_OP_DEPTH_TO_SPACE = 46,
+    EDGE_OP_SPACE_TO_DEPTH = 47,
+    EDGE_OP_TILE = 48,
+    EDGE_OP_TRILU = 49,
+    EDGE_OP_CUMSUM = 50,
+    EDGE_OP_ARG_EXTREMUM = 51,
+    EDGE_OP_TOP_K = 52
 };
 
 /* SCATTER_ND's and SCATTER_ELEMENTS' `reduction`. */
@@ -406,6 +413,26 @@ typedef struct edge_strided_params {
     size_t base; /* element offset of the first read */
 } edge_strided_params;
 
+/* TRILU: each of `matrices` [rows × columns] matrices keeps the elements with j − i ≥ k (upper) or
+   j − i ≤ k (lower) and zeroes the others. */
+typedef struct edge_trilu_params {
+    size_t matrices, rows, columns, element_size;
+    int64_t k;
+    bool upper;
+} edge_trilu_params;
+
+/* CUMSUM, ARG_EXTREMUM and TOP_K: the input walked as `outer` × `inner` lines of `length` elements
+   along one axis (element stride `inner`). */
+typedef struct edge_line_params {
+    size_t outer, length, inner;
+    size_t k;            /* TOP_K: values kept per line */
+    uint8_t dtype;       /* of the input */
+    bool exclusive;      /* CUMSUM */
+    bool reverse;        /* CUMSUM */
+    bool largest;        /* ARG_EXTREMUM: max rather than min; TOP_K: largest first */
+    bool select_last;    /* ARG_EXTREMUM: the last extreme position rather than the first */
+} edge_line_params;
+
 typedef struct edge_pad_params {
     int32_t mode;
     float value;
@@ -490,6 +517,8 @@ typedef struct edge_operator {
         edge_axis_params axis;
         edge_gather_params gather;
         edge_strided_params strided;
+        edge_trilu_params trilu;
+        edge_line_params line;
         edge_layer_norm_params layer_norm;
         edge_compare_params compare;
         edge_select_params select;
@@ -636,6 +665,11 @@ bool edge_broadcast_strides(const edge_tensor *tensor, int32_t rank, const uint3
 /* The same walk from explicit dims and element strides (`rank` axes). */
 void edge_broadcast_walk_strides(int32_t rank, const size_t *dims, const size_t *a, const size_t *b, edge_broadcast *walk);
 
+/* A strided walk over `rank` output dims read at the input's element `strides` from element `base`,
+   axes of size 1 dropped and contiguous neighbours merged (layout.c), as SLICE, TRANSPOSE and EXPAND
+   run it. */
+void edge_strided_walk_plan(int32_t rank, const size_t *dims, const ptrdiff_t *strides, size_t base, edge_strided_params *s);
+
 /* CONV's checks and geometry (conv.c), shared with CONV_INT8 (`int8`: inputs X, W, B, R; params the 9
    geometry fields, then act_min, act_max; dtypes left to the caller). */
 edge_status edge_conv_window_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size, bool int8,
@@ -708,6 +742,11 @@ EDGE_KERNEL(gather_nd)
 EDGE_KERNEL(scatter_nd)
 EDGE_KERNEL(scatter_elements)
 EDGE_KERNEL(recurrent)
+EDGE_KERNEL(tile)
+EDGE_KERNEL(trilu)
+EDGE_KERNEL(cumsum)
+EDGE_KERNEL(arg_extremum)
+EDGE_KERNEL(top_k)
 EDGE_KERNEL(concat)
 EDGE_KERNEL(split)
 EDGE_KERNEL(slice)
@@ -732,6 +771,13 @@ EDGE_KERNEL(pool_int8)
 EDGE_KERNEL(global_pool_int8)
 
 #undef EDGE_KERNEL
+
+/* DEPTH_TO_SPACE and SPACE_TO_DEPTH (rearrange.c) plan TRANSPOSE's strided walk (op->params.strided),
+   which edge_transpose_eval runs. */
+edge_status edge_depth_to_space_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                        edge_error *error);
+edge_status edge_space_to_depth_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
+                                        edge_error *error);
 
 /* ---- the operator table (operators.c) ------------------------------------------------------ */
 

@@ -68,6 +68,13 @@ static const edge_op_info edge_operators[] = {
     [EDGE_OP_GATHER_ND] = {"GATHER_ND", edge_gather_nd_prepare, edge_gather_nd_eval, 0},
     [EDGE_OP_SCATTER_ND] = {"SCATTER_ND", edge_scatter_nd_prepare, edge_scatter_nd_eval, 0},
     [EDGE_OP_SCATTER_ELEMENTS] = {"SCATTER_ELEMENTS", edge_scatter_elements_prepare, edge_scatter_elements_eval, 0},
+    [EDGE_OP_DEPTH_TO_SPACE] = {"DEPTH_TO_SPACE", edge_depth_to_space_prepare, edge_transpose_eval, EDGE_OP_FLAG_PASSTHROUGH},
+    [EDGE_OP_SPACE_TO_DEPTH] = {"SPACE_TO_DEPTH", edge_space_to_depth_prepare, edge_transpose_eval, EDGE_OP_FLAG_PASSTHROUGH},
+    [EDGE_OP_TILE] = {"TILE", edge_tile_prepare, edge_tile_eval, EDGE_OP_FLAG_PASSTHROUGH},
+    [EDGE_OP_TRILU] = {"TRILU", edge_trilu_prepare, edge_trilu_eval, EDGE_OP_FLAG_IN_PLACE},
+    [EDGE_OP_CUMSUM] = {"CUMSUM", edge_cumsum_prepare, edge_cumsum_eval, EDGE_OP_FLAG_IN_PLACE},
+    [EDGE_OP_ARG_EXTREMUM] = {"ARG_EXTREMUM", edge_arg_extremum_prepare, edge_arg_extremum_eval, 0},
+    [EDGE_OP_TOP_K] = {"TOP_K", edge_top_k_prepare, edge_top_k_eval, 0},
 };
 
 const edge_op_info *edge_op_lookup(uint32_t kind)

@@ -124,17 +124,16 @@ def main():
     np.save(os.path.join(OUT, "dynamic_dim_input.npy"), x)
     np.save(os.path.join(OUT, "dynamic_dim_expected.npy"), sess.run(["y"], {"x": x})[0])
 
-    # 10. supported Relu mixed with unsupported TopK, an LSTM variant (cell clipping) and Einsum (valid model)
+    # 10. supported Relu mixed with unsupported Hardmax, an LSTM variant (cell clipping) and Einsum (valid model)
     hidden = 5
     unsup = model(
         [helper.make_node("Relu", ["x"], ["r"], name="relu"),
-         helper.make_node("TopK", ["r", "k"], ["topk_values", "topk_indices"], axis=-1, name="topk"),
+         helper.make_node("Hardmax", ["r"], ["hardmax_y"], axis=-1, name="hardmax"),
          helper.make_node("LSTM", ["r", "W", "R", "B"], ["lstm_y"], hidden_size=hidden, clip=3.0, name="lstm"),
          helper.make_node("Einsum", ["r"], ["einsum_y"], equation="sbi->sib", name="einsum")],
         [vi("x", [1, 4, 8])],
-        [vi("topk_values", [1, 4, 3]), vi("lstm_y", [1, 1, 4, hidden]), vi("einsum_y", [1, 8, 4])],
-        inits=[("k", np.array([3], dtype=np.int64)),
-               ("W", f32(rng, 1, 4 * hidden, 8)), ("R", f32(rng, 1, 4 * hidden, hidden)),
+        [vi("hardmax_y", [1, 4, 8]), vi("lstm_y", [1, 1, 4, hidden]), vi("einsum_y", [1, 8, 4])],
+        inits=[("W", f32(rng, 1, 4 * hidden, 8)), ("R", f32(rng, 1, 4 * hidden, hidden)),
                ("B", f32(rng, 1, 8 * hidden))])
     onnx.checker.check_model(unsup, full_check=True)
     save(unsup, "unsupported_ops.onnx")

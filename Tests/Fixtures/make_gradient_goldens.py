@@ -262,6 +262,28 @@ def hard_sigmoid(x, alpha, beta):
     return torch.clamp(alpha * x + beta, 0.0, 1.0)
 
 
+def op_depth_to_space(x, b, mode):
+    n, c, h, w = x.shape
+    if mode == "CRD":
+        return F.pixel_shuffle(x, b)
+    return x.reshape(n, b, b, c // (b * b), h, w).permute(0, 3, 4, 1, 5, 2).reshape(n, c // (b * b), h * b, w * b)
+
+
+def op_space_to_depth(x, b):
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // b, b, w // b, b).permute(0, 3, 5, 1, 2, 4).reshape(n, c * b * b, h // b, w // b)
+
+
+def op_cumsum(ins, a):
+    x, axis = ins[0], ints(ins[1])[0]
+    if a.get("reverse", 0):
+        x = x.flip(axis)
+    y = torch.cumsum(x, dim=axis)
+    if a.get("exclusive", 0):
+        y = y - x
+    return [y.flip(axis) if a.get("reverse", 0) else y]
+
+
 OPS = {
     "Conv": op_conv,
     "ConvTranspose": op_conv_transpose,
@@ -310,7 +332,14 @@ OPS = {
     "ReduceMean": op_reduce(torch.mean),
     "ReduceSum": op_reduce(torch.sum),
     "ReduceMax": op_reduce(torch.amax),
+    "DepthToSpace": lambda ins, a: [op_depth_to_space(ins[0], a["blocksize"], a.get("mode", "DCR"))],
+    "SpaceToDepth": lambda ins, a: [op_space_to_depth(ins[0], a["blocksize"])],
+    "Tile": lambda ins, a: [ins[0].repeat(*ints(ins[1]))],
+    "Trilu": lambda ins, a: [(torch.triu if a.get("upper", 1) else torch.tril)(ins[0], ints(ins[1])[0] if len(ins) > 1 and ins[1] is not None else 0)],
+    "CumSum": op_cumsum,
+    "TopK": lambda ins, a: list(torch.topk(ins[0], ints(ins[1])[0], dim=a.get("axis", -1), largest=bool(a.get("largest", 1)), sorted=True)),
 }
+
 
 
 def sym_pads(a):
@@ -890,6 +919,41 @@ def reduce_cases(S):
         c.node("ReduceMax", ["x", "axes"], ["y"], keepdims=0)
 
 
+def index_layout_cases(S):
+    """DepthToSpace, SpaceToDepth, Tile and Trilu (their backward scatters through the forward's own
+    index map), CumSum (a running sum the other way) and TopK (the values back to their positions)."""
+    with S.case("depth_to_space_crd", "DepthToSpace", "CRD (PixelShuffle), [1,8,2,3] blocksize 2") as c:
+        c.input("x", c.randn(1, 8, 2, 3))
+        c.node("DepthToSpace", ["x"], ["y"], blocksize=2, mode="CRD")
+    with S.case("depth_to_space_dcr", "DepthToSpace", "DCR, [1,8,2,3] blocksize 2") as c:
+        c.input("x", c.randn(1, 8, 2, 3))
+        c.node("DepthToSpace", ["x"], ["y"], blocksize=2, mode="DCR")
+    with S.case("space_to_depth", "SpaceToDepth", "[1,2,4,6] blocksize 2") as c:
+        c.input("x", c.randn(1, 2, 4, 6))
+        c.node("SpaceToDepth", ["x"], ["y"], blocksize=2)
+    with S.case("tile", "Tile", "[2,3] repeated [2,2]: each element's gradient is the sum of its four copies'") as c:
+        c.input("x", c.randn(2, 3))
+        c.init("repeats", i64([2, 2]))
+        c.node("Tile", ["x", "repeats"], ["y"])
+    with S.case("trilu_lower", "Trilu", "[2,4,5] lower, k=1", opset=14) as c:
+        c.input("x", c.randn(2, 4, 5))
+        c.init("k", i64(1))
+        c.node("Trilu", ["x", "k"], ["y"], upper=0)
+    with S.case("cumsum_exclusive_reverse", "CumSum", "[3,5] along axis 1, exclusive and reverse", opset=14) as c:
+        c.input("x", c.randn(3, 5))
+        c.init("axis", i64(1))
+        c.node("CumSum", ["x", "axis"], ["y"], exclusive=1, reverse=1)
+    with S.case("cumsum", "CumSum", "[4,3] along axis 0", opset=14) as c:
+        c.input("x", c.randn(4, 3))
+        c.init("axis", i64(0))
+        c.node("CumSum", ["x", "axis"], ["y"])
+    with S.case("topk", "TopK", "[3,6] k=2 along axis 1 (distinct values); values only") as c:
+        c.input("x", c.distinct(c.randn(3, 6)))
+        c.init("k", i64([2]))
+        c.node("TopK", ["x", "k"], ["y", "indices"], axis=1)
+        c.output("y")
+
+
 def chain_cases(S):
     with S.case("layernorm_chain", "LayerNormChain",
                 "torch-style LayerNorm over the last axis of [2,3,8]: d = x - ReduceMean(x); "
@@ -949,6 +1013,7 @@ def main():
     layout_cases(S)
     reduce_cases(S)
     chain_cases(S)
+    index_layout_cases(S)
     with open(os.path.join(OUT, "cases.json"), "w") as f:
         json.dump(S.cases, f, indent=1)
         f.write("\n")

@@ -127,6 +127,30 @@ def message_cases():
          "pad_count.onnx", ["inspect"], "4 axes need 8")
 
 
+def index_layout_attacks():
+    """DepthToSpace, Tile, TopK and CumSum with attributes and parameter inputs no model needs."""
+    # Tile by 2^62: the output's first dimension overflows 64 bits.
+    tile = helper.make_node("Tile", ["x", "repeats"], ["y"], name="tile")
+    save(model([tile], [vi("x", [2, 3])], [vi("y", None)], [("repeats", np.array([BIG, 4], np.int64))]),
+         "tile_repeats_overflow.onnx", ["inspect", "compile"], "overflows")
+    # Repeats computed at run time: the node is named, nothing traps.
+    save(model([tile], [vi("x", [2, 3]), vi("repeats", [2], TensorProto.INT64)], [vi("y", None)]),
+         "tile_dynamic_repeats.onnx", ["compile"], "Tile node 'tile': repeats ('repeats') is computed at run time")
+    # A block of 2^31 - 1: its square does not divide 4 channels.
+    d2s = helper.make_node("DepthToSpace", ["x"], ["y"], name="d2s", blocksize=2147483647)
+    save(model([d2s], [vi("x", [1, 4, 8, 8])], [vi("y", None)]), "depth_to_space_block_huge.onnx", ["inspect", "compile"], "blocksize")
+    # k of 2^62 along an axis of 7, and k computed at run time.
+    topk = helper.make_node("TopK", ["x", "k"], ["values", "indices"], name="topk")
+    save(model([topk], [vi("x", [3, 7])], [vi("values", None), vi("indices", None, TensorProto.INT64)], [("k", np.array([BIG], np.int64))]),
+         "topk_k_huge.onnx", ["compile"], "outside 0...7")
+    save(model([topk], [vi("x", [3, 7]), vi("k", [1], TensorProto.INT64)], [vi("values", None), vi("indices", None, TensorProto.INT64)]),
+         "topk_dynamic_k.onnx", ["compile"], "TopK node 'topk': k ('k') is computed at run time")
+    # A CumSum axis of 2^62.
+    cumsum = helper.make_node("CumSum", ["x", "axis"], ["y"], name="cumsum")
+    save(model([cumsum], [vi("x", [3, 7])], [vi("y", None)], [("axis", np.array(BIG, np.int64))]),
+         "cumsum_axis_huge.onnx", ["compile"], "out of range")
+
+
 def npy_bytes(array):
     buffer = io.BytesIO()
     np.save(buffer, array)
@@ -188,6 +212,7 @@ def main():
     allocation_attacks()
     archive_attacks()
     message_cases()
+    index_layout_attacks()
     with open(os.path.join(OUT, "cases.tsv"), "w") as f:
         f.write("# file\tverb\tmention (case-insensitive)\n")
         for name, verb, mention in CASES:

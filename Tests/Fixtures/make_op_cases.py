@@ -1401,6 +1401,154 @@ def group_norm_indexing_cases(S):
         c.input("updates", c.randn(2, 3, 2))
         c.node("ScatterElements", ["x", "indices", "updates"], ["y"], axis=-1, reduction="mul")
 
+def index_layout_cases(S):
+    """DepthToSpace, SpaceToDepth, Tile, Trilu, CumSum, ArgMax/ArgMin and TopK: what super-resolution
+    networks, causal-mask builders, position-id computations and detection heads export, at the
+    opsets where each changed (DepthToSpace's mode at 11, TopK's k input at 10 and largest at 11,
+    ArgMax's select_last_index at 12)."""
+    with S.case("depth_to_space_opset9", "DepthToSpace", 9, "before mode existed (DCR), [1,8,3,4] blocksize 2") as c:
+        c.input("x", c.randn(1, 8, 3, 4))
+        c.node("DepthToSpace", ["x"], ["y"], blocksize=2)
+    with S.case("depth_to_space_dcr", "DepthToSpace", 13, "mode DCR, [2,18,2,3] blocksize 3") as c:
+        c.input("x", c.randn(2, 18, 2, 3))
+        c.node("DepthToSpace", ["x"], ["y"], blocksize=3, mode="DCR")
+    with S.case("depth_to_space_crd", "DepthToSpace", 11, "mode CRD (PixelShuffle), [1,12,3,2] blocksize 2, after a conv") as c:
+        c.input("x", c.randn(1, 3, 3, 2))
+        c.init("W", c.w(12, 3, 1, 1))
+        c.node("Conv", ["x", "W"], ["features"])
+        c.node("DepthToSpace", ["features"], ["y"], blocksize=2, mode="CRD")
+    with S.case("space_to_depth", "SpaceToDepth", 13, "[2,3,4,6] blocksize 2") as c:
+        c.input("x", c.randn(2, 3, 4, 6))
+        c.node("SpaceToDepth", ["x"], ["y"], blocksize=2)
+    with S.case("space_to_depth_opset9", "SpaceToDepth", 9, "[1,2,6,9] blocksize 3") as c:
+        c.input("x", c.randn(1, 2, 6, 9))
+        c.node("SpaceToDepth", ["x"], ["y"], blocksize=3)
+    with S.case("tile_opset9", "Tile", 9, "[2,3] repeated [2,3]") as c:
+        c.input("x", c.randn(2, 3))
+        c.init("repeats", i64([2, 3]))
+        c.node("Tile", ["x", "repeats"], ["y"])
+    with S.case("tile_4d", "Tile", 13, "[1,2,3,2] repeated [2,1,2,3]") as c:
+        c.input("x", c.randn(1, 2, 3, 2))
+        c.init("repeats", i64([2, 1, 2, 3]))
+        c.node("Tile", ["x", "repeats"], ["y"])
+    with S.case("tile_bool_mask", "Tile", 13, "a bool mask [2,3] repeated [3,2], as float") as c:
+        c.input("mask", c.randn(2, 3) > 0)
+        c.init("repeats", i64([3, 2]))
+        c.node("Tile", ["mask", "repeats"], ["tiled"])
+        c.node("Cast", ["tiled"], ["y"], to=TensorProto.FLOAT)
+    with S.case("trilu_upper", "Trilu", 14, "[3,4,5], upper, no k") as c:
+        c.input("x", c.randn(3, 4, 5))
+        c.node("Trilu", ["x"], ["y"])
+    with S.case("trilu_lower_negative_k", "Trilu", 14, "[2,5,4], lower, k=-1") as c:
+        c.input("x", c.randn(2, 5, 4))
+        c.init("k", i64(-1))
+        c.node("Trilu", ["x", "k"], ["y"], upper=0)
+    with S.case("trilu_upper_positive_k", "Trilu", 14, "[4,6], upper, k=2") as c:
+        c.input("x", c.randn(4, 6))
+        c.init("k", i64(2))
+        c.node("Trilu", ["x", "k"], ["y"], upper=1)
+    with S.case("trilu_k_beyond", "Trilu", 14, "lower with k=9 keeps [3,3] whole, upper with k=-9 too; summed") as c:
+        c.input("x", c.randn(2, 3, 3))
+        c.init("far", i64(9)); c.init("before", i64(-9))
+        c.node("Trilu", ["x", "far"], ["lower"], upper=0)
+        c.node("Trilu", ["x", "before"], ["upper"], upper=1)
+        c.node("Add", ["lower", "upper"], ["y"])
+    with S.case("trilu_causal_mask", "Trilu", 14, "GPT-style: lower triangle of ones [6,6] from the input, as a Where mask over scores") as c:
+        c.input("scores", c.randn(1, 2, 6, 6))
+        c.input("ones", np.ones((6, 6), dtype=np.float32))
+        c.init("zero", f32([0.0])); c.init("low", f32([-1e4]))
+        c.node("Trilu", ["ones", ""], ["lower"], upper=0)
+        c.node("Equal", ["lower", "zero"], ["masked"])
+        c.node("Where", ["masked", "low", "scores"], ["y"])
+    with S.case("cumsum_opset11", "CumSum", 11, "[3,5] along axis 1 (int64 axis)") as c:
+        c.input("x", c.randn(3, 5))
+        c.init("axis", i64(1))
+        c.node("CumSum", ["x", "axis"], ["y"])
+    with S.case("cumsum_exclusive_reverse", "CumSum", 14, "[2,4,3] along axis -2 (int32 axis), exclusive and reverse") as c:
+        c.input("x", c.randn(2, 4, 3))
+        c.init("axis", np.array(-2, dtype=np.int32))
+        c.node("CumSum", ["x", "axis"], ["y"], exclusive=1, reverse=1)
+    with S.case("cumsum_exclusive", "CumSum", 14, "[5,3] along axis 0, exclusive") as c:
+        c.input("x", c.randn(5, 3))
+        c.init("axis", i64(0))
+        c.node("CumSum", ["x", "axis"], ["y"], exclusive=1)
+    with S.case("cumsum_reverse", "CumSum", 14, "[2,3,4] along axis 2, reverse") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("axis", i64(2))
+        c.node("CumSum", ["x", "axis"], ["y"], reverse=1)
+    with S.case("cumsum_position_ids", "CumSum", 14, "transformers' position ids: the int64 cumsum of a left-padded attention mask") as c:
+        c.input("mask", i64([[0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0]]))
+        c.init("axis", i64(1))
+        c.node("CumSum", ["mask", "axis"], ["ids"])
+        c.node("Cast", ["ids"], ["y"], to=TensorProto.FLOAT)
+    with S.case("argmax_opset11", "ArgMax", 11, "[3,4,5] axis 1, keepdims") as c:
+        c.input("x", c.randn(3, 4, 5))
+        c.node("ArgMax", ["x"], ["positions"], axis=1, keepdims=1)
+        c.node("Cast", ["positions"], ["y"], to=TensorProto.FLOAT)
+    with S.case("argmin_opset11_last_axis", "ArgMin", 11, "[3,4,5] axis -1, dropped") as c:
+        c.input("x", c.randn(3, 4, 5))
+        c.node("ArgMin", ["x"], ["positions"], axis=-1, keepdims=0)
+        c.node("Cast", ["positions"], ["y"], to=TensorProto.FLOAT)
+    with S.case("argmax_ties_first", "ArgMax", 13, "rounded values (ties): the first position, axis 2") as c:
+        c.input("x", np.round(c.randn(2, 3, 6) * 1.5))
+        c.node("ArgMax", ["x"], ["positions"], axis=2, keepdims=0)
+        c.node("Cast", ["positions"], ["y"], to=TensorProto.FLOAT)
+    with S.case("argmax_select_last_index", "ArgMax", 13, "ties: the last position, axis 2, dropped") as c:
+        c.input("x", np.round(c.randn(2, 3, 6) * 1.5))
+        c.node("ArgMax", ["x"], ["positions"], axis=2, keepdims=0, select_last_index=1)
+        c.node("Cast", ["positions"], ["y"], to=TensorProto.FLOAT)
+    with S.case("argmin_select_last_index", "ArgMin", 12, "ties: the last position, axis 0, kept") as c:
+        c.input("x", np.round(c.randn(5, 4) * 0.6))
+        c.node("ArgMin", ["x"], ["positions"], axis=0, keepdims=1, select_last_index=1)
+        c.node("Cast", ["positions"], ["y"], to=TensorProto.FLOAT)
+    with S.case("argmax_int64", "ArgMax", 13, "int64 input, default axis 0") as c:
+        c.input("x", c.rng.integers(-5, 5, (6, 3)).astype(np.int64))
+        c.node("ArgMax", ["x"], ["positions"])
+        c.node("Cast", ["positions"], ["y"], to=TensorProto.FLOAT)
+    with S.case("topk_opset9", "TopK", 9, "k=3 as an attribute, [3,7], last axis") as c:
+        c.input("x", c.randn(3, 7))
+        c.node("TopK", ["x"], ["values", "indices"], k=3)
+        c.node("Cast", ["indices"], ["positions"], to=TensorProto.FLOAT)
+        c.output("values"); c.output("positions")
+    with S.case("topk_opset10", "TopK", 10, "k=2 as an input, [2,6,3] along axis 1") as c:
+        c.input("x", c.randn(2, 6, 3))
+        c.init("k", i64([2]))
+        c.node("TopK", ["x", "k"], ["values", "indices"], axis=1)
+        c.node("Cast", ["indices"], ["positions"], to=TensorProto.FLOAT)
+        c.output("values"); c.output("positions")
+    with S.case("topk_smallest_ties", "TopK", 11, "largest=0 on rounded values (ties by position), [5,4] k=3 along axis 0") as c:
+        c.input("x", np.round(c.randn(5, 4) * 1.5))
+        c.init("k", i64([3]))
+        c.node("TopK", ["x", "k"], ["values", "indices"], axis=0, largest=0, sorted=1)
+        c.node("Cast", ["indices"], ["positions"], to=TensorProto.FLOAT)
+        c.output("values"); c.output("positions")
+    with S.case("topk_largest_ties", "TopK", 11, "rounded values (ties by position), [3,8] k=4") as c:
+        c.input("x", np.round(c.randn(3, 8) * 1.5))
+        c.init("k", i64([4]))
+        c.node("TopK", ["x", "k"], ["values", "indices"], axis=-1)
+        c.node("Cast", ["indices"], ["positions"], to=TensorProto.FLOAT)
+        c.output("values"); c.output("positions")
+    with S.case("topk_whole_axis", "TopK", 11, "k equal to the axis (a full sort), [2,5]") as c:
+        c.input("x", c.randn(2, 5))
+        c.init("k", i64([5]))
+        c.node("TopK", ["x", "k"], ["values", "indices"])
+        c.node("Cast", ["indices"], ["positions"], to=TensorProto.FLOAT)
+        c.output("values"); c.output("positions")
+
+    with S.case("index_layout_chain", "TopK", 14, "all seven in one graph (the runtime checks mutate its .edgem): DepthToSpace CRD, "
+                "SpaceToDepth, Tile, Trilu, CumSum, TopK, ArgMin of the values") as c:
+        c.input("x", c.randn(1, 8, 4, 6))
+        c.init("repeats", i64([1, 1, 1, 2])); c.init("k", i64([3])); c.init("axis", i64(3)); c.init("diagonal", i64(1))
+        c.node("DepthToSpace", ["x"], ["spread"], blocksize=2, mode="CRD")
+        c.node("SpaceToDepth", ["spread"], ["packed"], blocksize=2)
+        c.node("Tile", ["packed", "repeats"], ["tiled"])
+        c.node("Trilu", ["tiled", "diagonal"], ["triangle"], upper=0)
+        c.node("CumSum", ["triangle", "axis"], ["sums"], reverse=1)
+        c.node("TopK", ["sums", "k"], ["values", "indices"], axis=3)
+        c.node("ArgMin", ["values"], ["lowest"], axis=1, keepdims=0)
+        c.node("Cast", ["indices"], ["positions"], to=TensorProto.FLOAT)
+        c.node("Cast", ["lowest"], ["channels"], to=TensorProto.FLOAT)
+        c.output("values"); c.output("positions"); c.output("channels")
 
 def main():
     os.makedirs(OUT, exist_ok=True)
@@ -1429,6 +1577,7 @@ def main():
     recurrent_cases(S)
     more_reduction_cases(S)
     group_norm_indexing_cases(S)
+    index_layout_cases(S)
     with open(os.path.join(OUT, "cases.json"), "w") as f:
         json.dump(S.cases, f, indent=1)
         f.write("\n")

@@ -506,3 +506,28 @@ public struct UnsupportedOperator: Sendable, Equatable {
         self.reason = reason
     }
 }
+
+/// DepthToSpace's two orders of the channel dimension (opset 11): DCR reads it as
+/// [blockRow, blockColumn, channel] (the default, and the only form before opset 11), CRD as
+/// [channel, blockRow, blockColumn] (PixelShuffle's).
+public enum DepthToSpaceMode: Sendable, Equatable {
+    case depthColumnRow, columnRowDepth
+}
+
+/// ArgMax and ArgMin: the int64 position of the largest or smallest value along one axis.
+public struct ArgExtremum: Sendable, Equatable {
+    public var isMax: Bool
+    public var axis: Int
+    public var keepDims: Bool
+    /// The last position of a repeated extreme value rather than the first (opset 12).
+    public var selectLastIndex: Bool
+
+    public init(isMax: Bool, axis: Int, keepDims: Bool, selectLastIndex: Bool) {
+        self.isMax = isMax
+        self.axis = axis
+        self.keepDims = keepDims
+        self.selectLastIndex = selectLastIndex
+    }
+
+    public var onnxName: String { isMax ? "ArgMax" : "ArgMin" }
+}

@@ -57,6 +57,20 @@ public enum Operation: Sendable, Equatable {
     case scatterElements(axis: Int, reduction: ScatterReduction)
     /// Inputs: X, W, R, B?, sequence_lens (absent), initial_h?, initial_c? (LSTM). Outputs: Y, Y_h, Y_c (LSTM).
     case recurrent(Recurrent)
+    /// Inputs: X [N, C, H, W]. Moves blocks of `blockSize`² channels into space: [N, C/b², H·b, W·b].
+    case depthToSpace(blockSize: Int, mode: DepthToSpaceMode)
+    /// Inputs: X [N, C, H, W]. The inverse of DCR DepthToSpace: [N, C·b², H/b, W/b].
+    case spaceToDepth(blockSize: Int)
+    /// Inputs: X, repeats (int64, one per axis).
+    case tile
+    /// Inputs: X (rank >= 2), k? (int64 scalar diagonal offset). Keeps the upper or lower triangle of each matrix.
+    case trilu(upper: Bool)
+    /// Inputs: X, axis (int scalar). Running sums along the axis.
+    case cumSum(exclusive: Bool, reverse: Bool)
+    /// Inputs: X. Output: int64 positions.
+    case argExtremum(ArgExtremum)
+    /// Inputs: X, K (int64 [1]). Outputs: values, int64 indices of the k largest (or smallest) along `axis`, sorted.
+    case topK(axis: Int, largest: Bool, sorted: Bool)
     /// Inputs: X.
     case localResponseNormalization(LocalResponseNormalization)
     /// Inputs: any number of tensors of one dtype.
@@ -128,6 +142,13 @@ public enum Operation: Sendable, Equatable {
         case .scatterND: return "ScatterND"
         case .scatterElements: return "ScatterElements"
         case .recurrent(let r): return r.cell == .lstm ? "LSTM" : "GRU"
+        case .depthToSpace: return "DepthToSpace"
+        case .spaceToDepth: return "SpaceToDepth"
+        case .tile: return "Tile"
+        case .trilu: return "Trilu"
+        case .cumSum: return "CumSum"
+        case .argExtremum(let a): return a.onnxName
+        case .topK: return "TopK"
         case .localResponseNormalization: return "LRN"
         case .concat: return "Concat"
         case .split: return "Split"

@@ -56,6 +56,43 @@ enum LayoutKernels {
         return Tensor(shape: output.shape, storage: x.storage.gathering(map))
     }
 
+    /// DepthToSpace and SpaceToDepth of an [N, C, H, W] input as a 6-D walk over the output: its
+    /// shape and the input's element strides along it (formats/edgem.md writes the same).
+    static func blockWalk(input: [Int], blockSize b: Int, depthToSpace mode: DepthToSpaceMode?) -> (shape: [Int], strides: [Int]) {
+        let (c, h, w) = (input[1], input[2], input[3])
+        let batch = c * h * w, plane = h * w
+        guard let mode else {
+            // Output [N, b, b, C, H/b, W/b] read from [N, C, H/b, b, W/b, b].
+            return ([input[0], b, b, c, h / b, w / b], [batch, w, 1, plane, b * w, b])
+        }
+        // Output [N, C/b², H, b, W, b] read from [N, b, b, C/b², H, W] (DCR) or [N, C/b², b, b, H, W] (CRD).
+        let depth = c / (b * b)
+        switch mode {
+        case .depthColumnRow: return ([input[0], depth, h, b, w, b], [batch, plane, w, b * depth * plane, 1, depth * plane])
+        case .columnRowDepth: return ([input[0], depth, h, b, w, b], [batch, b * b * plane, w, b * plane, 1, plane])
+        }
+    }
+
+    /// Each output element reads the input at its coordinates modulo the input's dims.
+    static func tile(_ x: Tensor, output: TensorType) -> Tensor {
+        // The output read as [r0, d0, r1, d1, ...]: the repeat axes have stride 0.
+        let strides = Shapes.strides(x.shape)
+        let shape = zip(output.shape, x.shape).flatMap { [$1 == 0 ? 0 : $0 / $1, $1] }
+        let indices = Shapes.stridedIndices(shape: shape, strides: strides.flatMap { [0, $0] }, base: 0)
+        return Tensor(shape: output.shape, storage: x.storage.gathering(indices))
+    }
+
+    /// Trilu: element (i, j) of each matrix kept where j − i ≥ k (upper) or ≤ k (lower), else 0.
+    static func trilu(_ x: Tensor, upper: Bool, k: Int) -> Tensor {
+        let rows = x.shape[x.rank - 2], columns = x.shape[x.rank - 1]
+        let indices = (0..<x.elementCount).map { flat -> Int in
+            let j = flat % columns, i = (flat / columns) % rows
+            let kept = upper ? j - i >= k : j - i <= k
+            return kept ? flat : -1
+        }
+        return Tensor(shape: x.shape, storage: x.storage.gathering(indices, fill: 0))
+    }
+
     static func pad(_ x: Tensor, mode: PadMode, pads: [Int], axes: [Int], value: Double, output: TensorType) -> Tensor {
         let rank = x.rank
         var begins = Array(repeating: 0, count: rank)

@@ -35,6 +35,7 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
     case averagePoolInt8, globalAveragePoolInt8
     case layerNormalization = 36, compare, logical, `where`, gatherElements, recurrent
     case groupNormalization = 42, gatherND, scatterND, scatterElements
+    case depthToSpace = 46, spaceToDepth, tile, trilu, cumSum, argExtremum, topK
 
     public var name: String {
         switch self {
@@ -83,6 +84,13 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
         case .gatherND: return "GATHER_ND"
         case .scatterND: return "SCATTER_ND"
         case .scatterElements: return "SCATTER_ELEMENTS"
+        case .depthToSpace: return "DEPTH_TO_SPACE"
+        case .spaceToDepth: return "SPACE_TO_DEPTH"
+        case .tile: return "TILE"
+        case .trilu: return "TRILU"
+        case .cumSum: return "CUMSUM"
+        case .argExtremum: return "ARG_EXTREMUM"
+        case .topK: return "TOP_K"
         }
     }
 
@@ -93,6 +101,9 @@ public enum EdgemOperatorKind: UInt16, CaseIterable, Sendable {
         case .concat, .split, .slice, .gather, .reshape, .transpose, .expand, .pad, .cast, .where, .gatherElements, .gatherND: return true
         // Replace in any dtype; add and mul in the data's own type (int64 counters, say).
         case .scatterND, .scatterElements: return true
+        case .depthToSpace, .spaceToDepth, .tile, .trilu: return true
+        // Sum, compare and pick values in their own type (int64 position ids, say).
+        case .cumSum, .argExtremum, .topK: return true
         // Compares values in their own type (an int64 position against an int64 length, say).
         case .compare, .logical: return true
         default: return false

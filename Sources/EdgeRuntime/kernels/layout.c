@@ -8,12 +8,12 @@
 #include "../internal.h"
 #include "requantize.h"
 
-/* Fills a strided walk over `out`'s dims, dropping axes of size 1 and merging contiguous neighbours. */
-static void edge_strided_plan(const edge_tensor *out, const ptrdiff_t *strides, size_t base, edge_strided_params *s)
+/* Fills a strided walk over `rank` dims, dropping axes of size 1 and merging contiguous neighbours. */
+void edge_strided_walk_plan(int32_t rank, const size_t *dims, const ptrdiff_t *strides, size_t base, edge_strided_params *s)
 {
     int32_t r = 0;
-    for (int32_t d = 0; d < out->rank; d++) {
-        size_t dim = out->dims[d];
+    for (int32_t d = 0; d < rank; d++) {
+        size_t dim = dims[d];
         if (dim == 1) continue;
         if (r > 0 && s->strides[r - 1] == strides[d] * (ptrdiff_t)dim) {
             s->dims[r - 1] *= dim;
@@ -31,6 +31,14 @@ static void edge_strided_plan(const edge_tensor *out, const ptrdiff_t *strides, 
     }
     s->rank = r;
     s->base = base;
+}
+
+/* The walk over `out`'s dims. */
+static void edge_strided_plan(const edge_tensor *out, const ptrdiff_t *strides, size_t base, edge_strided_params *s)
+{
+    size_t dims[EDGE_MAX_RANK];
+    for (int32_t d = 0; d < out->rank; d++) dims[d] = out->dims[d];
+    edge_strided_walk_plan(out->rank, dims, strides, base, s);
 }
 
 static void edge_strided_copy(const edge_strided_params *s, const uint8_t *x, uint8_t *y, size_t element)

@@ -512,6 +512,110 @@ static void test_memory_plan_and_in_place(void)
     }
 }
 
+/* x [3,4] -> TRILU (upper, k = `k`) -> CUMSUM (axis 1, reverse), each written over its input's bytes,
+   which their IN_PLACE flags allow. */
+static bytes trilu_cumsum_model(int32_t k)
+{
+    model_builder m = {0};
+    uint32_t d[2] = {3, 4};
+    uint32_t x = activation(&m, "x", 2, d, 0), t = activation(&m, "triangle", 2, d, 0), y = activation(&m, "sums", 2, d, 0);
+    m.arena_size = 64;
+    uint32_t trilu[2] = {1, (uint32_t)k}, cumsum[3] = {1, 0, 1};
+    op(&m, EDGE_OP_TRILU, "trilu", 1, &x, 1, &t, 2, trilu);
+    op(&m, EDGE_OP_CUMSUM, "cumsum", 1, &t, 1, &y, 3, cumsum);
+    m.inputs[m.input_count++] = x;
+    m.outputs[m.output_count++] = y;
+    return finish(&m);
+}
+
+/* x [1,8,2,2] -> DEPTH_TO_SPACE (block 2, `mode`) -> TOP_K of the output's last axis, keeping `k`. */
+static bytes depth_top_k_model(uint32_t mode, uint32_t k)
+{
+    model_builder m = {0};
+    uint32_t xd[4] = {1, 8, 2, 2}, sd[4] = {1, 2, 4, 4}, kd[4] = {1, 2, 4, k};
+    uint32_t x = activation(&m, "x", 4, xd, 0), spread = activation(&m, "spread", 4, sd, 128);
+    uint32_t values = activation(&m, "values", 4, kd, 256);
+    uint32_t indices = tensor(&m, "indices", EDGE_DTYPE_INT64, EDGE_STORAGE_ARENA, 4, kd, 384, 8u * 8u * k);
+    m.arena_size = 384 + 64u * k;
+    uint32_t d2s[2] = {2, mode}, top[2] = {3, 1}, outputs[2] = {values, indices};
+    op(&m, EDGE_OP_DEPTH_TO_SPACE, "d2s", 1, &x, 1, &spread, 2, d2s);
+    op(&m, EDGE_OP_TOP_K, "topk", 1, &spread, 2, outputs, 2, top);
+    m.inputs[m.input_count++] = x;
+    m.outputs[m.output_count++] = values;
+    m.outputs[m.output_count++] = indices;
+    return finish(&m);
+}
+
+/* TRILU and CUMSUM in place give what they give out of place; DEPTH_TO_SPACE and TOP_K refuse an
+   unknown mode and a k beyond the axis by name. */
+static void test_index_layout_operators(void)
+{
+    for (int32_t k = -1; k <= 1; k++) {
+        bytes file = trilu_cumsum_model(k);
+        edge_model *model;
+        edge_error error;
+        CHECK(edge_model_load_buffer(file.data, file.size, &model, &error) == EDGE_OK, "trilu/cumsum k=%d: %s", (int)k, error.message);
+        if (model) {
+            edge_context *context;
+            edge_context_create(model, NULL, 0, &context, &error);
+            float x[12];
+            for (int i = 0; i < 12; i++) x[i] = (float)(i + 1);
+            edge_context_set_input(context, 0, x, sizeof x, &error);
+            CHECK(edge_context_invoke(context, &error) == EDGE_OK, "trilu/cumsum invoke: %s", error.message);
+            const float *y = edge_context_output(context, 0);
+            for (int r = 0; r < 3; r++) {
+                float sum = 0.0f;
+                for (int c = 3; c >= 0; c--) {
+                    sum += c - r >= k ? x[r * 4 + c] : 0.0f;
+                    CHECK(y[r * 4 + c] == sum, "k=%d: y[%d][%d] = %g, want %g", (int)k, r, c, y[r * 4 + c], sum);
+                }
+            }
+            edge_context_free(context);
+            edge_model_free(model);
+        }
+        free(file.data);
+    }
+    bytes file = depth_top_k_model(1, 2);
+    edge_model *model;
+    edge_error error;
+    CHECK(edge_model_load_buffer(file.data, file.size, &model, &error) == EDGE_OK, "d2s/topk: %s", error.message);
+    if (model) {
+        edge_context *context;
+        edge_context_create(model, NULL, 0, &context, &error);
+        float x[32];
+        for (int i = 0; i < 32; i++) x[i] = (float)(i % 3);
+        edge_context_set_input(context, 0, x, sizeof x, &error);
+        CHECK(edge_context_invoke(context, &error) == EDGE_OK, "d2s/topk invoke: %s", error.message);
+        /* CRD: spread[0, c, h·2 + i, w·2 + j] = x[0, c·4 + i·2 + j, h, w]; each row of 4 has two 2s at most. */
+        const float *values = edge_context_output(context, 0);
+        const int64_t *indices = edge_context_output(context, 1);
+        for (int c = 0; c < 2; c++)
+            for (int row = 0; row < 4; row++) {
+                float line[4];
+                for (int column = 0; column < 4; column++)
+                    line[column] = x[(c * 4 + (row % 2) * 2 + column % 2) * 4 + (row / 2) * 2 + column / 2];
+                int64_t first = 0, second = -1;
+                for (int column = 1; column < 4; column++)
+                    if (line[column] > line[first]) first = column;
+                for (int column = 0; column < 4; column++)
+                    if (column != first && (second < 0 || line[column] > line[second])) second = column;
+                size_t at = (size_t)(c * 4 + row) * 2;
+                CHECK(indices[at] == first && indices[at + 1] == second && values[at] == line[first] && values[at + 1] == line[second],
+                      "top_k row %d of channel %d: %lld %lld, want %lld %lld", row, c, (long long)indices[at], (long long)indices[at + 1],
+                      (long long)first, (long long)second);
+            }
+        edge_context_free(context);
+        edge_model_free(model);
+    }
+    free(file.data);
+    bytes mode = depth_top_k_model(2, 2);
+    expect_failure(mode, EDGE_ERROR_UNSUPPORTED, "operator 0 (DEPTH_TO_SPACE 'd2s'): unknown mode 2");
+    free(mode.data);
+    bytes wide = depth_top_k_model(0, 5);
+    expect_failure(wide, EDGE_ERROR_FORMAT, "operator 1 (TOP_K 'topk'): values [1,2,4,5]");
+    free(wide.data);
+}
+
 static void test_gather_runtime_error(void)
 {
     model_builder m = {0};
@@ -741,6 +845,7 @@ static void test_operator_table(void)
         "GEMM_INT8", "ADD_INT8", "MUL_INT8", "CONCAT_INT8", "LOOKUP", "SOFTMAX_INT8", "AVERAGE_POOL_INT8",
         "GLOBAL_AVERAGE_POOL_INT8", "LAYER_NORMALIZATION", "COMPARE", "LOGICAL", "WHERE", "GATHER_ELEMENTS", "RECURRENT",
         "GROUP_NORMALIZATION", "GATHER_ND", "SCATTER_ND", "SCATTER_ELEMENTS",
+        "DEPTH_TO_SPACE", "SPACE_TO_DEPTH", "TILE", "TRILU", "CUMSUM", "ARG_EXTREMUM", "TOP_K",
     };
     uint32_t known = sizeof spec / sizeof spec[0];
     uint32_t passthrough = EDGE_OP_FLAG_PASSTHROUGH | EDGE_OP_FLAG_PASSTHROUGH_ALL_INPUTS;
@@ -776,6 +881,7 @@ int main(void)
     test_memory_plan_and_in_place();
     test_gather_runtime_error();
     test_index_runtime_errors();
+    test_index_layout_operators();
     test_observer();
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
