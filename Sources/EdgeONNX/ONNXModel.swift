@@ -186,16 +186,23 @@ struct GraphBuilder {
         }
         if domain.isEmpty && (node.opType == "QuantizeLinear" || node.opType == "DequantizeLinear") {
             if let reason = try addQuantization(node, name: name, inputs: inputs) {
-                let outputs = try node.output.prefix(1).map { outputName -> ValueID in
-                    let id = graph.addValue(name: outputName)
-                    try define(outputName, as: id, context: context)
-                    return id
-                }
-                let detail = UnsupportedOperator(domain: domain, opType: node.opType, opset: opset, reason: reason)
-                graph.nodes.append(Node(name: name, operation: .unsupported(detail), inputs: inputs, outputs: outputs))
+                try addUnsupported(node, name: name, inputs: inputs, outputs: Array(node.output.prefix(1)), reason: reason, domain: domain, opset: opset)
             }
             return
         }
+        let constants = (graph: graph, ids: valueIDs)
+        switch QuantizedOperators.expand(node, domain: domain, name: name, constant: { constants.ids[$0].flatMap { constants.graph.constants[$0] } }) {
+        case .notQuantized:
+            break
+        case .unsupported(let reason):
+            try addUnsupported(node, name: name, inputs: inputs, outputs: node.output.filter { !$0.isEmpty }, reason: reason, domain: domain, opset: opset)
+            return
+        case .nodes(let expansion, let made):
+            for (constantName, tensor) in made { try define(constantName, as: graph.addConstant(name: constantName, tensor), context: context) }
+            for standard in expansion { try add(standard, index: index, consumed: consumed) }
+            return
+        }
+        if domain.isEmpty, try addOnQuantizedValues(node, name: name, inputs: inputs, index: index, consumed: consumed) { return }
         if domain.isEmpty && node.opType == "ConstantOfShape" { info.constantOfShapeCount += 1 }
 
         var result: OperatorMapping.Result
@@ -237,6 +244,45 @@ struct GraphBuilder {
             let detail = UnsupportedOperator(domain: domain, opType: node.opType, opset: opset, reason: reason)
             graph.nodes.append(Node(name: name, operation: .unsupported(detail), inputs: inputs, outputs: outputs))
         }
+    }
+
+    /// A node edgec cannot run, kept with its reason so that every one is reported at once.
+    private mutating func addUnsupported(_ node: Onnx_NodeProto, name: String, inputs: [ValueID?], outputs outputNames: [String], reason: String, domain: String, opset: Int) throws {
+        let outputs = try outputNames.map { outputName -> ValueID in
+            let id = graph.addValue(name: outputName)
+            try define(outputName, as: id, context: "\(node.opType) node '\(name)'")
+            return id
+        }
+        let detail = UnsupportedOperator(domain: domain, opType: node.opType, opset: opset, reason: reason)
+        graph.nodes.append(Node(name: name, operation: .unsupported(detail), inputs: inputs, outputs: outputs))
+    }
+
+    /// Operators that onnxruntime's QOperator format runs on the quantized integers themselves,
+    /// whose output has the input's scale and zero point.
+    private static let scalePreserving: Set<String> = ["MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Identity", "Slice", "Gather"]
+
+    /// One of `scalePreserving` reading a quantized activation becomes a QDQ group: DequantizeLinear
+    /// of the integers, the float operator, QuantizeLinear back to the same parameters — the form
+    /// `LowerFakeQuantization` turns into the int8 operator, and the Swift executor runs in float.
+    /// Returns false (having added nothing) for any other node.
+    private mutating func addOnQuantizedValues(_ node: Onnx_NodeProto, name: String, inputs: [ValueID?], index: Int, consumed: Set<String>) throws -> Bool {
+        guard Self.scalePreserving.contains(node.opType), node.output.count == 1, let x = inputs.first ?? nil, graph.constants[x] == nil,
+              let parameters = graph.values[x].quantization, parameters.scales.count == 1 else { return false }
+        let context = "\(node.opType) node '\(name)'"
+        let dequantizedName = "\(name).input_dequantized", floatName = "\(name).float"
+        let dequantized = graph.addValue(name: dequantizedName)
+        try define(dequantizedName, as: dequantized, context: context)
+        graph.nodes.append(Node(name: "\(name).dequantize", operation: .dequantizeLinear, inputs: [x], outputs: [dequantized]))
+        var floatNode = node
+        floatNode.name = name
+        floatNode.input[0] = dequantizedName
+        floatNode.output = [floatName]
+        try add(floatNode, index: index, consumed: consumed)
+        let output = graph.addValue(name: node.output[0])
+        try define(node.output[0], as: output, context: context)
+        graph.values[output].quantization = parameters
+        graph.nodes.append(Node(name: "\(name).quantize", operation: .quantizeLinear, inputs: [valueIDs[floatName]], outputs: [output]))
+        return true
     }
 
     /// QuantizeLinear and DequantizeLinear carry their scale and zero point as constant inputs; in

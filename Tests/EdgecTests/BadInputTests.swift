@@ -42,6 +42,9 @@ struct BadInputTests {
         ("prelu_slope_mismatch.onnx", "PRelu node 'prelu': slope of shape [4, 1, 1] does not broadcast to the input's shape [1, 3, 4, 4]"),
         ("qdq_dynamic_scale.onnx", "'quantize' (QuantizeLinear, opset 13): its scale is computed at run time"),
         ("qdq_zero_point_count.onnx", "'dequantize' (DequantizeLinear, opset 13): has 2 scales but 1 zero points"),
+        ("qlinearconv_dynamic_scale.onnx", "'conv' (QLinearConv, opset 13): its x scale 'runtime_scale' is computed at run time; edgec needs it constant"),
+        ("qlinearconv_zero_point_type.onnx", "'conv' (QLinearConv, opset 13): its x zero point 'z32' is int32; QLinearConv takes int8 or uint8 zero points"),
+        ("qlinearsoftmax_unsupported.onnx", "'softmax' (com.microsoft.QLinearSoftmax, opset 1): onnxruntime's quantized operator QLinearSoftmax is not supported"),
     ])
     func refusedWithReason(_ file: String, _ expected: String) throws {
         let message = try #require(failure(file), "\(file) was accepted")

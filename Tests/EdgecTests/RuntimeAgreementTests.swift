@@ -20,7 +20,13 @@ struct RuntimeAgreementTests {
         }
     }
 
-    @Test(arguments: OperatorCase.all)
+    /// onnxruntime's quantized operators are compiled as `compile` writes them (int8, the weights'
+    /// dequantization folded) and run by the C runtime in PrequantizedModelTests: their prepared,
+    /// fake-quantized graphs keep per-channel and int32 DequantizeLinear of weights for the
+    /// lowering, which the runtime's DEQUANTIZE (per-tensor int8 activations) does not take.
+    static let operatorCases = OperatorCase.all.filter { testCase in !PrequantizedModelTests.operatorCases.contains { $0.name == testCase.name } }
+
+    @Test(arguments: operatorCases)
     func operatorCase(_ testCase: OperatorCase) throws {
         try expectAgreement(try .operatorCase(testCase.name), "case \(testCase.name)")
     }

@@ -168,6 +168,27 @@ def main():
                inits=[("w", np.array([[1, 2, 3], [4, 5, 6]], dtype=np.int8)), ("scales", np.array([0.5, 0.25], dtype=np.float32)),
                       ("zeros", np.array([0], dtype=np.int8))]), "qdq_zero_point_count.onnx")
 
+    # 18.-20. onnxruntime's quantized operators: a QLinearConv scale computed at run time, a
+    # zero point of the wrong type, a contrib quantized operator edgec does not read
+    def qlinearconv(x_scale, x_zero, extra_nodes=(), extra_inits=()):
+        nodes = list(extra_nodes) + [
+            helper.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"], name="quantize"),
+            helper.make_node("QLinearConv", ["xq", x_scale, x_zero, "w", "ws", "wz", "s", "z"], ["yq"], name="conv"),
+            helper.make_node("DequantizeLinear", ["yq", "s", "z"], ["y"], name="dequantize")]
+        inits = [("s", np.array(0.05, dtype=np.float32)), ("z", np.array(128, dtype=np.uint8)),
+                 ("w", rng.integers(-127, 128, size=(2, 1, 3, 3)).astype(np.int8)),
+                 ("ws", np.array(0.01, dtype=np.float32)), ("wz", np.array(0, dtype=np.int8))] + list(extra_inits)
+        return model(nodes, [vi("x", [1, 1, 4, 4])], [vi("y", [1, 2, 2, 2])], inits=inits)
+    save(qlinearconv("runtime_scale", "z", [helper.make_node("Abs", ["x"], ["a"], name="abs"),
+                                            helper.make_node("ReduceMax", ["a"], ["runtime_scale"], keepdims=0, name="max")]),
+         "qlinearconv_dynamic_scale.onnx")
+    save(qlinearconv("s", "z32", extra_inits=[("z32", np.array(128, dtype=np.int32))]), "qlinearconv_zero_point_type.onnx")
+    save(model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"], name="quantize"),
+                helper.make_node("QLinearSoftmax", ["xq", "s", "z", "s", "z"], ["yq"], domain="com.microsoft", axis=-1, opset=13, name="softmax"),
+                helper.make_node("DequantizeLinear", ["yq", "s", "z"], ["y"], name="dequantize")],
+               [vi("x", [2, 4])], [vi("y", [2, 4])], extra_opsets=[("com.microsoft", 1)],
+               inits=[("s", np.array(0.05, dtype=np.float32)), ("z", np.array(128, dtype=np.uint8))]), "qlinearsoftmax_unsupported.onnx")
+
     for name in sorted(os.listdir(OUT)):
         if name.endswith(".onnx"):
             diagnose(name)

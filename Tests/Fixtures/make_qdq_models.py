@@ -29,6 +29,15 @@ class Reader(CalibrationDataReader):
         return next(self.samples, None)
 
 
+def onnxruntime_logits(path, samples):
+    """onnxruntime's outputs for each sample run alone, single-threaded, graph optimizations off."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    return np.concatenate([session.run(None, {"input": x[None]})[0] for x in samples]).astype(np.float32)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     calib = np.load(os.path.join(DIGITS, "digits_calib.npz"))["input"]
@@ -37,11 +46,7 @@ def main():
         path = os.path.join(OUT, name + ".onnx")
         quantize_static(os.path.join(DIGITS, "digits_cnn.onnx"), path, Reader(calib), quant_format=QuantFormat.QDQ,
                         activation_type=activations, weight_type=QuantType.QInt8, per_channel=True)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-        logits = np.concatenate([session.run(None, {"input": x[None]})[0] for x in test]).astype(np.float32)
+        logits = onnxruntime_logits(path, test)
         np.save(os.path.join(OUT, name + "_logits.npy"), logits)
         print(name, os.path.getsize(path), "bytes, logits", logits.shape)
 

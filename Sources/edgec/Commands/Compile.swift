@@ -15,7 +15,7 @@ struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compile an ONNX model into one .edgem file for the device runtime.",
         discussion: """
-        Binds input shapes, folds constants and BatchNormalization, fuses activations, plans the activation arena and writes the file described in formats/edgem.md. Weights that are mostly zeros are stored sparsely; --compress lz4 compresses the weights section, --compress entropy every section (smallest file; decoded once at load). A QDQ model (QuantizeLinear and DequantizeLinear around operators, as edgec quantize --export-onnx and onnxruntime's quantizer write them) compiles to int8 operators with the scales it carries.
+        Binds input shapes, folds constants and BatchNormalization, fuses activations, plans the activation arena and writes the file described in formats/edgem.md. Weights that are mostly zeros are stored sparsely; --compress lz4 compresses the weights section, --compress entropy every section (smallest file; decoded once at load). A QDQ model (QuantizeLinear and DequantizeLinear around operators, as edgec quantize --export-onnx and onnxruntime's quantizer write them) or one in onnxruntime's QOperator format (QLinearConv, QLinearMatMul, QGemm, ...) compiles to int8 operators with the scales it carries; a model from onnxruntime's quantize_dynamic (DynamicQuantizeLinear, MatMulInteger, ConvInteger) runs in float, and the summary's "quantized" line says which layers are int8 and which fell back to float.
 
         Example:
           edgec compile model.onnx -o model.edgem --input-shape x=1,3,48,192 \\
@@ -52,6 +52,28 @@ struct Compile: ParsableCommand {
         var activationLowerBoundBytes: Int
     }
 
+    /// For a model that came quantized: its quantization operators, what runs in int8 and what
+    /// fell back to float. Nil for a float model.
+    ///
+    ///     quantized  3 QLinearConv, 2 QGemm, 1 QuantizeLinear, 1 DequantizeLinear -> int8: CONV_INT8 ×3, GEMM_INT8 ×2; float fallback: none
+    static func quantizationSummary(_ info: ONNXModelInfo, compiled: Data) throws -> String? {
+        let source = info.operatorHistogram.filter { QuantizedOperators.isQuantization($0.key) }.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+        guard !source.isEmpty else { return nil }
+        let kinds = try EdgemFile(data: compiled, source: "compiled").operators.map(\.kindName)
+        func counted(_ names: [String]) -> String {
+            let counts = Dictionary(names.map { ($0, 1) }, uniquingKeysWith: +).sorted { ($1.value, $0.key) < ($0.value, $1.key) }
+            return counts.isEmpty ? "none" : counts.map { $0.value == 1 ? $0.key : "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+        }
+        let weighted: Set<String> = ["CONV", "CONV_TRANSPOSE", "GEMM", "MATMUL"]
+        var line = "quantized  " + source.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            + " -> int8: " + counted(kinds.filter { $0.hasSuffix("_INT8") || $0 == "LOOKUP" })
+            + "; float fallback: " + counted(kinds.filter(weighted.contains))
+        if source.contains(where: { QuantizedOperators.dynamic.contains($0.key) }) {
+            line += " (dynamic quantization computes activation scales at run time; the runtime's int8 kernels take them at compile time, so these layers run in float)"
+        }
+        return line
+    }
+
     func run() throws {
         guard let compression = Edgem.Compression(name: compress) else { throw UserFacingError("--compress takes none, lz4 or entropy, not '\(compress)'") }
         try OutputPath.check(output, notOverwriting: [model])
@@ -77,6 +99,7 @@ struct Compile: ParsableCommand {
         }
         print("compiled   \(compiled.operatorCount) operators, \(compiled.tensorCount) tensors (\(compiled.sparseTensorCount) weights stored sparse)")
         print("arena      \(Text.grouped(needed)) bytes per context (edge_model_arena_size): \(Text.grouped(plan.arenaSize)) activations planned (\(Text.grouped(plan.naiveSize)) if every tensor had its own; lower bound \(Text.grouped(plan.lowerBound))) + \(Text.grouped(needed - plan.arenaSize)) kernel scratch")
+        if let line = try Self.quantizationSummary(onnx.info, compiled: compiled.data) { print(line) }
         print(String(format: "file       %@ bytes (%.3fx the ONNX file's %@ bytes) -> %@",
                      Text.grouped(compiled.data.count), Double(compiled.data.count) / Double(max(source.count, 1)), Text.grouped(source.count), output))
     }
