@@ -5,6 +5,20 @@
 
 #include "../internal.h"
 
+/* BATCH_NORMALIZATION's, LRN's and GROUP_NORMALIZATION's shared check: float32 [N, C, ...] in,
+   the same shape out. */
+static edge_status edge_check_float_channels(const edge_operator *op, const edge_tensor *x, const edge_tensor *y, edge_error *error)
+{
+    edge_status status;
+    if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
+    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
+    char sx[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
+    if (x->rank < 2 || !edge_same_shape(x, y))
+        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %s (rank >= 2) and output %s must have the same shape",
+                            edge_shape_text(x, sx), edge_shape_text(y, sy));
+    return EDGE_OK;
+}
+
 edge_status edge_batch_norm_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size,
                                     edge_error *error)
 {
@@ -12,12 +26,8 @@ edge_status edge_batch_norm_prepare(const edge_model *model, edge_operator *op, 
     if (status == EDGE_OK) status = edge_check_params(op, params_size, 1, error);
     if (status != EDGE_OK) return status;
     const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
-    if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
-    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
-    char sx[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
-    if (x->rank < 2 || !edge_same_shape(x, y))
-        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %s (rank >= 2) and output %s must have the same shape",
-                            edge_shape_text(x, sx), edge_shape_text(y, sy));
+    if ((status = edge_check_float_channels(op, x, y, error)) != EDGE_OK) return status;
+    char sx[EDGE_SHAPE_TEXT];
     static const char *const names[5] = {"input", "scale", "bias", "mean", "variance"};
     for (unsigned i = 1; i < 5; i++) {
         const edge_tensor *p = edge_op_input(model, op, i);
@@ -62,12 +72,7 @@ edge_status edge_lrn_prepare(const edge_model *model, edge_operator *op, const u
     if (status == EDGE_OK) status = edge_check_params(op, params_size, 4, error);
     if (status != EDGE_OK) return status;
     const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
-    if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
-    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
-    char sx[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
-    if (x->rank < 2 || !edge_same_shape(x, y))
-        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %s (rank >= 2) and output %s must have the same shape",
-                            edge_shape_text(x, sx), edge_shape_text(y, sy));
+    if ((status = edge_check_float_channels(op, x, y, error)) != EDGE_OK) return status;
     int32_t size = edge_read_i32(params);
     if (size < 1) return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "size is %d, expected >= 1", (int)size);
     edge_lrn_params *g = &op->params.lrn;
@@ -233,12 +238,8 @@ edge_status edge_group_norm_prepare(const edge_model *model, edge_operator *op, 
     if (status == EDGE_OK) status = edge_check_params(op, params_size, 3, error);
     if (status != EDGE_OK) return status;
     const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
-    if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
-    if ((status = edge_check_dtype(op, y, EDGE_DTYPE_FLOAT32, "output", error)) != EDGE_OK) return status;
-    char sx[EDGE_SHAPE_TEXT], sy[EDGE_SHAPE_TEXT];
-    if (x->rank < 2 || !edge_same_shape(x, y))
-        return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "input %s (rank >= 2) and output %s must have the same shape",
-                            edge_shape_text(x, sx), edge_shape_text(y, sy));
+    if ((status = edge_check_float_channels(op, x, y, error)) != EDGE_OK) return status;
+    char sx[EDGE_SHAPE_TEXT];
     edge_group_norm_params *g = &op->params.group_norm;
     int32_t groups = edge_read_i32(params), per_group = edge_read_i32(params + 8);
     g->batch = x->dims[0];
