@@ -67,6 +67,13 @@ def count_attacks():
     relu = helper.make_node("Relu", ["x"], ["y"], name="relu")
     save(model([relu], [vi("x", [1 << 40, 1 << 40, 1 << 40])], [vi("y", None)]),
          "element_count_overflow.onnx", ["inspect", "compile"], "overflows")
+    # An empty ConstantOfShape whose other dimensions overflow 64 bits (the fuzzer's find): 0
+    # elements, but strides that do not fit.
+    shape = np.array([1 << 40, 1 << 40, 0], np.int64)
+    filled = helper.make_node("ConstantOfShape", ["shape"], ["c"], name="fill",
+                              value=helper.make_tensor("value", TensorProto.FLOAT, [1], [1.0]))
+    save(model([filled, helper.make_node("Relu", ["c"], ["y"], name="relu")], [], [vi("y", None)], [("shape", shape)]),
+         "empty_constant_of_shape_overflow.onnx", ["inspect", "compile"], "multiply beyond 64 bits")
     # Pad by 2^40: the output would have a dimension of 2^40.
     pads = np.array([0, 0, 0, 1 << 40, 0, 0, 0, 0], np.int64)
     pad = helper.make_node("Pad", ["x", "pads"], ["y"], name="pad")

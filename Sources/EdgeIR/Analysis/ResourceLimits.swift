@@ -37,11 +37,15 @@ public struct ResourceLimits: Sendable, Equatable {
                               foldedMACs: value("EDGEC_MAX_FOLDED_MACS", defaults.foldedMACs))
     }()
 
-    /// Throws when `type` has a negative dimension, an element count that overflows, or more
-    /// bytes than one tensor may hold; the message says which and the variable that raises it.
+    /// Throws when `type` has a negative dimension, dimensions whose product overflows (even
+    /// beside a 0), or more bytes than one tensor may hold; the message says which and the variable that raises it.
     public func check(_ type: TensorType) throws {
         if let negative = type.shape.first(where: { $0 < 0 }) {
             throw SizeOverflow("dimension \(negative) of \(type.shape) is negative")
+        }
+        // An empty tensor still has strides: its other dimensions must multiply without overflow too.
+        guard !type.shape.contains(0) || (try? CheckedSize.multiply(try CheckedSize.product(type.shape.filter { $0 != 0 }), type.dtype.byteSize)) != nil else {
+            throw SizeOverflow("the dimensions of \(type.dtype) \(type.shape) multiply beyond 64 bits")
         }
         let bytes = try CheckedSize.multiply(try CheckedSize.product(type.shape), type.dtype.byteSize)
         guard bytes <= tensorBytes else {
