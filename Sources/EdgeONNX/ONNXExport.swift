@@ -353,6 +353,10 @@ public enum ONNXExport {
                 node(function.onnxName, name, [input], [output], [a.float("alpha", alpha)])
             case .selu(let alpha, let gamma):
                 node("Selu", name, [input], [output], [a.float("alpha", alpha), a.float("gamma", gamma)])
+            case .silu:
+                let sigmoid = temporary(name + ".sigmoid")
+                node("Sigmoid", name + ".sigmoid", [input], [sigmoid])
+                node("Mul", name, [input, sigmoid], [output])
             case .mish:
                 // Mish needs opset 18: x · tanh(softplus(x)).
                 let softplus = temporary(name + ".softplus"), tanh = temporary(name + ".tanh")

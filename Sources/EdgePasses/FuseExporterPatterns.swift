@@ -6,6 +6,12 @@ import EdgeIR
 ///
 /// - HardSwish written `x · clip(x + 3, 0, 6) / 6` (paddle2onnx, older PyTorch exports), in every
 ///   operand order, with Div by 6 or Mul by 1/6, the scaling on the product or on the clip;
+/// - HardSigmoid written `clip(x + 3, 0, 6) / 6` (or `· (1/6)`), and x times that: HardSwish;
+/// - SiLU (Swish) written `x · sigmoid(x)` (YOLOv8, EfficientNet), in either order;
+/// - GELU written with its formula by exporters before opset 20: `x · (1 + erf(x / √2)) / 2`
+///   with the division by √2 or multiplication by 1/√2, the halving anywhere in the product,
+///   and the tanh approximation `x · (1 + tanh(√(2/π) · (x + 0.044715 · x³))) / 2` with x³ as
+///   Pow(x, 3) or x · x · x;
 /// - Conv, ConvTranspose and Gemm followed by the Add of a per-channel constant: a bias;
 /// - MatMul of a 2-D input and a constant followed by the Add of a constant row: a Gemm.
 public struct FuseExporterPatterns: Pass {
@@ -14,7 +20,7 @@ public struct FuseExporterPatterns: Pass {
     public init() {}
 
     public func run(_ graph: Graph) throws -> Graph {
-        try RewriteDriver(Self.hardSwishRules + [Self.biasRule, Self.matMulAddRule]).run(graph)
+        try RewriteDriver(Self.hardSwishRules + Self.hardSigmoidRules + [Self.siluRule] + Self.geluRules + [Self.biasRule, Self.matMulAddRule]).run(graph)
     }
 
     // MARK: HardSwish
@@ -40,14 +46,79 @@ public struct FuseExporterPatterns: Pass {
             .node("root", multiply, commutative: true, [.value("x"), .node("scaled", multiply, commutative: true,
                                                                           [relu6OfXPlus3, .scalar("sixth", 1.0 / 6, tolerance: 1e-5)], singleUse: true)]),
         ]
-        return patterns.map { pattern in
-            RewriteRule("hard-swish", pattern) { site in
-                let x = site.match.value("x")
-                guard site.graph.type(of: x)?.dtype == .float32, site.graph.type(of: x) == site.graph.type(of: site.rootNode.outputs[0]) else { return false }
-                site.updateRoot(operation: .unary(.hardSwish), inputs: [x])
-                return true
-            }
+        return patterns.map { unaryRule("hard-swish", $0, .hardSwish) }
+    }
+
+    /// The rewrite of a matched root into `function` of the captured x, when x is float32 and
+    /// of the root's own type (no broadcast hides in the pattern).
+    static func unaryRule(_ name: String, _ pattern: Pattern, _ function: UnaryOperator) -> RewriteRule {
+        RewriteRule(name, pattern) { site in
+            let x = site.match.value("x")
+            guard site.graph.type(of: x)?.dtype == .float32, site.graph.type(of: x) == site.graph.type(of: site.rootNode.outputs[0]) else { return false }
+            site.updateRoot(operation: .unary(function), inputs: [x])
+            return true
         }
+    }
+
+    // MARK: HardSigmoid
+
+    /// ONNX's HardSigmoid with the constants HardSwish uses: clamp(x/6 + 1/2, 0, 1).
+    static let sixthPlusHalf = UnaryOperator.hardSigmoid(alpha: 1.0 / 6, beta: 0.5)
+
+    static var hardSigmoidRules: [RewriteRule] {
+        let patterns: [Pattern] = [
+            // clip(x + 3, 0, 6) / 6
+            .node("root", divide, [relu6OfXPlus3, .scalar("six", 6)]),
+            // clip(x + 3, 0, 6) · (1/6)
+            .node("root", multiply, commutative: true, [relu6OfXPlus3, .scalar("sixth", 1.0 / 6, tolerance: 1e-5)]),
+        ]
+        // x · hardsigmoid(x): the HardSwish the rules above leave when the scaling sat on the clip.
+        let hardSwish = Pattern.node("root", multiply, commutative: true, [.value("x"), .node("gate", .unary(sixthPlusHalf), [.value("x")], singleUse: true)])
+        return patterns.map { unaryRule("hard-sigmoid", $0, sixthPlusHalf) } + [unaryRule("hard-swish", hardSwish, .hardSwish)]
+    }
+
+    // MARK: SiLU
+
+    static let siluRule = unaryRule("silu", .node("root", multiply, commutative: true, [
+        .value("x"), .node("sigmoid", .unary(.sigmoid), [.value("x")], singleUse: true),
+    ]), .silu)
+
+    // MARK: GELU
+
+    static var geluRules: [RewriteRule] {
+        let add = Operation.binary(.add, activation: nil)
+        // erf(x / √2) or erf(x · (1/√2)), plus one.
+        let erfArguments: [Pattern] = [
+            .node("scaled", divide, [.value("x"), .scalar("root_two", 1.4142135, tolerance: 1e-5)], singleUse: true),
+            .node("scaled", multiply, commutative: true, [.value("x"), .scalar("inverse_root_two", 0.70710678, tolerance: 1e-5)], singleUse: true),
+        ]
+        let exactGates = erfArguments.map { argument in
+            Pattern.node("gate", add, commutative: true, [.node("erf", .unary(.erf), [argument], singleUse: true), .scalar("one", 1)], singleUse: true)
+        }
+        // tanh(√(2/π) · (x + 0.044715 · x³)), plus one; x³ as Pow(x, 3) or (x · x) · x.
+        let cubes: [Pattern] = [
+            .node("cube", .binary(.pow, activation: nil), [.value("x"), .scalar("three", 3)], singleUse: true),
+            .node("cube", multiply, commutative: true, [.node("square", multiply, [.value("x"), .value("x")], singleUse: true), .value("x")], singleUse: true),
+        ]
+        let tanhGates = cubes.map { cube in
+            let inner = Pattern.node("inner", add, commutative: true, [
+                .value("x"), .node("scaled_cube", multiply, commutative: true, [cube, .scalar("cubic", 0.044715, tolerance: 1e-5)], singleUse: true),
+            ], singleUse: true)
+            let argument = Pattern.node("argument", multiply, commutative: true, [inner, .scalar("scale", 0.7978845608, tolerance: 1e-5)], singleUse: true)
+            return Pattern.node("gate", add, commutative: true, [.node("tanh", .unary(.tanh), [argument], singleUse: true), .scalar("one", 1)], singleUse: true)
+        }
+        // x · gate / 2 with the halving on the product, on x or on the gate.
+        func halvings(_ gate: Pattern) -> [Pattern] {
+            let half = Pattern.scalar("half", 0.5)
+            return [
+                .node("root", multiply, commutative: true, [.node("product", multiply, commutative: true, [.value("x"), gate], singleUse: true), half]),
+                .node("root", divide, [.node("product", multiply, commutative: true, [.value("x"), gate], singleUse: true), .scalar("two", 2)]),
+                .node("root", multiply, commutative: true, [.node("half_x", multiply, commutative: true, [.value("x"), half], singleUse: true), gate]),
+                .node("root", multiply, commutative: true, [.value("x"), .node("half_gate", multiply, commutative: true, [gate, half], singleUse: true)]),
+            ]
+        }
+        return exactGates.flatMap(halvings).map { unaryRule("gelu", $0, .gelu(tanhApproximation: false)) }
+            + tanhGates.flatMap(halvings).map { unaryRule("gelu-tanh", $0, .gelu(tanhApproximation: true)) }
     }
 
     // MARK: Bias

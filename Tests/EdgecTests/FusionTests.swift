@@ -31,6 +31,9 @@ struct FusionTests {
         mutating func mul(_ a: ValueID, _ b: ValueID) -> ValueID { node(.binary(.mul, activation: nil), [a, b]) }
         mutating func div(_ a: ValueID, _ b: ValueID) -> ValueID { node(.binary(.div, activation: nil), [a, b]) }
         mutating func relu6(_ a: ValueID) -> ValueID { node(.unary(.clip(min: 0, max: 6)), [a]) }
+        mutating func unary(_ function: UnaryOperator, _ a: ValueID) -> ValueID { node(.unary(function), [a]) }
+        /// `a · b` or `b · a`.
+        mutating func mul(_ a: ValueID, _ b: ValueID, swapped: Bool) -> ValueID { swapped ? mul(b, a) : mul(a, b) }
     }
 
     /// Runs the graph as written (analyze) and prepared (fused) on `input`; returns the prepared
@@ -65,6 +68,67 @@ struct FusionTests {
         let (kinds, difference) = try Self.compare(b.graph, Self.ramp)
         #expect(kinds == ["HardSwish"], "spelling \(spelling): \(kinds)")
         #expect(difference <= 1e-6, "spelling \(spelling): \(difference)")
+    }
+
+    /// HardSigmoid written `clip(x + 3, 0, 6) / 6` or `· (1/6)` becomes one HardSigmoid; x times
+    /// it, one HardSwish.
+    @Test(arguments: 0..<4)
+    func hardSigmoidSpellings(_ spelling: Int) throws {
+        var b = Builder(shape: [2, 3, 2, 2])
+        let three = b.constant("three", [3]), six = b.constant("six", [6]), sixth = b.constant("sixth", [1.0 / 6])
+        let clip = b.relu6(b.add(b.x, three))
+        let gate = spelling % 2 == 0 ? b.div(clip, six) : b.mul(clip, sixth, swapped: true)
+        b.graph.outputs = [spelling < 2 ? gate : b.mul(gate, b.x)]
+        let (kinds, difference) = try Self.compare(b.graph, Self.ramp)
+        #expect(kinds == [spelling < 2 ? "HardSigmoid" : "HardSwish"], "spelling \(spelling): \(kinds)")
+        #expect(difference <= 1e-6, "spelling \(spelling): \(difference)")
+    }
+
+    /// `x · sigmoid(x)` in either order becomes one SiLU; `x · sigmoid(y)` does not.
+    @Test func siluSpellings() throws {
+        for swapped in [false, true] {
+            var b = Builder(shape: [2, 3, 2, 2])
+            b.graph.outputs = [b.mul(b.x, b.unary(.sigmoid, b.x), swapped: swapped)]
+            let (kinds, difference) = try Self.compare(b.graph, Self.ramp)
+            #expect(kinds == ["SiLU"], "\(kinds)")
+            #expect(difference == 0, "\(difference)")
+        }
+        var b = Builder(shape: [2, 3, 2, 2])
+        b.graph.outputs = [b.mul(b.x, b.unary(.sigmoid, b.unary(.neg, b.x)))]
+        #expect(try Self.compare(b.graph, Self.ramp).kinds == ["Neg", "Sigmoid", "Mul"])
+    }
+
+    /// GELU as exporters before opset 20 write it — exact (erf of x/√2 or x·(1/√2)) and the tanh
+    /// approximation (x³ as Pow or x·x·x), the halving on the product (·0.5 or /2), on x or on the
+    /// gate — becomes one Gelu node of the right form.
+    @Test(arguments: 0..<16)
+    func geluSpellings(_ spelling: Int) throws {
+        var b = Builder(shape: [2, 3, 2, 2])
+        let exact = spelling < 8, variant = spelling % 2 == 1, halving = (spelling / 2) % 4
+        let one = b.constant("one", [1]), half = b.constant("half", [0.5]), two = b.constant("two", [2])
+        let inner: ValueID
+        if exact {
+            let scaled = variant ? b.mul(b.x, b.constant("inverse_root_two", [0.70710678]), swapped: true) : b.div(b.x, b.constant("root_two", [1.4142135]))
+            inner = b.unary(.erf, scaled)
+        } else {
+            let cube = variant ? b.mul(b.mul(b.x, b.x), b.x) : b.node(.binary(.pow, activation: nil), [b.x, b.constant("three", [3])])
+            let sum = b.add(b.x, b.mul(b.constant("cubic", [0.044715]), cube))
+            inner = b.unary(.tanh, b.mul(sum, b.constant("scale", [0.7978845608])))
+        }
+        let gate = b.add(one, inner)
+        let y: ValueID
+        switch halving {
+        case 0: y = b.mul(b.mul(b.x, gate), half)
+        case 1: y = b.div(b.mul(gate, b.x), two)
+        case 2: y = b.mul(b.mul(half, b.x), gate)
+        default: y = b.mul(b.x, b.mul(gate, half))
+        }
+        b.graph.outputs = [y]
+        let (kinds, difference) = try Self.compare(b.graph, Self.ramp)
+        #expect(kinds == ["Gelu"], "spelling \(spelling): \(kinds)")
+        #expect(difference <= 2e-6 * 6, "spelling \(spelling): \(difference)")
+        let prepared = try StandardPipeline.prepare(b.graph)
+        #expect(prepared.nodes.first?.operation == .unary(.gelu(tanhApproximation: !exact)), "spelling \(spelling)")
     }
 
     /// Not HardSwish: the clip is read elsewhere too, or the constant is not 3.

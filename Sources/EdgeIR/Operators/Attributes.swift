@@ -234,6 +234,9 @@ public enum UnaryOperator: Sendable, Equatable {
     case cos
     /// ONNX Gelu (opset 20): exact with `erf` when `tanhApproximation` is false.
     case gelu(tanhApproximation: Bool)
+    /// SiLU (Swish), `x · sigmoid(x)`: not an ONNX operator, but what YOLOv8 and EfficientNet
+    /// write as Sigmoid and Mul. One function, so it runs as one kernel, or one int8 table.
+    case silu
 
     public var onnxName: String {
         switch self {
@@ -264,6 +267,7 @@ public enum UnaryOperator: Sendable, Equatable {
         case .sin: return "Sin"
         case .cos: return "Cos"
         case .gelu: return "Gelu"
+        case .silu: return "SiLU"
         }
     }
 
@@ -314,6 +318,7 @@ public enum UnaryOperator: Sendable, Equatable {
         case .gelu(let tanhApproximation):
             if tanhApproximation { return 0.5 * x * (1 + tanhf(Self.geluTanhScale * (x + 0.044715 * x * x * x))) }
             return 0.5 * x * (1 + erff(x * 0.70710678118654752))
+        case .silu: return x * UnaryOperator.sigmoid.apply(x)
         }
     }
 
@@ -356,6 +361,9 @@ public enum UnaryOperator: Sendable, Equatable {
                 return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * Self.geluTanhScale * (1 + 3 * 0.044715 * x * x)
             }
             return 0.5 * (1 + erff(x * 0.70710678118654752)) + x * expf(-0.5 * x * x) * 0.3989422804014327
+        case .silu:
+            let s = UnaryOperator.sigmoid.apply(x)
+            return s + x * s * (1 - s)
         }
     }
 

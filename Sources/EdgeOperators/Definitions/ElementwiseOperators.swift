@@ -69,7 +69,7 @@ struct UnaryOperatorDefinition: OperatorDefinition {
 
     func int8Role(_ node: NodeContext) -> Int8Role {
         switch function {
-        case .sigmoid, .hardSigmoid, .hardSwish, .tanh, .relu, .clip, .leakyRelu, .elu, .selu, .celu, .softplus, .softsign, .mish, .gelu:
+        case .sigmoid, .hardSigmoid, .hardSwish, .tanh, .relu, .clip, .leakyRelu, .elu, .selu, .celu, .softplus, .softsign, .mish, .gelu, .silu:
             return node.isFloatActivation(0) ? .lookupTable : .none(reason: "its input is not a float activation")
         default:
             return .none(reason: "\(function.onnxName) has no int8 kernel")
@@ -106,6 +106,7 @@ struct UnaryOperatorDefinition: OperatorDefinition {
         case .sin: return [24, 0, 0]
         case .cos: return [25, 0, 0]
         case .gelu(let tanhApproximation): return [tanhApproximation ? 27 : 26, 0, 0]
+        case .silu: return [28, 0, 0]
         }
     }
 

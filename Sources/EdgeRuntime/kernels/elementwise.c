@@ -133,7 +133,7 @@ edge_status edge_unary_prepare(const edge_model *model, edge_operator *op, const
     g->function = edge_read_i32(params);
     g->alpha = edge_read_f32(params + 4);
     g->beta = edge_read_f32(params + 8);
-    if (g->function < EDGE_UNARY_RELU || g->function > EDGE_UNARY_GELU_TANH)
+    if (g->function < EDGE_UNARY_RELU || g->function > EDGE_UNARY_SILU)
         return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown unary function %d", (int)g->function);
     const edge_tensor *x = edge_op_input(model, op, 0), *y = edge_op_output(model, op, 0);
     if ((status = edge_check_dtype(op, x, EDGE_DTYPE_FLOAT32, "input", error)) != EDGE_OK) return status;
@@ -198,6 +198,7 @@ edge_status edge_unary_eval(const edge_model *model, const edge_operator *op, ui
     case EDGE_UNARY_COS: for (size_t i = 0; i < n; i++) y[i] = cosf(x[i]); break;
     case EDGE_UNARY_GELU: for (size_t i = 0; i < n; i++) y[i] = edge_gelu(x[i]); break;
     case EDGE_UNARY_GELU_TANH: for (size_t i = 0; i < n; i++) y[i] = edge_gelu_tanh(x[i]); break;
+    case EDGE_UNARY_SILU: for (size_t i = 0; i < n; i++) y[i] = x[i] * edge_logistic(x[i]); break;
     default: break;
     }
     return EDGE_OK;
