@@ -45,6 +45,8 @@ struct BadInputTests {
         ("qlinearconv_dynamic_scale.onnx", "'conv' (QLinearConv, opset 13): its x scale 'runtime_scale' is computed at run time; edgec needs it constant"),
         ("qlinearconv_zero_point_type.onnx", "'conv' (QLinearConv, opset 13): its x zero point 'z32' is int32; QLinearConv takes int8 or uint8 zero points"),
         ("qlinearsoftmax_unsupported.onnx", "'softmax' (com.microsoft.QLinearSoftmax, opset 1): onnxruntime's quantized operator QLinearSoftmax is not supported"),
+        ("if_runtime_condition.onnx", "If node 'branch': its condition 'positive' is computed at run time"),
+        ("nonzero_runtime.onnx", "NonZero node 'nonzero': its output shape depends on the values of 'x', which are computed at run time"),
     ])
     func refusedWithReason(_ file: String, _ expected: String) throws {
         let message = try #require(failure(file), "\(file) was accepted")
@@ -56,6 +58,7 @@ struct BadInputTests {
         let message = try #require(failure("unsupported_ops.onnx"))
         #expect(message.hasPrefix("3 unsupported nodes"))
         for op in ["Hardmax", "LSTM", "Einsum"] { #expect(message.contains(op), "\(op) missing from: \(message)") }
+        #expect(message.contains("'einsum' (Einsum, opset 13): equation 'sbi,ii->sbi': 'i' appears twice in operand 2 (a diagonal or trace)"), "\(message)")
         #expect(!message.contains("Relu"))
     }
 
