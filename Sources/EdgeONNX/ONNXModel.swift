@@ -208,7 +208,7 @@ struct GraphBuilder {
             return
         }
         let constants = (graph: graph, ids: valueIDs)
-        switch QuantizedOperators.expand(node, domain: domain, name: name, constant: { constants.ids[$0].flatMap { constants.graph.constants[$0] } }) {
+        switch QuantizedOperators.expand(node, domain: domain, name: name, opset: opsets[""] ?? 0, constant: { constants.ids[$0].flatMap { constants.graph.constants[$0] } }) {
         case .notQuantized:
             break
         case .unsupported(let reason):

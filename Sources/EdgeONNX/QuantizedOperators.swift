@@ -5,7 +5,7 @@ import EdgeIR
 ///
 /// - The QOperator format (QLinearConv, QLinearMatMul; com.microsoft's QGemm, QLinearAdd,
 ///   QLinearMul, QLinearGlobalAveragePool, QLinearAveragePool, QLinearLeakyRelu, QLinearSigmoid,
-///   QLinearConcat) becomes a QDQ group: DequantizeLinear of each quantized operand, the float
+///   QLinearSoftmax, QLinearConcat) becomes a QDQ group: DequantizeLinear of each quantized operand, the float
 ///   operator, QuantizeLinear to the output's scale and zero point. `LowerFakeQuantization` turns
 ///   the group into the int8 operator with exactly the carried scales, as it does for QDQ models.
 ///   The int32 bias carries the scale `x_scale · w_scale` the ONNX definition gives it.
@@ -29,7 +29,7 @@ public enum QuantizedOperators {
     /// The operators edgec reads, by domain ("" is the default ONNX domain).
     static let supported: [String: Set<String>] = [
         "": ["QLinearConv", "QLinearMatMul", "DynamicQuantizeLinear", "MatMulInteger", "ConvInteger"],
-        "com.microsoft": ["QGemm", "QLinearAdd", "QLinearMul", "QLinearGlobalAveragePool", "QLinearAveragePool", "QLinearLeakyRelu", "QLinearSigmoid", "QLinearConcat"],
+        "com.microsoft": ["QGemm", "QLinearAdd", "QLinearMul", "QLinearGlobalAveragePool", "QLinearAveragePool", "QLinearLeakyRelu", "QLinearSigmoid", "QLinearSoftmax", "QLinearConcat"],
     ]
 
     /// Operators whose scales and zero points are computed at run time: they run in float (the compile summary says so).
@@ -40,8 +40,9 @@ public enum QuantizedOperators {
         opType == "QuantizeLinear" || opType == "DequantizeLinear" || supported.values.contains { $0.contains(opType) }
     }
 
-    /// The standard nodes for `node`. `constant` gives the value of an initializer or Constant node by name.
-    static func expand(_ node: Onnx_NodeProto, domain: String, name: String, constant: @escaping (String) -> Tensor?) -> Expansion {
+    /// The standard nodes for `node`, read at the model's default-domain opset `opset`. `constant`
+    /// gives the value of an initializer or Constant node by name.
+    static func expand(_ node: Onnx_NodeProto, domain: String, name: String, opset: Int, constant: @escaping (String) -> Tensor?) -> Expansion {
         var builder = Builder(name: name, node: node, constant: constant)
         do throws(Refusal) {
             switch (domain, node.opType) {
@@ -63,6 +64,8 @@ public enum QuantizedOperators {
                 try builder.qLinear(String(node.opType.dropFirst("QLinear".count)), operands: [.init(0, "X")], output: 3, dropping: ["channels_last"])
             case ("com.microsoft", "QLinearLeakyRelu"), ("com.microsoft", "QLinearSigmoid"):
                 try builder.qLinear(String(node.opType.dropFirst("QLinear".count)), operands: [.init(0, "X")], output: 3)
+            case ("com.microsoft", "QLinearSoftmax"):
+                try builder.qLinear("Softmax", operands: [.init(0, "X")], output: 3, replacing: [try softmaxAxis(node, opset: opset)], dropping: ["opset"])
             case ("com.microsoft", "QLinearConcat"):
                 // Inputs: Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) per tensor.
                 let count = (node.input.count - 2) / 3
@@ -84,6 +87,21 @@ public enum QuantizedOperators {
             return .unsupported(error.reason)
         }
         return .nodes(builder.nodes, constants: builder.constants)
+    }
+
+    /// The axis of QLinearSoftmax as a Softmax read at `opset`. The node's own `opset` attribute says
+    /// which Softmax it stands for: before 13, a Softmax over everything from `axis` on. The two
+    /// meanings agree on the last axis (QLinearSoftmax's default, and what onnxruntime's quantizer
+    /// writes); another axis under the other meaning is refused rather than mis-run.
+    static func softmaxAxis(_ node: Onnx_NodeProto, opset: Int) throws(Refusal) -> Onnx_AttributeProto {
+        let axis = node.attribute.first { $0.name == "axis" }?.i ?? -1
+        guard let meaning = node.attribute.first(where: { $0.name == "opset" })?.i else {
+            throw Refusal("needs its opset attribute (the opset of the Softmax it quantizes)")
+        }
+        guard axis == -1 || (meaning < 13) == (opset < 13) else {
+            throw Refusal("stands for a Softmax of opset \(meaning) over axis \(axis), which a Softmax of the model's opset \(opset) computes differently; only the last axis (-1) is read across that change")
+        }
+        return Builder.intAttribute("axis", Int(axis))
     }
 
     /// onnxruntime's contrib quantized operators (QAttention, QLinearSoftmax, DynamicQuantizeMatMul,
@@ -203,10 +221,11 @@ public enum QuantizedOperators {
         }
 
         /// A QLinear operator: its quantized operands dequantized, the float operator with the
-        /// node's own attributes, the result quantized to the output's scale (output scale at
-        /// `output`, zero point after it; a QGemm without them gives float). The int32 bias at `bias`
-        /// has the scale x_scale · w_scale · `biasScale`.
-        mutating func qLinear(_ floatOp: String, operands: [Operand], bias: Int? = nil, biasScale: Float = 1, output: Int, dropping: Set<String> = []) throws(Refusal) {
+        /// node's own attributes (less `dropping`, with `replacing` in place of those of the same
+        /// name), the result quantized to the output's scale (output scale at `output`, zero point
+        /// after it; a QGemm without them gives float). The int32 bias at `bias` has the scale
+        /// x_scale · w_scale · `biasScale`.
+        mutating func qLinear(_ floatOp: String, operands: [Operand], bias: Int? = nil, biasScale: Float = 1, output: Int, replacing: [Onnx_AttributeProto] = [], dropping: Set<String> = []) throws(Refusal) {
             var inputs: [String] = []
             var scales: [Tensor] = []
             for operand in operands {
@@ -229,7 +248,8 @@ public enum QuantizedOperators {
                 add("DequantizeLinear", [b, scale], [dequantized], product.count > 1 ? [Self.intAttribute("axis", 0)] : [])
                 inputs.append(dequantized)
             }
-            let attributes = node.attribute.filter { !dropping.contains($0.name) }
+            let replaced = Set(replacing.map(\.name))
+            let attributes = node.attribute.filter { !dropping.contains($0.name) && !replaced.contains($0.name) } + replacing
             let floatNode = floatOp == "Conv" ? withKernelShape(attributes, weights: 3) : attributes
             guard let outputScale = input(output) else {
                 guard floatOp == "Gemm", !node.output.isEmpty else { throw Refusal("needs its output scale (input \(output))") }

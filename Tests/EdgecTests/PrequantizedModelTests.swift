@@ -15,14 +15,15 @@ import Testing
 /// and the quantized operator cases of make_op_cases.py).
 @Suite("Models quantized by onnxruntime", .serialized)
 struct PrequantizedModelTests {
-    /// The operator cases of make_op_cases.py's `prequantized_cases`, with the int8 kinds each compiles
-    /// to. A QLinearMatMul of two activations has no int8 kernel, and the runtime's int8 average
-    /// pools keep their input's scale, so a pool to another scale runs in float between its
-    /// DEQUANTIZE and QUANTIZE.
+    /// The operator cases of make_op_cases.py's `prequantized_cases`, with the int8 kinds each
+    /// compiles to (LOOKUP is an int8 table). A QLinearMatMul of two activations has no int8 kernel,
+    /// and the runtime's int8 average pools keep their input's scale, so a pool to another scale
+    /// runs in float between its DEQUANTIZE and QUANTIZE.
     static let operatorCases: [(name: String, int8: [String])] = [
         ("qlinearconv_u8", ["CONV_INT8"]), ("qlinearconv_s8", ["CONV_INT8"]), ("qlinearmatmul_u8", ["GEMM_INT8"]),
         ("qlinearmatmul_two_activations", []), ("qgemm_transB", ["GEMM_INT8"]), ("qgemm_alpha", ["GEMM_INT8"]), ("qlinearadd", ["ADD_INT8"]), ("qlinearmul", ["MUL_INT8"]),
-        ("qlinearglobalaveragepool", []), ("dynamicquantizelinear", []), ("dynamicquantizelinear_negative", []),
+        ("qlinearglobalaveragepool", []), ("qlinearsigmoid", ["LOOKUP"]), ("qlinearleakyrelu", ["LOOKUP"]),
+        ("qlinearsoftmax_u8", ["SOFTMAX_INT8"]), ("qlinearsoftmax_s8", ["SOFTMAX_INT8"]), ("qlinearconcat", ["CONCAT_INT8"]), ("qlinearaveragepool", ["AVERAGE_POOL_INT8"]), ("dynamicquantizelinear", []), ("dynamicquantizelinear_negative", []),
         ("matmulinteger_dynamic", []), ("convinteger_dynamic", []), ("dynamic_quantized_linear", []),
     ]
 
@@ -45,7 +46,7 @@ struct PrequantizedModelTests {
         let file = try EdgemWriter.write(graph)
         let kinds = try EdgemFile(data: file.data, source: name).operators.map(\.kindName)
         let expected = Self.operatorCases.first { $0.name == name }!.int8
-        #expect(kinds.filter { $0.hasSuffix("_INT8") } == expected, "\(name): \(kinds)")
+        #expect(kinds.filter { $0.hasSuffix("_INT8") || $0 == "LOOKUP" } == expected, "\(name): \(kinds)")
         let outputs = try DeviceModel(data: file.data).run(fixture.inputs)
         let golden = try NumPyFiles.read(Fixtures.path("ops/\(name).npz"))
         for id in graph.outputs {
@@ -73,12 +74,8 @@ struct PrequantizedModelTests {
     /// 99% top-1 agreement over the 450 test digits — and a step count is printed.
     @Test(arguments: ["digits_qop_u8s8", "digits_qop_s8s8"])
     func qOperatorDigitsCompileToInt8(_ name: String) throws {
-        let graph = try StandardPipeline.deploy(try ONNXModel(contentsOf: Fixtures.path("prequant/\(name).onnx")).graph)
-        let file = try EdgemWriter.write(graph)
-        let kinds = try EdgemFile(data: file.data, source: name).operators.map(\.kindName)
-        #expect(kinds == ["QUANTIZE", "CONV_INT8", "CONV_INT8", "MAX_POOL", "CONV_INT8", "RESHAPE", "GEMM_INT8", "GEMM_INT8", "DEQUANTIZE"], "\(kinds)")
+        let (graph, logits) = try QDQTests.compileQuantizedDigits("prequant/\(name).onnx")
         let test = try CompressionTests.data("digits_test.npz")
-        let logits = try DeviceRunner(try DeviceModel(data: file.data)).run(["input": test.arrays["input"]!])["logits"]!.floats!
         let expected = try Self.logits(name)
         let agreement = QDQTests.agreement(logits, expected, classes: 10)
         let step = try #require(Self.outputStep(graph, graph.outputs[0]))

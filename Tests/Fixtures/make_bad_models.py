@@ -184,13 +184,18 @@ def main():
                                             helper.make_node("ReduceMax", ["a"], ["runtime_scale"], keepdims=0, name="max")]),
          "qlinearconv_dynamic_scale.onnx")
     save(qlinearconv("s", "z32", extra_inits=[("z32", np.array(128, dtype=np.int32))]), "qlinearconv_zero_point_type.onnx")
-    save(model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"], name="quantize"),
-                helper.make_node("QLinearSoftmax", ["xq", "s", "z", "s", "z"], ["yq"], domain="com.microsoft", axis=-1, opset=13, name="softmax"),
-                helper.make_node("DequantizeLinear", ["yq", "s", "z"], ["y"], name="dequantize")],
-               [vi("x", [2, 4])], [vi("y", [2, 4])], extra_opsets=[("com.microsoft", 1)],
-               inits=[("s", np.array(0.05, dtype=np.float32)), ("z", np.array(128, dtype=np.uint8))]), "qlinearsoftmax_unsupported.onnx")
+    def quantized_unary(node, shape):
+        return model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"], name="quantize"), node,
+                      helper.make_node("DequantizeLinear", ["yq", "s", "z"], ["y"], name="dequantize")],
+                     [vi("x", shape)], [vi("y", shape)], extra_opsets=[("com.microsoft", 1)],
+                     inits=[("s", np.array(0.05, dtype=np.float32)), ("z", np.array(128, dtype=np.uint8))])
+    # A Softmax of opset 12 over axis 1 of a [2, 3, 4] tensor normalizes 12 values; opset 13's, 3.
+    save(quantized_unary(helper.make_node("QLinearSoftmax", ["xq", "s", "z", "s", "z"], ["yq"], domain="com.microsoft", axis=1, opset=12, name="softmax"),
+                         [2, 3, 4]), "qlinearsoftmax_other_opset_axis.onnx")
+    save(quantized_unary(helper.make_node("QLinearReduceMean", ["xq", "s", "z", "s", "z"], ["yq"], domain="com.microsoft", axes=[1], keepdims=1, name="mean"),
+                         [2, 4]), "qlinearreducemean_unsupported.onnx")
 
-    # 21.-22. operators edgec runs only on values known at compile time: an If whose condition
+    # 22.-23. operators edgec runs only on values known at compile time: an If whose condition
     # and a NonZero whose input depend on the input's values
     save(model([helper.make_node("ReduceSum", ["x"], ["total"], keepdims=0, name="sum"),
                 helper.make_node("Greater", ["total", "zero"], ["positive"], name="greater"),

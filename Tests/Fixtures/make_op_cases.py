@@ -1658,6 +1658,44 @@ def prequantized_cases(S):
         yp = output_params(c, np.array([-1.0, 1.0]), np.uint8)
         c.node("QLinearGlobalAveragePool", xq + yp, ["y_q"], domain="com.microsoft", channels_last=0)
         c.node("DequantizeLinear", ["y_q"] + yp, ["y"])
+    for op, reference, attrs in [("QLinearSigmoid", np.array([0.0, 1.0]), {}),
+                                 ("QLinearLeakyRelu", np.array([-0.3, 3.0]), {"alpha": 0.1})]:
+        with S.case(op.lower(), op, 13, "com.microsoft %s: Q(x) [2,3,4] uint8 -> %s -> DQ" % (op, op[len("QLinear"):])) as c:
+            c.domains = {"com.microsoft": 1}
+            c.input("x", c.randn(2, 3, 4))
+            xq = quantized_input(c, c.inputs[0][1], np.uint8)
+            yp = output_params(c, reference, np.uint8)
+            c.node(op, xq + yp, ["y_q"], domain="com.microsoft", **attrs)
+            c.node("DequantizeLinear", ["y_q"] + yp, ["y"])
+    for dtype, suffix, opset in [(np.uint8, "u8", 13), (np.int8, "s8", 12)]:
+        with S.case("qlinearsoftmax_" + suffix, "QLinearSoftmax", opset,
+                    "com.microsoft QLinearSoftmax over the last axis, %s, its opset attribute %d: Q(x) [2,3,5] -> DQ" % (suffix, opset)) as c:
+            c.domains = {"com.microsoft": 1}
+            c.input("x", c.randn(2, 3, 5) * 2)
+            xq = quantized_input(c, c.inputs[0][1], dtype)
+            # onnxruntime's kernel takes the output's fixed scale 1/256 (uint8) or 1/256 with zero point -128 (int8).
+            c.init("y_scale", np.array(1 / 256, dtype=np.float32))
+            c.init("y_zero", np.array(0 if dtype == np.uint8 else -128, dtype=dtype))
+            yp = ["y_scale", "y_zero"]
+            c.node("QLinearSoftmax", xq + yp, ["y_q"], domain="com.microsoft", axis=-1, opset=opset)
+            c.node("DequantizeLinear", ["y_q"] + yp, ["y"])
+    with S.case("qlinearconcat", "QLinearConcat", 13, "com.microsoft QLinearConcat of Q(x) [1,2,3] and Q(x2) [1,4,3] with their own scales, axis 1 -> DQ") as c:
+        c.domains = {"com.microsoft": 1}
+        c.input("x", c.randn(1, 2, 3))
+        c.input("x2", c.randn(1, 4, 3) * 3)
+        a = quantized_input(c, c.inputs[0][1], np.uint8)
+        b = quantized_input(c, c.inputs[1][1], np.uint8, name="x2")
+        yp = output_params(c, np.concatenate([c.inputs[0][1].ravel(), c.inputs[1][1].ravel()]), np.uint8)
+        c.node("QLinearConcat", yp + a + b, ["y_q"], domain="com.microsoft", axis=1)
+        c.node("DequantizeLinear", ["y_q"] + yp, ["y"])
+    with S.case("qlinearaveragepool", "QLinearAveragePool", 13, "com.microsoft QLinearAveragePool 3x3 stride 2 pads 1 counting the pads (every window divides by 9, "
+                "so no average lands on a rounding tie), NCHW: Q(x) [1,3,7,7] -> DQ") as c:
+        c.domains = {"com.microsoft": 1}
+        c.input("x", c.randn(1, 3, 7, 7))
+        xq = quantized_input(c, c.inputs[0][1], np.uint8)
+        yp = output_params(c, c.inputs[0][1], np.uint8)
+        c.node("QLinearAveragePool", xq + yp, ["y_q"], domain="com.microsoft", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1, channels_last=0)
+        c.node("DequantizeLinear", ["y_q"] + yp, ["y"])
     with S.case("dynamicquantizelinear", "DynamicQuantizeLinear", 13, "x [3,5]: uint8 y, scale and zero point") as c:
         c.input("x", c.randn(3, 5) + 0.5)
         c.node("DynamicQuantizeLinear", ["x"], ["y", "y_scale", "y_zero_point"])
