@@ -57,6 +57,11 @@ struct AttributeReader {
 
     func strings(_ name: String) -> [String]? { attributes[name]?.strings.map { String(decoding: $0, as: UTF8.self) } }
 
+    func graph(_ name: String) -> Onnx_GraphProto? {
+        guard let a = attributes[name], a.hasG else { return nil }
+        return a.g
+    }
+
     func tensor(_ name: String) throws -> Tensor? {
         guard let a = attributes[name], a.hasT else { return nil }
         return try TensorDecoding.decode(a.t, context: "attribute '\(name)' of \(context)")

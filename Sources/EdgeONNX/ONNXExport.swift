@@ -145,6 +145,10 @@ public enum ONNXExport {
                 self.node("PRelu", node.name, inputs, [target])
             case .range:
                 self.node("Range", node.name, inputs, [target])
+            case .nonZero:
+                self.node("NonZero", node.name, inputs, [target])
+            case .einsum, .conditional:
+                throw fail(node, "cannot be exported: shape inference replaces it by the operators it runs as")
             case .softmax(let s):
                 let rank = try shape(0).count
                 guard !s.flattensToMatrix || Shapes.normalizedAxis(s.axis, rank: rank) == rank - 1 else {

@@ -104,8 +104,22 @@ struct GraphBuilder {
         graph.metadata["source.opset"] = String(opset)
     }
 
+    /// A builder for an If's branch: the model's opsets, a graph of its own, the counts carried on.
+    private init(branchOf parent: GraphBuilder, name: String) {
+        model = parent.model
+        source = parent.source
+        opsets = parent.opsets
+        info = parent.info
+        graph = Graph(name: name)
+    }
+
     mutating func build() throws {
-        let onnxGraph = model.graph
+        try build(model.graph)
+        guard !graph.outputs.isEmpty else { throw ONNXError(.malformed, "'\(source)' declares no graph outputs") }
+    }
+
+    /// Reads `onnxGraph` into `graph`: its initializers, inputs, nodes in order and outputs.
+    private mutating func build(_ onnxGraph: Onnx_GraphProto) throws {
         let initializerNames = Set(onnxGraph.initializer.map(\.name))
         for initializer in onnxGraph.initializer {
             let tensor = try TensorDecoding.decode(initializer, context: "initializer")
@@ -121,7 +135,7 @@ struct GraphBuilder {
             try addGraphInput(input)
         }
         let ordered = try TopologicalOrder.sort(onnxGraph.node, available: Set(valueIDs.keys))
-        let consumed = Set(onnxGraph.node.flatMap(\.input) + onnxGraph.output.map(\.name))
+        let consumed = Set(onnxGraph.node.flatMap(Subgraphs.reads) + onnxGraph.output.map(\.name))
         for (index, node) in ordered.enumerated() {
             info.operatorHistogram[node.opType, default: 0] += 1
             try add(node, index: index, consumed: consumed)
@@ -132,7 +146,6 @@ struct GraphBuilder {
             }
             graph.outputs.append(id)
         }
-        guard !graph.outputs.isEmpty else { throw ONNXError(.malformed, "'\(source)' declares no graph outputs") }
     }
 
     private mutating func addGraphInput(_ input: Onnx_ValueInfoProto) throws {
@@ -178,6 +191,10 @@ struct GraphBuilder {
             info.constantNodeCount += 1
             if tensor.dtype == .float32 { info.constantNodeElements += tensor.elementCount }
             info.constantNodeBytes += tensor.byteCount
+            return
+        }
+        if domain.isEmpty && node.opType == "If" {
+            try addConditional(node, name: name, inputs: inputs)
             return
         }
         if domain.isEmpty && ["Sum", "Min", "Max"].contains(node.opType) {
@@ -244,6 +261,49 @@ struct GraphBuilder {
             let detail = UnsupportedOperator(domain: domain, opType: node.opType, opset: opset, reason: reason)
             graph.nodes.append(Node(name: name, operation: .unsupported(detail), inputs: inputs, outputs: outputs))
         }
+    }
+
+    /// An If keeps both branches, each read into a graph of its own; shape inference inlines the one
+    /// its condition takes once that is known. The enclosing graph's values the branches read are
+    /// the node's inputs after the condition, except constants, which each branch holds itself.
+    private mutating func addConditional(_ node: Onnx_NodeProto, name: String, inputs: [ValueID?]) throws {
+        let context = "If node '\(name)'"
+        let a = AttributeReader(node, context: context)
+        guard let thenGraph = a.graph("then_branch"), let elseGraph = a.graph("else_branch") else {
+            throw ONNXError(.malformed, "\(context) needs the graphs then_branch and else_branch")
+        }
+        guard inputs.count == 1, let condition = inputs[0] else { throw ONNXError(.malformed, "\(context) needs one input, its condition") }
+        var seen: Set<String> = []
+        let read = (Subgraphs.outerReads(thenGraph) + Subgraphs.outerReads(elseGraph)).filter { seen.insert($0).inserted }
+        var captured: [(name: String, value: ValueID)] = []
+        var constants: [(name: String, tensor: Tensor)] = []
+        for outerName in read {
+            guard let id = valueIDs[outerName] else {
+                throw ONNXError(.undefinedValue, "\(context): a branch reads '\(outerName)', which is not a graph input, an initializer or the output of any node")
+            }
+            if let tensor = graph.constants[id] { constants.append((outerName, tensor)) } else { captured.append((outerName, id)) }
+        }
+        var branches: [Branch] = []
+        for (attribute, body) in [("then_branch", thenGraph), ("else_branch", elseGraph)] {
+            guard body.input.isEmpty else { throw ONNXError(.malformed, "\(context): its \(attribute) declares inputs; an If's branches take none") }
+            var builder = GraphBuilder(branchOf: self, name: body.name.isEmpty ? attribute : body.name)
+            let captures = captured.map { builder.graph.addValue(name: $0.name) }
+            for (outerName, id) in zip(captured.map(\.name), captures) { builder.valueIDs[outerName] = id }
+            for (outerName, tensor) in constants { builder.valueIDs[outerName] = builder.graph.addConstant(name: outerName, tensor) }
+            try builder.build(body)
+            guard builder.graph.outputs.count == node.output.count else {
+                throw ONNXError(.malformed, "\(context): its \(attribute) has \(builder.graph.outputs.count) outputs for the If's \(node.output.count)")
+            }
+            info = builder.info
+            branches.append(Branch(graph: builder.graph, captures: captures))
+        }
+        let outputs = try node.output.map { outputName -> ValueID in
+            let id = graph.addValue(name: outputName)
+            try define(outputName, as: id, context: context)
+            return id
+        }
+        let operation = EdgeIR.Operation.conditional(Branches(thenBranch: branches[0], elseBranch: branches[1]))
+        graph.nodes.append(Node(name: name, operation: operation, inputs: [condition] + captured.map(\.value), outputs: outputs))
     }
 
     /// A node edgec cannot run, kept with its reason so that every one is reported at once.

@@ -118,6 +118,15 @@ struct OperatorMapping {
             return .mapped(.prelu, Array(inputs.prefix(2)))
         case "Range":
             return .mapped(.range, Array(inputs.prefix(3)))
+        case "Einsum":
+            guard c.opset >= 12 else { return .unsupported("Einsum came with opset 12") }
+            guard !inputs.contains(nil) else { return .unsupported("an input is empty") }
+            switch EinsumEquation.parse(a.string("equation", ""), operandCount: inputs.count) {
+            case .success(let equation): return .mapped(.einsum(equation), inputs)
+            case .failure(let refusal): return .unsupported(refusal.message)
+            }
+        case "NonZero":
+            return .mapped(.nonZero, [input(0)])
         case "Softmax":
             return .mapped(.softmax(Softmax(axis: a.int("axis", c.opset < 13 ? 1 : -1), flattensToMatrix: c.opset < 13)), inputs)
         case "MaxPool", "AveragePool":

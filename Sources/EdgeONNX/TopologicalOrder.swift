@@ -1,6 +1,6 @@
 /// Orders ONNX nodes so that every node comes after the producers of its inputs. The ONNX spec
 /// requires sorted graphs, but hand-edited and some exported ones are not; a cycle is an error
-/// that names the nodes caught in it.
+/// that names the nodes caught in it. An If comes after the producers of what its branches read.
 enum TopologicalOrder {
     static func sort(_ nodes: [Onnx_NodeProto], available: Set<String>) throws -> [Onnx_NodeProto] {
         var producer: [String: Int] = [:]
@@ -15,7 +15,7 @@ enum TopologicalOrder {
         var pending = [Int](repeating: 0, count: nodes.count)
         var readers = [[Int]](repeating: [], count: nodes.count)
         for (index, node) in nodes.enumerated() {
-            for input in Set(node.input) where !input.isEmpty && !available.contains(input) {
+            for input in Set(Subgraphs.reads(node)) where !input.isEmpty && !available.contains(input) {
                 if let p = producer[input] {
                     pending[index] += 1
                     readers[p].append(index)

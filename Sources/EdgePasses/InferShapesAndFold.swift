@@ -8,6 +8,10 @@ import EdgeOperators
 /// compute Reshape targets and Resize sizes from `Shape`; those chains disappear here, which is
 /// why types and folding must advance together, node by node.
 ///
+/// Operators that run as others (`Expandable`: Einsum, an If whose condition is known) are
+/// replaced here by the nodes they expand to, which are then inferred and folded in turn: an If's
+/// condition computed from `Shape` is known by the time the walk reaches it.
+///
 /// Every output type is checked against `limits` by `Operators.outputTypes`, and what folding
 /// would allocate is counted against `limits.foldedBytes` before the node is evaluated.
 public struct InferShapesAndFold: Pass {
@@ -20,7 +24,13 @@ public struct InferShapesAndFold: Pass {
         var graph = graph
         var remaining: [Node] = []
         var folded = 0, foldedMACs = 0
-        for node in graph.nodes {
+        // A stack, the next node last, so an expansion's nodes go next.
+        var pending = Array(graph.nodes.reversed())
+        while let node = pending.popLast() {
+            if let expansion = try Operators.expansion(of: node, in: &graph) {
+                pending.append(contentsOf: expansion.reversed())
+                continue
+            }
             let types = try Operators.outputTypes(of: node, in: graph, limits: limits)
             guard types.count == node.outputs.count else {
                 throw GraphError.at(node, .invalidGraph, "produces \(types.count) outputs, the model names \(node.outputs.count)")

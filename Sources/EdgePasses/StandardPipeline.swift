@@ -42,9 +42,7 @@ public enum StandardPipeline {
 
     /// Throws one error listing every unsupported node.
     public static func requireSupported(_ graph: Graph) throws {
-        let unsupported = graph.unsupportedNodes
-        guard !unsupported.isEmpty else { return }
-        let list = unsupported.map { "'\($0.node.name)' (\($0.detail.domain.isEmpty ? "" : $0.detail.domain + ".")\($0.detail.opType), opset \($0.detail.opset)): \($0.detail.reason)" }
-        throw GraphError(.unsupported, "\(unsupported.count) unsupported node\(unsupported.count == 1 ? "" : "s"): " + list.joined(separator: "; "))
+        guard !graph.unsupportedNodes.isEmpty else { return }
+        throw GraphError(.unsupported, graph.unsupportedNodesSummary)
     }
 }

@@ -46,6 +46,8 @@ struct BadInputTests {
         ("qlinearconv_zero_point_type.onnx", "'conv' (QLinearConv, opset 13): its x zero point 'z32' is int32; QLinearConv takes int8 or uint8 zero points"),
         ("qlinearsoftmax_other_opset_axis.onnx", "'softmax' (com.microsoft.QLinearSoftmax, opset 1): stands for a Softmax of opset 12 over axis 1, which a Softmax of the model's opset 13 computes differently"),
         ("qlinearreducemean_unsupported.onnx", "'mean' (com.microsoft.QLinearReduceMean, opset 1): onnxruntime's quantized operator QLinearReduceMean is not supported"),
+        ("if_runtime_condition.onnx", "If node 'branch': its condition 'positive' is computed at run time"),
+        ("nonzero_runtime.onnx", "NonZero node 'nonzero': its output shape depends on the values of 'x', which are computed at run time"),
     ])
     func refusedWithReason(_ file: String, _ expected: String) throws {
         let message = try #require(failure(file), "\(file) was accepted")
@@ -57,6 +59,7 @@ struct BadInputTests {
         let message = try #require(failure("unsupported_ops.onnx"))
         #expect(message.hasPrefix("3 unsupported nodes"))
         for op in ["Hardmax", "LSTM", "Einsum"] { #expect(message.contains(op), "\(op) missing from: \(message)") }
+        #expect(message.contains("'einsum' (Einsum, opset 13): equation 'sbi,ii->sbi': 'i' appears twice in operand 2 (a diagonal or trace)"), "\(message)")
         #expect(!message.contains("Relu"))
     }
 

@@ -124,17 +124,18 @@ def main():
     np.save(os.path.join(OUT, "dynamic_dim_input.npy"), x)
     np.save(os.path.join(OUT, "dynamic_dim_expected.npy"), sess.run(["y"], {"x": x})[0])
 
-    # 10. supported Relu mixed with unsupported Hardmax, an LSTM variant (cell clipping) and Einsum (valid model)
+    # 10. supported Relu mixed with unsupported Hardmax, an LSTM variant (cell clipping) and an Einsum
+    # taking a diagonal (valid model)
     hidden = 5
     unsup = model(
         [helper.make_node("Relu", ["x"], ["r"], name="relu"),
          helper.make_node("Hardmax", ["r"], ["hardmax_y"], axis=-1, name="hardmax"),
          helper.make_node("LSTM", ["r", "W", "R", "B"], ["lstm_y"], hidden_size=hidden, clip=3.0, name="lstm"),
-         helper.make_node("Einsum", ["r"], ["einsum_y"], equation="sbi->sib", name="einsum")],
+         helper.make_node("Einsum", ["r", "D"], ["einsum_y"], equation="sbi,ii->sbi", name="einsum")],
         [vi("x", [1, 4, 8])],
-        [vi("hardmax_y", [1, 4, 8]), vi("lstm_y", [1, 1, 4, hidden]), vi("einsum_y", [1, 8, 4])],
+        [vi("hardmax_y", [1, 4, 8]), vi("lstm_y", [1, 1, 4, hidden]), vi("einsum_y", [1, 4, 8])],
         inits=[("W", f32(rng, 1, 4 * hidden, 8)), ("R", f32(rng, 1, 4 * hidden, hidden)),
-               ("B", f32(rng, 1, 8 * hidden))])
+               ("B", f32(rng, 1, 8 * hidden)), ("D", np.eye(8, dtype=np.float32))])
     onnx.checker.check_model(unsup, full_check=True)
     save(unsup, "unsupported_ops.onnx")
 
@@ -193,6 +194,17 @@ def main():
                          [2, 3, 4]), "qlinearsoftmax_other_opset_axis.onnx")
     save(quantized_unary(helper.make_node("QLinearReduceMean", ["xq", "s", "z", "s", "z"], ["yq"], domain="com.microsoft", axes=[1], keepdims=1, name="mean"),
                          [2, 4]), "qlinearreducemean_unsupported.onnx")
+
+    # 22.-23. operators edgec runs only on values known at compile time: an If whose condition
+    # and a NonZero whose input depend on the input's values
+    save(model([helper.make_node("ReduceSum", ["x"], ["total"], keepdims=0, name="sum"),
+                helper.make_node("Greater", ["total", "zero"], ["positive"], name="greater"),
+                helper.make_node("If", ["positive"], ["y"], name="branch",
+                                 then_branch=helper.make_graph([helper.make_node("Relu", ["x"], ["then_y"], name="relu")], "then", [], [vi("then_y", [4])]),
+                                 else_branch=helper.make_graph([helper.make_node("Neg", ["x"], ["else_y"], name="negate")], "else", [], [vi("else_y", [4])]))],
+               [vi("x", [4])], [vi("y", [4])], inits=[("zero", np.array(0, dtype=np.float32))]), "if_runtime_condition.onnx")
+    save(model([helper.make_node("NonZero", ["x"], ["y"], name="nonzero")],
+               [vi("x", [2, 3])], [vi("y", [2, None], TensorProto.INT64)]), "nonzero_runtime.onnx")
 
     for name in sorted(os.listdir(OUT)):
         if name.endswith(".onnx"):

@@ -1731,6 +1731,139 @@ def prequantized_cases(S):
         c.node("Add", ["scaled", "B"], ["y"])
 
 
+def einsum_cases(S):
+    """Einsum in the forms PyTorch and transformers export: batched products (attention as
+    transformers writes it), permutations, outer products, sums and broadcast products, a weight
+    without a batch; edgec runs them as Transpose, Reshape, ReduceSum, MatMul and Mul."""
+    def einsum(name, opset, equation, note, *shapes, weights=()):
+        with S.case(name, "Einsum", opset, note) as c:
+            names = []
+            for index, shape in enumerate(shapes):
+                names.append(c.input("x" if index == 0 else "x%d" % (index + 1), c.randn(*shape)))
+            for index, shape in enumerate(weights):
+                names.append(c.init("W" if index == 0 else "W%d" % (index + 1), c.w(*shape)))
+            c.node("Einsum", names, ["y"], equation=equation)
+
+    einsum("einsum_batched_matmul", 12, "bij,bjk->bik", "bij,bjk->bik: [2,3,4] x [2,4,5]", (2, 3, 4), (2, 4, 5))
+    einsum("einsum_ellipsis_matmul", 13, "...ij,...jk->...ik", "...ij,...jk->...ik: [2,3,4,5] x [2,3,5,2]", (2, 3, 4, 5), (2, 3, 5, 2))
+    einsum("einsum_attention_scores", 13, "bhqd,bhkd->bhqk", "bhqd,bhkd->bhqk as transformers write attention: q [1,2,4,8], k [1,2,6,8]",
+           (1, 2, 4, 8), (1, 2, 6, 8))
+    einsum("einsum_transpose", 12, "ij->ji", "ij->ji: [3,5]", (3, 5))
+    einsum("einsum_permute", 13, "bhwc->bchw", "bhwc->bchw: NHWC [2,4,5,3] to NCHW", (2, 4, 5, 3))
+    einsum("einsum_outer", 13, "i,j->ij", "i,j->ij: outer product of [4] and [6] (a broadcast Mul)", (4,), (6,))
+    einsum("einsum_row_sum", 12, "ij->i", "ij->i: [4,7] summed along j", (4, 7))
+    einsum("einsum_total", 13, "ij->", "ij->: every element of [3,4] summed to a scalar", (3, 4))
+    einsum("einsum_elementwise", 13, "ij,ij->ij", "ij,ij->ij: [3,4] times [3,4]", (3, 4), (3, 4))
+    einsum("einsum_broadcast_product", 13, "bij,bij->bij", "bij,bij->bij: [2,3,4] times [2,1,4], the size-1 j broadcast", (2, 3, 4), (2, 1, 4))
+    einsum("einsum_weight", 13, "bij,jk->bik", "bij,jk->bik: [2,3,6] x weight [6,4] without batch (a MatMul with a 2-D constant)",
+           (2, 3, 6), weights=[(6, 4)])
+    with S.case("einsum_linear_weight_first", "Einsum", 13, "oi,bsi->bso: a [5,6] weight in Linear's layout written first, x [2,3,6]") as c:
+        c.init("W", c.w(5, 6))
+        c.input("x", c.randn(2, 3, 6))
+        c.node("Einsum", ["W", "x"], ["y"], equation="oi,bsi->bso")
+    einsum("einsum_implicit_output", 12, "ij,jk", "ij,jk (implicit output ik): [3,4] x [4,2]", (3, 4), (4, 2))
+    einsum("einsum_two_contracted", 13, "abc,cbd->ad", "abc,cbd->ad: b and c contracted together, [2,3,4] x [4,3,5]", (2, 3, 4), (4, 3, 5))
+    einsum("einsum_sum_own_label", 13, "ij,jk->k", "ij,jk->k: i summed from the first operand alone, [3,4] x [4,5]", (3, 4), (4, 5))
+    einsum("einsum_ellipsis_inside", 13, "i...j,j->i...", "i...j,j->i...: the ellipsis between labels, [2,3,4,5] x [5]", (2, 3, 4, 5), (5,))
+    with S.case("einsum_attention", "Einsum", 13, "attention written with two Einsums: softmax(bhqd,bhkd->bhqk / sqrt(d)), then bhqk,bhkd->bhqd; "
+                "q [1,2,4,8], k and v [1,2,6,8]") as c:
+        c.input("q", c.randn(1, 2, 4, 8)); c.input("k", c.randn(1, 2, 6, 8)); c.input("v", c.randn(1, 2, 6, 8))
+        c.init("scale", np.array(1 / math.sqrt(8), dtype=np.float32))
+        c.node("Einsum", ["q", "k"], ["scores"], equation="bhqd,bhkd->bhqk")
+        c.node("Mul", ["scores", "scale"], ["scaled"])
+        c.node("Softmax", ["scaled"], ["weights"], axis=-1)
+        c.node("Einsum", ["weights", "v"], ["y"], equation="bhqk,bhkd->bhqd")
+
+
+def nonzero_cases(S):
+    """NonZero on values known at compile time, which edgec folds to a constant: an initializer,
+    and a mask computed from the input's shape."""
+    with S.case("nonzero_constant_mask", "NonZero", 13, "NonZero of a [6] mask initializer gives the columns of x [2,6] to gather") as c:
+        c.input("x", c.randn(2, 6))
+        c.init("mask", np.array([0, 1, 1, 0, 0, 1], dtype=np.float32))
+        c.init("flat", i64([-1]))
+        c.node("NonZero", ["mask"], ["where"])
+        c.node("Reshape", ["where", "flat"], ["columns"])
+        c.node("Gather", ["x", "columns"], ["y"], axis=1)
+    with S.case("nonzero_2d_positions", "NonZero", 9, "NonZero of a [3,4] int64 initializer: [2, count] positions in row-major order, "
+                "cast and added to x [2,4]") as c:
+        c.input("x", c.randn(2, 4))
+        c.init("values", i64([[0, 3, 0, 0], [-1, 0, 0, 2], [0, 0, 7, 0]]))
+        c.node("NonZero", ["values"], ["where"])
+        c.node("Cast", ["where"], ["positions"], to=TensorProto.FLOAT)
+        c.node("Add", ["x", "positions"], ["y"])
+    with S.case("nonzero_from_shape", "NonZero", 13, "the axes of x [1,3,1,4] longer than 1 from NonZero(Greater(Shape(x), 1)), "
+                "the sizes gathered there make the Reshape target [3,4]") as c:
+        c.input("x", c.randn(1, 3, 1, 4))
+        c.init("one", i64(1))
+        c.init("flat", i64([-1]))
+        c.node("Shape", ["x"], ["shape"])
+        c.node("Greater", ["shape", "one"], ["long"])
+        c.node("NonZero", ["long"], ["where"])
+        c.node("Reshape", ["where", "flat"], ["axes"])
+        c.node("Gather", ["shape", "axes"], ["sizes"], axis=0)
+        c.node("Reshape", ["x", "sizes"], ["y"])
+
+
+def if_cases(S):
+    """If whose condition is known at compile time, inlined by edgec: a constant condition, and
+    one computed from the input's shape (Shape -> Gather -> Equal) as exporters write a branch on
+    the input size; the branch not taken may hold what edgec cannot run. One If nests another."""
+    def branch(name, nodes, outputs, inits=()):
+        return helper.make_graph(nodes, name, [], [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs],
+                                 initializer=[numpy_helper.from_array(a, n) for n, a in inits])
+
+    with S.case("if_constant_condition", "If", 13, "condition an initializer (true): the then branch scales x [2,3] by its own "
+                "initializer and adds a Constant and the outer bias; the else branch negates x") as c:
+        c.input("x", c.randn(2, 3))
+        c.init("condition", np.array(True))
+        c.init("bias", c.w(3))
+        then_branch = branch("then", [
+            helper.make_node("Constant", [], ["half"], value=numpy_helper.from_array(np.array(0.5, dtype=np.float32), "half"), name="half"),
+            helper.make_node("Mul", ["x", "weight"], ["scaled"], name="scale"),
+            helper.make_node("Add", ["scaled", "half"], ["shifted"], name="shift"),
+            helper.make_node("Add", ["shifted", "bias"], ["then_y"], name="bias")], ["then_y"], inits=[("weight", c.w(2, 3))])
+        else_branch = branch("else", [helper.make_node("Neg", ["x"], ["else_y"], name="negate")], ["else_y"])
+        c.node("If", ["condition"], ["y"], then_branch=then_branch, else_branch=else_branch)
+    with S.case("if_from_shape", "If", 13, "condition Equal(Gather(Shape(x), 2), 5) on x [2,3,4] (false): the else branch flattens x "
+                "to [2,12] with a target it computes from Shape; the then branch holds a Hardmax, which edgec does not run; then Relu") as c:
+        c.input("x", c.randn(2, 3, 4))
+        c.init("axis2", i64(2)); c.init("five", i64(5))
+        c.node("Shape", ["x"], ["shape"])
+        c.node("Gather", ["shape", "axis2"], ["width"], axis=0)
+        c.node("Equal", ["width", "five"], ["is_five"])
+        then_branch = branch("then", [
+            helper.make_node("Hardmax", ["x"], ["hard"], axis=-1, name="hardmax"),
+            helper.make_node("Flatten", ["hard"], ["then_y"], axis=1, name="flatten")], ["then_y"])
+        else_branch = branch("else", [
+            helper.make_node("Constant", [], ["first"], value=numpy_helper.from_array(i64([0]), "first"), name="first"),
+            helper.make_node("Constant", [], ["minus_one"], value=numpy_helper.from_array(i64([-1]), "minus_one"), name="minus_one"),
+            helper.make_node("Slice", ["shape", "first", "first_end"], ["batch"], name="batch"),
+            helper.make_node("Concat", ["batch", "minus_one"], ["target"], axis=0, name="target"),
+            helper.make_node("Reshape", ["x", "target"], ["else_y"], name="flatten")], ["else_y"], inits=[("first_end", i64([1]))])
+        c.node("If", ["is_five"], ["flat"], then_branch=then_branch, else_branch=else_branch)
+        c.node("Relu", ["flat"], ["y"])
+    with S.case("if_nested", "If", 13, "an If in the then branch of an If: the outer condition from Shape(x) of x [3,4] (true), "
+                "the inner an initializer (false); the inner branch reads x from the outermost graph; its "
+                "Sigmoid and Tanh pass through the outer branch") as c:
+        c.input("x", c.randn(3, 4))
+        c.init("rows", i64(0)); c.init("three", i64(3)); c.init("inner_condition", np.array(False))
+        c.node("Shape", ["x"], ["shape"])
+        c.node("Gather", ["shape", "rows"], ["height"], axis=0)
+        c.node("Equal", ["height", "three"], ["is_three"])
+        inner_then = branch("inner_then", [helper.make_node("Abs", ["x"], ["a"], name="abs"),
+                                           helper.make_node("Identity", ["x"], ["x_copy"], name="copy")], ["a", "x_copy"])
+        inner_else = branch("inner_else", [helper.make_node("Sigmoid", ["x"], ["s"], name="sigmoid"),
+                                           helper.make_node("Tanh", ["x"], ["t"], name="tanh")], ["s", "t"])
+        outer_then = branch("outer_then", [
+            helper.make_node("If", ["inner_condition"], ["picked", "passed"], then_branch=inner_then, else_branch=inner_else, name="inner")],
+            ["picked", "passed"])
+        outer_else = branch("outer_else", [helper.make_node("Neg", ["x"], ["n"], name="negate"),
+                                           helper.make_node("Abs", ["x"], ["m"], name="abs")], ["n", "m"])
+        c.node("If", ["is_three"], ["y", "y_again"], then_branch=outer_then, else_branch=outer_else)
+        c.output("y"); c.output("y_again")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -1760,6 +1893,9 @@ def main():
     group_norm_indexing_cases(S)
     index_layout_cases(S)
     prequantized_cases(S)
+    einsum_cases(S)
+    nonzero_cases(S)
+    if_cases(S)
     with open(os.path.join(OUT, "cases.json"), "w") as f:
         json.dump(S.cases, f, indent=1)
         f.write("\n")

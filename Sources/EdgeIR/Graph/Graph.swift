@@ -86,4 +86,11 @@ public struct Graph: Sendable, Equatable {
             return nil
         }
     }
+
+    /// "N unsupported nodes: 'name' (Op, opset N): reason; …", every one in one line.
+    public var unsupportedNodesSummary: String {
+        let unsupported = unsupportedNodes
+        let list = unsupported.map { "'\($0.node.name)' (\($0.detail.domain.isEmpty ? "" : $0.detail.domain + ".")\($0.detail.opType), opset \($0.detail.opset)): \($0.detail.reason)" }
+        return "\(unsupported.count) unsupported node\(unsupported.count == 1 ? "" : "s"): " + list.joined(separator: "; ")
+    }
 }

@@ -19,6 +19,15 @@ public enum Operation: Sendable, Equatable {
     case prelu
     /// Inputs: start, limit, delta (scalars). Folds to a constant once they are known.
     case range
+    /// Inputs: one or two float tensors. Expanded during shape inference into Transpose, Reshape,
+    /// ReduceSum, MatMul and Mul, so it never reaches a kernel.
+    case einsum(EinsumEquation)
+    /// Inputs: X. Output: int64 `[rank, count]`, the positions of X's non-zero elements in row-major
+    /// order. Its shape depends on X's values, so it folds to a constant or is refused.
+    case nonZero
+    /// Inputs: condition (bool, one element), then the enclosing graph's values the branches read.
+    /// Once the condition is known, shape inference puts the chosen branch's nodes in its place.
+    case conditional(Branches)
     /// Inputs: X.
     case softmax(Softmax)
     /// Inputs: X.
@@ -125,6 +134,9 @@ public enum Operation: Sendable, Equatable {
         case .unary(let op): return op.onnxName
         case .prelu: return "PRelu"
         case .range: return "Range"
+        case .einsum: return "Einsum"
+        case .nonZero: return "NonZero"
+        case .conditional: return "If"
         case .softmax: return "Softmax"
         case .maxPool: return "MaxPool"
         case .averagePool: return "AveragePool"
