@@ -45,6 +45,10 @@ struct BadInputTests {
         ("qlinearconv_dynamic_scale.onnx", "'conv' (QLinearConv, opset 13): its x scale 'runtime_scale' is computed at run time; edgec needs it constant"),
         ("qlinearconv_zero_point_type.onnx", "'conv' (QLinearConv, opset 13): its x zero point 'z32' is int32; QLinearConv takes int8 or uint8 zero points"),
         ("qlinearsoftmax_unsupported.onnx", "'softmax' (com.microsoft.QLinearSoftmax, opset 1): onnxruntime's quantized operator QLinearSoftmax is not supported"),
+        ("conv_4d.onnx", "'conv4d' (Conv, opset 13): 4-D convolution is not supported (1-D, 2-D and 3-D are)"),
+        ("convtranspose_valid_output_shape.onnx", "'upsample' (ConvTranspose, opset 13): output_shape with auto_pad VALID is not supported"),
+        ("resize_antialias_nearest.onnx", "'shrink' (Resize, opset 18): antialias applies to linear and cubic resizes, not nearest"),
+        ("resize_tf_crop_and_resize.onnx", "'crop' (Resize, opset 13): coordinate_transformation_mode 'tf_crop_and_resize' is not supported"),
     ])
     func refusedWithReason(_ file: String, _ expected: String) throws {
         let message = try #require(failure(file), "\(file) was accepted")

@@ -652,6 +652,23 @@ def volumetric_cases(S):
         c.node("Conv", ["x", "W", "B"], ["c"], pads=[1, 1, 1, 1, 1, 1])
         c.node("Relu", ["c"], ["r"])
         c.node("MaxPool", ["r"], ["y"], kernel_shape=[2, 2, 2], strides=[2, 2, 2])
+    with S.case("conv3d_to_2d_head", "Conv3d+Conv(pattern)", 13,
+                "Conv3d+Relu, MaxPool3d, depth folded into channels (Reshape), Conv2d+Relu, GlobalAveragePool, Gemm: "
+                "a (2+1)-D video head; the quantization tests keep its 3-D layers float") as c:
+        c.input("x", c.randn(1, 2, 4, 8, 8))
+        c.init("W3", c.w(4, 2, 3, 3, 3)); c.init("B3", c.w(4))
+        c.node("Conv", ["x", "W3", "B3"], ["c3"], pads=[1, 1, 1, 1, 1, 1])
+        c.node("Relu", ["c3"], ["r3"])
+        c.node("MaxPool", ["r3"], ["p3"], kernel_shape=[2, 2, 2], strides=[2, 2, 2])
+        c.init("planar", i64([1, 8, 4, 4]))
+        c.node("Reshape", ["p3", "planar"], ["p2"])
+        c.init("W2", c.w(6, 8, 3, 3)); c.init("B2", c.w(6))
+        c.node("Conv", ["p2", "W2", "B2"], ["c2"], pads=[1, 1, 1, 1])
+        c.node("Relu", ["c2"], ["r2"])
+        c.node("GlobalAveragePool", ["r2"], ["g"])
+        c.node("Flatten", ["g"], ["f"])
+        c.init("Wfc", c.w(3, 6)); c.init("Bfc", c.w(3))
+        c.node("Gemm", ["f", "Wfc", "Bfc"], ["y"], transB=1)
     with S.case("convtranspose3d_outpad", "ConvTranspose", 13, "3-D, stride 2, pads 1, output_padding 1, bias") as c:
         c.input("x", c.randn(1, 3, 3, 4, 4))
         c.init("W", c.w(3, 2, 3, 3, 3)); c.init("B", c.w(2))
