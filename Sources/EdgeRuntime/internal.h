@@ -684,6 +684,9 @@ void edge_strided_walk_plan(int32_t rank, const size_t *dims, const ptrdiff_t *s
    3 (`axes`) for a 3-D op — read into [depth, height, width] (a 2-D op's depth is 1, its depth pads
    0). The runs are EDGE_WINDOW_KERNEL to EDGE_WINDOW_PAD_END from `first`; each value is checked
    against [minimum, 2^24] (1 for kernels, strides and dilations, 0 for pads), naming the field. */
+/* The spatial dims of an [N, C, ...] tensor of rank 3 to 5 as [depth, height, width], 1 for the
+   axes it lacks (a 2-D op's depth, a 1-D op's depth and height). */
+void edge_window_dims(const edge_tensor *tensor, size_t dims[3]);
 enum { EDGE_WINDOW_KERNEL, EDGE_WINDOW_STRIDE, EDGE_WINDOW_DILATION, EDGE_WINDOW_PAD_BEGIN, EDGE_WINDOW_PAD_END, EDGE_WINDOW_RUNS };
 edge_status edge_read_window(const edge_operator *op, const uint8_t *params, unsigned field, int axes, int first, int32_t window[EDGE_WINDOW_RUNS][3],
                              edge_error *error);

@@ -669,6 +669,23 @@ def volumetric_cases(S):
         c.node("Flatten", ["g"], ["f"])
         c.init("Wfc", c.w(3, 6)); c.init("Bfc", c.w(3))
         c.node("Gemm", ["f", "Wfc", "Bfc"], ["y"], transB=1)
+    with S.case("volumetric_resize_chain", "Conv3d+Pool3d+Resize(pattern)", 18,
+                "Conv3d, MaxPool3d (ceil), AveragePool3d (pads counted), ConvTranspose3d, depth folded into channels, "
+                "cubic Resize up, antialiased linear Resize down: one small graph of every 3-D window kind and filter resize "
+                "(the runtime's loader mutation test runs it)") as c:
+        c.input("x", c.randn(1, 2, 4, 6, 6))
+        c.init("W", c.w(3, 2, 3, 3, 3)); c.init("B", c.w(3))
+        c.node("Conv", ["x", "W", "B"], ["c"], pads=[1, 1, 1, 1, 1, 1])
+        c.node("MaxPool", ["c"], ["m"], kernel_shape=[2, 3, 3], strides=[2, 2, 2], ceil_mode=1)
+        c.node("AveragePool", ["m"], ["a"], kernel_shape=[2, 2, 2], pads=[1, 1, 1, 0, 0, 0], count_include_pad=1)
+        c.init("Wt", c.w(3, 2, 2, 2, 2))
+        c.node("ConvTranspose", ["a", "Wt"], ["t"], strides=[2, 2, 2], output_padding=[1, 0, 1])
+        c.init("planar", i64([1, -1, 6, 7]))
+        c.node("Reshape", ["t", "planar"], ["p"])
+        c.init("up", f32([1, 1, 1.5, 2]))
+        c.node("Resize", ["p", "", "up"], ["u"], mode="cubic", cubic_coeff_a=-0.5, coordinate_transformation_mode="pytorch_half_pixel")
+        c.init("down", i64([1, 10, 5, 7]))
+        c.node("Resize", ["u", "", "", "down"], ["y"], mode="linear", antialias=1)
     with S.case("convtranspose3d_outpad", "ConvTranspose", 13, "3-D, stride 2, pads 1, output_padding 1, bias") as c:
         c.input("x", c.randn(1, 3, 3, 4, 4))
         c.init("W", c.w(3, 2, 3, 3, 3)); c.init("B", c.w(2))

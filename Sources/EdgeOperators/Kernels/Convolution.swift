@@ -123,40 +123,58 @@ enum ConvolutionKernels {
         return (id * g.inHeight + ih) * g.inWidth
     }
 
-    /// Rows are (channel, kernel depth, row, column); columns are output positions; padding reads as 0.
-    static func im2col(_ g: Geometry, x: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
-        let cg = g.inChannelsPerGroup
-        let plane = g.outVolume
+    /// Walks the im2col matrix of one group (rows: channel and kernel tap; columns: output positions)
+    /// an output row at a time: `body` gets the offset of that stretch of the matrix, the offset of
+    /// the input row it reads shifted by the tap's column offset (output column `ow` reads
+    /// `input + ow·strideW`; nil where the tap's row falls in the padding), and the output columns
+    /// `first..<end` that read inside the row.
+    @inline(__always)
+    static func forEachColumnRow(_ g: Geometry, _ body: (_ matrix: Int, _ input: Int?, _ first: Int, _ end: Int) -> Void) {
         var row = 0
-        for c in 0..<cg {
-            let xc = x + c * g.inVolume
+        for c in 0..<g.inChannelsPerGroup {
             for kd in 0..<g.kernelDepth {
                 for ki in 0..<g.kernelHeight {
                     for kj in 0..<g.kernelWidth {
-                        let target = columns + row * plane
                         let shift = kj * g.dilationW - g.padLeft
                         let (first, end) = validColumns(g, shift: shift)
                         for od in 0..<g.outDepth {
                             for oh in 0..<g.outHeight {
-                                let line = target + (od * g.outHeight + oh) * g.outWidth
-                                guard let input = inputRow(g, od: od, oh: oh, kd: kd, ki: ki) else {
-                                    line.update(repeating: 0, count: g.outWidth)
-                                    continue
-                                }
-                                let source = xc + input + shift
-                                if first > 0 { line.update(repeating: 0, count: first) }
-                                if g.strideW == 1 {
-                                    if end > first { (line + first).update(from: source + first, count: end - first) }
-                                } else {
-                                    for ow in first..<max(first, end) { line[ow] = source[ow * g.strideW] }
-                                }
-                                if end < g.outWidth { (line + max(end, first)).update(repeating: 0, count: g.outWidth - max(end, first)) }
+                                let input = inputRow(g, od: od, oh: oh, kd: kd, ki: ki).map { c * g.inVolume + $0 + shift }
+                                body(row * g.outVolume + (od * g.outHeight + oh) * g.outWidth, input, first, max(first, end))
                             }
                         }
                         row += 1
                     }
                 }
             }
+        }
+    }
+
+    /// Rows are (channel, kernel depth, row, column); columns are output positions; padding reads as 0.
+    static func im2col(_ g: Geometry, x: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+        forEachColumnRow(g) { matrix, input, first, end in
+            let line = columns + matrix
+            guard let input else {
+                line.update(repeating: 0, count: g.outWidth)
+                return
+            }
+            let source = x + input
+            if first > 0 { line.update(repeating: 0, count: first) }
+            if g.strideW == 1 {
+                if end > first { (line + first).update(from: source + first, count: end - first) }
+            } else {
+                for ow in first..<end { line[ow] = source[ow * g.strideW] }
+            }
+            if end < g.outWidth { (line + end).update(repeating: 0, count: g.outWidth - end) }
+        }
+    }
+
+    /// The adjoint of `im2col`: adds every column entry back to the input cell it was read from.
+    static func col2im(_ g: Geometry, columns: UnsafePointer<Float>, x: UnsafeMutablePointer<Float>) {
+        forEachColumnRow(g) { matrix, input, first, end in
+            guard let input else { return }
+            let line = columns + matrix, target = x + input
+            for ow in first..<end { target[ow * g.strideW] += line[ow] }
         }
     }
 
@@ -225,60 +243,13 @@ enum ConvolutionKernels {
                         kernel: Array(w[2...]), strides: attributes.strides, dilations: attributes.dilations, padBegins: Array(pads.prefix(spatial)))
     }
 
-    /// ConvTranspose: per group, the transposed weights times X give one column per input position
-    /// and kernel tap, which col2im of the adjoint convolution adds into the output.
+    /// ConvTranspose is the input gradient of its adjoint convolution with X in the place of dY:
+    /// per group, the transposed weights times X give one column per input position and kernel
+    /// tap, which col2im adds into the output.
     static func transposed(_ attributes: ConvolutionTranspose, x: Tensor, w: Tensor, bias: Tensor?, output: TensorType) -> Tensor {
         let g = adjointGeometry(attributes, x: x.shape, w: w.shape, y: output.shape)
-        let cg = g.outChannelsPerGroup, mg = g.inChannelsPerGroup
-        let rows = mg * g.taps
-        let inPlane = g.outVolume, outPlane = g.inVolume
-        var result = [Float](repeating: 0, count: output.elementCount)
-        var columns = [Float](repeating: 0, count: rows * inPlane)
-        // W is [C, M/g, k...]: per group [C/g, M/g·taps], whose transpose multiplies X's [C/g, positions].
-        x.floats!.withUnsafeBufferPointer { xp in
-            w.floats!.withUnsafeBufferPointer { wp in
-                result.withUnsafeMutableBufferPointer { yp in
-                    columns.withUnsafeMutableBufferPointer { cp in
-                        for n in 0..<g.batch {
-                            for group in 0..<g.group {
-                                MatrixMultiply.product(m: rows, n: inPlane, k: cg, a: wp.baseAddress! + group * cg * rows, transposeA: true,
-                                                       b: xp.baseAddress! + (n * g.outChannels + group * cg) * inPlane, transposeB: false,
-                                                       c: cp.baseAddress!, accumulate: false)
-                                col2im(g, columns: cp.baseAddress!, x: yp.baseAddress! + (n * g.inChannels + group * mg) * outPlane)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        finish(&result, channels: g.inChannels, plane: outPlane, bias: bias?.floats, activation: attributes.activation)
+        var result = ConvolutionGradients.input(g, w: w.floats!, dy: x.floats!)
+        finish(&result, channels: g.inChannels, plane: g.inVolume, bias: bias?.floats, activation: attributes.activation)
         return Tensor(shape: output.shape, floats: result)
-    }
-
-    /// The adjoint of `im2col`: adds every column entry back to the input cell it was read from.
-    static func col2im(_ g: Geometry, columns: UnsafePointer<Float>, x: UnsafeMutablePointer<Float>) {
-        let plane = g.outVolume
-        var row = 0
-        for c in 0..<g.inChannelsPerGroup {
-            let xc = x + c * g.inVolume
-            for kd in 0..<g.kernelDepth {
-                for ki in 0..<g.kernelHeight {
-                    for kj in 0..<g.kernelWidth {
-                        let source = columns + row * plane
-                        let shift = kj * g.dilationW - g.padLeft
-                        let (first, end) = validColumns(g, shift: shift)
-                        for od in 0..<g.outDepth {
-                            for oh in 0..<g.outHeight {
-                                guard let input = inputRow(g, od: od, oh: oh, kd: kd, ki: ki) else { continue }
-                                let line = source + (od * g.outHeight + oh) * g.outWidth
-                                let target = xc + input + shift
-                                for ow in first..<max(first, end) { target[ow * g.strideW] += line[ow] }
-                            }
-                        }
-                        row += 1
-                    }
-                }
-            }
-        }
     }
 }

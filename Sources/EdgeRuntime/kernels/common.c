@@ -108,6 +108,14 @@ edge_status edge_read_activation(const edge_operator *op, const uint8_t *params,
     return EDGE_OK;
 }
 
+void edge_window_dims(const edge_tensor *tensor, size_t dims[3])
+{
+    for (int32_t axis = 0; axis < 3; axis++) {
+        int32_t d = tensor->rank - 3 + axis;
+        dims[axis] = d >= 2 ? tensor->dims[d] : 1;
+    }
+}
+
 edge_status edge_read_window(const edge_operator *op, const uint8_t *params, unsigned field, int axes, int first, int32_t window[EDGE_WINDOW_RUNS][3],
                              edge_error *error)
 {

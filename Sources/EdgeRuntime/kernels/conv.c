@@ -49,18 +49,15 @@ static edge_status edge_conv_geometry(const edge_model *model, edge_operator *op
     if (group < 1 || group > (1 << 24))
         return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "group is %d, expected 1 to %d", (int)group, 1 << 24);
     if ((status = edge_read_window(op, params, 1, axes, EDGE_WINDOW_STRIDE, window, error)) != EDGE_OK) return status;
-    int32_t rank = x->rank;
+    size_t in[3], kernel[3], out[3];
+    edge_window_dims(x, in);
+    edge_window_dims(w, kernel);
+    edge_window_dims(y, out);
     g->batch = x->dims[0];
     g->in_channels = x->dims[1];
-    g->in_depth = rank == 5 ? x->dims[2] : 1;
-    g->in_height = rank >= 4 ? x->dims[rank - 2] : 1;
-    g->in_width = x->dims[rank - 1];
-    g->kernel_depth = rank == 5 ? w->dims[2] : 1;
-    g->kernel_height = rank >= 4 ? w->dims[rank - 2] : 1;
-    g->kernel_width = w->dims[rank - 1];
-    g->out_depth = rank == 5 ? y->dims[2] : 1;
-    g->out_height = rank >= 4 ? y->dims[rank - 2] : 1;
-    g->out_width = y->dims[rank - 1];
+    g->in_depth = in[0], g->in_height = in[1], g->in_width = in[2];
+    g->kernel_depth = kernel[0], g->kernel_height = kernel[1], g->kernel_width = kernel[2];
+    g->out_depth = out[0], g->out_height = out[1], g->out_width = out[2];
     g->group = (size_t)group;
     g->stride_d = window[EDGE_WINDOW_STRIDE][0];
     g->stride_h = window[EDGE_WINDOW_STRIDE][1];
@@ -71,7 +68,7 @@ static edge_status edge_conv_geometry(const edge_model *model, edge_operator *op
     g->pad_front = window[EDGE_WINDOW_PAD_BEGIN][0];
     g->pad_top = window[EDGE_WINDOW_PAD_BEGIN][1];
     g->pad_left = window[EDGE_WINDOW_PAD_BEGIN][2];
-    for (int32_t d = 2; d < rank; d++)
+    for (int32_t d = 2; d < x->rank; d++)
         if (x->dims[d] > (1u << 24) || w->dims[d] > (1u << 24) || y->dims[d] > (1u << 24))
             return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "spatial sizes above 2^24 are not supported");
     g->planar = g->in_depth == 1 && g->out_depth == 1 && g->kernel_depth == 1 && g->pad_front == 0;
@@ -164,21 +161,28 @@ typedef struct edge_im2col {
     const float *x; /* the group's first input channel */
 } edge_im2col;
 
-/* edge_pack_b for im2col columns: row (c, kd, ki, kj), column an output position; padding reads 0.
-   A 2-D geometry has kd = od = id = 0 throughout. */
-static void edge_pack_im2col(const void *source, size_t row, size_t rows, size_t column, size_t columns, float *panel)
+/* edge_pack_b for im2col columns: row (c, kd, ki, kj), column an output position (od, oh, ow);
+   padding reads 0. `volumetric` is a constant in each of the two packers below, so the 2-D one
+   carries no depth arithmetic (a depth coordinate decoded per row cost small 2-D convolutions 10%). */
+static inline __attribute__((always_inline)) void edge_pack_columns(const void *source, size_t row, size_t rows, size_t column,
+                                                                    size_t columns, float *panel, bool volumetric)
 {
     const edge_im2col *s = source;
     const edge_conv_params *g = s->g;
-    size_t plane_taps = g->kernel_height * g->kernel_width, taps = g->kernel_depth * plane_taps;
-    size_t out_plane = g->out_height * g->out_width;
+    size_t plane_taps = g->kernel_height * g->kernel_width, taps = volumetric ? g->kernel_depth * plane_taps : plane_taps;
+    size_t out_plane = g->out_height * g->out_width, in_plane = g->in_height * g->in_width;
     ptrdiff_t depth = (ptrdiff_t)g->in_depth, height = (ptrdiff_t)g->in_height, width = (ptrdiff_t)g->in_width;
     ptrdiff_t out_height = (ptrdiff_t)g->out_height, out_width = (ptrdiff_t)g->out_width;
     size_t padded = (columns + EDGE_GEMM_NR - 1) / EDGE_GEMM_NR * EDGE_GEMM_NR;
     for (size_t r = 0; r < rows; r++) {
         size_t p = row + r;
-        size_t c = p / taps, kd = p % taps / plane_taps, ki = p % plane_taps / g->kernel_width, kj = p % g->kernel_width;
-        const float *xc = s->x + c * edge_conv_in_volume(g);
+        size_t c = p / taps, tap = p % taps, kd = 0;
+        if (volumetric) {
+            kd = tap / plane_taps;
+            tap %= plane_taps;
+        }
+        size_t ki = tap / g->kernel_width, kj = tap % g->kernel_width;
+        const float *xc = s->x + c * (volumetric ? g->in_depth * in_plane : in_plane);
         float *line = panel + r * EDGE_GEMM_NR;
         ptrdiff_t shift_d = (ptrdiff_t)kd * g->dilation_d - g->pad_front;
         ptrdiff_t shift_h = (ptrdiff_t)ki * g->dilation_h - g->pad_top, shift_w = (ptrdiff_t)kj * g->dilation_w - g->pad_left;
@@ -186,15 +190,20 @@ static void edge_pack_im2col(const void *source, size_t row, size_t rows, size_t
         ptrdiff_t high = width - shift_w <= 0 ? 0 : (width - shift_w - 1) / g->stride_w + 1;
         if (high > out_width) high = out_width;
         if (low > high) low = high;
-        size_t j = 0;
-        ptrdiff_t od = (ptrdiff_t)(column / out_plane), oh = (ptrdiff_t)(column % out_plane / g->out_width),
-                  ow = (ptrdiff_t)(column % g->out_width);
+        size_t j = 0, position = volumetric ? column % out_plane : column;
+        ptrdiff_t od = volumetric ? (ptrdiff_t)(column / out_plane) : 0;
+        ptrdiff_t oh = (ptrdiff_t)(position / g->out_width), ow = (ptrdiff_t)(position % g->out_width);
         while (j < columns) {
             size_t run = (size_t)(out_width - ow);
             if (run > columns - j) run = columns - j;
-            ptrdiff_t id = od * g->stride_d + shift_d, ih = oh * g->stride_h + shift_h;
-            bool row_inside = id >= 0 && id < depth && ih >= 0 && ih < height;
-            const float *source_row = row_inside ? xc + (id * height + ih) * width : xc;
+            ptrdiff_t ih = oh * g->stride_h + shift_h, input_row = ih;
+            bool row_inside = ih >= 0 && ih < height;
+            if (volumetric) {
+                ptrdiff_t id = od * g->stride_d + shift_d;
+                row_inside = row_inside && id >= 0 && id < depth;
+                input_row += id * height;
+            }
+            const float *source_row = row_inside ? xc + input_row * width : xc;
             for (size_t t = 0; t < run; t++, ow++, j++) {
                 float v = 0.0f;
                 if (row_inside && ow >= low && ow < high) v = source_row[ow * g->stride_w + shift_w];
@@ -202,7 +211,8 @@ static void edge_pack_im2col(const void *source, size_t row, size_t rows, size_t
             }
             if (ow == out_width) {
                 ow = 0;
-                if (++oh == out_height) {
+                oh++;
+                if (volumetric && oh == out_height) {
                     oh = 0;
                     od++;
                 }
@@ -210,6 +220,16 @@ static void edge_pack_im2col(const void *source, size_t row, size_t rows, size_t
         }
         for (; j < padded; j++) line[(j / EDGE_GEMM_NR) * rows * EDGE_GEMM_NR + j % EDGE_GEMM_NR] = 0.0f;
     }
+}
+
+static void edge_pack_im2col(const void *source, size_t row, size_t rows, size_t column, size_t columns, float *panel)
+{
+    edge_pack_columns(source, row, rows, column, columns, panel, false);
+}
+
+static void edge_pack_vol2col(const void *source, size_t row, size_t rows, size_t column, size_t columns, float *panel)
+{
+    edge_pack_columns(source, row, rows, column, columns, panel, true);
 }
 
 /* One channel of a depthwise convolution: y (zeroed here) accumulates w[ki][kj] × shifted x rows. */
@@ -273,8 +293,8 @@ edge_status edge_conv_eval(const edge_model *model, const edge_operator *op, uin
                            &g->activation, scratch);
             } else {
                 edge_im2col source = {g, xg};
-                edge_sgemm(mg, out_volume, depth, wg, depth, 1, edge_pack_im2col, &source, yg, out_volume, false, group_bias,
-                           &g->activation, scratch);
+                edge_sgemm(mg, out_volume, depth, wg, depth, 1, g->planar ? edge_pack_im2col : edge_pack_vol2col, &source, yg, out_volume,
+                           false, group_bias, &g->activation, scratch);
             }
         }
     }
@@ -334,6 +354,48 @@ edge_status edge_conv_transpose_prepare(const edge_model *model, edge_operator *
     return EDGE_OK;
 }
 
+/* col2im: adds the column block of input positions j0 .. j0 + width - 1 (row (m, kd, ki, kj) of
+   the block holds tap (kd, ki, kj) of output channel m) into the group's output `yg`. `volumetric`
+   is a constant in each call, so the 2-D scatter carries no depth arithmetic. */
+static inline __attribute__((always_inline)) void edge_scatter_columns(const edge_conv_params *g, const float *columns, size_t rows, size_t j0,
+                                                                       size_t width, float *yg, bool volumetric)
+{
+    size_t plane_taps = g->kernel_height * g->kernel_width, taps = volumetric ? g->kernel_depth * plane_taps : plane_taps;
+    size_t in_plane = g->in_height * g->in_width, out_plane = g->out_height * g->out_width;
+    size_t out_volume = volumetric ? g->out_depth * out_plane : out_plane;
+    ptrdiff_t out_depth = (ptrdiff_t)g->out_depth, out_height = (ptrdiff_t)g->out_height, out_width = (ptrdiff_t)g->out_width;
+    for (size_t r = 0; r < rows; r++) {
+        size_t m = r / taps, tap = r % taps, kd = 0;
+        if (volumetric) {
+            kd = tap / plane_taps;
+            tap %= plane_taps;
+        }
+        size_t ki = tap / g->kernel_width, kj = tap % g->kernel_width;
+        const float *line = columns + r * width;
+        float *ym = yg + m * out_volume;
+        size_t position = volumetric ? j0 % in_plane : j0;
+        ptrdiff_t ih = (ptrdiff_t)(position / g->in_width), iw = (ptrdiff_t)(position % g->in_width), od = 0;
+        if (volumetric) { /* the output plane input plane id scatters into, or NULL in the padding */
+            od = (ptrdiff_t)(j0 / in_plane) * g->stride_d - g->pad_front + (ptrdiff_t)kd * g->dilation_d;
+            ym = od >= 0 && od < out_depth ? yg + m * out_volume + (size_t)od * out_plane : NULL;
+        }
+        for (size_t j = 0; j < width; j++) {
+            ptrdiff_t oh = ih * g->stride_h - g->pad_top + (ptrdiff_t)ki * g->dilation_h;
+            ptrdiff_t ow = iw * g->stride_w - g->pad_left + (ptrdiff_t)kj * g->dilation_w;
+            if ((!volumetric || ym) && oh >= 0 && oh < out_height && ow >= 0 && ow < out_width) ym[oh * out_width + ow] += line[j];
+            if (++iw == (ptrdiff_t)g->in_width) {
+                iw = 0;
+                ih++;
+                if (volumetric && ih == (ptrdiff_t)g->in_height) {
+                    ih = 0;
+                    od += g->stride_d;
+                    ym = od >= 0 && od < out_depth ? yg + m * out_volume + (size_t)od * out_plane : NULL;
+                }
+            }
+        }
+    }
+}
+
 edge_status edge_conv_transpose_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
 {
     (void)error;
@@ -344,14 +406,11 @@ edge_status edge_conv_transpose_eval(const edge_model *model, const edge_operato
     const float *bias = bt ? (const float *)edge_tensor_data(bt, arena) : NULL;
     float *y = (float *)edge_tensor_data(edge_op_output(model, op, 0), arena);
     size_t cg = g->in_channels / g->group, mg = g->out_channels / g->group;
-    size_t plane_taps = g->kernel_height * g->kernel_width, taps = edge_conv_taps(g), rows = mg * taps;
-    size_t in_plane = g->in_height * g->in_width, in_volume = edge_conv_in_volume(g);
-    size_t out_plane = g->out_height * g->out_width, out_volume = edge_conv_out_volume(g);
+    size_t rows = mg * edge_conv_taps(g), in_volume = edge_conv_in_volume(g), out_volume = edge_conv_out_volume(g);
     size_t chunk = edge_col2im_chunk(g);
     float *columns = scratch;
     size_t columns_bytes = (rows * chunk * sizeof(float) + EDGE_ALIGNMENT - 1) & ~(size_t)(EDGE_ALIGNMENT - 1);
     float *gemm_scratch = (float *)((uint8_t *)scratch + columns_bytes);
-    ptrdiff_t out_depth = (ptrdiff_t)g->out_depth, out_height = (ptrdiff_t)g->out_height, out_width = (ptrdiff_t)g->out_width;
     for (size_t i = 0; i < g->batch * g->out_channels * out_volume; i++) y[i] = 0.0f;
     for (size_t n = 0; n < g->batch; n++) {
         for (size_t group = 0; group < g->group; group++) {
@@ -362,28 +421,8 @@ edge_status edge_conv_transpose_eval(const edge_model *model, const edge_operato
                 size_t width = chunk < in_volume - j0 ? chunk : in_volume - j0;
                 edge_matrix source = {xg + j0, in_volume, 1};
                 edge_sgemm(rows, width, cg, wg, 1, rows, edge_pack_matrix, &source, columns, width, false, NULL, NULL, gemm_scratch);
-                for (size_t r = 0; r < rows; r++) {
-                    size_t m = r / taps, kd = r % taps / plane_taps, ki = r % plane_taps / g->kernel_width, kj = r % g->kernel_width;
-                    const float *line = columns + r * width;
-                    ptrdiff_t id = (ptrdiff_t)(j0 / in_plane), ih = (ptrdiff_t)(j0 % in_plane / g->in_width),
-                              iw = (ptrdiff_t)(j0 % g->in_width);
-                    /* The output plane input plane `id` scatters into, or NULL when it falls in the padding. */
-                    ptrdiff_t od = id * g->stride_d - g->pad_front + (ptrdiff_t)kd * g->dilation_d;
-                    float *ym = od >= 0 && od < out_depth ? yg + m * out_volume + (size_t)od * out_plane : NULL;
-                    for (size_t j = 0; j < width; j++) {
-                        ptrdiff_t oh = ih * g->stride_h - g->pad_top + (ptrdiff_t)ki * g->dilation_h;
-                        ptrdiff_t ow = iw * g->stride_w - g->pad_left + (ptrdiff_t)kj * g->dilation_w;
-                        if (ym && oh >= 0 && oh < out_height && ow >= 0 && ow < out_width) ym[oh * out_width + ow] += line[j];
-                        if (++iw == (ptrdiff_t)g->in_width) {
-                            iw = 0;
-                            if (++ih == (ptrdiff_t)g->in_height) {
-                                ih = 0;
-                                od += g->stride_d;
-                                ym = od >= 0 && od < out_depth ? yg + m * out_volume + (size_t)od * out_plane : NULL;
-                            }
-                        }
-                    }
-                }
+                if (g->planar) edge_scatter_columns(g, columns, rows, j0, width, yg, false);
+                else edge_scatter_columns(g, columns, rows, j0, width, yg, true);
             }
         }
     }

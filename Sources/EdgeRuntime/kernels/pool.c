@@ -43,15 +43,13 @@ edge_status edge_pool_prepare(const edge_model *model, edge_operator *op, const 
     int32_t count_include_pad = edge_read_i32(params + 4 * fields);
     if (count_include_pad != 0 && count_include_pad != 1)
         return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "count_include_pad is %d, expected 0 or 1", (int)count_include_pad);
-    int32_t rank = x->rank;
+    size_t in[3], out[3];
+    edge_window_dims(x, in);
+    edge_window_dims(y, out);
     g->planes = (size_t)x->dims[0] * x->dims[1];
-    g->in_depth = rank == 5 ? x->dims[2] : 1;
-    g->in_height = rank >= 4 ? x->dims[rank - 2] : 1;
-    g->in_width = x->dims[rank - 1];
-    g->out_depth = rank == 5 ? y->dims[2] : 1;
-    g->out_height = rank >= 4 ? y->dims[rank - 2] : 1;
-    g->out_width = y->dims[rank - 1];
-    for (int32_t d = 2; d < rank; d++)
+    g->in_depth = in[0], g->in_height = in[1], g->in_width = in[2];
+    g->out_depth = out[0], g->out_height = out[1], g->out_width = out[2];
+    for (int32_t d = 2; d < x->rank; d++)
         if (x->dims[d] > (1u << 24) || y->dims[d] > (1u << 24))
             return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "spatial sizes above 2^24 are not supported");
     g->kernel_d = f[EDGE_WINDOW_KERNEL][0];
@@ -71,7 +69,6 @@ edge_status edge_pool_prepare(const edge_model *model, edge_operator *op, const 
     g->pad_right = f[EDGE_WINDOW_PAD_END][2];
     g->count_include_pad = count_include_pad != 0;
     /* ceil_mode is not in the params: the output may have either length. */
-    size_t in[3] = {g->in_depth, g->in_height, g->in_width}, out[3] = {g->out_depth, g->out_height, g->out_width};
     int64_t extents[2][3];
     bool fits[2] = {true, true}, empty = false;
     for (int c = 0; c < 2; c++) {
@@ -82,7 +79,7 @@ edge_status edge_pool_prepare(const edge_model *model, edge_operator *op, const 
             empty = empty || extents[c][a] < 1;
         }
     }
-    bool volumetric = rank == 5;
+    bool volumetric = x->rank == 5;
     char a[EDGE_SHAPE_TEXT], b[EDGE_SHAPE_TEXT];
     if (empty)
         return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "the %s window does not fit the padded %s input",
@@ -131,64 +128,66 @@ edge_status edge_pool_eval(const edge_model *model, const edge_operator *op, uin
     ptrdiff_t out_w = (ptrdiff_t)g->out_width;
     ptrdiff_t sw = g->stride_w, dw = g->dilation_w;
     size_t in_plane = g->in_height * g->in_width, in_volume = g->in_depth * in_plane;
-    size_t out_rows = g->out_depth * g->out_height, out_volume = out_rows * g->out_width;
+    size_t out_volume = g->out_depth * g->out_height * g->out_width;
     for (size_t p = 0; p < g->planes; p++) {
         const float *xs = x + p * in_volume;
-        float *ys = y + p * out_volume;
-        /* Output rows (od, oh) in order; a 2-D pool has od = 0. */
-        for (size_t row = 0; row < out_rows; row++) {
-            float *line = ys + row * g->out_width;
-            ptrdiff_t od = (ptrdiff_t)(row / g->out_height), oh = (ptrdiff_t)(row % g->out_height);
-            ptrdiff_t d0 = od * g->stride_d - g->pad_front, h0 = oh * g->stride_h - g->pad_top, kd_low, kd_high, ki_low, ki_high;
+        float *line = y + p * out_volume;
+        /* A 2-D pool has one output depth and one depth tap. */
+        for (ptrdiff_t od = 0; od < (ptrdiff_t)g->out_depth; od++) {
+            ptrdiff_t d0 = od * g->stride_d - g->pad_front, kd_low, kd_high;
             edge_pool_taps(d0, g->kernel_d, g->dilation_d, in_d, &kd_low, &kd_high);
-            edge_pool_taps(h0, g->kernel_h, g->dilation_h, in_h, &ki_low, &ki_high);
-            for (ptrdiff_t ow = 0; ow < out_w; ow++) line[ow] = is_max ? -INFINITY : 0.0f;
-            for (ptrdiff_t kd = kd_low; kd < kd_high; kd++) {
-                for (ptrdiff_t ki = ki_low; ki < ki_high; ki++) {
-                    const float *source_row = xs + (size_t)(d0 + kd * g->dilation_d) * in_plane + (h0 + ki * g->dilation_h) * in_w;
-                    for (ptrdiff_t kj = 0; kj < g->kernel_w; kj++) {
-                        /* Outputs whose tap kj lands inside: 0 <= ow·sw - pad_left + kj·dw < in_w. */
-                        ptrdiff_t shift = kj * dw - g->pad_left, low, high;
-                        edge_pool_taps(shift, out_w, sw, in_w, &low, &high);
-                        if (low >= high) continue;
-                        const float *source = source_row + low * sw + shift;
-                        size_t count = (size_t)(high - low);
-                        if (sw == 1 && is_max) {
-                            EDGE_UPDATE(line + low, source, count, (v > acc || v != v) ? v : acc);
-                        } else if (sw == 1) {
-                            EDGE_UPDATE(line + low, source, count, acc + v);
-                        } else {
-                            for (size_t i = 0; i < count; i++) {
-                                float v = source[(ptrdiff_t)i * sw], *acc = line + low + i;
-                                *acc = is_max ? ((v > *acc || v != v) ? v : *acc) : *acc + v;
+            ptrdiff_t depth_cells = g->count_include_pad ? edge_pool_padded_cells(d0, g->kernel_d, g->dilation_d, in_d, g->pad_back)
+                                                         : kd_high - kd_low;
+            for (ptrdiff_t oh = 0; oh < (ptrdiff_t)g->out_height; oh++, line += out_w) {
+                ptrdiff_t h0 = oh * g->stride_h - g->pad_top, ki_low, ki_high;
+                edge_pool_taps(h0, g->kernel_h, g->dilation_h, in_h, &ki_low, &ki_high);
+                for (ptrdiff_t ow = 0; ow < out_w; ow++) line[ow] = is_max ? -INFINITY : 0.0f;
+                for (ptrdiff_t kd = kd_low; kd < kd_high; kd++) {
+                    for (ptrdiff_t ki = ki_low; ki < ki_high; ki++) {
+                        const float *source_row = xs + (size_t)(d0 + kd * g->dilation_d) * in_plane + (h0 + ki * g->dilation_h) * in_w;
+                        for (ptrdiff_t kj = 0; kj < g->kernel_w; kj++) {
+                            /* Outputs whose tap kj lands inside: 0 <= ow·sw - pad_left + kj·dw < in_w. */
+                            ptrdiff_t shift = kj * dw - g->pad_left, low, high;
+                            edge_pool_taps(shift, out_w, sw, in_w, &low, &high);
+                            if (low >= high) continue;
+                            const float *source = source_row + low * sw + shift;
+                            size_t count = (size_t)(high - low);
+                            if (sw == 1 && is_max) {
+                                EDGE_UPDATE(line + low, source, count, (v > acc || v != v) ? v : acc);
+                            } else if (sw == 1) {
+                                EDGE_UPDATE(line + low, source, count, acc + v);
+                            } else {
+                                for (size_t i = 0; i < count; i++) {
+                                    float v = source[(ptrdiff_t)i * sw], *acc = line + low + i;
+                                    *acc = is_max ? ((v > *acc || v != v) ? v : *acc) : *acc + v;
+                                }
                             }
                         }
                     }
                 }
-            }
-            if (is_max) continue;
-            ptrdiff_t planes_cells = g->count_include_pad
-                                         ? edge_pool_padded_cells(d0, g->kernel_d, g->dilation_d, in_d, g->pad_back) *
-                                               edge_pool_padded_cells(h0, g->kernel_h, g->dilation_h, in_h, g->pad_bottom)
-                                         : (kd_high - kd_low) * (ki_high - ki_low);
-            for (ptrdiff_t ow = 0; ow < out_w; ow++) {
-                ptrdiff_t w0 = ow * sw - g->pad_left;
-                float divisor;
-                if (g->count_include_pad) {
-                    /* The window clipped to the padded input, as onnxruntime counts it. */
-                    ptrdiff_t cells = planes_cells * edge_pool_padded_cells(w0, g->kernel_w, dw, in_w, g->pad_right);
-                    divisor = (float)(cells > 1 ? cells : 1);
-                } else {
-                    ptrdiff_t kj_low, kj_high;
-                    edge_pool_taps(w0, g->kernel_w, dw, in_w, &kj_low, &kj_high);
-                    ptrdiff_t count = planes_cells * (kj_high - kj_low);
-                    if (count == 0) {
-                        line[ow] = 0.0f;
-                        continue;
+                if (is_max) continue;
+                ptrdiff_t row_cells = depth_cells * (g->count_include_pad
+                                                         ? edge_pool_padded_cells(h0, g->kernel_h, g->dilation_h, in_h, g->pad_bottom)
+                                                         : ki_high - ki_low);
+                for (ptrdiff_t ow = 0; ow < out_w; ow++) {
+                    ptrdiff_t w0 = ow * sw - g->pad_left;
+                    float divisor;
+                    if (g->count_include_pad) {
+                        /* The window clipped to the padded input, as onnxruntime counts it. */
+                        ptrdiff_t cells = row_cells * edge_pool_padded_cells(w0, g->kernel_w, dw, in_w, g->pad_right);
+                        divisor = (float)(cells > 1 ? cells : 1);
+                    } else {
+                        ptrdiff_t kj_low, kj_high;
+                        edge_pool_taps(w0, g->kernel_w, dw, in_w, &kj_low, &kj_high);
+                        ptrdiff_t count = row_cells * (kj_high - kj_low);
+                        if (count == 0) {
+                            line[ow] = 0.0f;
+                            continue;
+                        }
+                        divisor = (float)count;
                     }
-                    divisor = (float)count;
+                    line[ow] /= divisor;
                 }
-                line[ow] /= divisor;
             }
         }
     }
