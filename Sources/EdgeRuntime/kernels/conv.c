@@ -176,12 +176,8 @@ static inline __attribute__((always_inline)) void edge_pack_columns(const void *
     size_t padded = (columns + EDGE_GEMM_NR - 1) / EDGE_GEMM_NR * EDGE_GEMM_NR;
     for (size_t r = 0; r < rows; r++) {
         size_t p = row + r;
-        size_t c = p / taps, tap = p % taps, kd = 0;
-        if (volumetric) {
-            kd = tap / plane_taps;
-            tap %= plane_taps;
-        }
-        size_t ki = tap / g->kernel_width, kj = tap % g->kernel_width;
+        size_t c = p / taps, kd = volumetric ? p % taps / plane_taps : 0;
+        size_t ki = p % plane_taps / g->kernel_width, kj = p % g->kernel_width;
         const float *xc = s->x + c * (volumetric ? g->in_depth * in_plane : in_plane);
         float *line = panel + r * EDGE_GEMM_NR;
         ptrdiff_t shift_d = (ptrdiff_t)kd * g->dilation_d - g->pad_front;
@@ -365,12 +361,8 @@ static inline __attribute__((always_inline)) void edge_scatter_columns(const edg
     size_t out_volume = volumetric ? g->out_depth * out_plane : out_plane;
     ptrdiff_t out_depth = (ptrdiff_t)g->out_depth, out_height = (ptrdiff_t)g->out_height, out_width = (ptrdiff_t)g->out_width;
     for (size_t r = 0; r < rows; r++) {
-        size_t m = r / taps, tap = r % taps, kd = 0;
-        if (volumetric) {
-            kd = tap / plane_taps;
-            tap %= plane_taps;
-        }
-        size_t ki = tap / g->kernel_width, kj = tap % g->kernel_width;
+        size_t m = r / taps, kd = volumetric ? r % taps / plane_taps : 0;
+        size_t ki = r % plane_taps / g->kernel_width, kj = r % g->kernel_width;
         const float *line = columns + r * width;
         float *ym = yg + m * out_volume;
         size_t position = volumetric ? j0 % in_plane : j0;
