@@ -712,6 +712,9 @@ def volumetric_cases(S):
     with S.case("averagepool3d_pads_include", "AveragePool", 19, "3-D kernel [2,3,3], stride 2, pads [0,1,1,1,1,0], count_include_pad=1") as c:
         c.input("x", c.randn(1, 2, 5, 6, 7))
         c.node("AveragePool", ["x"], ["y"], kernel_shape=[2, 3, 3], strides=[2, 2, 2], pads=[0, 1, 1, 1, 1, 0], count_include_pad=1)
+    with S.case("averagepool3d_dilation", "AveragePool", 19, "AveragePool-19 3-D kernel [2,2,2], dilations [1,2,2], pads 1, count_include_pad=0") as c:
+        c.input("x", c.randn(1, 2, 4, 7, 7))
+        c.node("AveragePool", ["x"], ["y"], kernel_shape=[2, 2, 2], dilations=[1, 2, 2], pads=[1, 1, 1, 1, 1, 1])
     with S.case("averagepool3d_ceil", "AveragePool", 13, "3-D kernel 3, stride 2, ceil_mode=1 on [5,6,8] (last windows partly outside)") as c:
         c.input("x", c.randn(1, 3, 5, 6, 8))
         c.node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3, 3], strides=[2, 2, 2], ceil_mode=1)
