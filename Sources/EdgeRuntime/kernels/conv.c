@@ -388,6 +388,16 @@ static inline __attribute__((always_inline)) void edge_scatter_columns(const edg
     }
 }
 
+static void edge_scatter_planar(const edge_conv_params *g, const float *columns, size_t rows, size_t j0, size_t width, float *yg)
+{
+    edge_scatter_columns(g, columns, rows, j0, width, yg, false);
+}
+
+static void edge_scatter_volume(const edge_conv_params *g, const float *columns, size_t rows, size_t j0, size_t width, float *yg)
+{
+    edge_scatter_columns(g, columns, rows, j0, width, yg, true);
+}
+
 edge_status edge_conv_transpose_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
 {
     (void)error;
@@ -413,8 +423,7 @@ edge_status edge_conv_transpose_eval(const edge_model *model, const edge_operato
                 size_t width = chunk < in_volume - j0 ? chunk : in_volume - j0;
                 edge_matrix source = {xg + j0, in_volume, 1};
                 edge_sgemm(rows, width, cg, wg, 1, rows, edge_pack_matrix, &source, columns, width, false, NULL, NULL, gemm_scratch);
-                if (g->planar) edge_scatter_columns(g, columns, rows, j0, width, yg, false);
-                else edge_scatter_columns(g, columns, rows, j0, width, yg, true);
+                (g->planar ? edge_scatter_planar : edge_scatter_volume)(g, columns, rows, j0, width, yg);
             }
         }
     }
