@@ -309,9 +309,12 @@ public enum ONNXExport {
                 let sizeOrScale = givenScales != nil
                     ? ["", try constant(node.name + ".scales", Tensor(shape: [scales.count], floats: scales)), ""]
                     : ["", "", try constant(node.name + ".sizes", Tensor(shape: [outputShape.count], int64s: outputShape.map { Int64($0) }))]
+                guard !r.antialias else { throw fail(node, "an antialiased Resize needs opset 18") }
+                let modes: [Resize.Mode: String] = [.nearest: "nearest", .linear: "linear", .cubic: "cubic"]
+                let cubic = r.mode == .cubic ? [a.float("cubic_coeff_a", r.cubicCoefficient), a.int("exclude_outside", r.excludeOutside ? 1 : 0)] : []
                 self.node("Resize", node.name, [inputs[0]] + sizeOrScale, [target],
-                          [a.string("mode", r.mode == .nearest ? "nearest" : "linear"), a.string("coordinate_transformation_mode", coordinate[r.coordinateTransformation]!),
-                           a.string("nearest_mode", rounding[r.nearestRounding]!)])
+                          [a.string("mode", modes[r.mode]!), a.string("coordinate_transformation_mode", coordinate[r.coordinateTransformation]!),
+                           a.string("nearest_mode", rounding[r.nearestRounding]!)] + cubic)
             case .reduce(let reduction):
                 let rank = try shape(0).count
                 let axes = reduction.axes ?? Array(0..<rank)

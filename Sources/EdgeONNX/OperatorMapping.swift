@@ -36,7 +36,7 @@ struct OperatorMapping {
             let spatial = a.ints("kernel_shape")?.count ?? weightRank.map { $0 - 2 }
                 ?? a.ints("strides")?.count ?? a.ints("dilations")?.count ?? a.ints("pads").map { $0.count / 2 }
             guard let spatial = spatial else { return .unsupported("cannot tell the kernel rank: give kernel_shape or constant weights") }
-            guard spatial == 1 || spatial == 2 else { return .unsupported("\(spatial)-D convolution is not supported (1-D and 2-D are)") }
+            guard (1...3).contains(spatial) else { return .unsupported("\(spatial)-D convolution is not supported (1-D, 2-D and 3-D are)") }
             let strides = a.ints("strides") ?? Array(repeating: 1, count: spatial)
             let dilations = a.ints("dilations") ?? Array(repeating: 1, count: spatial)
             let pads = a.ints("pads") ?? Array(repeating: 0, count: 2 * spatial)
@@ -52,6 +52,8 @@ struct OperatorMapping {
             }
             let outputPadding = a.ints("output_padding") ?? Array(repeating: 0, count: spatial)
             guard outputPadding.count == spatial else { return .unsupported("output_padding \(outputPadding) does not fit a \(spatial)-D kernel") }
+            // onnxruntime neither honours nor refuses output_shape under VALID: no answer to match.
+            if autoPad == .valid && a.has("output_shape") { return .unsupported("output_shape with auto_pad VALID is not supported") }
             return .mapped(.convTranspose(ConvolutionTranspose(group: group, strides: strides, dilations: dilations, pads: pads, outputPadding: outputPadding, outputShape: a.ints("output_shape"), autoPad: autoPad)), Array(inputs.prefix(3)))
 
         case "Gemm":
@@ -131,7 +133,7 @@ struct OperatorMapping {
             return .mapped(.softmax(Softmax(axis: a.int("axis", c.opset < 13 ? 1 : -1), flattensToMatrix: c.opset < 13)), inputs)
         case "MaxPool", "AveragePool":
             guard let kernel = a.ints("kernel_shape") else { return .unsupported("kernel_shape is required") }
-            guard kernel.count == 1 || kernel.count == 2 else { return .unsupported("\(kernel.count)-D pooling is not supported (1-D and 2-D are)") }
+            guard (1...3).contains(kernel.count) else { return .unsupported("\(kernel.count)-D pooling is not supported (1-D, 2-D and 3-D are)") }
             guard let autoPad = autoPad(a) else { return .unsupported("unknown auto_pad '\(a.string("auto_pad", ""))'") }
             let spatial = kernel.count
             let pooling = Pooling(
@@ -351,7 +353,8 @@ struct OperatorMapping {
         switch modeName {
         case "nearest": mode = .nearest
         case "linear", "bilinear": mode = .linear
-        default: return .unsupported("resize mode '\(modeName)' is not supported (nearest and linear are)")
+        case "cubic" where !legacy: mode = .cubic
+        default: return .unsupported("resize mode '\(modeName)' is not supported (nearest, linear and cubic are)")
         }
         func input(_ i: Int) -> ValueID? { i < c.inputs.count ? c.inputs[i] : nil }
         if legacy {
@@ -375,8 +378,14 @@ struct OperatorMapping {
         let roundings: [String: Resize.NearestRounding] = ["round_prefer_floor": .roundPreferFloor, "round_prefer_ceil": .roundPreferCeil, "floor": .floor, "ceil": .ceil]
         let roundingName = a.string("nearest_mode", "round_prefer_floor")
         guard let rounding = roundings[roundingName] else { return .unsupported("nearest_mode '\(roundingName)' is not supported") }
-        if a.int("antialias", 0) != 0 { return .unsupported("antialiased resize is not supported") }
+        // antialias came with opset 18; onnxruntime refuses it on nearest.
+        let antialias = c.opset >= 18 && a.int("antialias", 0) != 0
+        if antialias && mode == .nearest { return .unsupported("antialias applies to linear and cubic resizes, not nearest") }
+        let coefficient = a.float("cubic_coeff_a", -0.75)
+        guard coefficient.isFinite else { return .unsupported("cubic_coeff_a \(coefficient) is not a finite number") }
         if a.string("keep_aspect_ratio_policy", "stretch") != "stretch" { return .unsupported("keep_aspect_ratio_policy other than stretch is not supported") }
-        return .mapped(.resize(Resize(mode: mode, coordinateTransformation: transform, nearestRounding: rounding, axes: a.ints("axes"))), [input(0), input(1), input(2), input(3)])
+        let resize = Resize(mode: mode, coordinateTransformation: transform, nearestRounding: rounding, axes: a.ints("axes"),
+                            cubicCoefficient: coefficient, excludeOutside: a.int("exclude_outside", 0) != 0, antialias: antialias)
+        return .mapped(.resize(resize), [input(0), input(1), input(2), input(3)])
     }
 }

@@ -263,14 +263,16 @@ typedef struct edge_activation {
     float beta;
 } edge_activation;
 
-/* A 2-D convolution (1-D lifted to a height of 1), for CONV and CONV_TRANSPOSE. */
+/* A 3-D convolution (2-D lifted to a depth of 1, 1-D also to a height of 1), for CONV and
+   CONV_TRANSPOSE. `planar` geometries (depth 1 everywhere, no depth padding) are the 2-D ones the
+   depthwise and int8 paths run, reading only the height and width fields. */
 typedef struct edge_conv_params {
-    size_t batch, in_channels, in_height, in_width;
-    size_t out_channels, out_height, out_width;
-    size_t kernel_height, kernel_width;
+    size_t batch, in_channels, in_depth, in_height, in_width;
+    size_t out_channels, out_depth, out_height, out_width;
+    size_t kernel_depth, kernel_height, kernel_width;
     size_t group;
-    ptrdiff_t stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
-    bool depthwise, pointwise;
+    ptrdiff_t stride_d, stride_h, stride_w, dilation_d, dilation_h, dilation_w, pad_front, pad_top, pad_left;
+    bool planar, depthwise, pointwise;
     edge_activation activation;
 } edge_conv_params;
 
@@ -326,10 +328,12 @@ typedef struct edge_softmax_params {
     size_t outer, length, inner;
 } edge_softmax_params;
 
+/* MAX_POOL and AVERAGE_POOL windows, 3-D (2-D lifted to a depth of 1, 1-D also to a height of 1);
+   the int8 pools run the 2-D ones and read only the height and width fields. */
 typedef struct edge_pool_params {
-    size_t planes, in_height, in_width, out_height, out_width;
-    ptrdiff_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w;
-    ptrdiff_t pad_top, pad_left, pad_bottom, pad_right;
+    size_t planes, in_depth, in_height, in_width, out_depth, out_height, out_width;
+    ptrdiff_t kernel_d, kernel_h, kernel_w, stride_d, stride_h, stride_w, dilation_d, dilation_h, dilation_w;
+    ptrdiff_t pad_front, pad_top, pad_left, pad_back, pad_bottom, pad_right;
     bool count_include_pad;
 } edge_pool_params;
 
@@ -443,6 +447,8 @@ typedef struct edge_pad_params {
 
 typedef struct edge_resize_params {
     int32_t mode, coordinate, nearest;
+    float cubic_coeff_a;
+    bool exclude_outside, antialias;
     float scales[EDGE_MAX_RANK]; /* per axis; the scale used (given, else output/input) */
     bool resized[EDGE_MAX_RANK];
     size_t table_offset;         /* scratch bytes before the index tables (ping-pong buffers first) */
@@ -620,6 +626,9 @@ edge_status edge_op_fail(edge_error *error, const edge_operator *op, edge_status
 /* "[1,3,224,224]" into `buffer` (at least EDGE_SHAPE_TEXT bytes). */
 #define EDGE_SHAPE_TEXT 100
 const char *edge_shape_text(const edge_tensor *tensor, char *buffer);
+/* A window's extents for messages, "HxW" or (`volumetric`) "DxHxW", into `buffer` (at least
+   EDGE_SHAPE_TEXT bytes). */
+const char *edge_window_text(size_t depth, size_t height, size_t width, bool volumetric, char *buffer);
 
 /* Checks the operator has `min..max` inputs and exactly `outputs` outputs, and that inputs below
    `required` are present. */
@@ -670,6 +679,18 @@ void edge_broadcast_walk_strides(int32_t rank, const size_t *dims, const size_t 
    axes of size 1 dropped and contiguous neighbours merged (layout.c), as SLICE, TRANSPOSE and EXPAND
    run it. */
 void edge_strided_walk_plan(int32_t rank, const size_t *dims, const ptrdiff_t *strides, size_t base, edge_strided_params *s);
+
+/* The spatial fields of a window operator (CONV, CONV_TRANSPOSE, CONV_INT8, the pools): `runs`
+   runs starting at params + 4 × `field`, each one value per spatial axis — 2 for a 1-D or 2-D op,
+   3 (`axes`) for a 3-D op — read into [depth, height, width] (a 2-D op's depth is 1, its depth pads
+   0). The runs are EDGE_WINDOW_KERNEL to EDGE_WINDOW_PAD_END from `first`; each value is checked
+   against [minimum, 2^24] (1 for kernels, strides and dilations, 0 for pads), naming the field. */
+/* The spatial dims of an [N, C, ...] tensor of rank 3 to 5 as [depth, height, width], 1 for the
+   axes it lacks (a 2-D op's depth, a 1-D op's depth and height). */
+void edge_window_dims(const edge_tensor *tensor, size_t dims[3]);
+enum { EDGE_WINDOW_KERNEL, EDGE_WINDOW_STRIDE, EDGE_WINDOW_DILATION, EDGE_WINDOW_PAD_BEGIN, EDGE_WINDOW_PAD_END, EDGE_WINDOW_RUNS };
+edge_status edge_read_window(const edge_operator *op, const uint8_t *params, unsigned field, int axes, int first, int32_t window[EDGE_WINDOW_RUNS][3],
+                             edge_error *error);
 
 /* CONV's checks and geometry (conv.c), shared with CONV_INT8 (`int8`: inputs X, W, B, R; params the 9
    geometry fields, then act_min, act_max; dtypes left to the caller). */

@@ -58,18 +58,18 @@ edge_status edge_model_operator_info(const edge_model *model, int32_t index, edg
     switch (op->kind) {
     case EDGE_OP_CONV: {
         const edge_conv_params *g = &op->params.conv;
-        depth = (uint64_t)(g->in_channels / g->group) * g->kernel_height * g->kernel_width;
+        depth = (uint64_t)(g->in_channels / g->group) * g->kernel_depth * g->kernel_height * g->kernel_width;
         break;
     }
     case EDGE_OP_CONV_TRANSPOSE: {
         const edge_conv_params *g = &op->params.conv;
         elements = edge_op_input(model, op, 0)->count;
-        depth = (uint64_t)(g->out_channels / g->group) * g->kernel_height * g->kernel_width;
+        depth = (uint64_t)(g->out_channels / g->group) * g->kernel_depth * g->kernel_height * g->kernel_width;
         break;
     }
     case EDGE_OP_CONV_INT8: {
         const edge_conv_params *g = &op->params.conv_int8.conv;
-        depth = (uint64_t)(g->in_channels / g->group) * g->kernel_height * g->kernel_width;
+        depth = (uint64_t)(g->in_channels / g->group) * g->kernel_depth * g->kernel_height * g->kernel_width;
         break;
     }
     case EDGE_OP_GEMM: depth = op->params.gemm.k; break;

@@ -48,6 +48,10 @@ struct BadInputTests {
         ("qlinearreducemean_unsupported.onnx", "'mean' (com.microsoft.QLinearReduceMean, opset 1): onnxruntime's quantized operator QLinearReduceMean is not supported"),
         ("if_runtime_condition.onnx", "If node 'branch': its condition 'positive' is computed at run time"),
         ("nonzero_runtime.onnx", "NonZero node 'nonzero': its output shape depends on the values of 'x', which are computed at run time"),
+        ("conv_4d.onnx", "'conv4d' (Conv, opset 13): 4-D convolution is not supported (1-D, 2-D and 3-D are)"),
+        ("convtranspose_valid_output_shape.onnx", "'upsample' (ConvTranspose, opset 13): output_shape with auto_pad VALID is not supported"),
+        ("resize_antialias_nearest.onnx", "'shrink' (Resize, opset 18): antialias applies to linear and cubic resizes, not nearest"),
+        ("resize_tf_crop_and_resize.onnx", "'crop' (Resize, opset 13): coordinate_transformation_mode 'tf_crop_and_resize' is not supported"),
     ])
     func refusedWithReason(_ file: String, _ expected: String) throws {
         let message = try #require(failure(file), "\(file) was accepted")

@@ -168,6 +168,31 @@ struct CompressionTests {
         #expect(throws: CompressionError.self) { try PostTrainingQuantizer.validateKeepFloat(["/nope/Conv"], in: graph) }
     }
 
+    /// 3-D convolutions and pools have no int8 kernel: `edgec quantize` keeps them float, says why,
+    /// and quantizes the 2-D layers after them; the file loads and runs close to onnxruntime's fp32.
+    @Test func volumetricLayersStayFloat() throws {
+        let model = Fixtures.path("ops/conv3d_to_2d_head.onnx")
+        let reference = try NumPyFiles.read(Fixtures.path("ops/conv3d_to_2d_head.npz"))
+        let directory = try EdgecBinary.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let calib = directory.appendingPathComponent("calib.npz").path, edgem = directory.appendingPathComponent("video.edgem").path
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        let samples = (0..<(16 * 2 * 4 * 8 * 8)).map { _ -> Float in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int64(bitPattern: state) >> 40) / Float(1 << 22)  // uniform in [-2, 2)
+        }
+        try NumPyFiles.writeArchive(["x": Tensor(shape: [16, 2, 4, 8, 8], floats: samples)], to: calib)
+        let result = try EdgecBinary.run(["quantize", model, "--calib", calib, "-o", edgem])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("3-D convolutions have no int8 kernel") && result.standardOutput.contains("3-D pooling has no int8 kernel"),
+                "\(result.standardOutput)")
+        let file = try Data(contentsOf: URL(fileURLWithPath: edgem))
+        let kinds = try EdgemFile(data: file, source: "video").operators.map(\.kindName)
+        #expect(kinds.prefix(2) == ["CONV", "MAX_POOL"] && kinds.contains("CONV_INT8") && kinds.contains("GEMM_INT8"), "\(kinds)")
+        let outputs = try DeviceModel(data: file).run(["x": try #require(reference["x"])])
+        expectMatches(outputs["y"], try #require(reference["y"]), "int8 video head against onnxruntime fp32", relative: 0.05)
+    }
+
     /// Element pruning reaches the sparsity in every pruned layer; the compiled file stores the zeros sparsely.
     @Test func elementPruningShrinksTheCompiledFile() throws {
         let model = try ONNXModel(contentsOf: Self.digits)

@@ -16,7 +16,8 @@ import Testing
 @Suite("Cross-compiled runtime under qemu", .serialized)
 struct CrossTargetTests {
     static let root = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
-    static let models = ["digits"] + RealModelTests.lightModels + ["tiny_detector", "tiny_transformer", "tiny_mobilenet"]
+    /// The real models, and one conformance case with every 3-D window kind and filter resize.
+    static let models = ["digits"] + RealModelTests.lightModels + ["tiny_detector", "tiny_transformer", "tiny_mobilenet", "volumetric_resize_chain"]
 
     /// Builds the runtime for `target` into a fresh folder.
     func build(_ target: String) throws -> (TargetDescription, URL) {
@@ -34,6 +35,7 @@ struct CrossTargetTests {
         switch name {
         case "digits": return try .digits()
         case "tiny_detector", "tiny_transformer", "tiny_mobilenet": return try .torchModel(name)
+        case "volumetric_resize_chain": return try .operatorCase(name)
         default: return try .lightModel(name)
         }
     }

@@ -86,12 +86,53 @@ struct GradientTests {
     @Test(arguments: GradientCase.all)
     func matchesFiniteDifferences(_ testCase: GradientCase) throws {
         let (graph, inputs, arrays) = try testCase.load()
-        let parameters = Self.parameters(graph, arrays)
-        var engine = try Differentiation(graph: graph, parameters: Set(parameters.values))
         let seeds = Dictionary(uniqueKeysWithValues: graph.outputs.map { ($0, arrays["upstream:" + graph.name(of: $0)]!) })
-        let gradients = try engine.backward(try engine.forward(inputs, training: testCase.training), seeds: seeds)
+        try Self.expectFiniteDifferences(graph, inputs: inputs, parameters: Self.parameters(graph, arrays), seeds: seeds,
+                                         training: testCase.training, label: testCase.name)
+    }
+
+    /// Operator forms the PyTorch goldens do not cover — 3-D convolutions, transposed convolutions
+    /// and pools, cubic and antialiased Resize — from their conformance cases (ops/): the backward
+    /// agrees with central differences for the input and the weights and bias.
+    @Test(arguments: ["conv3d_strides_dilations", "conv3d_groups2", "conv3d_depthwise", "convtranspose3d_outpad",
+                      "convtranspose3d_groups_output_shape", "maxpool3d_k3s2p1_ceil", "averagepool3d_pads_include",
+                      "averagepool3d_ceil", "conv1d_depthwise", "convtranspose_output_shape",
+                      "resize_cubic_opset13_halfpixel_exclude_sizes_up", "resize_cubic_opset13_align_corners_exclude_scales_down",
+                      "resize_antialias_opset18_cubic_pytorch_half_pixel_down", "resize_antialias_opset18_linear_halfpixel_down"])
+    func operatorCaseMatchesFiniteDifferences(_ name: String) throws {
+        let model = try ONNXModel(contentsOf: Fixtures.path("ops/\(name).onnx"))
+        let arrays = try NumPyFiles.read(Fixtures.path("ops/\(name).npz"))
+        var inputs: [String: Tensor] = [:]
+        for input in model.graph.inputs {
+            let key = model.graph.name(of: input.value)
+            inputs[key] = try #require(arrays[key], "no array for input \(key)")
+        }
+        let graph = try StandardPipeline.train(model.graph, inputShapes: inputs.mapValues(\.shape))
+        // The cases name weights W and biases B; their other constants (scales, sizes) are not parameters.
+        var parameters: [String: ValueID] = [:]
+        for (id, value) in graph.values.enumerated() where graph.inputs.contains(where: { $0.value == id }) || ["W", "B"].contains(value.name) {
+            parameters[value.name] = id
+        }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var seeds: [ValueID: Tensor] = [:]
+        for id in graph.outputs {
+            let shape = try #require(graph.type(of: id)?.shape)
+            seeds[id] = Tensor(shape: shape, floats: (0..<Shapes.elementCount(shape)).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Float(Int64(bitPattern: state) >> 40) / Float(1 << 23)  // uniform in [-1, 1)
+            })
+        }
+        try Self.expectFiniteDifferences(graph, inputs: inputs, parameters: parameters, seeds: seeds, training: false, label: name)
+    }
+
+    /// Checks the backward of `graph` for `parameters` against central differences of the loss
+    /// Σ output · seed, at a few elements spread over each parameter.
+    static func expectFiniteDifferences(_ graph: Graph, inputs: [String: Tensor], parameters: [String: ValueID], seeds: [ValueID: Tensor],
+                                        training: Bool, label: String) throws {
+        var engine = try Differentiation(graph: graph, parameters: Set(parameters.values))
+        let gradients = try engine.backward(try engine.forward(inputs, training: training), seeds: seeds)
         func loss(_ engine: Differentiation, _ inputs: [String: Tensor]) throws -> Double {
-            let tape = try engine.forward(inputs, training: testCase.training)
+            let tape = try engine.forward(inputs, training: training)
             return seeds.reduce(0.0) { sum, seed in
                 sum + zip(tape.value(seed.key)!.floats!, seed.value.floats!).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
             }
@@ -116,7 +157,7 @@ struct GradientTests {
                 let numeric = (try shifted(epsilon) - shifted(-epsilon)) / Double(2 * epsilon)
                 let tolerance = 2e-2 * max(1, abs(numeric))
                 #expect(abs(numeric - Double(analytic[index])) <= tolerance,
-                        "\(testCase.name) d/d\(name)[\(index)]: finite difference \(numeric), backward \(analytic[index])")
+                        "\(label) d/d\(name)[\(index)]: finite difference \(numeric), backward \(analytic[index])")
             }
         }
     }

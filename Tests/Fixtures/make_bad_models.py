@@ -68,6 +68,22 @@ def diagnose(name):
     print("%-26s %s" % (name, msg))
 
 
+def window_variant_models():
+    """Conv, ConvTranspose and Resize variants edgec refuses rather than mis-runs (each node named)."""
+    rng = np.random.default_rng(1)
+    save(model([helper.make_node("Conv", ["x", "W"], ["y"], name="conv4d")],
+               [vi("x", [1, 1, 3, 3, 3, 3])], [vi("y", [1, 1, 2, 2, 2, 2])], inits=[("W", f32(rng, 1, 1, 2, 2, 2, 2))]), "conv_4d.onnx")
+    save(model([helper.make_node("ConvTranspose", ["x", "W"], ["y"], name="upsample", strides=[2, 2], auto_pad="VALID", output_shape=[8, 9])],
+               [vi("x", [1, 1, 4, 5])], [vi("y", [1, 1, 8, 9])], inits=[("W", f32(rng, 1, 1, 3, 3))]), "convtranspose_valid_output_shape.onnx")
+    save(model([helper.make_node("Resize", ["x", "", "scales"], ["y"], name="shrink", mode="nearest", antialias=1)],
+               [vi("x", [1, 1, 8, 8])], [vi("y", [1, 1, 4, 4])], inits=[("scales", np.array([1, 1, 0.5, 0.5], dtype=np.float32))], opset=18),
+         "resize_antialias_nearest.onnx")
+    save(model([helper.make_node("Resize", ["x", "roi", "scales"], ["y"], name="crop", mode="cubic", coordinate_transformation_mode="tf_crop_and_resize")],
+               [vi("x", [1, 1, 8, 8])], [vi("y", [1, 1, 8, 8])],
+               inits=[("roi", np.array([0, 0, 0.1, 0.1, 1, 1, 0.9, 0.9], dtype=np.float32)), ("scales", np.array([1, 1, 1, 1], dtype=np.float32))]),
+         "resize_tf_crop_and_resize.onnx")
+
+
 def main():
     if not os.path.exists(DIGITS):
         raise SystemExit("missing %s: run make_digits.py first" % os.path.relpath(DIGITS, HERE))
@@ -205,6 +221,8 @@ def main():
                [vi("x", [4])], [vi("y", [4])], inits=[("zero", np.array(0, dtype=np.float32))]), "if_runtime_condition.onnx")
     save(model([helper.make_node("NonZero", ["x"], ["y"], name="nonzero")],
                [vi("x", [2, 3])], [vi("y", [2, None], TensorProto.INT64)]), "nonzero_runtime.onnx")
+
+    window_variant_models()
 
     for name in sorted(os.listdir(OUT)):
         if name.endswith(".onnx"):

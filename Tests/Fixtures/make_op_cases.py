@@ -297,6 +297,39 @@ def conv_transpose_cases(S):
         c.node("ConvTranspose", ["x", "W", "B"], ["y"], strides=[2])
 
 
+def conv_transpose_padding_cases(S):
+    """ConvTranspose as decoders and upsamplers export it: output_padding with strides and
+    dilations, output_shape (with its implied pads), and 1-D forms."""
+    with S.case("convtranspose_stride3_outpad2", "ConvTranspose", 13, "stride 3, output_padding 2, pads [1,0,1,0], bias") as c:
+        c.input("x", c.randn(1, 3, 4, 5))
+        c.init("W", c.w(3, 2, 3, 2)); c.init("B", c.w(2))
+        c.node("ConvTranspose", ["x", "W", "B"], ["y"], strides=[3, 3], pads=[1, 0, 1, 0], output_padding=[2, 2])
+    with S.case("convtranspose_dilation_outpad", "ConvTranspose", 17, "dilations 2, strides 2, output_padding [1,0], no bias") as c:
+        c.input("x", c.randn(1, 2, 4, 4))
+        c.init("W", c.w(2, 3, 3, 3))
+        c.node("ConvTranspose", ["x", "W"], ["y"], strides=[2, 2], dilations=[2, 2], output_padding=[1, 0])
+    with S.case("convtranspose_output_shape", "ConvTranspose", 13, "output_shape [10,11] from 5x5, stride 2 (pads implied)") as c:
+        c.input("x", c.randn(1, 3, 5, 5))
+        c.init("W", c.w(3, 2, 3, 3)); c.init("B", c.w(2))
+        c.node("ConvTranspose", ["x", "W", "B"], ["y"], strides=[2, 2], output_shape=[10, 11])
+    with S.case("convtranspose_output_shape_groups", "ConvTranspose", 11, "output_shape [9,10] from 4x4, stride 2, group 2") as c:
+        c.input("x", c.randn(1, 4, 4, 4))
+        c.init("W", c.w(4, 1, 3, 3))
+        c.node("ConvTranspose", ["x", "W"], ["y"], strides=[2, 2], group=2, output_shape=[9, 10])
+    with S.case("convtranspose_same_upper", "ConvTranspose", 13, "auto_pad SAME_UPPER, stride 2, kernel 4 (output 2x input)") as c:
+        c.input("x", c.randn(1, 2, 4, 5))
+        c.init("W", c.w(2, 3, 4, 4)); c.init("B", c.w(3))
+        c.node("ConvTranspose", ["x", "W", "B"], ["y"], strides=[2, 2], auto_pad="SAME_UPPER")
+    with S.case("convtranspose_1d_outpad", "ConvTranspose", 13, "1-D, stride 2, pads 1, output_padding 1, bias") as c:
+        c.input("x", c.randn(2, 3, 7))
+        c.init("W", c.w(3, 4, 3)); c.init("B", c.w(4))
+        c.node("ConvTranspose", ["x", "W", "B"], ["y"], strides=[2], pads=[1, 1], output_padding=[1])
+    with S.case("convtranspose_1d_output_shape_groups", "ConvTranspose", 17, "1-D, group 3, stride 4, output_shape [22]") as c:
+        c.input("x", c.randn(1, 6, 5))
+        c.init("W", c.w(6, 2, 4))
+        c.node("ConvTranspose", ["x", "W"], ["y"], strides=[4], group=3, output_shape=[22])
+
+
 def gemm_matmul_cases(S):
     with S.case("gemm_transB", "Gemm", 13, "transB=1, C [N] broadcast (torch Linear form)") as c:
         c.input("x", c.randn(2, 5))
@@ -579,6 +612,156 @@ def pool_cases(S):
         c.node("GlobalMaxPool", ["x"], ["y"])
 
 
+def volumetric_cases(S):
+    """3-D (NCDHW) Conv, ConvTranspose and pooling, as video and medical-imaging models export them."""
+    with S.case("conv3d_bias", "Conv", 13, "3x3x3, pads 1, bias, on [1,3,5,6,7]") as c:
+        c.input("x", c.randn(1, 3, 5, 6, 7))
+        c.init("W", c.w(4, 3, 3, 3, 3)); c.init("B", c.w(4))
+        c.node("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1, 1, 1])
+    with S.case("conv3d_strides_dilations", "Conv", 11, "kernel [2,3,3], strides [2,1,2], dilations [1,2,1], asymmetric pads, batch 2") as c:
+        c.input("x", c.randn(2, 2, 6, 7, 8))
+        c.init("W", c.w(3, 2, 2, 3, 3))
+        c.node("Conv", ["x", "W"], ["y"], strides=[2, 1, 2], dilations=[1, 2, 1], pads=[0, 1, 1, 1, 2, 0])
+    with S.case("conv3d_groups2", "Conv", 17, "group=2, kernel [3,1,3], pads [1,0,1,1,0,1], bias") as c:
+        c.input("x", c.randn(1, 4, 4, 5, 6))
+        c.init("W", c.w(6, 2, 3, 1, 3)); c.init("B", c.w(6))
+        c.node("Conv", ["x", "W", "B"], ["y"], group=2, pads=[1, 0, 1, 1, 0, 1])
+    with S.case("conv3d_depthwise", "Conv", 13, "depthwise: group=C=4, 3x3x3, stride 2, pads 1, bias") as c:
+        c.input("x", c.randn(1, 4, 5, 7, 7))
+        c.init("W", c.w(4, 1, 3, 3, 3)); c.init("B", c.w(4))
+        c.node("Conv", ["x", "W", "B"], ["y"], group=4, strides=[2, 2, 2], pads=[1, 1, 1, 1, 1, 1])
+    with S.case("conv3d_same_upper", "Conv", 11, "auto_pad SAME_UPPER, kernel [2,3,4], stride 2 (odd total pads: extra at end)") as c:
+        c.input("x", c.randn(1, 2, 5, 6, 7))
+        c.init("W", c.w(3, 2, 2, 3, 4)); c.init("B", c.w(3))
+        c.node("Conv", ["x", "W", "B"], ["y"], auto_pad="SAME_UPPER", kernel_shape=[2, 3, 4], strides=[2, 2, 2])
+    with S.case("conv3d_same_lower", "Conv", 13, "auto_pad SAME_LOWER, kernel [2,3,4], stride [1,2,2] (extra at begin)") as c:
+        c.input("x", c.randn(1, 2, 4, 6, 7))
+        c.init("W", c.w(3, 2, 2, 3, 4))
+        c.node("Conv", ["x", "W"], ["y"], auto_pad="SAME_LOWER", strides=[1, 2, 2])
+    with S.case("conv3d_valid_pointwise", "Conv", 13, "auto_pad VALID, 1x1x1 (pointwise), bias") as c:
+        c.input("x", c.randn(1, 6, 3, 4, 5))
+        c.init("W", c.w(4, 6, 1, 1, 1)); c.init("B", c.w(4))
+        c.node("Conv", ["x", "W", "B"], ["y"], auto_pad="VALID")
+    with S.case("conv3d_temporal_only", "Conv", 13, "kernel [3,1,1] (a (2+1)-D temporal convolution), pads [1,0,0,1,0,0]") as c:
+        c.input("x", c.randn(1, 4, 6, 5, 5))
+        c.init("W", c.w(5, 4, 3, 1, 1)); c.init("B", c.w(5))
+        c.node("Conv", ["x", "W", "B"], ["y"], pads=[1, 0, 0, 1, 0, 0])
+    with S.case("conv3d_relu_maxpool", "Conv+Relu+MaxPool", 13, "Conv3d -> Relu (fused when prepared) -> MaxPool3d 2x2x2") as c:
+        c.input("x", c.randn(1, 3, 6, 8, 8))
+        c.init("W", c.w(4, 3, 3, 3, 3)); c.init("B", c.w(4))
+        c.node("Conv", ["x", "W", "B"], ["c"], pads=[1, 1, 1, 1, 1, 1])
+        c.node("Relu", ["c"], ["r"])
+        c.node("MaxPool", ["r"], ["y"], kernel_shape=[2, 2, 2], strides=[2, 2, 2])
+    with S.case("conv3d_to_2d_head", "Conv3d+Conv(pattern)", 13,
+                "Conv3d+Relu, MaxPool3d, depth folded into channels (Reshape), Conv2d+Relu, GlobalAveragePool, Gemm: "
+                "a (2+1)-D video head; the quantization tests keep its 3-D layers float") as c:
+        c.input("x", c.randn(1, 2, 4, 8, 8))
+        c.init("W3", c.w(4, 2, 3, 3, 3)); c.init("B3", c.w(4))
+        c.node("Conv", ["x", "W3", "B3"], ["c3"], pads=[1, 1, 1, 1, 1, 1])
+        c.node("Relu", ["c3"], ["r3"])
+        c.node("MaxPool", ["r3"], ["p3"], kernel_shape=[2, 2, 2], strides=[2, 2, 2])
+        c.init("planar", i64([1, 8, 4, 4]))
+        c.node("Reshape", ["p3", "planar"], ["p2"])
+        c.init("W2", c.w(6, 8, 3, 3)); c.init("B2", c.w(6))
+        c.node("Conv", ["p2", "W2", "B2"], ["c2"], pads=[1, 1, 1, 1])
+        c.node("Relu", ["c2"], ["r2"])
+        c.node("GlobalAveragePool", ["r2"], ["g"])
+        c.node("Flatten", ["g"], ["f"])
+        c.init("Wfc", c.w(3, 6)); c.init("Bfc", c.w(3))
+        c.node("Gemm", ["f", "Wfc", "Bfc"], ["y"], transB=1)
+    with S.case("volumetric_resize_chain", "Conv3d+Pool3d+Resize(pattern)", 18,
+                "Conv3d, MaxPool3d (ceil), AveragePool3d (pads counted), ConvTranspose3d, depth folded into channels, "
+                "cubic Resize up, antialiased linear Resize down: one small graph of every 3-D window kind and filter resize "
+                "(the runtime's loader mutation test runs it)") as c:
+        c.input("x", c.randn(1, 2, 4, 6, 6))
+        c.init("W", c.w(3, 2, 3, 3, 3)); c.init("B", c.w(3))
+        c.node("Conv", ["x", "W", "B"], ["c"], pads=[1, 1, 1, 1, 1, 1])
+        c.node("MaxPool", ["c"], ["m"], kernel_shape=[2, 3, 3], strides=[2, 2, 2], ceil_mode=1)
+        c.node("AveragePool", ["m"], ["a"], kernel_shape=[2, 2, 2], pads=[1, 1, 1, 0, 0, 0], count_include_pad=1)
+        c.init("Wt", c.w(3, 2, 2, 2, 2))
+        c.node("ConvTranspose", ["a", "Wt"], ["t"], strides=[2, 2, 2], output_padding=[1, 0, 1])
+        c.init("planar", i64([1, -1, 6, 7]))
+        c.node("Reshape", ["t", "planar"], ["p"])
+        c.init("up", f32([1, 1, 1.5, 2]))
+        c.node("Resize", ["p", "", "up"], ["u"], mode="cubic", cubic_coeff_a=-0.5, coordinate_transformation_mode="pytorch_half_pixel")
+        c.init("down", i64([1, 10, 5, 7]))
+        c.node("Resize", ["u", "", "", "down"], ["y"], mode="linear", antialias=1)
+    with S.case("convtranspose3d_outpad", "ConvTranspose", 13, "3-D, stride 2, pads 1, output_padding 1, bias") as c:
+        c.input("x", c.randn(1, 3, 3, 4, 4))
+        c.init("W", c.w(3, 2, 3, 3, 3)); c.init("B", c.w(2))
+        c.node("ConvTranspose", ["x", "W", "B"], ["y"], strides=[2, 2, 2], pads=[1, 1, 1, 1, 1, 1], output_padding=[1, 1, 1])
+    with S.case("convtranspose3d_groups_output_shape", "ConvTranspose", 17, "3-D, group 2, kernel [2,2,2], stride [1,2,2], output_shape [4,8,9]") as c:
+        c.input("x", c.randn(1, 4, 3, 4, 4))
+        c.init("W", c.w(4, 1, 2, 2, 2))
+        c.node("ConvTranspose", ["x", "W"], ["y"], group=2, strides=[1, 2, 2], output_shape=[4, 8, 9])
+    with S.case("maxpool3d_k2s2", "MaxPool", 13, "3-D kernel 2, stride 2, even input") as c:
+        c.input("x", c.randn(2, 3, 4, 6, 6))
+        c.node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2, 2], strides=[2, 2, 2])
+    with S.case("maxpool3d_k3s2p1_ceil", "MaxPool", 12, "3-D kernel 3, stride 2, pads 1, ceil_mode=1 on [6,7,8]") as c:
+        c.input("x", c.randn(1, 2, 6, 7, 8))
+        c.node("MaxPool", ["x"], ["y"], kernel_shape=[3, 3, 3], strides=[2, 2, 2], pads=[1, 1, 1, 1, 1, 1], ceil_mode=1)
+    with S.case("maxpool3d_dilation", "MaxPool", 12, "3-D kernel [2,2,3], dilations [2,1,2], stride 1") as c:
+        c.input("x", c.randn(1, 2, 5, 5, 7))
+        c.node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2, 3], dilations=[2, 1, 2])
+    with S.case("maxpool3d_same_upper", "MaxPool", 11, "3-D auto_pad SAME_UPPER, kernel [1,3,3], stride [1,2,2] (temporal kept)") as c:
+        c.input("x", c.randn(1, 2, 3, 7, 7))
+        c.node("MaxPool", ["x"], ["y"], kernel_shape=[1, 3, 3], strides=[1, 2, 2], auto_pad="SAME_UPPER")
+    with S.case("averagepool3d_pads_exclude", "AveragePool", 11, "3-D kernel 3, stride 1, pads 1, count_include_pad=0") as c:
+        c.input("x", c.randn(1, 2, 4, 5, 5))
+        c.node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3, 3], pads=[1, 1, 1, 1, 1, 1], count_include_pad=0)
+    with S.case("averagepool3d_pads_include", "AveragePool", 19, "3-D kernel [2,3,3], stride 2, pads [0,1,1,1,1,0], count_include_pad=1") as c:
+        c.input("x", c.randn(1, 2, 5, 6, 7))
+        c.node("AveragePool", ["x"], ["y"], kernel_shape=[2, 3, 3], strides=[2, 2, 2], pads=[0, 1, 1, 1, 1, 0], count_include_pad=1)
+    with S.case("averagepool3d_dilation", "AveragePool", 19, "AveragePool-19 3-D kernel [2,2,2], dilations [1,2,2], pads 1, count_include_pad=0") as c:
+        c.input("x", c.randn(1, 2, 4, 7, 7))
+        c.node("AveragePool", ["x"], ["y"], kernel_shape=[2, 2, 2], dilations=[1, 2, 2], pads=[1, 1, 1, 1, 1, 1])
+    with S.case("averagepool3d_ceil", "AveragePool", 13, "3-D kernel 3, stride 2, ceil_mode=1 on [5,6,8] (last windows partly outside)") as c:
+        c.input("x", c.randn(1, 3, 5, 6, 8))
+        c.node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3, 3], strides=[2, 2, 2], ceil_mode=1)
+    with S.case("globalaveragepool_5d", "GlobalAveragePool", 13, "[2,3,4,5,6] -> [2,3,1,1,1]") as c:
+        c.input("x", c.randn(2, 3, 4, 5, 6))
+        c.node("GlobalAveragePool", ["x"], ["y"])
+    with S.case("globalmaxpool_5d", "GlobalMaxPool", 13, "[1,4,3,5,5] -> [1,4,1,1,1]") as c:
+        c.input("x", c.randn(1, 4, 3, 5, 5))
+        c.node("GlobalMaxPool", ["x"], ["y"])
+
+
+def one_dimensional_window_cases(S):
+    """1-D (NCW) Conv and pooling variants beyond the basic ones, as audio and sequence models
+    export them."""
+    with S.case("conv1d_depthwise", "Conv", 13, "1-D depthwise: group=C=6, kernel 5, pads 2, bias") as c:
+        c.input("x", c.randn(1, 6, 16))
+        c.init("W", c.w(6, 1, 5)); c.init("B", c.w(6))
+        c.node("Conv", ["x", "W", "B"], ["y"], group=6, pads=[2, 2])
+    with S.case("conv1d_groups_stride", "Conv", 11, "1-D group=2, stride 3, asymmetric pads [2,0]") as c:
+        c.input("x", c.randn(2, 4, 17))
+        c.init("W", c.w(6, 2, 4)); c.init("B", c.w(6))
+        c.node("Conv", ["x", "W", "B"], ["y"], group=2, strides=[3], pads=[2, 0])
+    with S.case("conv1d_same_upper", "Conv", 13, "1-D auto_pad SAME_UPPER, kernel 4, stride 2 (odd total pad: extra at end)") as c:
+        c.input("x", c.randn(1, 3, 15))
+        c.init("W", c.w(4, 3, 4))
+        c.node("Conv", ["x", "W"], ["y"], auto_pad="SAME_UPPER", strides=[2])
+    with S.case("conv1d_dilation_pads_asym", "Conv", 17, "1-D kernel 3, dilation 3, pads [4,1], bias") as c:
+        c.input("x", c.randn(1, 3, 12))
+        c.init("W", c.w(4, 3, 3)); c.init("B", c.w(4))
+        c.node("Conv", ["x", "W", "B"], ["y"], dilations=[3], pads=[4, 1])
+    with S.case("maxpool1d_ceil_dilation", "MaxPool", 12, "1-D kernel 3, stride 2, dilation 2, pads 1, ceil_mode=1") as c:
+        c.input("x", c.randn(1, 3, 14))
+        c.node("MaxPool", ["x"], ["y"], kernel_shape=[3], strides=[2], dilations=[2], pads=[1, 1], ceil_mode=1)
+    with S.case("averagepool1d_pads_include", "AveragePool", 11, "1-D kernel 4, stride 2, pads [2,1], count_include_pad=1") as c:
+        c.input("x", c.randn(2, 2, 11))
+        c.node("AveragePool", ["x"], ["y"], kernel_shape=[4], strides=[2], pads=[2, 1], count_include_pad=1)
+    with S.case("averagepool1d_ceil_exclude", "AveragePool", 13, "1-D kernel 3, stride 2, pads 1, ceil_mode=1, count_include_pad=0") as c:
+        c.input("x", c.randn(1, 3, 10))
+        c.node("AveragePool", ["x"], ["y"], kernel_shape=[3], strides=[2], pads=[1, 1], ceil_mode=1)
+    with S.case("globalaveragepool_3d_input", "GlobalAveragePool", 13, "1-D: [2,3,7] -> [2,3,1]") as c:
+        c.input("x", c.randn(2, 3, 7))
+        c.node("GlobalAveragePool", ["x"], ["y"])
+    with S.case("globalmaxpool_3d_input", "GlobalMaxPool", 13, "1-D: [1,4,9] -> [1,4,1]") as c:
+        c.input("x", c.randn(1, 4, 9))
+        c.node("GlobalMaxPool", ["x"], ["y"])
+
+
 def norm_cases(S):
     with S.case("batchnorm_opset9", "BatchNormalization", 9, "BatchNormalization-9 inference, epsilon 1e-5 (default)") as c:
         c.input("x", c.randn(2, 3, 4, 4))
@@ -726,39 +909,45 @@ def pad_cases(S):
         c.node("Pad", ["x", "pads"], ["y"], mode="edge")
 
 
-def resize_cases(S):
-    def resize(name, opset, note, x_shape, mode, ctm=None, nearest_mode=None,
-               scales=None, sizes=None, **extra):
-        with S.case(name, "Resize", opset, note) as c:
-            c.input("x", c.randn(*x_shape))
-            attrs = {"mode": mode}
-            if ctm is not None:
-                attrs["coordinate_transformation_mode"] = ctm
-            if nearest_mode is not None:
-                attrs["nearest_mode"] = nearest_mode
-            attrs.update(extra)
-            if opset == 10:
-                c.init("scales", f32(scales))
-                c.node("Resize", ["x", "scales"], ["y"], **attrs)
-                return
-            if opset == 11:
-                # roi and scales are required inputs at opset 11; empty tensors when unused.
-                c.init("roi", np.zeros((0,), dtype=np.float32))
-                if sizes is not None:
-                    c.init("scales", np.zeros((0,), dtype=np.float32))
-                    c.init("sizes", i64(sizes))
-                    c.node("Resize", ["x", "roi", "scales", "sizes"], ["y"], **attrs)
-                else:
-                    c.init("scales", f32(scales))
-                    c.node("Resize", ["x", "roi", "scales"], ["y"], **attrs)
-                return
-            # opset >= 13: roi and scales optional, empty names when absent
+def resize_case(S, name, opset, note, x_shape, mode, ctm=None, nearest_mode=None,
+                scales=None, sizes=None, **extra):
+    """A Resize case in the input form of its opset: 10 (X, scales), 11 (roi and scales always
+    given, empty when unused), 13 and later (roi and scales optional, empty names when absent)."""
+    with S.case(name, "Resize", opset, note) as c:
+        c.input("x", c.randn(*x_shape))
+        attrs = {"mode": mode}
+        if ctm is not None:
+            attrs["coordinate_transformation_mode"] = ctm
+        if nearest_mode is not None:
+            attrs["nearest_mode"] = nearest_mode
+        attrs.update(extra)
+        if opset == 10:
+            c.init("scales", f32(scales))
+            c.node("Resize", ["x", "scales"], ["y"], **attrs)
+            return
+        if opset == 11:
+            # roi and scales are required inputs at opset 11; empty tensors when unused.
+            c.init("roi", np.zeros((0,), dtype=np.float32))
             if sizes is not None:
+                c.init("scales", np.zeros((0,), dtype=np.float32))
                 c.init("sizes", i64(sizes))
-                c.node("Resize", ["x", "", "", "sizes"], ["y"], **attrs)
+                c.node("Resize", ["x", "roi", "scales", "sizes"], ["y"], **attrs)
             else:
                 c.init("scales", f32(scales))
-                c.node("Resize", ["x", "", "scales"], ["y"], **attrs)
+                c.node("Resize", ["x", "roi", "scales"], ["y"], **attrs)
+            return
+        # opset >= 13: roi and scales optional, empty names when absent
+        if sizes is not None:
+            c.init("sizes", i64(sizes))
+            c.node("Resize", ["x", "", "", "sizes"], ["y"], **attrs)
+        else:
+            c.init("scales", f32(scales))
+            c.node("Resize", ["x", "", "scales"], ["y"], **attrs)
+
+
+def resize_cases(S):
+    def resize(*args, **kwargs):
+        resize_case(S, *args, **kwargs)
 
     resize("resize_opset10_nearest_up2", 10, "Resize-10: inputs X, scales [1,1,2,2], nearest",
            (1, 2, 3, 4), "nearest", scales=[1, 1, 2, 2])
@@ -830,6 +1019,55 @@ def resize_cases(S):
     resize("resize_opset19_linear_pytorch_half_pixel_scales_up", 19,
            "Resize-19 linear, pytorch_half_pixel, scales [1,1,2,2]",
            (1, 2, 3, 4), "linear", "pytorch_half_pixel", scales=[1, 1, 2, 2])
+
+
+def cubic_resize_cases(S):
+    """Resize with mode=cubic (PyTorch's bicubic exports cubic_coeff_a -0.75, TensorFlow's -0.5),
+    exclude_outside, every coordinate transformation edgec supports, up and down, opsets 11 to 19,
+    and antialias (opset 18) on linear and cubic."""
+    def resize(*args, **kwargs):
+        resize_case(S, *args, **kwargs)
+
+    resize("resize_cubic_opset11_halfpixel_scales_up", 11, "cubic, half_pixel, scales [1,1,2,2], a=-0.75 (default)",
+           (1, 2, 4, 5), "cubic", "half_pixel", scales=[1, 1, 2, 2])
+    resize("resize_cubic_opset11_align_corners_sizes_up", 11, "cubic, align_corners, sizes [1,2,7,9] from 4x5, a=-0.5",
+           (1, 2, 4, 5), "cubic", "align_corners", sizes=[1, 2, 7, 9], cubic_coeff_a=-0.5)
+    resize("resize_cubic_opset13_pytorch_half_pixel_scales_up", 13, "cubic, pytorch_half_pixel, scales [1,1,2,2] (torch bicubic)",
+           (1, 3, 5, 6), "cubic", "pytorch_half_pixel", scales=[1, 1, 2, 2])
+    resize("resize_cubic_opset13_asymmetric_scales_up", 13, "cubic, asymmetric, a=-0.5 (TensorFlow), scales [1,1,1.5,2.5]",
+           (1, 2, 4, 4), "cubic", "asymmetric", scales=[1, 1, 1.5, 2.5], cubic_coeff_a=-0.5)
+    resize("resize_cubic_opset13_halfpixel_exclude_sizes_up", 13, "cubic, half_pixel, exclude_outside=1, sizes [1,2,9,11] from 4x5",
+           (1, 2, 4, 5), "cubic", "half_pixel", sizes=[1, 2, 9, 11], exclude_outside=1)
+    resize("resize_cubic_opset13_halfpixel_sizes_down", 13, "cubic, half_pixel, sizes [1,2,4,5] from 9x12 (downsample, no antialias)",
+           (1, 2, 9, 12), "cubic", "half_pixel", sizes=[1, 2, 4, 5])
+    resize("resize_cubic_opset13_align_corners_exclude_scales_down", 13,
+           "cubic, align_corners, exclude_outside=1, scales [1,1,0.5,0.6] on 8x10",
+           (1, 2, 8, 10), "cubic", "align_corners", scales=[1, 1, 0.5, 0.6], exclude_outside=1)
+    resize("resize_cubic_opset13_asymmetric_scales_down", 13, "cubic, asymmetric, scales [1,1,0.5,0.5] on 6x8",
+           (1, 2, 6, 8), "cubic", "asymmetric", scales=[1, 1, 0.5, 0.5])
+    resize("resize_cubic_opset13_2d_input", 13, "cubic on a 2-D tensor [5,6] -> sizes [8,4]",
+           (5, 6), "cubic", "half_pixel", sizes=[8, 4])
+    resize("resize_cubic_opset18_axes", 18, "Resize-18 cubic, axes [2,3], scales [2,2], pytorch_half_pixel",
+           (1, 2, 3, 4), "cubic", "pytorch_half_pixel", scales=[2, 2], axes=[2, 3])
+    resize("resize_cubic_opset19_half_pixel_symmetric_sizes_up", 19, "Resize-19 cubic, half_pixel_symmetric, sizes [1,2,7,8] from 4x5",
+           (1, 2, 4, 5), "cubic", "half_pixel_symmetric", sizes=[1, 2, 7, 8])
+    resize("resize_cubic_opset19_half_pixel_symmetric_exclude_down", 19,
+           "Resize-19 cubic, half_pixel_symmetric, exclude_outside=1, a=-0.5, sizes [1,2,4,3] from 7x9",
+           (1, 2, 7, 9), "cubic", "half_pixel_symmetric", sizes=[1, 2, 4, 3], exclude_outside=1, cubic_coeff_a=-0.5)
+    resize("resize_antialias_opset18_linear_halfpixel_down", 18, "Resize-18 linear, antialias=1, half_pixel, sizes [1,2,4,5] from 9x12",
+           (1, 2, 9, 12), "linear", "half_pixel", sizes=[1, 2, 4, 5], antialias=1)
+    resize("resize_antialias_opset18_cubic_pytorch_half_pixel_down", 18,
+           "Resize-18 cubic, antialias=1, pytorch_half_pixel, scales [1,1,0.4,0.5] on 10x12 (torch antialias=True)",
+           (1, 2, 10, 12), "cubic", "pytorch_half_pixel", scales=[1, 1, 0.4, 0.5], antialias=1)
+    resize("resize_antialias_opset18_cubic_exclude_asymmetric_down", 18,
+           "Resize-18 cubic, antialias=1, exclude_outside=1, asymmetric, a=-0.5, sizes [1,2,3,5] from 8x11",
+           (1, 2, 8, 11), "cubic", "asymmetric", sizes=[1, 2, 3, 5], antialias=1, exclude_outside=1, cubic_coeff_a=-0.5)
+    resize("resize_antialias_opset19_linear_align_corners_down_up", 19,
+           "Resize-19 linear, antialias=1, align_corners, sizes [1,2,4,13] from 9x6 (shrinks one axis, enlarges the other)",
+           (1, 2, 9, 6), "linear", "align_corners", sizes=[1, 2, 4, 13], antialias=1)
+    resize("resize_antialias_opset19_cubic_half_pixel_symmetric_down", 19,
+           "Resize-19 cubic, antialias=1, half_pixel_symmetric, sizes [1,2,5,4] from 11x9",
+           (1, 2, 11, 9), "cubic", "half_pixel_symmetric", sizes=[1, 2, 5, 4], antialias=1)
 
 
 def slice_split_gather_cases(S):
@@ -1872,14 +2110,18 @@ def main():
     S = Suite()
     conv_cases(S)
     conv_transpose_cases(S)
+    conv_transpose_padding_cases(S)
     gemm_matmul_cases(S)
     binary_cases(S)
     unary_cases(S)
     pool_cases(S)
+    volumetric_cases(S)
+    one_dimensional_window_cases(S)
     norm_cases(S)
     shape_cases(S)
     pad_cases(S)
     resize_cases(S)
+    cubic_resize_cases(S)
     slice_split_gather_cases(S)
     reduce_cases(S)
     misc_cases(S)

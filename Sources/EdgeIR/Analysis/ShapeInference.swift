@@ -138,7 +138,8 @@ public enum ShapeInference {
             if let target = target {
                 let total = max(0, try CheckedSize.subtract(full, target))
                 let small = total / 2
-                let begin = attributes.autoPad == .sameLower ? total - small : small
+                // ONNX (and onnxruntime): an odd total pads more at the end only under SAME_UPPER.
+                let begin = attributes.autoPad == .sameUpper ? small : total - small
                 begins.append(begin)
                 ends.append(total - begin)
                 output.append(target)

@@ -430,7 +430,7 @@ public enum PadMode: Sendable, Equatable {
 }
 
 public struct Resize: Sendable, Equatable {
-    public enum Mode: Sendable, Equatable { case nearest, linear }
+    public enum Mode: Sendable, Equatable { case nearest, linear, cubic }
     public enum CoordinateTransformation: Sendable, Equatable {
         case halfPixel, halfPixelSymmetric, pytorchHalfPixel, alignCorners, asymmetric
     }
@@ -445,13 +445,28 @@ public struct Resize: Sendable, Equatable {
     public var nearestRounding: NearestRounding
     /// Opset 18's `axes`: the dimensions scales/sizes refer to (nil: all).
     public var axes: [Int]?
+    /// Cubic mode's `a` of Keys' kernel: -0.75 by default (PyTorch's), -0.5 is TensorFlow's.
+    public var cubicCoefficient: Float
+    /// Cubic and antialiased resizes: inputs outside the tensor get weight 0 and the rest are
+    /// renormalized, rather than reading the edge value.
+    public var excludeOutside: Bool
+    /// Opset 18's `antialias` (linear and cubic): a downscale stretches the filter over 1/scale inputs.
+    public var antialias: Bool
 
-    public init(mode: Mode, coordinateTransformation: CoordinateTransformation, nearestRounding: NearestRounding, axes: [Int]? = nil) {
+    public init(mode: Mode, coordinateTransformation: CoordinateTransformation, nearestRounding: NearestRounding, axes: [Int]? = nil,
+                cubicCoefficient: Float = -0.75, excludeOutside: Bool = false, antialias: Bool = false) {
         self.mode = mode
         self.coordinateTransformation = coordinateTransformation
         self.nearestRounding = nearestRounding
         self.axes = axes
+        self.cubicCoefficient = cubicCoefficient
+        self.excludeOutside = excludeOutside
+        self.antialias = antialias
     }
+
+    /// Cubic resizes and antialiased ones weigh a run of inputs per output (a filter) rather than
+    /// one or two.
+    public var isFiltered: Bool { mode == .cubic || antialias }
 }
 
 public struct Reduction: Sendable, Equatable {

@@ -1,7 +1,7 @@
 import EdgeIR
 
-/// Conv: grouped and depthwise convolution in any number of spatial dimensions (the runtime and
-/// the reference kernels run 1-D and 2-D). Inputs X, W, B?.
+/// Conv: grouped and depthwise convolution in 1, 2 or 3 spatial dimensions (3-D in float only: the
+/// int8 kernels are 2-D). Inputs X, W, B?.
 struct ConvolutionOperator: OperatorDefinition {
     let attributes: Convolution
 
@@ -38,6 +38,7 @@ struct ConvolutionOperator: OperatorDefinition {
             return .none(reason: "its weights are not constants")
         }
         guard IntegerArithmetic.hasInt8Form(attributes.activation) else { return .none(reason: "fused \(attributes.activation!) has no int8 form") }
+        guard attributes.strides.count <= 2 else { return .none(reason: "3-D convolutions have no int8 kernel") }
         return .weighted(weightAxis: 0)
     }
 
@@ -63,7 +64,7 @@ struct ConvolutionOperator: OperatorDefinition {
     }
 }
 
-/// ConvTranspose. Inputs X, W, B?.
+/// ConvTranspose in 1, 2 or 3 spatial dimensions, with output_padding and output_shape. Inputs X, W, B?.
 struct ConvolutionTransposeOperator: OperatorDefinition {
     let attributes: ConvolutionTranspose
 
@@ -122,17 +123,7 @@ extension ConvolutionTransposeOperator: Differentiable {
     func backward(_ node: NodeContext, _ request: GradientRequest) throws -> [Tensor?] {
         let x = try request.inputs.float(0), w = try request.inputs.float(1)
         let y = request.outputs[0]
-        let spatial = x.rank - 2
-        let pads = try ShapeInference.transposedConvolutionGeometry(attributes, input: Array(x.shape[2...]), kernel: Array(w.shape[2...])).pads
-        let lift = ConvolutionKernels.lift
-        let kernel = lift(Array(w.shape[2...]), 1), strides = lift(attributes.strides, 1), dilations = lift(attributes.dilations, 1)
-        let inSpatial = lift(Array(x.shape[2...]), 1), outSpatial = lift(Array(y.shape[2...]), 1)
-        let adjoint = ConvolutionKernels.Geometry(
-            batch: x.shape[0], inChannels: y.shape[1], inHeight: outSpatial[0], inWidth: outSpatial[1],
-            outChannels: x.shape[1], outHeight: inSpatial[0], outWidth: inSpatial[1],
-            kernelHeight: kernel[0], kernelWidth: kernel[1], strideH: strides[0], strideW: strides[1],
-            dilationH: dilations[0], dilationW: dilations[1],
-            padTop: spatial == 1 ? 0 : pads[0], padLeft: spatial == 1 ? pads[0] : pads[1], group: attributes.group)
+        let adjoint = ConvolutionKernels.adjointGeometry(attributes, x: x.shape, w: w.shape, y: y.shape)
         let g = ElementwiseGradients.throughActivation(attributes.activation, request) {
             var plain = attributes
             plain.activation = nil

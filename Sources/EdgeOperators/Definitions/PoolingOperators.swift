@@ -1,6 +1,6 @@
 import EdgeIR
 
-/// MaxPool and AveragePool over 1-D and 2-D windows. Input X.
+/// MaxPool and AveragePool over 1-D, 2-D and 3-D windows (3-D in float only). Input X.
 struct PoolingOperator: OperatorDefinition {
     let attributes: Pooling
     let isMax: Bool
@@ -27,7 +27,8 @@ struct PoolingOperator: OperatorDefinition {
     }
 
     func int8Role(_ node: NodeContext) -> Int8Role {
-        node.isFloatActivation(0) ? .passesScales : .none(reason: "its input is not a float activation")
+        guard attributes.kernelShape.count <= 2 else { return .none(reason: "3-D pooling has no int8 kernel") }
+        return node.isFloatActivation(0) ? .passesScales : .none(reason: "its input is not a float activation")
     }
 
     func lower(_ node: LoweringContext) throws -> LoweredOperator {

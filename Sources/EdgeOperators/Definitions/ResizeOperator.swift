@@ -1,6 +1,7 @@
 import EdgeIR
 
-/// Resize (and Upsample) by nearest or linear interpolation. Inputs X, roi?, scales?, sizes?.
+/// Resize (and Upsample) by nearest, linear or cubic interpolation, linear and cubic also
+/// antialiased. Inputs X, roi?, scales?, sizes?.
 struct ResizeOperator: OperatorDefinition {
     let attributes: Resize
 
@@ -17,7 +18,8 @@ struct ResizeOperator: OperatorDefinition {
     }
 
     func int8Role(_ node: NodeContext) -> Int8Role {
-        node.isFloatActivation(0) ? .passesScales : .none(reason: "its input is not a float activation")
+        guard !attributes.isFiltered else { return .none(reason: "cubic and antialiased resizes have no int8 kernel") }
+        return node.isFloatActivation(0) ? .passesScales : .none(reason: "its input is not a float activation")
     }
 
     func lower(_ node: LoweringContext) throws -> LoweredOperator {
@@ -28,11 +30,14 @@ struct ResizeOperator: OperatorDefinition {
         if let given = given, !given.isEmpty {
             for (i, axis) in axes.enumerated() { scales[axis] = given[i] }
         }
-        let modeCode: UInt32 = attributes.mode == .nearest ? 0 : 1
+        let modes: [Resize.Mode: UInt32] = [.nearest: 0, .linear: 1, .cubic: 2]
         let coordinate: [Resize.CoordinateTransformation: UInt32] = [.halfPixel: 0, .halfPixelSymmetric: 1, .pytorchHalfPixel: 2, .alignCorners: 3, .asymmetric: 4]
         let rounding: [Resize.NearestRounding: UInt32] = [.roundPreferFloor: 0, .roundPreferCeil: 1, .floor: 2, .ceil: 3, .legacySimple: 4]
-        return node.make(.resize, node.data, [modeCode, coordinate[attributes.coordinateTransformation]!, rounding[attributes.nearestRounding]!]
-                         + (scales + Array(repeating: 1, count: 8 - scales.count)).map(Fields.float))
+        // A filter resize adds its three fields; nearest and linear keep the 11 of older files.
+        let filter = attributes.isFiltered
+            ? [Fields.float(attributes.cubicCoefficient), attributes.excludeOutside ? 1 : 0, attributes.antialias ? 1 : 0] : []
+        return node.make(.resize, node.data, [modes[attributes.mode]!, coordinate[attributes.coordinateTransformation]!, rounding[attributes.nearestRounding]!]
+                         + (scales + Array(repeating: 1, count: 8 - scales.count)).map(Fields.float) + filter)
     }
 }
 

@@ -32,19 +32,6 @@ enum MatrixMultiply {
                     blasint(m), blasint(n), blasint(k), 1, a, blasint(transposeA ? m : k), b, blasint(transposeB ? k : n),
                     accumulate ? 1 : 0, c, blasint(n))
     }
-
-    /// Row-major transpose of a `rows x columns` matrix.
-    static func transposed(_ x: [Float], rows: Int, columns: Int) -> [Float] {
-        var result = [Float](repeating: 0, count: x.count)
-        x.withUnsafeBufferPointer { source in
-            result.withUnsafeMutableBufferPointer { target in
-                for r in 0..<rows {
-                    for col in 0..<columns { target[col * rows + r] = source[r * columns + col] }
-                }
-            }
-        }
-        return result
-    }
 }
 
 /// OpenBLAS uses as many threads as the executor may (`EDGEC_THREADS`), set once.

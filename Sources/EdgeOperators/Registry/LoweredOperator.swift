@@ -207,11 +207,13 @@ public enum Fields {
         }
     }
 
-    /// `stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left, pad_bottom, pad_right`, lifting 1-D to 2-D.
+    /// The strides, dilations, begin pads and end pads, one per spatial axis: `stride_h, stride_w,
+    /// dilation_h, dilation_w, pad_top, pad_left, pad_bottom, pad_right` in 2-D (1-D lifted to it),
+    /// with a depth field before each pair in 3-D.
     public static func spatial(strides: [Int], dilations: [Int], pads: [Int]) -> [UInt32] {
         if strides.count == 1 {
             return [1, int(strides[0]), 1, int(dilations[0]), 0, int(pads[0]), 0, int(pads[1])]
         }
-        return [strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1], pads[2], pads[3]].map(int)
+        return (strides + dilations + pads).map(int)
     }
 }

@@ -18,6 +18,13 @@ const char *edge_shape_text(const edge_tensor *tensor, char *buffer)
     return buffer;
 }
 
+const char *edge_window_text(size_t depth, size_t height, size_t width, bool volumetric, char *buffer)
+{
+    if (volumetric) snprintf(buffer, EDGE_SHAPE_TEXT, "%zux%zux%zu", depth, height, width);
+    else snprintf(buffer, EDGE_SHAPE_TEXT, "%zux%zu", height, width);
+    return buffer;
+}
+
 edge_status edge_check_arity(const edge_operator *op, unsigned min_inputs, unsigned max_inputs, unsigned required,
                              unsigned outputs, edge_error *error)
 {
@@ -98,6 +105,36 @@ edge_status edge_read_activation(const edge_operator *op, const uint8_t *params,
     activation->beta = edge_read_f32(params + 4 * (field + 2));
     if (activation->kind < EDGE_ACTIVATION_NONE || activation->kind > EDGE_ACTIVATION_LEAKY_RELU)
         return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown fused activation %d", (int)activation->kind);
+    return EDGE_OK;
+}
+
+void edge_window_dims(const edge_tensor *tensor, size_t dims[3])
+{
+    for (int32_t axis = 0; axis < 3; axis++) {
+        int32_t d = tensor->rank - 3 + axis;
+        dims[axis] = d >= 2 ? tensor->dims[d] : 1;
+    }
+}
+
+edge_status edge_read_window(const edge_operator *op, const uint8_t *params, unsigned field, int axes, int first, int32_t window[EDGE_WINDOW_RUNS][3],
+                             edge_error *error)
+{
+    static const char *const names[EDGE_WINDOW_RUNS][3] = {
+        {"kernel_d", "kernel_h", "kernel_w"},       {"stride_d", "stride_h", "stride_w"},  {"dilation_d", "dilation_h", "dilation_w"},
+        {"pad_front", "pad_top", "pad_left"}, {"pad_back", "pad_bottom", "pad_right"},
+    };
+    for (int run = 0; run < EDGE_WINDOW_RUNS; run++) {
+        int32_t minimum = run < EDGE_WINDOW_PAD_BEGIN ? 1 : 0;
+        for (int axis = 0; axis < 3; axis++) {
+            window[run][axis] = minimum; /* a 2-D op's depth, and the runs the op does not have */
+            if (run < first || axis < 3 - axes) continue;
+            int32_t value = edge_read_i32(params + 4 * (field + (unsigned)((run - first) * axes + axis - (3 - axes))));
+            if (value < minimum || value > (1 << 24))
+                return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "%s is %d, expected %d to %d", names[run][axis], (int)value, (int)minimum,
+                                    1 << 24);
+            window[run][axis] = value;
+        }
+    }
     return EDGE_OK;
 }
 

@@ -59,7 +59,8 @@ static bool geometry(edge_conv_params *g, size_t batch, size_t channels, size_t 
     g->out_height = (size_t)(span_h / sh + 1), g->out_width = (size_t)(span_w / sw + 1);
     g->kernel_height = kh, g->kernel_width = kw;
     g->stride_h = sh, g->stride_w = sw, g->dilation_h = dh, g->dilation_w = dw, g->pad_top = pt, g->pad_left = pl;
-    g->depthwise = true;
+    g->in_depth = g->out_depth = g->kernel_depth = 1, g->stride_d = g->dilation_d = 1;
+    g->planar = g->depthwise = true;
     return true;
 }
 

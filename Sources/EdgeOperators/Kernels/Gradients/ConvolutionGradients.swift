@@ -1,6 +1,6 @@
 import EdgeIR
 
-/// Backward of Conv (and, through its adjoint, ConvTranspose) for one 2-D geometry: the input
+/// Backward of Conv (and, through its adjoint, ConvTranspose) for one (3-D) geometry: the input
 /// gradient scatters `Wᵀ·dY` back through the im2col columns (col2im), the weight gradient is
 /// `dY·im2col(X)ᵀ`; depthwise geometries run direct loops, as the forward does.
 enum ConvolutionGradients {
@@ -8,9 +8,9 @@ enum ConvolutionGradients {
 
     /// dX of `Y = conv(X, W)`.
     static func input(_ g: Geometry, w: [Float], dy: [Float]) -> [Float] {
-        var dx = [Float](repeating: 0, count: g.batch * g.inChannels * g.inHeight * g.inWidth)
+        var dx = [Float](repeating: 0, count: g.batch * g.inChannels * g.inVolume)
         let cg = g.inChannelsPerGroup, mg = g.outChannelsPerGroup
-        let k = cg * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
+        let k = cg * g.taps, plane = g.outVolume
         w.withUnsafeBufferPointer { wp in
             dy.withUnsafeBufferPointer { gp in
                 dx.withUnsafeMutableBufferPointer { xp in
@@ -25,7 +25,7 @@ enum ConvolutionGradients {
                                 MatrixMultiply.product(m: k, n: plane, k: mg, a: wp.baseAddress! + group * mg * k, transposeA: true,
                                                        b: gp.baseAddress! + (n * g.outChannels + group * mg) * plane, transposeB: false,
                                                        c: cp.baseAddress!, accumulate: false)
-                                col2im(g, columns: cp.baseAddress!, x: xp.baseAddress! + (n * g.inChannels + group * cg) * g.inHeight * g.inWidth)
+                                ConvolutionKernels.col2im(g, columns: cp.baseAddress!, x: xp.baseAddress! + (n * g.inChannels + group * cg) * g.inVolume)
                             }
                         }
                     }
@@ -38,7 +38,7 @@ enum ConvolutionGradients {
     /// dW of `Y = conv(X, W)`.
     static func weights(_ g: Geometry, x: [Float], dy: [Float]) -> [Float] {
         let cg = g.inChannelsPerGroup, mg = g.outChannelsPerGroup
-        let k = cg * g.kernelHeight * g.kernelWidth, plane = g.outHeight * g.outWidth
+        let k = cg * g.taps, plane = g.outVolume
         var dw = [Float](repeating: 0, count: g.outChannels * k)
         x.withUnsafeBufferPointer { xp in
             dy.withUnsafeBufferPointer { gp in
@@ -51,7 +51,7 @@ enum ConvolutionGradients {
                     columns.withUnsafeMutableBufferPointer { cp in
                         for n in 0..<g.batch {
                             for group in 0..<g.group {
-                                ConvolutionKernels.im2col(g, x: xp.baseAddress! + (n * g.inChannels + group * cg) * g.inHeight * g.inWidth, columns: cp.baseAddress!)
+                                ConvolutionKernels.im2col(g, x: xp.baseAddress! + (n * g.inChannels + group * cg) * g.inVolume, columns: cp.baseAddress!)
                                 MatrixMultiply.product(m: mg, n: k, k: plane, a: gp.baseAddress! + (n * g.outChannels + group * mg) * plane, transposeA: false,
                                                        b: UnsafePointer(cp.baseAddress!), transposeB: true,
                                                        c: wp.baseAddress! + group * mg * k, accumulate: true)
@@ -81,32 +81,8 @@ enum ConvolutionGradients {
         return sums
     }
 
-    /// The adjoint of `im2col`: adds every column entry back to the input cell it was read from.
-    private static func col2im(_ g: Geometry, columns: UnsafePointer<Float>, x: UnsafeMutablePointer<Float>) {
-        let plane = g.outHeight * g.outWidth
-        var row = 0
-        for c in 0..<g.inChannelsPerGroup {
-            let xc = x + c * g.inHeight * g.inWidth
-            for ki in 0..<g.kernelHeight {
-                for kj in 0..<g.kernelWidth {
-                    let source = columns + row * plane
-                    let shift = kj * g.dilationW - g.padLeft
-                    let (first, end) = ConvolutionKernels.validColumns(g, shift: shift)
-                    for oh in 0..<g.outHeight {
-                        let ih = oh * g.strideH - g.padTop + ki * g.dilationH
-                        if ih < 0 || ih >= g.inHeight { continue }
-                        let line = source + oh * g.outWidth
-                        let target = xc + ih * g.inWidth + shift
-                        for ow in first..<max(first, end) { target[ow * g.strideW] += line[ow] }
-                    }
-                    row += 1
-                }
-            }
-        }
-    }
-
     private static func depthwiseInput(_ g: Geometry, w: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
-        let taps = g.kernelHeight * g.kernelWidth, stride = g.strideW
+        let taps = g.taps, stride = g.strideW
         ConvolutionKernels.forEachDepthwiseRow(g) { channel, input, output, tap, first, end in
             let weight = w[channel * taps + tap]
             let target = dx + input, source = dy + output
@@ -115,7 +91,7 @@ enum ConvolutionGradients {
     }
 
     private static func depthwiseWeights(_ g: Geometry, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>) {
-        let taps = g.kernelHeight * g.kernelWidth, stride = g.strideW
+        let taps = g.taps, stride = g.strideW
         ConvolutionKernels.forEachDepthwiseRow(g) { channel, input, output, tap, first, end in
             let source = x + input, gradient = dy + output
             var sum: Float = 0

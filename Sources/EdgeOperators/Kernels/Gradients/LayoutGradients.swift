@@ -25,27 +25,25 @@ enum LayoutGradients {
     }
 }
 
-/// Resize's backward: each resized axis is a linear map (nearest picks one source, linear mixes two),
-/// so its adjoint adds each output's gradient back to its sources with the same weights.
+/// Resize's backward: each resized axis is a linear map (each output a weighted run of inputs), so
+/// its adjoint adds each output's gradient back to its inputs with the same weights.
 extension ResizeKernels {
     static func resizeGradient(_ attributes: Resize, inputShape: [Int], outputShape: [Int], scales: [Float]?, gradient g: [Float]) -> [Float] {
         // The forward resizes axis by axis, so the backward undoes the axes in reverse order.
         let steps = axisSteps(attributes, inputShape: inputShape, outputShape: outputShape, scales: scales)
         var current = g
         for step in steps.reversed() {
-            let table = axisTable(inLength: step.shapeBefore[step.axis], outLength: step.outLength, scale: step.scale, attributes: attributes)
+            let inLength = step.shapeBefore[step.axis]
+            let runs = axisRuns(inLength: inLength, outLength: step.outLength, scale: step.scale, attributes: attributes)
             let outer = step.shapeBefore[..<step.axis].reduce(1, *)
             let inner = step.shapeBefore[(step.axis + 1)...].reduce(1, *)
-            let inLength = step.shapeBefore[step.axis]
             var previous = [Float](repeating: 0, count: outer * inLength * inner)
             for n in 0..<outer {
-                for o in 0..<step.outLength {
-                    let a = (n * inLength + table.first[o]) * inner, b = (n * inLength + table.second[o]) * inner
+                for (o, run) in runs.enumerated() {
                     let y = (n * step.outLength + o) * inner
-                    let w = table.weight[o]
-                    for i in 0..<inner {
-                        previous[a + i] += current[y + i] * (1 - w)
-                        if w != 0 { previous[b + i] += current[y + i] * w }
+                    for (t, w) in run.weights.enumerated() {
+                        let x = (n * inLength + run.start + t) * inner
+                        for i in 0..<inner { previous[x + i] += current[y + i] * w }
                     }
                 }
             }
