@@ -315,6 +315,25 @@ static void edge_resize_axis(const edge_resize_params *g, const float *x, float 
     }
 }
 
+/* Nearest neighbour moves values without arithmetic: each output line along the axis is a copy of
+   one input line, `line` bytes long, whatever the element type (int8 stays int8 between passes). */
+static void edge_resize_axis_gather(const edge_resize_params *g, const uint8_t *x, uint8_t *y, size_t outer, size_t in_length,
+                                    size_t out_length, size_t line, float scale, void *table)
+{
+    uint32_t *first = table, *second = first + out_length;
+    float *weight = (float *)(second + out_length);
+    edge_resize_table(g, in_length, out_length, scale, first, second, weight);
+    for (size_t n = 0; n < outer; n++) {
+        const uint8_t *plane = x + n * in_length * line;
+        uint8_t *out = y + n * out_length * line;
+        if (line == 1) {
+            for (size_t o = 0; o < out_length; o++) out[o] = plane[first[o]];
+        } else {
+            for (size_t o = 0; o < out_length; o++) memcpy(out + o * line, plane + (size_t)first[o] * line, line);
+        }
+    }
+}
+
 /* The same for an int8 tensor: reads int8 (`x_int8`) or the float pass before, writes int8 rounded
    half away from zero (`y_int8`) or floats for the next pass. */
 static void edge_resize_axis_int8(const edge_resize_params *g, const void *x, bool x_int8, void *y, bool y_int8, size_t outer,
@@ -367,7 +386,10 @@ edge_status edge_resize_eval(const edge_model *model, const edge_operator *op, u
         for (int32_t e = 0; e < d; e++) outer *= shape[e];
         for (int32_t e = d + 1; e < rank; e++) inner *= shape[e];
         float *target = ++done == passes ? y : buffers[(done - 1) % 2];
-        if (edge_resize_filtered(g))
+        if (g->mode == EDGE_RESIZE_NEAREST)
+            edge_resize_axis_gather(g, (const uint8_t *)current, (uint8_t *)target, outer, shape[d], yt->dims[d],
+                                    inner * (xt->dtype == EDGE_DTYPE_INT8 ? 1 : sizeof(float)), g->scales[d], table);
+        else if (edge_resize_filtered(g))
             edge_resize_filter_axis(g, current, target, outer, shape[d], yt->dims[d], inner, g->scales[d], table);
         else if (xt->dtype == EDGE_DTYPE_INT8)
             edge_resize_axis_int8(g, current, current == x, target, target == y, outer, shape[d], yt->dims[d], inner, g->scales[d], table);
