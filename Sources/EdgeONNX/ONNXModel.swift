@@ -81,6 +81,8 @@ struct GraphBuilder {
     var graph: Graph
     var info: ONNXModelInfo
     private var valueIDs: [String: ValueID] = [:]
+    /// The names the graph being read returns (an Identity writing one stays a node).
+    private var graphOutputNames: Set<String> = []
     private var opsets: [String: Int] = [:]
 
     init(model: Onnx_ModelProto, source: String) throws {
@@ -136,6 +138,7 @@ struct GraphBuilder {
         }
         let ordered = try TopologicalOrder.sort(onnxGraph.node, available: Set(valueIDs.keys))
         let consumed = Set(onnxGraph.node.flatMap(Subgraphs.reads) + onnxGraph.output.map(\.name))
+        graphOutputNames = Set(onnxGraph.output.map(\.name))
         for (index, node) in ordered.enumerated() {
             info.operatorHistogram[node.opType, default: 0] += 1
             try add(node, index: index, consumed: consumed)
@@ -201,6 +204,14 @@ struct GraphBuilder {
             try addVariadic(node, name: name, inputs: inputs.compactMap { $0 })
             return
         }
+        // PyTorch's exporter passes zero points through an Identity: the constant itself, so the
+        // QuantizeLinear and DequantizeLinear reading it see a constant.
+        if domain.isEmpty && node.opType == "Identity", node.output.count == 1, !graphOutputNames.contains(node.output[0]),
+           let source = inputs.first ?? nil, graph.constants[source] != nil {
+            try define(node.output[0], as: source, context: context)
+            return
+        }
+        if domain.isEmpty && node.opType == "Clip", try addClipOfQuantized(node, name: name, inputs: inputs, context: context) { return }
         if domain.isEmpty && (node.opType == "QuantizeLinear" || node.opType == "DequantizeLinear") {
             if let reason = try addQuantization(node, name: name, inputs: inputs) {
                 try addUnsupported(node, name: name, inputs: inputs, outputs: Array(node.output.prefix(1)), reason: reason, domain: domain, opset: opset)
@@ -345,6 +356,35 @@ struct GraphBuilder {
         return true
     }
 
+    /// PyTorch's QAT export clamps the quantized integers to its observer's range (fbgemm's
+    /// reduce_range keeps uint8 to 0...127): `Clip(QuantizeLinear(y), lo, hi)`. Clamping at
+    /// quantization levels commutes with quantizing, so the clamp moves before it, in float:
+    /// `QuantizeLinear(Clip(y, (lo − z)·s, (hi − z)·s))`, where it fuses with the activation before.
+    /// Returns false (and adds nothing) for any other Clip.
+    private mutating func addClipOfQuantized(_ node: Onnx_NodeProto, name: String, inputs: [ValueID?], context: String) throws -> Bool {
+        guard node.output.count == 1, let x = inputs.first ?? nil, graph.constants[x] == nil,
+              let parameters = graph.values[x].quantization, parameters.scales.count == 1,
+              let quantize = graph.nodes.last(where: { $0.outputs.contains(x) }), case .quantizeLinear = quantize.operation,
+              let y = quantize.input(0) else { return false }
+        var bounds: [Float] = [-.infinity, .infinity]
+        for index in 1...2 where index < inputs.count {
+            guard let id = inputs[index] else { continue }
+            guard let level = graph.constants[id], level.elementCount == 1, level.dtype == .int8 || level.dtype == .uint8 else { return false }
+            // In EdgeIR a uint8 level v is the int8 level v − 128, against the zero point moved alike.
+            let steps = level.storage.int64s[0] - (level.dtype == .uint8 ? 128 : 0) - Int64(parameters.zeroPoints[0])
+            bounds[index - 1] = Float(steps) * parameters.scales[0]
+        }
+        let clippedName = "\(name).float"
+        let clipped = graph.addValue(name: clippedName)
+        try define(clippedName, as: clipped, context: context)
+        graph.nodes.append(Node(name: name, operation: .unary(.clip(min: bounds[0], max: bounds[1])), inputs: [y], outputs: [clipped]))
+        let output = graph.addValue(name: node.output[0])
+        try define(node.output[0], as: output, context: context)
+        graph.values[output].quantization = parameters
+        graph.nodes.append(Node(name: "\(name).quantize", operation: .quantizeLinear, inputs: [clipped], outputs: [output]))
+        return true
+    }
+
     /// QuantizeLinear and DequantizeLinear carry their scale and zero point as constant inputs; in
     /// EdgeIR they sit on the int8 value (Q's output, DQ's input), so the pair shares one record.
     /// uint8 tensors (onnxruntime's U8 activations) become int8 with the zero point moved by 128,
@@ -393,6 +433,14 @@ struct GraphBuilder {
         }
 
         // Checked: now the graph changes.
+        if isQuantize, let constant, constant.dtype == .float32 {
+            // Float weights quantized in the graph (PyTorch's QAT export): quantized now, as ONNX's
+            // QuantizeLinear rounds (half to even), so the int8 kernels find int8 weights.
+            let quantized = graph.addConstant(name: node.output[0], parameters.quantize(constant, rounding: .toNearestOrEven))
+            try define(node.output[0], as: quantized, context: context)
+            graph.values[quantized].quantization = parameters
+            return nil
+        }
         let output = graph.addValue(name: node.output[0])
         try define(node.output[0], as: output, context: context)
         if isQuantize {

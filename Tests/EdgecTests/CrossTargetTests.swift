@@ -31,21 +31,25 @@ struct CrossTargetTests {
         return (description, directory)
     }
 
+    /// Every operator conformance case the native runtime runs (RuntimeAgreementTests), for the
+    /// ARM targets: their libm, float contraction and integer widths against the reference.
+    static let operatorCases = RuntimeAgreementTests.operatorCases.map(\.name).filter { !models.contains($0) }
+
     func fixture(_ name: String) throws -> CompiledFixture {
         switch name {
         case "digits": return try .digits()
         case "tiny_detector", "tiny_transformer", "tiny_mobilenet": return try .torchModel(name)
-        case "volumetric_resize_chain": return try .operatorCase(name)
-        default: return try .lightModel(name)
+        default: return RealModelTests.lightModels.contains(name) ? try .lightModel(name) : try .operatorCase(name)
         }
     }
 
-    /// Runs edge-run for every model and compares each output with the reference executor.
-    func agree(_ target: String, built: (TargetDescription, URL)) throws {
+    /// Runs edge-run for every model (and, with `operatorCases`, every operator case) and compares
+    /// each output with the reference executor.
+    func agree(_ target: String, built: (TargetDescription, URL), operatorCases: Bool = false) throws {
         let (description, runtime) = built
         let work = try EdgecBinary.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }
-        for name in Self.models {
+        for name in Self.models + (operatorCases ? Self.operatorCases : []) {
             let compiled = try fixture(name)
             let model = work.appendingPathComponent("\(name).edgem")
             try compiled.file.data.write(to: model)
@@ -63,7 +67,7 @@ struct CrossTargetTests {
                 let file = outputDirectory.appendingPathComponent(Self.fileName(outputName) + ".npy").path
                 let output = try NumPyFiles.read(file)[""]
                 let difference = expectMatches(output, try #require(compiled.reference[outputName]), "\(target) \(name) \(outputName)")
-                print("\(target) \(name) \(outputName): max |diff| \(difference)")
+                if Self.models.contains(name) { print("\(target) \(name) \(outputName): max |diff| \(difference)") }
             }
         }
     }
@@ -155,17 +159,17 @@ struct CrossTargetTests {
         String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
     }
 
-    /// One build per target, then the float models and the int8 models through it.
-    func check(_ target: String) throws {
+    /// One build per target, then the float models (and the operator cases) and the int8 models through it.
+    func check(_ target: String, operatorCases: Bool = false) throws {
         let built = try build(target)
         defer { try? FileManager.default.removeItem(at: built.1.deletingLastPathComponent()) }
-        try agree(target, built: built)
+        try agree(target, built: built, operatorCases: operatorCases)
         try agreeInt8(target, built: built)
     }
 
     @Test func nativeBuild() throws { try check("x86_64-linux-gnu") }
-    @Test func aarch64UnderQemu() throws { try check("aarch64-linux-gnu") }
-    @Test func armv7UnderQemu() throws { try check("armv7-linux-gnueabihf") }
+    @Test func aarch64UnderQemu() throws { try check("aarch64-linux-gnu", operatorCases: true) }
+    @Test func armv7UnderQemu() throws { try check("armv7-linux-gnueabihf", operatorCases: true) }
 
     /// The ARMv8.2 dot-product build (SDOT kernels) under qemu's `max` CPU, on the int8 models.
     @Test func int8Aarch64DotprodUnderQemu() throws {

@@ -90,6 +90,25 @@ struct PrequantizedModelTests {
         #expect(bySwift.top1 >= 0.99 && bySwift.sqnr >= 30, "\(bySwift)")
     }
 
+    /// PyTorch's quantization-aware training, exported as PyTorch exports it (make_qat_export.py):
+    /// zero points through Identity nodes, a Clip of the quantized integers to the observer's
+    /// reduced range between each QuantizeLinear and DequantizeLinear, float weights quantized in
+    /// the graph. It compiles and computes what onnxruntime computes from the same file. Its
+    /// weighted layers still run in float (the compile summary lists them): the exporter writes
+    /// the QAT BatchNormalization as Conv, Div and Add by per-channel constants and a
+    /// BatchNormalization after the quantized weights, which are not folded into them yet.
+    @Test func pytorchQATDigitsCompileAndAgree() throws {
+        let name = "digits_torch_qat"
+        let graph = try StandardPipeline.deploy(try ONNXModel(contentsOf: Fixtures.path("prequant/\(name).onnx")).graph)
+        let file = try EdgemWriter.write(graph)
+        let kinds = try EdgemFile(data: file.data, source: name).operators.map(\.kindName)
+        let test = try CompressionTests.data("digits_test.npz")
+        let logits = try DeviceRunner(try DeviceModel(data: file.data)).run(["input": test.arrays["input"]!])["logits"]!
+        let expected = Tensor(shape: logits.shape, floats: try Self.logits(name))
+        let difference = expectMatches(logits, expected, "\(name) logits")
+        print(String(format: "%@ (PyTorch QAT export) compiled by edgec vs onnxruntime: max |diff| %g; %@", name, difference, kinds.joined(separator: " ")))
+    }
+
     /// onnxruntime's quantize_dynamic digits CNN: no int8 kernel takes a scale computed at run
     /// time, so the layers run in float, computing exactly what onnxruntime's integer kernels do
     /// (the integer products are exact in float32 at this size): 1e-4 relative, the conformance bar.

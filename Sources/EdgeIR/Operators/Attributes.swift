@@ -14,6 +14,24 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
     case hardSwish
     case leakyRelu(alpha: Float)
 
+    /// The clamp bounds of Relu and Clip; nil for the other activations.
+    var clampBounds: (Float, Float)? {
+        switch self {
+        case .relu: return (0, .infinity)
+        case .clip(let lo, let hi): return (lo, hi)
+        default: return nil
+        }
+    }
+
+    /// `next` applied after this, as one activation, when both are clamps whose ranges overlap:
+    /// clamp(clamp(x, a, b), c, d) = clamp(x, max(a, c), min(b, d)).
+    public func thenClamped(by next: Activation) -> Activation? {
+        guard let (a, b) = clampBounds, let (c, d) = next.clampBounds else { return nil }
+        let (lo, hi) = (Swift.max(a, c), Swift.min(b, d))
+        guard lo <= hi else { return nil }
+        return lo == 0 && hi == .infinity ? .relu : .clip(min: lo, max: hi)
+    }
+
     public var description: String {
         switch self {
         case .relu: return "Relu"

@@ -197,9 +197,15 @@ public enum Operation: Sendable, Equatable {
         }
     }
 
-    /// The same operation with `activation` fused in, or nil when this op cannot carry one.
+    /// The same operation with `activation` fused in, or nil when this op cannot carry one. A
+    /// clamp after a fused clamp becomes one clamp (PyTorch's QAT export clips the Relu's output
+    /// to its observer's range); any other second activation is refused.
     public func fusing(_ activation: Activation) -> Operation? {
-        guard fusedActivation == nil else { return nil }
+        var activation = activation
+        if let existing = fusedActivation {
+            guard let composed = existing.thenClamped(by: activation) else { return nil }
+            activation = composed
+        }
         switch self {
         case .conv(var c): c.activation = activation; return .conv(c)
         case .convTranspose(var c): c.activation = activation; return .convTranspose(c)

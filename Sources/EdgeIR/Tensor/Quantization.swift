@@ -51,13 +51,13 @@ extension QuantizationParameters {
     }
 
     /// A float tensor quantized to int8 with these parameters (per tensor or per slice), element by
-    /// element as the runtime's QUANTIZE does.
-    public func quantize(_ tensor: Tensor) -> Tensor {
+    /// element as the runtime's QUANTIZE does, or, with `.toNearestOrEven`, as ONNX's QuantizeLinear.
+    public func quantize(_ tensor: Tensor, rounding: FloatingPointRoundingRule = .toNearestOrAwayFromZero) -> Tensor {
         let values = tensor.floats ?? tensor.storage.doubles.map(Float.init)
         let channel = channelIndex(shape: tensor.shape)
         return Tensor(shape: tensor.shape, storage: .int8(values.indices.map { i in
             let c = channel(i)
-            return Self.quantizeLikeRuntime(values[i], scale: scales[c], zeroPoint: zeroPoints[c])
+            return Self.quantizeLikeRuntime(values[i], scale: scales[c], zeroPoint: zeroPoints[c], rounding: rounding)
         }))
     }
 
@@ -74,8 +74,8 @@ extension QuantizationParameters {
 
     /// One value quantized as the runtime's QUANTIZE does it (formats/edgem.md): `x / scale` in
     /// float32, rounded half away from zero, clamped to int8 around the zero point; NaN gives the zero point.
-    public static func quantizeLikeRuntime(_ x: Float, scale: Float, zeroPoint: Int32) -> Int8 {
-        let q = (x / scale).rounded()
+    public static func quantizeLikeRuntime(_ x: Float, scale: Float, zeroPoint: Int32, rounding: FloatingPointRoundingRule = .toNearestOrAwayFromZero) -> Int8 {
+        let q = (x / scale).rounded(rounding)
         if q.isNaN { return Int8(truncatingIfNeeded: zeroPoint) }
         if q < Float(-128 - zeroPoint) { return -128 }
         if q > Float(127 - zeroPoint) { return 127 }
