@@ -83,6 +83,8 @@ struct GraphBuilder {
     private var valueIDs: [String: ValueID] = [:]
     /// The names the graph being read returns (an Identity writing one stays a node).
     private var graphOutputNames: Set<String> = []
+    /// How many times each name is read, by nodes and as a graph output.
+    private var readCounts: [String: Int] = [:]
     private var opsets: [String: Int] = [:]
 
     init(model: Onnx_ModelProto, source: String) throws {
@@ -139,6 +141,7 @@ struct GraphBuilder {
         let ordered = try TopologicalOrder.sort(onnxGraph.node, available: Set(valueIDs.keys))
         let consumed = Set(onnxGraph.node.flatMap(Subgraphs.reads) + onnxGraph.output.map(\.name))
         graphOutputNames = Set(onnxGraph.output.map(\.name))
+        readCounts = (onnxGraph.node.flatMap(Subgraphs.reads) + onnxGraph.output.map(\.name)).reduce(into: [:]) { $0[$1, default: 0] += 1 }
         for (index, node) in ordered.enumerated() {
             info.operatorHistogram[node.opType, default: 0] += 1
             try add(node, index: index, consumed: consumed)
@@ -364,8 +367,8 @@ struct GraphBuilder {
     private mutating func addClipOfQuantized(_ node: Onnx_NodeProto, name: String, inputs: [ValueID?], context: String) throws -> Bool {
         guard node.output.count == 1, let x = inputs.first ?? nil, graph.constants[x] == nil,
               let parameters = graph.values[x].quantization, parameters.scales.count == 1,
-              let quantize = graph.nodes.last(where: { $0.outputs.contains(x) }), case .quantizeLinear = quantize.operation,
-              let y = quantize.input(0) else { return false }
+              let quantizeIndex = graph.nodes.lastIndex(where: { $0.outputs.contains(x) }), case .quantizeLinear = graph.nodes[quantizeIndex].operation,
+              let y = graph.nodes[quantizeIndex].input(0), readCounts[node.input[0]] == 1 else { return false }
         var bounds: [Float] = [-.infinity, .infinity]
         for index in 1...2 where index < inputs.count {
             guard let id = inputs[index] else { continue }
@@ -374,14 +377,13 @@ struct GraphBuilder {
             let steps = level.storage.int64s[0] - (level.dtype == .uint8 ? 128 : 0) - Int64(parameters.zeroPoints[0])
             bounds[index - 1] = Float(steps) * parameters.scales[0]
         }
+        // The QuantizeLinear, read only by this Clip, now quantizes the clamped value and writes the Clip's output.
         let clippedName = "\(name).float"
         let clipped = graph.addValue(name: clippedName)
         try define(clippedName, as: clipped, context: context)
-        graph.nodes.append(Node(name: name, operation: .unary(.clip(min: bounds[0], max: bounds[1])), inputs: [y], outputs: [clipped]))
-        let output = graph.addValue(name: node.output[0])
-        try define(node.output[0], as: output, context: context)
-        graph.values[output].quantization = parameters
-        graph.nodes.append(Node(name: "\(name).quantize", operation: .quantizeLinear, inputs: [clipped], outputs: [output]))
+        graph.nodes[quantizeIndex].inputs[0] = clipped
+        graph.nodes.insert(Node(name: name, operation: .unary(.clip(min: bounds[0], max: bounds[1])), inputs: [y], outputs: [clipped]), at: quantizeIndex)
+        try define(node.output[0], as: x, context: context)
         return true
     }
 

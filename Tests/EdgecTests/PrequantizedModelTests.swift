@@ -109,6 +109,23 @@ struct PrequantizedModelTests {
         print(String(format: "%@ (PyTorch QAT export) compiled by edgec vs onnxruntime: max |diff| %g; %@", name, difference, kinds.joined(separator: " ")))
     }
 
+    /// The same export without BatchNormalization (Conv-ReLU fused for QAT): the convolutions run
+    /// in int8 with the scales PyTorch trained, the clamp to the observer's range fused into them,
+    /// and agree with onnxruntime at the QDQ suite's bar over the 450 test digits.
+    @Test func pytorchQATConvolutionsRunInInt8() throws {
+        let name = "digits_torch_qat_relu"
+        let graph = try StandardPipeline.deploy(try ONNXModel(contentsOf: Fixtures.path("prequant/\(name).onnx")).graph)
+        let file = try EdgemWriter.write(graph)
+        let kinds = try EdgemFile(data: file.data, source: name).operators.map(\.kindName)
+        #expect(kinds.filter { $0.hasPrefix("CONV") } == ["CONV_INT8", "CONV_INT8"], "\(kinds)")
+        let test = try CompressionTests.data("digits_test.npz")
+        let logits = try DeviceRunner(try DeviceModel(data: file.data)).run(["input": test.arrays["input"]!])["logits"]!.floats!
+        let agreement = QDQTests.agreement(logits, try Self.logits(name), classes: 10)
+        print(String(format: "%@ (PyTorch QAT export) compiled by edgec vs onnxruntime: %.1f dB, top-1 %.2f%%; %@", name, agreement.sqnr,
+                     100 * agreement.top1, kinds.joined(separator: " ")))
+        #expect(agreement.top1 >= 0.99 && agreement.sqnr >= 30, "\(agreement)")
+    }
+
     /// onnxruntime's quantize_dynamic digits CNN: no int8 kernel takes a scale computed at run
     /// time, so the layers run in float, computing exactly what onnxruntime's integer kernels do
     /// (the integer products are exact in float32 at this size): 1e-4 relative, the conformance bar.

@@ -10,6 +10,8 @@ Writes, in prequant/:
                                 trained 8 epochs on digits_train.npz with fake quantization
   digits_torch_qat_logits.npy   onnxruntime's logits [450, 10] for digits_test.npz, one sample at
                                 a time, graph optimizations off
+  digits_torch_qat_relu.onnx    the same network without BatchNormalization (Conv-ReLU fused for
+                                QAT), and its _logits.npy
 
 Needs torch (Tests/Fixtures/requirements.txt). Run from the repo root:
     python3 Tests/Fixtures/make_qat_export.py
@@ -27,12 +29,13 @@ OUT = os.path.join(HERE, "prequant")
 
 
 class DigitsNet(nn.Module):
-    def __init__(self):
+    def __init__(self, batch_norm=True):
         super().__init__()
         self.quant = torch.ao.quantization.QuantStub()
         self.dequant = torch.ao.quantization.DeQuantStub()
-        self.conv1, self.bn1, self.relu1 = nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU()
-        self.conv2, self.bn2, self.relu2 = nn.Conv2d(8, 16, 3, stride=2, padding=1), nn.BatchNorm2d(16), nn.ReLU()
+        norm = nn.BatchNorm2d if batch_norm else (lambda channels: nn.Identity())
+        self.conv1, self.bn1, self.relu1 = nn.Conv2d(1, 8, 3, padding=1), norm(8), nn.ReLU()
+        self.conv2, self.bn2, self.relu2 = nn.Conv2d(8, 16, 3, stride=2, padding=1), norm(16), nn.ReLU()
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(16, 10)
 
@@ -43,17 +46,14 @@ class DigitsNet(nn.Module):
         return self.dequant(self.fc(torch.flatten(self.pool(x), 1)))
 
 
-def main():
-    warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation; requirements.txt pins torch for it
+def export(name, batch_norm, train, test):
     torch.manual_seed(0)
-    torch.set_num_threads(1)  # one thread: the same sums in the same order, the same file
-    train = np.load(os.path.join(DIGITS, "digits_train.npz"))
-    test = np.load(os.path.join(DIGITS, "digits_test.npz"))
-    model = DigitsNet().train()
+    model = DigitsNet(batch_norm).train()
     # version 0: FakeQuantize modules, which export as QuantizeLinear/DequantizeLinear (the fused
     # observer of version 1 has no ONNX form).
     model.qconfig = torch.ao.quantization.get_default_qat_qconfig("fbgemm", version=0)
-    torch.ao.quantization.fuse_modules_qat(model, [["conv1", "bn1", "relu1"], ["conv2", "bn2", "relu2"]], inplace=True)
+    groups = [["conv1", "bn1", "relu1"], ["conv2", "bn2", "relu2"]] if batch_norm else [["conv1", "relu1"], ["conv2", "relu2"]]
+    torch.ao.quantization.fuse_modules_qat(model, groups, inplace=True)
     torch.ao.quantization.prepare_qat(model, inplace=True)
     x, y = torch.from_numpy(train["input"]), torch.from_numpy(train["labels"])
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
@@ -66,13 +66,22 @@ def main():
     model.eval()
     model.apply(torch.ao.quantization.disable_observer)
     model.apply(torch.nn.intrinsic.qat.freeze_bn_stats)
-    os.makedirs(OUT, exist_ok=True)
-    path = os.path.join(OUT, "digits_torch_qat.onnx")
+    path = os.path.join(OUT, name + ".onnx")
     torch.onnx.export(model, x[:1], path, opset_version=13, input_names=["input"], output_names=["logits"], dynamo=False)
     logits = onnxruntime_logits(path, test["input"])
-    np.save(os.path.join(OUT, "digits_torch_qat_logits.npy"), logits)
+    np.save(os.path.join(OUT, name + "_logits.npy"), logits)
     accuracy = (logits.argmax(1) == test["labels"]).mean()
-    print("digits_torch_qat.onnx: onnxruntime top-1 %.2f%% on the 450 test digits" % (100 * accuracy))
+    print("%s.onnx: onnxruntime top-1 %.2f%% on the 450 test digits" % (name, 100 * accuracy))
+
+
+def main():
+    warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation; requirements.txt pins torch for it
+    torch.set_num_threads(1)  # one thread: the same sums in the same order, the same file
+    train = np.load(os.path.join(DIGITS, "digits_train.npz"))
+    test = np.load(os.path.join(DIGITS, "digits_test.npz"))
+    os.makedirs(OUT, exist_ok=True)
+    export("digits_torch_qat", True, train, test)
+    export("digits_torch_qat_relu", False, train, test)
 
 
 if __name__ == "__main__":
