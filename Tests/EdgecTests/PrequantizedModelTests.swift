@@ -74,7 +74,9 @@ struct PrequantizedModelTests {
     /// 99% top-1 agreement over the 450 test digits — and a step count is printed.
     @Test(arguments: ["digits_qop_u8s8", "digits_qop_s8s8"])
     func qOperatorDigitsCompileToInt8(_ name: String) throws {
-        let (graph, logits) = try QDQTests.compileQuantizedDigits("prequant/\(name).onnx")
+        let (graph, kinds, compiled) = try QDQTests.compileQuantizedDigits("prequant/\(name).onnx")
+        #expect(kinds == QDQTests.int8DigitsKinds, "\(kinds)")
+        let logits = compiled.floats!
         let test = try CompressionTests.data("digits_test.npz")
         let expected = try Self.logits(name)
         let agreement = QDQTests.agreement(logits, expected, classes: 10)
@@ -99,11 +101,7 @@ struct PrequantizedModelTests {
     /// BatchNormalization after the quantized weights, which are not folded into them yet.
     @Test func pytorchQATDigitsCompileAndAgree() throws {
         let name = "digits_torch_qat"
-        let graph = try StandardPipeline.deploy(try ONNXModel(contentsOf: Fixtures.path("prequant/\(name).onnx")).graph)
-        let file = try EdgemWriter.write(graph)
-        let kinds = try EdgemFile(data: file.data, source: name).operators.map(\.kindName)
-        let test = try CompressionTests.data("digits_test.npz")
-        let logits = try DeviceRunner(try DeviceModel(data: file.data)).run(["input": test.arrays["input"]!])["logits"]!
+        let (_, kinds, logits) = try QDQTests.compileQuantizedDigits("prequant/\(name).onnx")
         let expected = Tensor(shape: logits.shape, floats: try Self.logits(name))
         let difference = expectMatches(logits, expected, "\(name) logits")
         print(String(format: "%@ (PyTorch QAT export) compiled by edgec vs onnxruntime: max |diff| %g; %@", name, difference, kinds.joined(separator: " ")))
@@ -114,13 +112,9 @@ struct PrequantizedModelTests {
     /// and agree with onnxruntime at the QDQ suite's bar over the 450 test digits.
     @Test func pytorchQATConvolutionsRunInInt8() throws {
         let name = "digits_torch_qat_relu"
-        let graph = try StandardPipeline.deploy(try ONNXModel(contentsOf: Fixtures.path("prequant/\(name).onnx")).graph)
-        let file = try EdgemWriter.write(graph)
-        let kinds = try EdgemFile(data: file.data, source: name).operators.map(\.kindName)
+        let (_, kinds, logits) = try QDQTests.compileQuantizedDigits("prequant/\(name).onnx")
         #expect(kinds.filter { $0.hasPrefix("CONV") } == ["CONV_INT8", "CONV_INT8"], "\(kinds)")
-        let test = try CompressionTests.data("digits_test.npz")
-        let logits = try DeviceRunner(try DeviceModel(data: file.data)).run(["input": test.arrays["input"]!])["logits"]!.floats!
-        let agreement = QDQTests.agreement(logits, try Self.logits(name), classes: 10)
+        let agreement = QDQTests.agreement(logits.floats!, try Self.logits(name), classes: 10)
         print(String(format: "%@ (PyTorch QAT export) compiled by edgec vs onnxruntime: %.1f dB, top-1 %.2f%%; %@", name, agreement.sqnr,
                      100 * agreement.top1, kinds.joined(separator: " ")))
         #expect(agreement.top1 >= 0.99 && agreement.sqnr >= 30, "\(agreement)")
@@ -131,12 +125,8 @@ struct PrequantizedModelTests {
     /// (the integer products are exact in float32 at this size): 1e-4 relative, the conformance bar.
     @Test func dynamicDigitsRunInFloat() throws {
         let name = "digits_dynamic"
-        let graph = try StandardPipeline.deploy(try ONNXModel(contentsOf: Fixtures.path("prequant/\(name).onnx")).graph)
-        let file = try EdgemWriter.write(graph)
-        let kinds = try EdgemFile(data: file.data, source: name).operators.map(\.kindName)
+        let (_, kinds, logits) = try QDQTests.compileQuantizedDigits("prequant/\(name).onnx")
         #expect(!kinds.contains { $0.hasSuffix("_INT8") }, "\(kinds)")
-        let test = try CompressionTests.data("digits_test.npz")
-        let logits = try DeviceRunner(try DeviceModel(data: file.data)).run(["input": test.arrays["input"]!])["logits"]!
         let expected = Tensor(shape: logits.shape, floats: try Self.logits(name))
         let difference = expectMatches(logits, expected, "digits_dynamic logits")
         let agreement = QDQTests.agreement(logits.floats!, expected.floats!, classes: 10)
