@@ -45,6 +45,7 @@ struct BadInputTests {
         ("qlinearconv_dynamic_scale.onnx", "'conv' (QLinearConv, opset 13): its x scale 'runtime_scale' is computed at run time; edgec needs it constant"),
         ("qlinearconv_zero_point_type.onnx", "'conv' (QLinearConv, opset 13): its x zero point 'z32' is int32; QLinearConv takes int8 or uint8 zero points"),
         ("qlinearsoftmax_other_opset_axis.onnx", "'softmax' (com.microsoft.QLinearSoftmax, opset 1): stands for a Softmax of opset 12 over axis 1, which a Softmax of the model's opset 13 computes differently"),
+        ("qlinearsoftmax_without_opset.onnx", "'softmax' (com.microsoft.QLinearSoftmax, opset 1): needs its opset attribute (the opset of the Softmax it quantizes)"),
         ("qlinearreducemean_unsupported.onnx", "'mean' (com.microsoft.QLinearReduceMean, opset 1): onnxruntime's quantized operator QLinearReduceMean is not supported"),
         ("if_runtime_condition.onnx", "If node 'branch': its condition 'positive' is computed at run time"),
         ("nonzero_runtime.onnx", "NonZero node 'nonzero': its output shape depends on the values of 'x', which are computed at run time"),

@@ -131,6 +131,21 @@ struct FusionTests {
         #expect(prepared.nodes.first?.operation == .unary(.gelu(tanhApproximation: !exact)), "spelling \(spelling)")
     }
 
+    /// A clamp after a fused clamp becomes one clamp (Relu then Clip(-1, 3) is Clip(0, 3)); two
+    /// clamps whose ranges do not meet stay two nodes.
+    @Test func clampsAfterClampsCompose() throws {
+        var b = Builder(shape: [2, 3, 2, 2])
+        b.graph.outputs = [b.unary(.clip(min: -1, max: 3), b.unary(.relu, b.add(b.x, b.x)))]
+        let (kinds, difference) = try Self.compare(b.graph, Self.ramp)
+        #expect(kinds == ["Add"] && difference == 0, "\(kinds) \(difference)")
+        #expect(try StandardPipeline.prepare(b.graph).nodes.first?.operation == .binary(.add, activation: .clip(min: 0, max: 3)))
+
+        var c = Builder(shape: [2, 3, 2, 2])
+        c.graph.outputs = [c.unary(.clip(min: 0, max: 1), c.unary(.clip(min: 4, max: 6), c.add(c.x, c.x)))]
+        let (apart, gap) = try Self.compare(c.graph, Self.ramp)
+        #expect(apart == ["Add", "Clip"] && gap == 0, "\(apart) \(gap)")
+    }
+
     /// Not HardSwish: the clip is read elsewhere too, or the constant is not 3.
     @Test func lookalikesStay() throws {
         var b = Builder(shape: [2, 3, 2, 2])

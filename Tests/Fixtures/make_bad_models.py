@@ -208,6 +208,8 @@ def main():
     # A Softmax of opset 12 over axis 1 of a [2, 3, 4] tensor normalizes 12 values; opset 13's, 3.
     save(quantized_unary(helper.make_node("QLinearSoftmax", ["xq", "s", "z", "s", "z"], ["yq"], domain="com.microsoft", axis=1, opset=12, name="softmax"),
                          [2, 3, 4]), "qlinearsoftmax_other_opset_axis.onnx")
+    save(quantized_unary(helper.make_node("QLinearSoftmax", ["xq", "s", "z", "s", "z"], ["yq"], domain="com.microsoft", axis=-1, name="softmax"),
+                         [2, 4]), "qlinearsoftmax_without_opset.onnx")
     save(quantized_unary(helper.make_node("QLinearReduceMean", ["xq", "s", "z", "s", "z"], ["yq"], domain="com.microsoft", axes=[1], keepdims=1, name="mean"),
                          [2, 4]), "qlinearreducemean_unsupported.onnx")
 
