@@ -139,9 +139,9 @@ struct GraphBuilder {
             try addGraphInput(input)
         }
         let ordered = try TopologicalOrder.sort(onnxGraph.node, available: Set(valueIDs.keys))
-        let consumed = Set(onnxGraph.node.flatMap(Subgraphs.reads) + onnxGraph.output.map(\.name))
         graphOutputNames = Set(onnxGraph.output.map(\.name))
         readCounts = (onnxGraph.node.flatMap(Subgraphs.reads) + onnxGraph.output.map(\.name)).reduce(into: [:]) { $0[$1, default: 0] += 1 }
+        let consumed = Set(readCounts.keys)
         for (index, node) in ordered.enumerated() {
             info.operatorHistogram[node.opType, default: 0] += 1
             try add(node, index: index, consumed: consumed)
