@@ -12,7 +12,8 @@ import EdgeIR
 ///   with the division by √2 or multiplication by 1/√2, the halving anywhere in the product,
 ///   and the tanh approximation `x · (1 + tanh(√(2/π) · (x + 0.044715 · x³))) / 2` with x³ as
 ///   Pow(x, 3) or x · x · x;
-/// - Conv, ConvTranspose and Gemm followed by the Add of a per-channel constant: a bias;
+/// - Conv, ConvTranspose and Gemm followed by the Add of a per-channel constant: a bias; followed
+///   by a Mul or Div by one: the factor folded into weights and bias;
 /// - MatMul of a 2-D input and a constant followed by the Add of a constant row: a Gemm.
 public struct FuseExporterPatterns: Pass {
     public let name = "fuse-exporter-patterns"
@@ -20,7 +21,7 @@ public struct FuseExporterPatterns: Pass {
     public init() {}
 
     public func run(_ graph: Graph) throws -> Graph {
-        try RewriteDriver(Self.hardSwishRules + Self.hardSigmoidRules + [Self.siluRule] + Self.geluRules + [Self.biasRule, Self.matMulAddRule]).run(graph)
+        try RewriteDriver(Self.hardSwishRules + Self.hardSigmoidRules + [Self.siluRule] + Self.geluRules + [Self.biasRule] + Self.channelScaleRules + [Self.matMulAddRule]).run(graph)
     }
 
     // MARK: HardSwish
@@ -121,46 +122,44 @@ public struct FuseExporterPatterns: Pass {
             + tanhGates.flatMap(halvings).map { unaryRule("gelu-tanh", $0, .gelu(tanhApproximation: true)) }
     }
 
-    // MARK: Bias
+    // MARK: Bias and channel scales
 
-    /// The producer's output channels when `constant` adds one value per channel (or one value)
-    /// to its output `shape`: [C], [C,1,...], [1,C,1,...] for Conv; [N] or [1,N] for Gemm.
-    static func perChannel(_ constant: Tensor, outputShape: [Int], channelAxis: Int) -> [Float]? {
-        guard let values = constant.floats, channelAxis < outputShape.count else { return nil }
-        let channels = outputShape[channelAxis]
-        if values.count == 1 { return Array(repeating: values[0], count: channels) }
-        guard values.count == channels, Shapes.broadcast(outputShape, constant.shape) == outputShape else { return nil }
-        // The one non-1 dimension must line up with the channel axis once right-aligned.
-        let aligned = Array(repeating: 1, count: outputShape.count - constant.shape.count) + constant.shape
-        return aligned.enumerated().allSatisfy({ $0.offset == channelAxis || $0.element == 1 }) ? values : nil
-    }
+    /// A Conv, ConvTranspose or Gemm (no activation fused yet) read only by the node being matched.
+    static let weightedLayer = Pattern.node("producer", operation: { ["Conv", "ConvTranspose", "Gemm"].contains($0.kindName) && $0.fusedActivation == nil },
+                                            operands: [], commutative: false, singleUse: true)
 
     static let biasRule = RewriteRule("bias", .node("add", .binary(.add, activation: nil), commutative: true, [
-        .node("producer", operation: { ["Conv", "ConvTranspose", "Gemm"].contains($0.kindName) && $0.fusedActivation == nil },
-              operands: [], commutative: false, singleUse: true),
-        .constant("constant", where: { $0.dtype == .float32 }),
+        weightedLayer, .constant("constant", where: { $0.dtype == .float32 }),
     ])) { site in
         let producer = site.graph.nodes[site.match.node("producer")]
         guard let outputShape = site.graph.type(of: site.match.value("producer"))?.shape, outputShape == site.graph.type(of: site.rootNode.outputs[0])?.shape,
-              let added = perChannel(site.graph.constants[site.match.value("constant")]!, outputShape: outputShape,
-                                     channelAxis: 1) else { return false }
-        var existing = [Float](repeating: 0, count: added.count)
-        var operation = producer.operation
-        if let bias = producer.input(2) {
-            guard let tensor = site.graph.constants[bias], let values = perChannel(tensor, outputShape: outputShape, channelAxis: 1) else { return false }
-            existing = values
-            if case .gemm(var g) = operation {
-                // Gemm scales C by beta: fold beta in, so the new bias is plain.
-                existing = existing.map { $0 * g.beta }
-                g.beta = 1
-                operation = .gemm(g)
-            }
-        } else if case .gemm(var g) = operation {
-            g.beta = 1
-            operation = .gemm(g)
-        }
-        let bias = site.graph.addConstant(name: producer.name + ".bias", Tensor(shape: [added.count], floats: zip(existing, added).map(+)))
-        site.absorbRoot(into: "producer", operation: operation, inputs: [producer.input(0), producer.input(1), bias])
+              let added = OutputChannels.perChannel(site.graph.constants[site.match.value("constant")]!, outputShape: outputShape),
+              let existing = OutputChannels.bias(of: producer, in: site.graph) else { return false }
+        let bias = site.graph.addConstant(name: producer.name + ".bias", Tensor(shape: [added.count], floats: zip(existing.values, added).map(+)))
+        site.absorbRoot(into: "producer", operation: existing.operation, inputs: [producer.input(0), producer.input(1), bias])
+        return true
+    }
+
+    /// A Mul or Div of the layer's output by a per-channel constant: the weights and bias take the
+    /// factor (PyTorch's QAT export divides a Conv-BatchNorm's convolution by the folded scale).
+    static let channelScaleRules: [RewriteRule] = [
+        RewriteRule("channel-scale", .node("mul", multiply, commutative: true, [weightedLayer, .constant("factor", where: { $0.dtype == .float32 })])) {
+            try scaleChannels(&$0, by: { $0 })
+        },
+        RewriteRule("channel-divide", .node("div", divide, [weightedLayer, .constant("factor", where: { $0.dtype == .float32 })])) {
+            try scaleChannels(&$0, by: { 1 / $0 })
+        },
+    ]
+
+    static func scaleChannels(_ site: inout RewriteSite, by factor: (Float) -> Float) throws -> Bool {
+        let producer = site.graph.nodes[site.match.node("producer")]
+        guard let outputShape = site.graph.type(of: site.match.value("producer"))?.shape, outputShape == site.graph.type(of: site.rootNode.outputs[0])?.shape,
+              let constant = OutputChannels.perChannel(site.graph.constants[site.match.value("factor")]!, outputShape: outputShape),
+              case let scale = constant.map(factor), scale.allSatisfy({ $0.isFinite && $0 != 0 }),
+              let bias = OutputChannels.bias(of: producer, in: site.graph),
+              let weights = OutputChannels.scaledWeights(of: producer, by: scale, in: &site.graph) else { return false }
+        let scaledBias = site.graph.addConstant(name: producer.name + ".bias", Tensor(shape: [scale.count], floats: zip(bias.values, scale).map(*)))
+        site.absorbRoot(into: "producer", operation: bias.operation, inputs: [producer.input(0), weights, scaledBias])
         return true
     }
 
@@ -173,7 +172,7 @@ public struct FuseExporterPatterns: Pass {
         guard let a = site.graph.type(of: site.match.value("a")), a.shape.count == 2,
               let outputShape = site.graph.type(of: site.match.value("product"))?.shape,
               outputShape == site.graph.type(of: site.rootNode.outputs[0])?.shape,
-              let row = perChannel(site.graph.constants[site.match.value("row")]!, outputShape: outputShape, channelAxis: 1) else { return false }
+              let row = OutputChannels.perChannel(site.graph.constants[site.match.value("row")]!, outputShape: outputShape) else { return false }
         let bias = site.graph.addConstant(name: site.rootNode.name + ".bias", Tensor(shape: [row.count], floats: row))
         site.absorbRoot(into: "product", operation: .gemm(Gemm()), inputs: [site.match.value("a"), site.match.value("b"), bias])
         return true

@@ -113,10 +113,16 @@ public struct LowerFakeQuantization: Pass {
                 guard let x = integerSource(node.input(0)), isActivation(x), let inputQ = perTensor(x),
                       var w = integerSource(node.input(1)), var weights = graph.constants[w], weights.dtype == .int8,
                       var weightQ = graph.values[w].quantization else { return nil }
-                if !weightQ.zeroPoints.allSatisfy({ $0 == 0 }) || (weightQ.scales.count > 1 && weightQ.axis != weightAxis) {
+                if weightQ.scales.contains(where: { $0 < 0 }), let positive = IntegerArithmetic.positiveScales(weights, weightQ) {
+                    (weights, weightQ) = positive
+                    w = graph.addConstant(name: graph.name(of: w) + ".positive", weights)
+                    graph.values[w].quantization = weightQ
+                }
+                if !weightQ.zeroPoints.allSatisfy({ $0 == 0 }) || (weightQ.scales.count > 1 && weightQ.axis != weightAxis)
+                    || weightQ.scales.contains(where: { $0 <= 0 }) {
                     // Weights quantized another way (asymmetric, or along another axis, as onnxruntime
-                    // quantizes weights it finds in Constant nodes) are quantized again in the runtime's
-                    // scheme from the real values they stand for.
+                    // quantizes weights it finds in Constant nodes, or with a scale no sign flip makes
+                    // positive) are quantized again in the runtime's scheme from the real values they stand for.
                     let real = weightQ.dequantize(weights)
                     let scales = IntegerArithmetic.symmetricScales(real, axis: weightAxis, perTensor: false)
                     weights = IntegerArithmetic.symmetricInt8(real, axis: weightAxis, scales: scales)

@@ -180,6 +180,45 @@ struct FusionTests {
         #expect(result.difference <= 1e-5)
     }
 
+    /// Per-channel factors after a weighted layer fold into its weights and bias: a Conv with a bias
+    /// divided, shifted and multiplied (in either operand order, with negative factors); a grouped
+    /// ConvTranspose times a factor; a Gemm divided by a row. A factor along another axis, or a zero
+    /// divisor, stays.
+    @Test func perChannelFactorsFoldIntoWeights() throws {
+        var b = Builder(shape: [2, 3, 2, 2])
+        let w = b.constant("w", (0..<12).map { Float($0) * 0.1 - 0.5 }, shape: [4, 3, 1, 1])
+        let conv = b.node(.conv(Convolution(strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0])), [b.x, w, b.constant("bias", [0.1, 0.2, -0.3, 0.4], shape: [4])])
+        let divided = b.div(conv, b.constant("d", [2, -0.5, 4, 1], shape: [1, 4, 1, 1]))
+        let shifted = b.add(divided, b.constant("shift", [0.5, -1, 2, 0.25], shape: [1, 4, 1, 1]))
+        b.graph.outputs = [b.mul(b.constant("m", [3, 1, -2, 0.5], shape: [4, 1, 1]), shifted)]
+        let (kinds, difference) = try Self.compare(b.graph, Self.ramp)
+        #expect(kinds == ["Conv"], "\(kinds)")
+        #expect(difference <= 1e-5)
+
+        var t = Builder(shape: [2, 4, 2, 2])
+        let tw = t.constant("w", (0..<16).map { Float($0) * 0.1 - 0.7 }, shape: [4, 2, 1, 2])
+        let transposed = t.node(.convTranspose(ConvolutionTranspose(group: 2, strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], outputPadding: [0, 0],
+                                                                    outputShape: nil, autoPad: .explicit)), [t.x, tw])
+        t.graph.outputs = [t.mul(transposed, t.constant("m", [1, -2, 3, 0.5], shape: [1, 4, 1, 1]))]
+        let grouped = try Self.compare(t.graph, Tensor(shape: [2, 4, 2, 2], floats: (0..<32).map { Float($0) * 0.25 - 4 }))
+        #expect(grouped.kinds == ["ConvTranspose"], "\(grouped.kinds)")
+        #expect(grouped.difference <= 1e-5)
+
+        var g = Builder(shape: [2, 3])
+        let gemm = g.node(.gemm(Gemm(beta: 2, transposeB: true)), [g.x, g.constant("w", [1, 2, 3, 4, 5, 6], shape: [2, 3]), g.constant("c", [0.5, -0.5], shape: [2])])
+        g.graph.outputs = [g.div(gemm, g.constant("row", [4, -0.25], shape: [1, 2]))]
+        let row = try Self.compare(g.graph, Tensor(shape: [2, 3], floats: [1, -2, 3, 0.5, 0, -1]))
+        #expect(row.kinds == ["Gemm"], "\(row.kinds)")
+        #expect(row.difference <= 1e-5)
+
+        for (factor, shape) in [([Float](arrayLiteral: 1, 2), [1, 1, 1, 2]), ([2, 0, 1, 1], [1, 4, 1, 1])] {
+            var c = Builder(shape: [2, 3, 2, 2])
+            let conv = c.node(.conv(Convolution(strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0])), [c.x, c.constant("w", (0..<12).map(Float.init), shape: [4, 3, 1, 1])])
+            c.graph.outputs = [c.div(conv, c.constant("d", factor, shape: shape))]
+            #expect(try StandardPipeline.prepare(c.graph).nodes.map(\.operation.kindName) == ["Conv", "Div"])
+        }
+    }
+
     /// MatMul(2-D, constant) + Add(row) becomes Gemm; a 3-D MatMul stays.
     @Test func matMulAddBecomesGemm() throws {
         var b = Builder(shape: [2, 3])

@@ -95,16 +95,19 @@ struct PrequantizedModelTests {
     /// PyTorch's quantization-aware training, exported as PyTorch exports it (make_qat_export.py):
     /// zero points through Identity nodes, a Clip of the quantized integers to the observer's
     /// reduced range between each QuantizeLinear and DequantizeLinear, float weights quantized in
-    /// the graph. It compiles and computes what onnxruntime computes from the same file. Its
-    /// weighted layers still run in float (the compile summary lists them): the exporter writes
-    /// the QAT BatchNormalization as Conv, Div and Add by per-channel constants and a
-    /// BatchNormalization after the quantized weights, which are not folded into them yet.
+    /// the graph, and each Conv-BatchNorm written as the quantized Conv, a Div and an Add by
+    /// per-channel constants and a BatchNormalization. The Div, Add and BatchNormalization fold
+    /// into the convolution's per-channel scales and bias with the trained integers kept, so both
+    /// convolutions run in int8 and agree with onnxruntime's run of the same file.
     @Test func pytorchQATDigitsCompileAndAgree() throws {
         let name = "digits_torch_qat"
         let (_, kinds, logits) = try QDQTests.compileQuantizedDigits("prequant/\(name).onnx")
-        let expected = Tensor(shape: logits.shape, floats: try Self.logits(name))
-        let difference = expectMatches(logits, expected, "\(name) logits")
-        print(String(format: "%@ (PyTorch QAT export) compiled by edgec vs onnxruntime: max |diff| %g; %@", name, difference, kinds.joined(separator: " ")))
+        #expect(kinds.filter { $0.hasPrefix("CONV") } == ["CONV_INT8", "CONV_INT8"], "\(kinds)")
+        #expect(!kinds.contains("BATCH_NORMALIZATION") && !kinds.contains("BINARY"), "\(kinds)")
+        let agreement = QDQTests.agreement(logits.floats!, try Self.logits(name), classes: 10)
+        print(String(format: "%@ (PyTorch QAT export) compiled by edgec vs onnxruntime: %.1f dB, top-1 %.2f%%; %@", name, agreement.sqnr,
+                     100 * agreement.top1, kinds.joined(separator: " ")))
+        #expect(agreement.top1 >= 0.99 && agreement.sqnr >= 30, "\(agreement)")
     }
 
     /// The same export without BatchNormalization (Conv-ReLU fused for QAT): the convolutions run

@@ -100,6 +100,58 @@ struct QDQTests {
         return (graph, kinds, logits)
     }
 
+    /// A QAT export's Conv-BatchNorm, Conv(DQ(int8 weights)) / d then BatchNormalization, folds into
+    /// the convolution with the trained integers kept and the factors in the per-channel scales. A
+    /// negative factor (gamma < 0) makes a negative scale until lowering, which negates that
+    /// channel's integers; a channel holding -128, which cannot be negated, is quantized again.
+    /// Either way the convolution runs in int8 and gives what the graph as written computes.
+    @Test(arguments: [Int8(-127), -128])
+    func batchNormalizationFoldsIntoQuantizedWeights(_ extreme: Int8) throws {
+        var graph = Graph(name: "qat-conv-bn")
+        let x = graph.addValue(name: "x")
+        graph.inputs = [GraphInput(value: x, dtype: .float32, declaredShape: [1, 2, 3, 3].map { .fixed($0) })]
+        func node(_ operation: EdgeIR.Operation, _ inputs: [ValueID?], quantization: QuantizationParameters? = nil) -> ValueID {
+            let output = graph.addValue(name: "v\(graph.values.count)")
+            graph.values[output].quantization = quantization
+            graph.nodes.append(Node(name: "n\(graph.nodes.count)", operation: operation, inputs: inputs, outputs: [output]))
+            return output
+        }
+        func constant(_ values: [Float], _ shape: [Int]) -> ValueID { graph.addConstant(name: "c\(graph.values.count)", Tensor(shape: shape, floats: values)) }
+        let input = node(.dequantizeLinear, [node(.quantizeLinear, [x], quantization: QuantizationParameters(scale: 0.05, zeroPoint: 0))])
+        let trained = Tensor(shape: [3, 2, 1, 1], storage: .int8([extreme, 5, 100, -3, 7, 127]))
+        let integers = graph.addConstant(name: "w.int8", trained)
+        graph.values[integers].quantization = QuantizationParameters(scales: [0.01, 0.02, 0.03], zeroPoints: [0, 0, 0], axis: 0)
+        let conv = node(.conv(Convolution(strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0])), [input, node(.dequantizeLinear, [integers]), constant([0, 0, 0], [3])])
+        let divided = node(.binary(.div, activation: nil), [conv, constant([0.5, 2, 1.5], [1, 3, 1, 1])])
+        let normalized = node(.batchNormalization(epsilon: 1e-5), [divided, constant([-1, 0.5, 2], [3]), constant([0.1, -0.2, 0.3], [3]),
+                                                                   constant([0.05, 0, -0.1], [3]), constant([4, 1, 0.25], [3])])
+        graph.outputs = [node(.dequantizeLinear, [node(.quantizeLinear, [normalized], quantization: QuantizationParameters(scale: 0.02, zeroPoint: 0))])]
+
+        let prepared = try StandardPipeline.prepare(graph)
+        #expect(prepared.nodes.map(\.operation.kindName) == ["QuantizeLinear", "DequantizeLinear", "DequantizeLinear", "Conv", "QuantizeLinear", "DequantizeLinear"])
+        let weights = try #require(prepared.nodes[2].input(0))
+        #expect(prepared.constants[weights] == trained, "the trained integers are kept")
+        let factors: [Float] = [-1 / 2 / 0.5, 0.5 / 1 / 2, 2 / 0.5 / 1.5]  // gamma / sqrt(var) / d
+        let scales = try #require(prepared.values[weights].quantization?.scales)
+        #expect(zip(scales, zip([0.01, 0.02, 0.03], factors).map(*)).allSatisfy { abs($0 - $1) <= 1e-4 * abs($1) }, "\(scales)")
+
+        let deployed = try StandardPipeline.deploy(graph)
+        let file = try EdgemWriter.write(deployed)
+        #expect(try EdgemFile(data: file.data, source: "qat").operators.map(\.kindName) == ["QUANTIZE", "CONV_INT8", "DEQUANTIZE"])
+        let lowered = try #require(deployed.nodes.first { $0.operation.kindName == "Conv" }?.input(1))
+        let loweredScales = try #require(deployed.values[lowered].quantization?.scales)
+        #expect(loweredScales.allSatisfy { $0 > 0 }, "\(loweredScales)")
+        if extreme == -127 {
+            #expect(deployed.constants[lowered] == Tensor(shape: [3, 2, 1, 1], storage: .int8([127, -5, 100, -3, 7, 127])), "channel 0 negated")
+        }
+        let sample = Tensor(shape: [1, 2, 3, 3], floats: (0..<18).map { Float($0) * 0.4 - 3.5 })
+        let asWritten = try ReferenceExecutor(graph: try StandardPipeline.analyze(graph)).run(["x": sample]).values.first!.floats!
+        let device = try DeviceRunner(try DeviceModel(data: file.data)).run(["x": sample]).values.first!.floats!
+        // Exact in int8 up to one output step; a requantized channel within a few.
+        let steps = zip(asWritten, device).map { abs($0 - $1) / 0.02 }.max() ?? 0
+        #expect(steps <= (extreme == -127 ? 1.01 : 3), "\(asWritten) vs \(device)")
+    }
+
     /// The digits CNN with every layer int8.
     static let int8DigitsKinds = ["QUANTIZE", "CONV_INT8", "CONV_INT8", "MAX_POOL", "CONV_INT8", "RESHAPE", "GEMM_INT8", "GEMM_INT8", "DEQUANTIZE"]
 

@@ -86,6 +86,23 @@ extension IntegerArithmetic {
         return maxima.map { $0 > 0 ? $0 / 127 : 1 }
     }
 
+    /// Int8 weights with a negative scale on some channel (a BatchNormalization with a negative
+    /// gamma folded into QAT weights) as the same real values with every scale positive: that
+    /// channel's integers negated. Nil when a negated channel holds -128 or a zero point is not 0.
+    public static func positiveScales(_ weights: Tensor, _ params: QuantizationParameters) -> (Tensor, QuantizationParameters)? {
+        guard case .int8(var values) = weights.storage, params.zeroPoints.allSatisfy({ $0 == 0 }) else { return nil }
+        let axis = params.axis ?? 0
+        let channels = params.scales.count == 1 ? 1 : weights.shape[axis]
+        let inner = weights.shape[(axis + 1)...].reduce(1, *)
+        for i in values.indices where params.scales[channels == 1 ? 0 : (i / inner) % channels] < 0 {
+            guard values[i] != .min else { return nil }
+            values[i] = -values[i]
+        }
+        var positive = params
+        positive.scales = params.scales.map(abs)
+        return (Tensor(shape: weights.shape, storage: .int8(values)), positive)
+    }
+
     /// Float weights as int8 with `scales` (one, or one per slice along `axis`).
     public static func symmetricInt8(_ weights: Tensor, axis: Int, scales: [Float]) -> Tensor {
         let values = weights.floats ?? weights.storage.doubles.map(Float.init)
