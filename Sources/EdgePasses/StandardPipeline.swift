@@ -11,6 +11,7 @@ public enum StandardPipeline {
             BindInputShapes(inputShapes),
             InferShapesAndFold(),
             DropIdentity(),
+            SimplifyArithmeticAndLayout(),
             FuseExporterPatterns(),
             FoldBatchNormalization(),
             FuseActivations(clampsOnly: fuseClampsOnly),

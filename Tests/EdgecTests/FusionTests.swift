@@ -211,12 +211,74 @@ struct FusionTests {
         #expect(row.kinds == ["Gemm"], "\(row.kinds)")
         #expect(row.difference <= 1e-5)
 
-        for (factor, shape) in [([Float](arrayLiteral: 1, 2), [1, 1, 1, 2]), ([2, 0, 1, 1], [1, 4, 1, 1])] {
+        for (factor, shape) in [([Float](arrayLiteral: 1, 3), [1, 1, 1, 2]), ([2, 0, 1, 1], [1, 4, 1, 1])] {
             var c = Builder(shape: [2, 3, 2, 2])
             let conv = c.node(.conv(Convolution(strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0])), [c.x, c.constant("w", (0..<12).map(Float.init), shape: [4, 3, 1, 1])])
             c.graph.outputs = [c.div(conv, c.constant("d", factor, shape: shape))]
             #expect(try StandardPipeline.prepare(c.graph).nodes.map(\.operation.kindName) == ["Conv", "Div"])
         }
+    }
+
+    /// A zero Pad of the spatial axes in front of a Conv becomes the Conv's padding (added to its
+    /// own); a Pad with another value, or of the channel axis, stays.
+    @Test func padIntoConvolution() throws {
+        func padded(_ pads: [Int64], value: Float? = nil) throws -> (kinds: [String], difference: Float) {
+            var b = Builder(shape: [2, 3, 2, 2])
+            let pads = b.graph.addConstant(name: "pads", Tensor(shape: [8], storage: .int64(pads)))
+            let fill = value.map { b.constant("value", [$0]) }
+            let pad = b.node(.pad(mode: .constant), [b.x, pads, fill])
+            let w = b.constant("w", (0..<54).map { Float($0) * 0.05 - 1 }, shape: [2, 3, 3, 3])
+            b.graph.outputs = [b.node(.conv(Convolution(strides: [1, 1], dilations: [1, 1], pads: [1, 0, 0, 1])), [pad, w])]
+            return try Self.compare(b.graph, Self.ramp)
+        }
+        let fused = try padded([0, 0, 1, 2, 0, 0, 2, 1])
+        #expect(fused.kinds == ["Conv"], "\(fused.kinds)")
+        #expect(fused.difference <= 1e-5)
+        let zero = try padded([0, 0, 1, 1, 0, 0, 1, 1], value: 0)
+        #expect(zero.kinds == ["Conv"] && zero.difference <= 1e-5, "\(zero)")
+        #expect(try padded([0, 0, 1, 1, 0, 0, 1, 1], value: 1).kinds == ["Pad", "Conv"])
+        #expect(try padded([1, 0, 1, 1, 0, 0, 1, 1]).kinds.contains("Pad"))
+    }
+
+    /// Sub of a float constant becomes Add, Div by powers of two Mul; a division by zero, or by a
+    /// constant whose reciprocal is not exact, stays.
+    @Test func constantSubtractAndDivide() throws {
+        var b = Builder(shape: [2, 3, 2, 2])
+        let shifted = b.node(.binary(.sub, activation: nil), [b.x, b.constant("c", [0.5, -1, 2], shape: [3, 1, 1])])
+        b.graph.outputs = [b.div(shifted, b.constant("d", [4, -0.25], shape: [2]))]
+        let (kinds, difference) = try Self.compare(b.graph, Self.ramp)
+        #expect(kinds == ["Add", "Mul"], "\(kinds)")
+        #expect(difference <= 1e-5)
+
+        for divisor: [Float] in [[1, 0], [1, 3]] {
+            var z = Builder(shape: [2, 3, 2, 2])
+            z.graph.outputs = [z.div(z.x, z.constant("d", divisor, shape: [2]))]
+            #expect(try StandardPipeline.prepare(z.graph).nodes.map(\.operation.kindName) == ["Div"])
+        }
+    }
+
+    /// Transposes that cancel disappear, two that do not become one; a Reshape of a Reshape is one
+    /// Reshape, and a Reshape to the shape it has disappears.
+    @Test func layoutPairs() throws {
+        var b = Builder(shape: [2, 3, 2, 2])
+        let toChannelsLast = b.node(.transpose(permutation: [0, 2, 3, 1]), [b.x])
+        b.graph.outputs = [b.node(.unary(.relu), [b.node(.transpose(permutation: [0, 3, 1, 2]), [toChannelsLast])])]
+        let cancelled = try Self.compare(b.graph, Self.ramp)
+        #expect(cancelled.kinds == ["Relu"] && cancelled.difference == 0, "\(cancelled)")
+
+        var t = Builder(shape: [2, 3, 2, 2])
+        t.graph.outputs = [t.node(.transpose(permutation: nil), [t.node(.transpose(permutation: [0, 2, 3, 1]), [t.x])])]
+        let combined = try Self.compare(t.graph, Self.ramp)
+        #expect(combined.kinds == ["Transpose"] && combined.difference == 0, "\(combined)")
+
+        var r = Builder(shape: [2, 3, 2, 2])
+        func shape(_ dims: [Int64]) -> ValueID { r.graph.addConstant(name: "s\(r.graph.values.count)", Tensor(shape: [dims.count], storage: .int64(dims))) }
+        let flat = r.node(.reshape(allowZero: false), [r.x, shape([6, 4])])
+        let again = r.node(.reshape(allowZero: false), [flat, shape([0, -1, 2])])
+        let same = r.node(.reshape(allowZero: false), [r.node(.unary(.relu), [again]), shape([6, 2, 2])])
+        r.graph.outputs = [r.node(.unary(.neg), [same])]
+        let reshaped = try Self.compare(r.graph, Self.ramp)
+        #expect(reshaped.kinds == ["Reshape", "Relu", "Neg"] && reshaped.difference == 0, "\(reshaped)")
     }
 
     /// MatMul(2-D, constant) + Add(row) becomes Gemm; a 3-D MatMul stays.
