@@ -169,7 +169,7 @@ edge_status edge_unary_eval(const edge_model *model, const edge_operator *op, ui
     case EDGE_UNARY_RELU: EDGE_MAP(y, x, n, edge_maxf(v, 0.0f)); break;
     case EDGE_UNARY_LEAKY_RELU: EDGE_MAP(y, x, n, v >= 0.0f ? v : v * alpha); break;
     case EDGE_UNARY_CLIP: EDGE_MAP(y, x, n, edge_minf(edge_maxf(v, alpha), beta)); break;
-    case EDGE_UNARY_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = edge_logistic(x[i]); break;
+    case EDGE_UNARY_SIGMOID: EDGE_MAP(y, x, n, edge_logistic(v)); break;
     case EDGE_UNARY_HARD_SIGMOID: EDGE_MAP(y, x, n, edge_maxf(0.0f, edge_minf(1.0f, alpha * v + beta))); break;
     case EDGE_UNARY_HARD_SWISH: EDGE_MAP(y, x, n, edge_hard_swish(v)); break;
     case EDGE_UNARY_TANH: for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]); break;
@@ -198,7 +198,7 @@ edge_status edge_unary_eval(const edge_model *model, const edge_operator *op, ui
     case EDGE_UNARY_COS: for (size_t i = 0; i < n; i++) y[i] = cosf(x[i]); break;
     case EDGE_UNARY_GELU: for (size_t i = 0; i < n; i++) y[i] = edge_gelu(x[i]); break;
     case EDGE_UNARY_GELU_TANH: for (size_t i = 0; i < n; i++) y[i] = edge_gelu_tanh(x[i]); break;
-    case EDGE_UNARY_SILU: for (size_t i = 0; i < n; i++) y[i] = x[i] * edge_logistic(x[i]); break;
+    case EDGE_UNARY_SILU: EDGE_MAP(y, x, n, v * edge_logistic(v)); break;
     default: break;
     }
     return EDGE_OK;
