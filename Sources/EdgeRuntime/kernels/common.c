@@ -212,6 +212,17 @@ void edge_broadcast_walk_strides(int32_t rank, const size_t *dims, const size_t 
     edge_broadcast_collapse(rank, dims, a, b, walk);
 }
 
+float edge_sum(const float *x, size_t n)
+{
+    float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) partial[k] += x[i + k];
+    float sum = ((partial[0] + partial[4]) + (partial[1] + partial[5])) + ((partial[2] + partial[6]) + (partial[3] + partial[7]));
+    for (; i < n; i++) sum += x[i];
+    return sum;
+}
+
 void edge_activate_buffer(const edge_activation *activation, float *values, size_t n)
 {
     float alpha = activation->alpha, beta = activation->beta;

@@ -233,9 +233,7 @@ edge_status edge_global_pool_eval(const edge_model *model, const edge_operator *
                 if (xs[i] > best) best = xs[i];
             y[p] = best;
         } else {
-            float sum = 0.0f;
-            for (size_t i = 0; i < g->plane; i++) sum += xs[i];
-            y[p] = sum / (float)g->plane;
+            y[p] = edge_sum(xs, g->plane) / (float)g->plane;
         }
     }
     return EDGE_OK;

@@ -131,9 +131,7 @@ edge_status edge_reduce_eval(const edge_model *model, const edge_operator *op, u
         if (step) {
             for (size_t i = 0; i < n; i++) target[i] += x[i];
         } else {
-            float sum = *target;
-            for (size_t i = 0; i < n; i++) sum += x[i];
-            *target = sum;
+            *target += edge_sum(x, n);
         }
         for (int32_t d = last - 1; d >= 0; d--) {
             out += walk->b_strides[d];
