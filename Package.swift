@@ -53,7 +53,7 @@ let package = Package(
             exclude: ["tests"],
             // No fused multiply-add: float steps of the int8 operators must round alike on every target.
             cSettings: [.unsafeFlags(["-std=c11", "-ffp-contract=off"])],
-            linkerSettings: [.linkedLibrary("lz4"), .linkedLibrary("protobuf-c"), .linkedLibrary("m")]
+            linkerSettings: [.linkedLibrary("protobuf-c"), .linkedLibrary("m")]
         ),
         // The tiny device program: load a model, read .npy inputs, write .npy outputs, time it.
         .executableTarget(name: "edge-run", dependencies: ["EdgeRuntime"], path: "Sources/edge-run"),

@@ -255,6 +255,9 @@ const char *edge_dtype_name(uint32_t dtype);
 
 /* ---- CRC-32 (zlib's) ------------------------------------------------------------------------ */
 
+/* Decodes an LZ4-compressed section (one block, lz4.c) into exactly `size` bytes: NULL, or what is wrong. */
+const char *edge_lz4_decode(const uint8_t *stored, size_t stored_size, uint8_t *output, size_t size);
+
 /* Decodes an ENTROPY-compressed section into exactly `size` bytes: NULL, or what is wrong. */
 const char *edge_entropy_decode(const uint8_t *stored, size_t stored_size, uint8_t *output, size_t size);
 

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <lz4.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -195,12 +194,8 @@ static edge_status edge_load_sections(edge_loader *loader, uint32_t count)
             const char *problem = edge_entropy_decode(data + offset, (size_t)stored, buffer, (size_t)contents);
             if (problem) return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): %s", i, name, problem);
         } else {
-            int produced = LZ4_decompress_safe((const char *)data + offset, (char *)buffer, (int)stored, (int)contents);
-            if (produced < 0)
-                return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): corrupt LZ4 data", i, name);
-            if ((uint64_t)produced != contents)
-                return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): decompresses to %d bytes, expected %llu", i, name, produced,
-                                 (unsigned long long)contents);
+            const char *problem = edge_lz4_decode(data + offset, (size_t)stored, buffer, (size_t)contents);
+            if (problem) return edge_fail(error, EDGE_ERROR_FORMAT, "section %u (%s): %s", i, name, problem);
         }
         view->bytes = buffer;
         view->size = (size_t)contents;

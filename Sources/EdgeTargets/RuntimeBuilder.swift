@@ -93,7 +93,7 @@ public struct RuntimeBuilder {
 
     /// The libraries libedge needs beside the C library, in link order.
     static func dependencies(_ options: Options) -> [String] {
-        options.inferenceOnly ? ["lz4", "m"] : ["lz4", "protobuf-c", "m"]
+        options.inferenceOnly ? ["m"] : ["protobuf-c", "m"]
     }
 
     /// Checks the toolchain is installed; otherwise says exactly what to install.
@@ -101,8 +101,6 @@ public struct RuntimeBuilder {
         var missing: [String] = []
         for tool in [target.compiler, target.archiver, target.strip] where Self.which(tool) == nil { missing.append(tool) }
         let libraryDirectory = "/usr/lib/\(target.multiarch)"
-        if !FileManager.default.fileExists(atPath: "\(libraryDirectory)/liblz4.a") { missing.append("liblz4 for \(target.multiarch)") }
-        if !FileManager.default.fileExists(atPath: "/usr/include/lz4.h") { missing.append("lz4.h") }
         if !options.inferenceOnly {
             if !FileManager.default.fileExists(atPath: "\(libraryDirectory)/libprotobuf-c.a") { missing.append("libprotobuf-c for \(target.multiarch)") }
             if !FileManager.default.fileExists(atPath: "/usr/include/protobuf-c/protobuf-c.h") { missing.append("protobuf-c.h") }
@@ -151,7 +149,7 @@ public struct RuntimeBuilder {
         try fileManager.createSymbolicLink(atPath: lib.appendingPathComponent("libedge.so").path, withDestinationPath: version.soname)
         let program = staging.appendingPathComponent("bin/edge-run")
         log("link edge-run")
-        // liblz4 (and protobuf-c) linked in statically: edge-run copied alone to a board runs.
+        // protobuf-c (when the encoder is in) linked in statically: edge-run copied alone to a board runs.
         let staticDependencies = dependencies.filter { $0 != "m" }.map { "-l\($0)" }
         try Self.run([target.compiler] + flags + [root.appendingPathComponent("Sources/edge-run/edge_run.c").path, library.path,
                      "-L", libraryDirectory, "-Wl,-Bstatic"] + staticDependencies + ["-Wl,-Bdynamic", "-lm", "-o", program.path])

@@ -32,7 +32,7 @@ public struct RuntimeVersion: Sendable, Equatable, CustomStringConvertible {
 struct RuntimePackageFiles {
     var target: TargetDescription
     var version: RuntimeVersion
-    /// The libraries libedge.a needs, in link order (`lz4`, `protobuf-c`, `m`).
+    /// The libraries libedge.a needs, in link order (`protobuf-c` unless inference-only, `m`).
     var dependencies: [String]
     var pointerSize: Int
     var inferenceOnly: Bool

@@ -58,7 +58,7 @@ struct RuntimePackageTests {
         let undefinedInArchive = try RuntimeBuilder.run(["nm", "--undefined-only", lib.appendingPathComponent("libedge.a").path])
         #expect(undefinedInArchive.contains("protobuf_c_") == !inferenceOnly, "\(label): libedge.a and protobuf-c")
         let pc = try String(contentsOf: lib.appendingPathComponent("pkgconfig/edge.pc"), encoding: .utf8)
-        #expect(pc.contains(inferenceOnly ? "Libs.private: -llz4 -lm\n" : "Libs.private: -llz4 -lprotobuf-c -lm\n"), "\(label): \(pc)")
+        #expect(pc.contains(inferenceOnly ? "Libs.private: -lm\n" : "Libs.private: -lprotobuf-c -lm\n"), "\(label): \(pc)")
         #expect(FileManager.default.fileExists(atPath: lib.appendingPathComponent("cmake/edge/edgeConfigVersion.cmake").path))
     }
 

@@ -7,7 +7,7 @@
  *
  *     $ R=Sources/EdgeRuntime
  *     $ cc -std=c11 -O2 -ffp-contract=off -I $R/include $R/[a-z]*.c $R/kernels/[a-z]*.c $R/kernels/x86/[a-z]*.c \
- *         $R/kernels/neon/[a-z]*.c $R/tests/float_fastpath_tests.c -llz4 -lm -o float_fastpath_tests
+ *         $R/kernels/neon/[a-z]*.c $R/tests/float_fastpath_tests.c -lm -o float_fastpath_tests
  *     $ ./float_fastpath_tests [cases]          # default 1000
  *     $ ./float_fastpath_tests --bench
  */

@@ -11,7 +11,7 @@
  *
  *     $ R=Sources/EdgeRuntime
  *     $ cc -std=c11 -O2 -ffp-contract=off -I $R/include $R/[a-z]*.c $R/kernels/[a-z]*.c $R/kernels/x86/[a-z]*.c \
- *         $R/kernels/neon/[a-z]*.c $R/tests/int8_fastpath_tests.c -llz4 -lm -o int8_fastpath_tests
+ *         $R/kernels/neon/[a-z]*.c $R/tests/int8_fastpath_tests.c -lm -o int8_fastpath_tests
  *     $ ./int8_fastpath_tests [cases]          # default 2000 operators of each kind
  *     $ ./int8_fastpath_tests --bench [reference | c | avx2 | ...]
  *

@@ -6,7 +6,7 @@
  *
  *     $ R=Sources/EdgeRuntime
  *     $ cc -std=c11 -g -ffp-contract=off -fsanitize=address,undefined -I $R/include $R/[a-z]*.c \
- *         $R/kernels/[a-z]*.c $R/kernels/x86/[a-z]*.c $R/kernels/neon/[a-z]*.c $R/tests/int8_tests.c -llz4 -lm -o int8_tests
+ *         $R/kernels/[a-z]*.c $R/kernels/x86/[a-z]*.c $R/kernels/neon/[a-z]*.c $R/tests/int8_tests.c -lm -o int8_tests
  *     $ ./int8_tests
  */
 #define _POSIX_C_SOURCE 200809L

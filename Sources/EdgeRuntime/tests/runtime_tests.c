@@ -1,6 +1,6 @@
 /*
- * runtime_tests — unit tests of the C runtime on models built byte by byte here: CRC-32, the
- * loader's checks and messages, sparse weights, metadata, the memory-plan check, in-place ops,
+ * runtime_tests — unit tests of the C runtime on models built byte by byte here: CRC-32, the LZ4
+ * decoder, the loader's checks and messages, sparse weights, metadata, the memory-plan check, in-place ops,
  * run-time errors, the context's arena rules, the operator table and the per-operator observer.
  *
  *     $ R=Sources/EdgeRuntime
@@ -228,6 +228,45 @@ static void test_crc32(void)
     uint32_t split = edge_crc32_update(edge_crc32_update(0, "1234", 4), "56789", 5);
     CHECK(split == 0xCBF43926u, "incremental crc32 = %08x", split);
     CHECK(edge_crc32_update(0, "", 0) == 0, "crc32 of nothing");
+}
+
+/* The runtime's LZ4 decoder against liblz4's compressor (literals only, long runs, overlapping
+   matches, lengths past 15 and 255+15) and on blocks damaged by hand: each refused with a reason. */
+static void test_lz4_decoder(void)
+{
+    enum { n = 70000 };
+    static uint8_t source[n], stored[n + n / 200 + 64], output[n + 8];
+    uint32_t state = 12345;
+    for (int kind = 0; kind < 4; kind++) {
+        for (size_t i = 0; i < n; i++) {
+            state = state * 1103515245u + 12345u;
+            uint8_t noise = (uint8_t)(state >> 24);
+            source[i] = kind == 0 ? noise : kind == 1 ? (uint8_t)(i % 3) : kind == 2 ? (i % 1000 < 900 ? 7 : noise) : (uint8_t)(i / 4096);
+        }
+        int size = LZ4_compress_default((const char *)source, (char *)stored, n, (int)sizeof stored);
+        CHECK(size > 0, "liblz4 compresses pattern %d", kind);
+        memset(output, 0xAB, sizeof output);
+        const char *problem = edge_lz4_decode(stored, (size_t)size, output, n);
+        CHECK(!problem && memcmp(output, source, n) == 0 && output[n] == 0xAB, "pattern %d decodes to what was compressed (%s)", kind,
+              problem ? problem : "no problem");
+        CHECK(edge_lz4_decode(stored, (size_t)size, output, n - 1) != NULL, "pattern %d refused into a smaller section", kind);
+        CHECK(edge_lz4_decode(stored, (size_t)size, output, n + 1) != NULL, "pattern %d refused into a larger section", kind);
+        CHECK(edge_lz4_decode(stored, (size_t)size - 1, output, n) != NULL, "pattern %d refused when truncated", kind);
+    }
+    /* "abc" then a match of 9 at offset 3: "abcabcabcabc". */
+    const uint8_t repeat[] = {0x35, 'a', 'b', 'c', 3, 0, 0x00};
+    const char *problem = edge_lz4_decode(repeat, sizeof repeat, output, 12);
+    CHECK(!problem && memcmp(output, "abcabcabcabc", 12) == 0, "an overlapping match repeats the pattern (%s)", problem ? problem : "");
+    const uint8_t offset_zero[] = {0x10, 'a', 0, 0, 0x00};
+    CHECK(edge_lz4_decode(offset_zero, sizeof offset_zero, output, 6) != NULL, "offset 0 is refused");
+    const uint8_t before_start[] = {0x10, 'a', 2, 0, 0x00};
+    problem = edge_lz4_decode(before_start, sizeof before_start, output, 6);
+    CHECK(problem && strstr(problem, "before the start"), "a match before the output's start is refused: %s", problem ? problem : "accepted");
+    const uint8_t long_literals[] = {0xF0, 255, 255, 255};
+    CHECK(edge_lz4_decode(long_literals, sizeof long_literals, output, 8) != NULL, "a literal length past the data is refused");
+    const uint8_t huge_match[] = {0x1F, 'a', 1, 0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255};
+    CHECK(edge_lz4_decode(huge_match, sizeof huge_match, output, 8) != NULL, "a match longer than the section is refused");
+    CHECK(edge_lz4_decode(repeat, 0, output, 12) != NULL, "empty data is refused");
 }
 
 /* y = relu(x + w) with w stored sparse, optionally LZ4-compressed. */
@@ -872,6 +911,7 @@ static void test_operator_table(void)
 int main(void)
 {
     test_crc32();
+    test_lz4_decoder();
     test_names();
     test_operator_table();
     test_sparse_and_metadata();

@@ -18,10 +18,10 @@ struct RuntimeCommand: ParsableCommand {
             Compiles the runtime's C sources, which are built into edgec (the ones its own runtime was compiled from; --sources DIR takes them from a checkout instead), with the toolchain its target description names. Writes:
               <dir>/include/edge.h
               <dir>/lib/libedge.a, <dir>/lib/libedge.so.X.Y.Z (SONAME libedge.so.X, with libedge.so.X and libedge.so links)
-              <dir>/lib/pkgconfig/edge.pc (Libs.private: -llz4 -lprotobuf-c -lm)
+              <dir>/lib/pkgconfig/edge.pc (Libs.private: -lprotobuf-c -lm)
               <dir>/lib/cmake/edge/edgeConfig.cmake (targets edge::edge and edge::edge_static) and its version file
               <dir>/share/edge/toolchain.cmake (cross targets: the compilers and qemu-user as the emulator)
-              <dir>/bin/edge-run (liblz4 and protobuf-c linked in statically)
+              <dir>/bin/edge-run (protobuf-c linked in statically)
             --inference-only leaves out the client-update encoder and protobuf-c. A missing toolchain is reported with the exact apt-get line that installs it.
 
             Examples:
