@@ -18,8 +18,7 @@ public struct FoldBatchNormalization: Pass {
     public func run(_ graph: Graph) throws -> Graph {
         let floats: @Sendable (Tensor) -> Bool = { $0.dtype == .float32 }
         let pattern = Pattern.node("normalization", operation: { if case .batchNormalization = $0 { return true }; return false }, operands: [
-            .node("producer", operation: { ["Conv", "ConvTranspose", "Gemm"].contains($0.kindName) && $0.fusedActivation == nil }, operands: [],
-                  commutative: false, singleUse: true),
+            OutputChannels.producer,
             .constant("gamma", where: floats), .constant("beta", where: floats), .constant("mean", where: floats), .constant("variance", where: floats),
         ], commutative: false, singleUse: false)
         return try RewriteDriver([RewriteRule("fold-batch-normalization", pattern, rewrite: fold)]).run(graph)

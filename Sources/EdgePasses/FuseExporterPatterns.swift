@@ -124,12 +124,8 @@ public struct FuseExporterPatterns: Pass {
 
     // MARK: Bias and channel scales
 
-    /// A Conv, ConvTranspose or Gemm (no activation fused yet) read only by the node being matched.
-    static let weightedLayer = Pattern.node("producer", operation: { ["Conv", "ConvTranspose", "Gemm"].contains($0.kindName) && $0.fusedActivation == nil },
-                                            operands: [], commutative: false, singleUse: true)
-
     static let biasRule = RewriteRule("bias", .node("add", .binary(.add, activation: nil), commutative: true, [
-        weightedLayer, .constant("constant", where: { $0.dtype == .float32 }),
+        OutputChannels.producer, .constant("constant", where: { $0.dtype == .float32 }),
     ])) { site in
         let producer = site.graph.nodes[site.match.node("producer")]
         guard let outputShape = site.graph.type(of: site.match.value("producer"))?.shape, outputShape == site.graph.type(of: site.rootNode.outputs[0])?.shape,
@@ -143,10 +139,10 @@ public struct FuseExporterPatterns: Pass {
     /// A Mul or Div of the layer's output by a per-channel constant: the weights and bias take the
     /// factor (PyTorch's QAT export divides a Conv-BatchNorm's convolution by the folded scale).
     static let channelScaleRules: [RewriteRule] = [
-        RewriteRule("channel-scale", .node("mul", multiply, commutative: true, [weightedLayer, .constant("factor", where: { $0.dtype == .float32 })])) {
+        RewriteRule("channel-scale", .node("mul", multiply, commutative: true, [OutputChannels.producer, .constant("factor", where: { $0.dtype == .float32 })])) {
             try scaleChannels(&$0, by: { $0 })
         },
-        RewriteRule("channel-divide", .node("div", divide, [weightedLayer, .constant("factor", where: { $0.dtype == .float32 })])) {
+        RewriteRule("channel-divide", .node("div", divide, [OutputChannels.producer, .constant("factor", where: { $0.dtype == .float32 })])) {
             try scaleChannels(&$0, by: { 1 / $0 })
         },
     ]

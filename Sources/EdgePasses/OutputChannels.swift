@@ -5,6 +5,11 @@ import EdgeIR
 /// Mul or Div by one. Weights and biases are constants, or constants a DequantizeLinear turns
 /// into floats (a QDQ or QAT export).
 enum OutputChannels {
+    /// The layer a fold changes, captured as "producer": a Conv, ConvTranspose or Gemm with no
+    /// activation fused yet, read only by the node being matched.
+    static let producer = Pattern.node("producer", operation: { ["Conv", "ConvTranspose", "Gemm"].contains($0.kindName) && $0.fusedActivation == nil },
+                                       operands: [], commutative: false, singleUse: true)
+
     /// The layer's output channels when `constant` adds or multiplies one value per channel (or
     /// one value) to its output `shape`: [C], [C,1,...], [1,C,...] for Conv; [N] or [1,N] for Gemm.
     static func perChannel(_ constant: Tensor, outputShape: [Int], channelAxis: Int = 1) -> [Float]? {
