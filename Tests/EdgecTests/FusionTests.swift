@@ -222,11 +222,12 @@ struct FusionTests {
     /// A zero Pad of the spatial axes in front of a Conv becomes the Conv's padding (added to its
     /// own); a Pad with another value, or of the channel axis, stays.
     @Test func padIntoConvolution() throws {
-        func padded(_ pads: [Int64], value: Float? = nil) throws -> (kinds: [String], difference: Float) {
+        func padded(_ pads: [Int64], value: Float? = nil, axes: [Int64]? = nil) throws -> (kinds: [String], difference: Float) {
             var b = Builder(shape: [2, 3, 2, 2])
-            let pads = b.graph.addConstant(name: "pads", Tensor(shape: [8], storage: .int64(pads)))
+            let padValues = b.graph.addConstant(name: "pads", Tensor(shape: [pads.count], storage: .int64(pads)))
             let fill = value.map { b.constant("value", [$0]) }
-            let pad = b.node(.pad(mode: .constant), [b.x, pads, fill])
+            let axisValues = axes.map { b.graph.addConstant(name: "axes", Tensor(shape: [$0.count], storage: .int64($0))) }
+            let pad = b.node(.pad(mode: .constant), [b.x, padValues, fill ?? (axisValues == nil ? nil : b.constant("zero", [0])), axisValues])
             let w = b.constant("w", (0..<54).map { Float($0) * 0.05 - 1 }, shape: [2, 3, 3, 3])
             b.graph.outputs = [b.node(.conv(Convolution(strides: [1, 1], dilations: [1, 1], pads: [1, 0, 0, 1])), [pad, w])]
             return try Self.compare(b.graph, Self.ramp)
@@ -236,7 +237,11 @@ struct FusionTests {
         #expect(fused.difference <= 1e-5)
         let zero = try padded([0, 0, 1, 1, 0, 0, 1, 1], value: 0)
         #expect(zero.kinds == ["Conv"] && zero.difference <= 1e-5, "\(zero)")
+        // Opset 18's axes input, negative axes included.
+        let alongAxes = try padded([2, 1, 0, 1], axes: [-1, 2])
+        #expect(alongAxes.kinds == ["Conv"] && alongAxes.difference <= 1e-5, "\(alongAxes)")
         #expect(try padded([0, 0, 1, 1, 0, 0, 1, 1], value: 1).kinds == ["Pad", "Conv"])
+        #expect(try padded([0, 0, 1, -1, 0, 0, 1, 1]).kinds.contains("Pad"), "a crop stays a Pad")
         #expect(try padded([1, 0, 1, 1, 0, 0, 1, 1]).kinds.contains("Pad"))
     }
 
