@@ -95,28 +95,17 @@ struct PrequantizedModelTests {
     /// PyTorch's quantization-aware training, exported as PyTorch exports it (make_qat_export.py):
     /// zero points through Identity nodes, a Clip of the quantized integers to the observer's
     /// reduced range between each QuantizeLinear and DequantizeLinear, float weights quantized in
-    /// the graph, and each Conv-BatchNorm written as the quantized Conv, a Div and an Add by
-    /// per-channel constants and a BatchNormalization. The Div, Add and BatchNormalization fold
-    /// into the convolution's per-channel scales and bias with the trained integers kept, so both
-    /// convolutions run in int8 and agree with onnxruntime's run of the same file.
-    @Test func pytorchQATDigitsCompileAndAgree() throws {
-        let name = "digits_torch_qat"
+    /// the graph. `digits_torch_qat` writes each Conv-BatchNorm as the quantized Conv, a Div and an
+    /// Add by per-channel constants and a BatchNormalization, which fold into the convolution's
+    /// per-channel scales and bias with the trained integers kept; `digits_torch_qat_relu` is
+    /// Conv-ReLU, the clamp to the observer's range fused into the convolution. Either way both
+    /// convolutions run in int8, nothing of the BatchNormalization is left in float, and the
+    /// result agrees with onnxruntime's run of the same file at the QDQ suite's bar.
+    @Test(arguments: ["digits_torch_qat", "digits_torch_qat_relu"])
+    func pytorchQATConvolutionsRunInInt8(_ name: String) throws {
         let (_, kinds, logits) = try QDQTests.compileQuantizedDigits("prequant/\(name).onnx")
         #expect(kinds.filter { $0.hasPrefix("CONV") } == ["CONV_INT8", "CONV_INT8"], "\(kinds)")
         #expect(!kinds.contains("BATCH_NORMALIZATION") && !kinds.contains("BINARY"), "\(kinds)")
-        let agreement = QDQTests.agreement(logits.floats!, try Self.logits(name), classes: 10)
-        print(String(format: "%@ (PyTorch QAT export) compiled by edgec vs onnxruntime: %.1f dB, top-1 %.2f%%; %@", name, agreement.sqnr,
-                     100 * agreement.top1, kinds.joined(separator: " ")))
-        #expect(agreement.top1 >= 0.99 && agreement.sqnr >= 30, "\(agreement)")
-    }
-
-    /// The same export without BatchNormalization (Conv-ReLU fused for QAT): the convolutions run
-    /// in int8 with the scales PyTorch trained, the clamp to the observer's range fused into them,
-    /// and agree with onnxruntime at the QDQ suite's bar over the 450 test digits.
-    @Test func pytorchQATConvolutionsRunInInt8() throws {
-        let name = "digits_torch_qat_relu"
-        let (_, kinds, logits) = try QDQTests.compileQuantizedDigits("prequant/\(name).onnx")
-        #expect(kinds.filter { $0.hasPrefix("CONV") } == ["CONV_INT8", "CONV_INT8"], "\(kinds)")
         let agreement = QDQTests.agreement(logits.floats!, try Self.logits(name), classes: 10)
         print(String(format: "%@ (PyTorch QAT export) compiled by edgec vs onnxruntime: %.1f dB, top-1 %.2f%%; %@", name, agreement.sqnr,
                      100 * agreement.top1, kinds.joined(separator: " ")))
