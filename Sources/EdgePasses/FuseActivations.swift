@@ -1,12 +1,12 @@
 import EdgeIR
 
-/// Folds Relu, Relu6/Clip, HardSwish and LeakyRelu into the Conv, ConvTranspose, Gemm, MatMul or
+/// Folds Relu, Relu6/Clip, HardSwish, LeakyRelu, Sigmoid and SiLU into the Conv, ConvTranspose, Gemm, MatMul or
 /// Add/Sub/Mul that produces their input, when nothing else reads that intermediate. The runtime
 /// then applies the activation while the value is still in registers.
 public struct FuseActivations: Pass {
     public let name = "fuse-activations"
-    /// Fuse only Relu and Clip (pure clamps). Before int8 calibration this keeps HardSwish and
-    /// LeakyRelu apart, so their inputs' ranges are observed: in int8 they run as lookup tables.
+    /// Fuse only Relu and Clip (pure clamps). Before int8 calibration this keeps the other
+    /// activations apart, so their inputs' ranges are observed: in int8 they run as lookup tables.
     public var clampsOnly: Bool
 
     public init(clampsOnly: Bool = false) { self.clampsOnly = clampsOnly }

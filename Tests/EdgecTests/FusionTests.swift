@@ -160,6 +160,25 @@ struct FusionTests {
         #expect(!(try StandardPipeline.prepare(c.graph).nodes.map(\.operation.kindName).contains("HardSwish")))
     }
 
+    /// SiLU (written x · sigmoid(x)) and Sigmoid after a Conv become the Conv's fused activation,
+    /// as Relu does; before int8 calibration (clamps only) they stay apart, to become lookup tables.
+    @Test func logisticActivationsFuseIntoTheConvolution() throws {
+        for silu in [true, false] {
+            var b = Builder(shape: [2, 3, 2, 2])
+            let w = b.constant("w", (0..<12).map { Float($0) * 0.3 - 1.5 }, shape: [4, 3, 1, 1])
+            let conv = b.node(.conv(Convolution(strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0])), [b.x, w])
+            let gate = b.unary(.sigmoid, conv)
+            b.graph.outputs = [silu ? b.mul(conv, gate) : gate]
+            let (kinds, difference) = try Self.compare(b.graph, Self.ramp)
+            #expect(kinds == ["Conv"], "\(kinds)")
+            #expect(difference <= 1e-6, "\(difference)")
+            let fused = try StandardPipeline.prepare(b.graph).nodes[0].operation.fusedActivation
+            #expect(fused == (silu ? .silu : .sigmoid))
+            let calibrated = try StandardPipeline.prepare(b.graph, fuseClampsOnly: true).nodes.map(\.operation.kindName)
+            #expect(calibrated == ["Conv", silu ? "SiLU" : "Sigmoid"], "\(calibrated)")
+        }
+    }
+
     /// Conv without bias + Add of a [1,C,1,1] constant, and Gemm with C + Add of a row: biases.
     @Test func addOfAPerChannelConstantBecomesTheBias() throws {
         var b = Builder(shape: [2, 3, 2, 2])

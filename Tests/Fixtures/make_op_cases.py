@@ -260,6 +260,20 @@ def conv_cases(S):
         c.input("x", c.randn(1, 8, 5, 5))
         c.init("W", c.w(4, 8, 1, 1)); c.init("B", c.w(4))
         c.node("Conv", ["x", "W", "B"], ["y"])
+    # A Conv followed by SiLU or Sigmoid: the compiler fuses the activation into the Conv, so these
+    # check the fused epilogues (the GEMM's stores, whole strips and the partial last ones, and the
+    # depthwise kernel's) against onnxruntime's separate nodes.
+    with S.case("conv_silu", "Conv", 13, "3x3 conv, 13 output channels, then x*sigmoid(x) (fused: Conv+SiLU)") as c:
+        c.input("x", c.randn(1, 8, 11, 13) * 2.0)
+        c.init("W", c.w(13, 8, 3, 3)); c.init("B", c.w(13))
+        c.node("Conv", ["x", "W", "B"], ["z"], pads=[1, 1, 1, 1])
+        c.node("Sigmoid", ["z"], ["s"])
+        c.node("Mul", ["z", "s"], ["y"])
+    with S.case("conv_depthwise_sigmoid", "Conv", 13, "depthwise 3x3 stride 2, then Sigmoid (fused: Conv+Sigmoid)") as c:
+        c.input("x", c.randn(1, 6, 9, 9) * 3.0)
+        c.init("W", c.w(6, 1, 3, 3)); c.init("B", c.w(6))
+        c.node("Conv", ["x", "W", "B"], ["z"], group=6, strides=[2, 2], pads=[1, 1, 1, 1])
+        c.node("Sigmoid", ["z"], ["y"])
     with S.case("conv1d", "Conv", 13, "1D conv: [N,C,L], kernel 3, pads 1, bias") as c:
         c.input("x", c.randn(1, 3, 10))
         c.init("W", c.w(4, 3, 3)); c.init("B", c.w(4))

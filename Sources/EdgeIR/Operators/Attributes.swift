@@ -13,6 +13,10 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
     case clip(min: Float, max: Float)
     case hardSwish
     case leakyRelu(alpha: Float)
+    /// The logistic function, and x times it (SiLU, Swish): the gates and activations of
+    /// EfficientNet, YOLOv5/v8 and their kin, applied while a convolution's output is still in cache.
+    case sigmoid
+    case silu
 
     /// The clamp bounds of Relu and Clip; nil for the other activations.
     var clampBounds: (Float, Float)? {
@@ -38,6 +42,8 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         case .clip(let lo, let hi): return lo == 0 && hi == 6 ? "Relu6" : "Clip(\(lo),\(hi))"
         case .hardSwish: return "HardSwish"
         case .leakyRelu(let a): return "LeakyRelu(\(a))"
+        case .sigmoid: return "Sigmoid"
+        case .silu: return "SiLU"
         }
     }
 
@@ -53,6 +59,8 @@ public enum Activation: Sendable, Equatable, CustomStringConvertible {
         case .clip(let lo, let hi): return .clip(min: lo, max: hi)
         case .hardSwish: return .hardSwish
         case .leakyRelu(let alpha): return .leakyRelu(alpha: alpha)
+        case .sigmoid: return .sigmoid
+        case .silu: return .silu
         }
     }
 }
@@ -392,6 +400,8 @@ public enum UnaryOperator: Sendable, Equatable {
         case .clip(let lo, let hi): return .clip(min: lo, max: hi)
         case .hardSwish: return .hardSwish
         case .leakyRelu(let a): return .leakyRelu(alpha: a)
+        case .sigmoid: return .sigmoid
+        case .silu: return .silu
         default: return nil
         }
     }

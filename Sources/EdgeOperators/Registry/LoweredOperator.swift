@@ -204,6 +204,8 @@ public enum Fields {
         case .clip(let low, let high)?: return [2, float(low), float(high)]
         case .hardSwish?: return [3, 0, 0]
         case .leakyRelu(let alpha)?: return [4, float(alpha), 0]
+        case .sigmoid?: return [5, 0, 0]
+        case .silu?: return [6, 0, 0]
         }
     }
 

@@ -103,7 +103,7 @@ edge_status edge_read_activation(const edge_operator *op, const uint8_t *params,
     activation->kind = edge_read_i32(params + 4 * field);
     activation->alpha = edge_read_f32(params + 4 * (field + 1));
     activation->beta = edge_read_f32(params + 4 * (field + 2));
-    if (activation->kind < EDGE_ACTIVATION_NONE || activation->kind > EDGE_ACTIVATION_LEAKY_RELU)
+    if (activation->kind < EDGE_ACTIVATION_NONE || activation->kind > EDGE_ACTIVATION_SILU)
         return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "unknown fused activation %d", (int)activation->kind);
     return EDGE_OK;
 }
@@ -223,6 +223,32 @@ float edge_sum(const float *x, size_t n)
     return sum;
 }
 
+/* One body for edge_logistic_buffer, compiled for the baseline and for AVX2: the operations, and so
+   the bits, are the same either way. */
+#define EDGE_LOGISTIC_BODY                                    \
+    if (silu)                                                 \
+        EDGE_MAP(y, x, n, v * edge_logistic(v));              \
+    else                                                      \
+        EDGE_MAP(y, x, n, edge_logistic(v));
+
+static void edge_logistic_map(float *y, const float *x, size_t n, bool silu) { EDGE_LOGISTIC_BODY }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define EDGE_LOGISTIC_AVX2 1
+__attribute__((target("avx2"))) static void edge_logistic_map_avx2(float *y, const float *x, size_t n, bool silu) { EDGE_LOGISTIC_BODY }
+#endif
+
+void edge_logistic_buffer(float *y, const float *x, size_t n, bool silu)
+{
+#ifdef EDGE_LOGISTIC_AVX2
+    if (__builtin_cpu_supports("avx2")) {
+        edge_logistic_map_avx2(y, x, n, silu);
+        return;
+    }
+#endif
+    edge_logistic_map(y, x, n, silu);
+}
+
 void edge_activate_buffer(const edge_activation *activation, float *values, size_t n)
 {
     float alpha = activation->alpha, beta = activation->beta;
@@ -231,6 +257,8 @@ void edge_activate_buffer(const edge_activation *activation, float *values, size
     case EDGE_ACTIVATION_CLIP: EDGE_MAP(values, values, n, edge_minf(edge_maxf(v, alpha), beta)); break;
     case EDGE_ACTIVATION_HARD_SWISH: EDGE_MAP(values, values, n, edge_hard_swish(v)); break;
     case EDGE_ACTIVATION_LEAKY_RELU: EDGE_MAP(values, values, n, v >= 0.0f ? v : v * alpha); break;
+    case EDGE_ACTIVATION_SIGMOID: edge_logistic_buffer(values, values, n, false); break;
+    case EDGE_ACTIVATION_SILU: edge_logistic_buffer(values, values, n, true); break;
     default: break;
     }
 }

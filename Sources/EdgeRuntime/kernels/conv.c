@@ -295,8 +295,7 @@ edge_status edge_conv_eval(const edge_model *model, const edge_operator *op, uin
         }
     }
     if (g->depthwise) {
-        edge_depthwise(g, x, w, y, scratch);
-        edge_bias_activate(y, g->batch, g->out_channels, out_volume, bias, &g->activation);
+        edge_depthwise(g, x, w, bias, &g->activation, y, scratch);
     }
     return EDGE_OK;
 }

@@ -14,7 +14,7 @@
 #include "../internal.h"
 
 /* Outputs a block accumulates; the run is computed up to a multiple of this (the scratch's slack). */
-#define EDGE_DEPTHWISE_BLOCK 8
+#define EDGE_DEPTHWISE_BLOCK 32
 /* Taps accumulated at once (a 5 × 5 kernel; larger ones in parts). */
 #define EDGE_DEPTHWISE_TAPS 25
 
@@ -53,20 +53,32 @@ size_t edge_depthwise_scratch_bytes(const edge_conv_params *g)
     return edge_depthwise_geometry(g, &plane, &bytes) ? bytes : 0;
 }
 
-/* Phase `phase` of `stride` of a row: out[j] = in[j · stride + phase]. */
-static void edge_depthwise_phase(float *restrict out, const float *restrict in, size_t n, size_t stride, size_t phase)
+/* A padded row split into its `stride` phases: phase q, column j is in[j · stride + q]. */
+static void edge_depthwise_phases(float *restrict out, size_t phase_floats, const float *restrict in, size_t n, size_t stride)
 {
-    for (size_t j = 0; j < n; j++) out[j] = in[j * stride + phase];
+    if (stride == 2) { /* every stride-2 network: both phases in one pass */
+        float *even = out, *odd = out + phase_floats;
+        for (size_t j = 0; j < n; j++) {
+            even[j] = in[2 * j];
+            odd[j] = in[2 * j + 1];
+        }
+        return;
+    }
+    for (size_t q = 0; q < stride; q++)
+        for (size_t j = 0; j < n; j++) out[q * phase_floats + j] = in[j * stride + q];
 }
 
 /* The plane with zeros where the padding is, in phases (a stride-1 row is written in place; others
-   whole to `padded`, then split). Rows of a phase past the padded input are zeros. */
+   whole to `padded`, then split). Rows of a phase past the padded input are zeros. Row r goes to
+   phase r mod stride_h, row r / stride_h of it: counted, not divided, as this runs per row. */
 static void edge_depthwise_spread(const edge_conv_params *g, const edge_depthwise_plane *p, const float *x, float *plane, float *padded)
 {
     size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w, top = (size_t)g->pad_top, left = (size_t)g->pad_left;
     size_t begin = edge_min(left, p->padded_width), end = edge_min(left + g->in_width, p->padded_width), span = p->width * sw;
+    size_t phase_row = 0, row_in_phase = 0;
     for (size_t r = 0; r < p->rows * sh; r++) {
-        float *target = plane + (r % sh) * sw * p->phase + r / sh * p->width;
+        float *target = plane + phase_row * sw * p->phase + row_in_phase * p->width;
+        if (++phase_row == sh) phase_row = 0, row_in_phase++;
         size_t ih = r - top;
         if (r >= p->padded_height || r < top || ih >= g->in_height) {
             for (size_t phase = 0; phase < sw; phase++)
@@ -77,23 +89,35 @@ static void edge_depthwise_spread(const edge_conv_params *g, const edge_depthwis
         for (size_t c = 0; c < begin; c++) out[c] = 0.0f;
         if (end > begin) memcpy(out + begin, x + ih * g->in_width + (begin - left), (end - begin) * sizeof(float));
         for (size_t c = end; c < span; c++) out[c] = 0.0f;
-        if (sw == 1) continue;
-        for (size_t phase = 0; phase < sw; phase++) edge_depthwise_phase(target + phase * p->phase, padded, p->width, sw, phase);
+        if (sw > 1) edge_depthwise_phases(target, p->phase, padded, p->width, sw);
     }
 }
 
-/* acc[i] (+)= Σ_t w[t] · x[t][i] for i < n rounded up to a block; `first` starts from 0. Fixed-size
-   blocks, which gcc and clang vectorize. */
-#define EDGE_DEPTHWISE_TAPS_BODY                                                                                                 \
-    for (size_t i = 0; i < n; i += EDGE_DEPTHWISE_BLOCK) {                                                                       \
-        float sum[EDGE_DEPTHWISE_BLOCK];                                                                                         \
-        _Pragma("GCC unroll 8") for (int k = 0; k < EDGE_DEPTHWISE_BLOCK; k++) sum[k] = first ? 0.0f : acc[i + (size_t)k];       \
-        for (size_t t = 0; t < taps; t++) {                                                                                      \
-            const float *column = x[t] + i;                                                                                      \
-            float weight = w[t];                                                                                                 \
-            _Pragma("GCC unroll 8") for (int k = 0; k < EDGE_DEPTHWISE_BLOCK; k++) sum[k] = sum[k] + weight * column[k];         \
-        }                                                                                                                        \
-        _Pragma("GCC unroll 8") for (int k = 0; k < EDGE_DEPTHWISE_BLOCK; k++) acc[i + (size_t)k] = sum[k];                      \
+/* Eight floats as one value: gcc and clang keep it in one vector register (AVX), two (SSE, NEON),
+   or in pieces where there is no vector unit. The loops below written over float arrays instead
+   were left scalar by gcc's vectorizer. Loads and stores go through memcpy: the runs are unaligned. */
+typedef float edge_f32x8 __attribute__((vector_size(32)));
+
+/* A macro, not a function: a function returning a vector would change its ABI with the target. */
+#define EDGE_F32X8_LOAD(p) (__extension__({ edge_f32x8 v_; memcpy(&v_, (p), sizeof v_); v_; }))
+
+/* acc[i] (+)= Σ_t w[t] · x[t][i] for i < n rounded up to a block; `first` starts from 0. A block is
+   four vectors: four independent sums keep the adds' latency hidden and share each weight. */
+#define EDGE_DEPTHWISE_TAPS_BODY                                                                                  \
+    for (size_t i = 0; i < n; i += EDGE_DEPTHWISE_BLOCK) {                                                        \
+        edge_f32x8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};                                                        \
+        if (!first) {                                                                                             \
+            s0 = EDGE_F32X8_LOAD(acc + i), s1 = EDGE_F32X8_LOAD(acc + i + 8);                                     \
+            s2 = EDGE_F32X8_LOAD(acc + i + 16), s3 = EDGE_F32X8_LOAD(acc + i + 24);                               \
+        }                                                                                                         \
+        for (size_t t = 0; t < taps; t++) {                                                                       \
+            const float *column = x[t] + i;                                                                       \
+            float weight = w[t];                                                                                  \
+            s0 = s0 + weight * EDGE_F32X8_LOAD(column), s1 = s1 + weight * EDGE_F32X8_LOAD(column + 8);           \
+            s2 = s2 + weight * EDGE_F32X8_LOAD(column + 16), s3 = s3 + weight * EDGE_F32X8_LOAD(column + 24);     \
+        }                                                                                                         \
+        memcpy(acc + i, &s0, sizeof s0), memcpy(acc + i + 8, &s1, sizeof s1);                                     \
+        memcpy(acc + i + 16, &s2, sizeof s2), memcpy(acc + i + 24, &s3, sizeof s3);                               \
     }
 
 static void edge_depthwise_taps(size_t n, size_t taps, const float *const *x, const float *w, bool first, float *restrict acc)
@@ -110,11 +134,23 @@ __attribute__((target("avx2"))) static void edge_depthwise_taps_avx2(size_t n, s
 }
 #endif
 
-void edge_depthwise(const edge_conv_params *g, const float *x, const float *w, float *y, void *scratch)
+/* The start of each tap's run in the phases: tap (ki, kj) of output (oh, ow) is at oh · width + ow
+   from it. The same for every channel. */
+static void edge_depthwise_columns(const edge_conv_params *g, const edge_depthwise_plane *p, const float *plane, size_t first, size_t count,
+                                   const float **columns)
+{
+    size_t kw = g->kernel_width, sh = (size_t)g->stride_h, sw = (size_t)g->stride_w;
+    for (size_t t = 0; t < count; t++) {
+        size_t down = (first + t) / kw * (size_t)g->dilation_h, across = (first + t) % kw * (size_t)g->dilation_w;
+        columns[t] = plane + (down % sh * sw + across % sw) * p->phase + down / sh * p->width + across / sw;
+    }
+}
+
+void edge_depthwise(const edge_conv_params *g, const float *x, const float *w, const float *bias, const edge_activation *activation, float *y,
+                    void *scratch)
 {
     edge_depthwise_plane p;
-    size_t bytes, kw = g->kernel_width, taps = g->kernel_height * kw, out_w = g->out_width;
-    size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w;
+    size_t bytes, taps = g->kernel_height * g->kernel_width, out_w = g->out_width, out_plane = g->out_height * out_w;
     edge_depthwise_geometry(g, &p, &bytes); /* prepare reserved these bytes */
     size_t outputs = g->out_height * p.width;
     float *plane = scratch, *padded = (float *)(void *)((uint8_t *)scratch + p.padded_row);
@@ -123,20 +159,21 @@ void edge_depthwise(const edge_conv_params *g, const float *x, const float *w, f
 #ifdef EDGE_DEPTHWISE_AVX2
     if (__builtin_cpu_supports("avx2")) accumulate = edge_depthwise_taps_avx2;
 #endif
-    for (size_t i = 0; i < p.width + EDGE_DEPTHWISE_BLOCK; i++) plane[sh * sw * p.phase + i] = 0.0f; /* the slack: defined values */
+    size_t slack = (size_t)g->stride_h * (size_t)g->stride_w * p.phase;
+    for (size_t i = 0; i < p.width + EDGE_DEPTHWISE_BLOCK; i++) plane[slack + i] = 0.0f; /* the slack: defined values */
+    const float *columns[EDGE_DEPTHWISE_TAPS];
+    size_t channel = 0;
     for (size_t index = 0; index < g->batch * g->out_channels; index++) {
-        const float *wc = w + index % g->out_channels * taps;
-        float *yc = y + index * g->out_height * out_w;
+        float *yc = y + index * out_plane;
         edge_depthwise_spread(g, &p, x + index * g->in_height * g->in_width, plane, padded);
         for (size_t t0 = 0; t0 < taps; t0 += EDGE_DEPTHWISE_TAPS) {
             size_t count = edge_min(EDGE_DEPTHWISE_TAPS, taps - t0);
-            const float *columns[EDGE_DEPTHWISE_TAPS];
-            for (size_t t = 0; t < count; t++) {
-                size_t down = (t0 + t) / kw * (size_t)g->dilation_h, across = (t0 + t) % kw * (size_t)g->dilation_w;
-                columns[t] = plane + (down % sh * sw + across % sw) * p.phase + down / sh * p.width + across / sw;
-            }
-            accumulate(outputs, count, columns, wc + t0, t0 == 0, acc);
+            if (index == 0 || taps > EDGE_DEPTHWISE_TAPS) edge_depthwise_columns(g, &p, plane, t0, count, columns);
+            accumulate(outputs, count, columns, w + channel * taps + t0, t0 == 0, acc);
         }
         for (size_t oh = 0; oh < g->out_height; oh++) memcpy(yc + oh * out_w, acc + oh * p.width, out_w * sizeof(float));
+        /* While the channel is in cache. */
+        edge_bias_activate(yc, 1, 1, out_plane, bias ? bias + channel : NULL, activation);
+        if (++channel == g->out_channels) channel = 0;
     }
 }

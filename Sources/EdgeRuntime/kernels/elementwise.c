@@ -155,33 +155,6 @@ static inline float edge_gelu_tanh(float x)
     return 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
 }
 
-/* Sigmoid and SiLU over n floats: the loop most float mobile networks spend their activation time
-   in. x86-64 CPUs with AVX2 (chosen at run time) run it 8 wide; the operations, and so the bits, are
-   the same either way. */
-#define EDGE_LOGISTIC_BODY                                    \
-    if (silu)                                                 \
-        EDGE_MAP(y, x, n, v * edge_logistic(v));              \
-    else                                                      \
-        EDGE_MAP(y, x, n, edge_logistic(v));
-
-static void edge_logistic_map(float *y, const float *x, size_t n, bool silu) { EDGE_LOGISTIC_BODY }
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#define EDGE_LOGISTIC_AVX2 1
-__attribute__((target("avx2"))) static void edge_logistic_map_avx2(float *y, const float *x, size_t n, bool silu) { EDGE_LOGISTIC_BODY }
-#endif
-
-static void edge_logistic_rows(float *y, const float *x, size_t n, bool silu)
-{
-#ifdef EDGE_LOGISTIC_AVX2
-    if (__builtin_cpu_supports("avx2")) {
-        edge_logistic_map_avx2(y, x, n, silu);
-        return;
-    }
-#endif
-    edge_logistic_map(y, x, n, silu);
-}
-
 edge_status edge_unary_eval(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, edge_error *error)
 {
     (void)scratch;
@@ -196,7 +169,7 @@ edge_status edge_unary_eval(const edge_model *model, const edge_operator *op, ui
     case EDGE_UNARY_RELU: EDGE_MAP(y, x, n, edge_maxf(v, 0.0f)); break;
     case EDGE_UNARY_LEAKY_RELU: EDGE_MAP(y, x, n, v >= 0.0f ? v : v * alpha); break;
     case EDGE_UNARY_CLIP: EDGE_MAP(y, x, n, edge_minf(edge_maxf(v, alpha), beta)); break;
-    case EDGE_UNARY_SIGMOID: edge_logistic_rows(y, x, n, false); break;
+    case EDGE_UNARY_SIGMOID: edge_logistic_buffer(y, x, n, false); break;
     case EDGE_UNARY_HARD_SIGMOID: EDGE_MAP(y, x, n, edge_maxf(0.0f, edge_minf(1.0f, alpha * v + beta))); break;
     case EDGE_UNARY_HARD_SWISH: EDGE_MAP(y, x, n, edge_hard_swish(v)); break;
     case EDGE_UNARY_TANH: for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]); break;
@@ -225,7 +198,7 @@ edge_status edge_unary_eval(const edge_model *model, const edge_operator *op, ui
     case EDGE_UNARY_COS: for (size_t i = 0; i < n; i++) y[i] = cosf(x[i]); break;
     case EDGE_UNARY_GELU: for (size_t i = 0; i < n; i++) y[i] = edge_gelu(x[i]); break;
     case EDGE_UNARY_GELU_TANH: for (size_t i = 0; i < n; i++) y[i] = edge_gelu_tanh(x[i]); break;
-    case EDGE_UNARY_SILU: edge_logistic_rows(y, x, n, true); break;
+    case EDGE_UNARY_SILU: edge_logistic_buffer(y, x, n, true); break;
     default: break;
     }
     return EDGE_OK;

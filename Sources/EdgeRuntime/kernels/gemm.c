@@ -65,12 +65,6 @@ static void edge_pack_a(const float *a, size_t row_stride, size_t column_stride,
     }
 }
 
-/* What the last pass over K adds to C: a bias per row and an activation (either may be absent). */
-typedef struct edge_epilogue {
-    const float *bias;
-    const edge_activation *activation;
-} edge_epilogue;
-
 /* aarch64 always has fused multiply-add, which fmaf() becomes (vectorized as FMLA). */
 #if defined(__aarch64__)
 #define EDGE_MADD(acc, x, y) fmaf((x), (y), (acc))
@@ -138,35 +132,34 @@ __attribute__((target("avx2,fma"))) static void edge_block_product2_avx2(size_t 
 }
 #endif
 
-/* C[rows × columns] (=|+=) the block product; with `epilogue`, bias and activation as it is stored. */
-static void edge_store_block(const float *restrict block, float *restrict c, size_t ldc, size_t rows, size_t columns, bool overwrite,
-                             const edge_epilogue *epilogue)
+/* Turns a block product into C's values before they are stored: C's old values added unless
+   `overwrite`, then the row bias. Whole strips go in copies and loops of fixed length, kept in vector
+   registers: with a variable count the copy became a memcpy call per row, as much time as the multiply
+   itself on the small depths of 1×1 convolutions. */
+static void edge_combine_block(float *restrict block, const float *restrict c, size_t ldc, size_t rows, size_t columns, bool overwrite,
+                               const float *bias)
 {
     for (size_t i = 0; i < rows; i++) {
-        const float *source = block + i * NR;
-        float *target = c + i * ldc;
-        float values[NR];
+        float *values = block + i * NR;
+        const float *old = c + i * ldc;
+        float add = bias ? bias[i] : 0.0f;
         if (columns == NR) {
-            /* A whole strip in copies and loops of fixed length, kept in vector registers: with a
-               variable count the copy out became a memcpy call per row, as much time as the multiply
-               itself on the small depths of 1×1 convolutions. */
-            memcpy(values, source, sizeof values);
             if (!overwrite)
-                for (int j = 0; j < NR; j++) values[j] += target[j];
-            if (epilogue) {
-                float bias = epilogue->bias ? epilogue->bias[i] : 0.0f;
-                for (int j = 0; j < NR; j++) values[j] += bias;
-                edge_activate_buffer(epilogue->activation, values, NR);
-            }
-            memcpy(target, values, sizeof values);
+                for (int j = 0; j < NR; j++) values[j] += old[j];
+            if (bias)
+                for (int j = 0; j < NR; j++) values[j] += add;
             continue;
         }
-        for (size_t j = 0; j < columns; j++) values[j] = overwrite ? source[j] : target[j] + source[j];
-        if (epilogue) {
-            float bias = epilogue->bias ? epilogue->bias[i] : 0.0f;
-            for (size_t j = 0; j < columns; j++) values[j] = edge_activate(epilogue->activation, values[j] + bias);
-        }
-        for (size_t j = 0; j < columns; j++) target[j] = values[j];
+        for (size_t j = 0; j < columns; j++) values[j] = (overwrite ? values[j] : old[j] + values[j]) + add;
+    }
+}
+
+/* C[rows × columns] = the finished block. */
+static void edge_store_block(const float *restrict block, float *restrict c, size_t ldc, size_t rows, size_t columns)
+{
+    for (size_t i = 0; i < rows; i++) {
+        if (columns == NR) memcpy(c + i * ldc, block + i * NR, NR * sizeof(float));
+        else memcpy(c + i * ldc, block + i * NR, columns * sizeof(float));
     }
 }
 
@@ -174,7 +167,7 @@ void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_strid
                 const void *b_source, float *c, size_t ldc, bool accumulate, const float *row_bias, const edge_activation *activation,
                 float *scratch)
 {
-    bool finishing = row_bias || (activation && activation->kind != EDGE_ACTIVATION_NONE);
+    bool activate = activation && activation->kind != EDGE_ACTIVATION_NONE;
     if (k == 0) {
         for (size_t i = 0; i < m; i++)
             for (size_t j = 0; j < n; j++) {
@@ -184,7 +177,6 @@ void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_strid
             }
         return;
     }
-    static const edge_activation identity = {EDGE_ACTIVATION_NONE, 0.0f, 0.0f};
 #ifdef EDGE_X86_AVX2
     bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
@@ -228,11 +220,18 @@ void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_strid
                         else
 #endif
                             edge_block_product(kc, a_strip, a_row, a_step, b_strip, block[0]);
-                        edge_epilogue epilogue = {row_bias ? row_bias + ic + ir : NULL, activation ? activation : &identity};
-                        for (size_t half = 0; half < step / NR; half++) {
+                        /* The activation runs once over both halves (contiguous): its call, and the
+                           vector loop's set-up, cost as much as the activation of one strip. */
+                        size_t rows = edge_min(MR, mc - ir), halves = step / NR;
+                        for (size_t half = 0; half < halves; half++) {
                             size_t column = jr + half * NR;
-                            edge_store_block(block[half], c + (ic + ir) * ldc + jc + column, ldc, edge_min(MR, mc - ir),
-                                             edge_min(NR, nc - column), overwrite, last && finishing ? &epilogue : NULL);
+                            edge_combine_block(block[half], c + (ic + ir) * ldc + jc + column, ldc, rows, edge_min(NR, nc - column),
+                                               overwrite, last && row_bias ? row_bias + ic + ir : NULL);
+                        }
+                        if (last && activate) edge_activate_buffer(activation, block[0], halves * MR * NR);
+                        for (size_t half = 0; half < halves; half++) {
+                            size_t column = jr + half * NR;
+                            edge_store_block(block[half], c + (ic + ir) * ldc + jc + column, ldc, rows, edge_min(NR, nc - column));
                         }
                     }
                 }

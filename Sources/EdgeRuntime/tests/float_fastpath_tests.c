@@ -83,13 +83,20 @@ static void random_depthwise(void)
     void *scratch = allocate_exact(scratch_bytes);
     for (size_t i = 0; i < in_count; i++) x[i] = random_float() * 4.0f;
     for (size_t i = 0; i < w_count; i++) w[i] = random_float();
+    /* With or without a bias, and each kind of activation the fast path finishes channels with. */
+    float bias[6];
+    for (size_t i = 0; i < channels; i++) bias[i] = random_float();
+    const float *b = next() % 4 == 0 ? NULL : bias;
+    edge_activation activation = {(int32_t)(next() % (EDGE_ACTIVATION_SILU + 1)), 0.1f, 1.5f};
+    if (activation.kind == EDGE_ACTIVATION_CLIP) activation.alpha = -0.5f;
     edge_depthwise_reference(&g, x, w, expected);
-    edge_depthwise(&g, x, w, got, scratch);
+    edge_bias_activate(expected, batch, channels, g.out_height * g.out_width, b, &activation);
+    edge_depthwise(&g, x, w, b, &activation, got, scratch);
     size_t bad = 0;
     for (size_t i = 0; i < out_count; i++)
         if (!(fabsf(got[i] - expected[i]) <= 1e-6f * (1.0f + fabsf(expected[i])))) bad++;
-    CHECK(bad == 0, "depthwise x [%zu,%zu,%zu,%zu] kernel %dx%d stride %d,%d dilation %d,%d pads %d,%d,%d,%d: %zu of %zu outputs differ",
-          batch, channels, in_h, in_w, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, bad, out_count);
+    CHECK(bad == 0, "depthwise x [%zu,%zu,%zu,%zu] kernel %dx%d stride %d,%d dilation %d,%d pads %d,%d,%d,%d activation %d: %zu of %zu outputs differ",
+          batch, channels, in_h, in_w, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, (int)activation.kind, bad, out_count);
     free(x);
     free(w);
     free(expected);
@@ -106,6 +113,7 @@ static double seconds(void)
 
 static void bench(void)
 {
+    static const edge_activation none = {EDGE_ACTIVATION_NONE, 0.0f, 0.0f};
     struct {
         const char *name;
         size_t c, h, k;
@@ -130,7 +138,7 @@ static void bench(void)
             int repeats = 0;
             double start = seconds(), elapsed;
             do {
-                if (fast) edge_depthwise(&g, x, w, y, scratch);
+                if (fast) edge_depthwise(&g, x, w, NULL, &none, y, scratch);
                 else edge_depthwise_reference(&g, x, w, y);
                 repeats++;
                 elapsed = seconds() - start;

@@ -73,6 +73,8 @@ struct CompiledReport: Encodable {
         case 2: return alpha == 0 && beta == 6 ? "+relu6" : "+clip(\(alpha),\(beta))"
         case 3: return "+hardswish"
         case 4: return "+leakyrelu(\(alpha))"
+        case 5: return "+sigmoid"
+        case 6: return "+silu"
         default: return ""
         }
     }
