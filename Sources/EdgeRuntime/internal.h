@@ -199,46 +199,54 @@ static inline bool edge_size_from_u64(uint64_t x, size_t *result)
 static inline float edge_maxf(float x, float y) { return y >= x ? y : x; }
 static inline float edge_minf(float x, float y) { return y < x ? y : x; }
 static inline size_t edge_min(size_t a, size_t b) { return a < b ? a : b; }
-/* HardSwish as ONNX defines it, x · max(0, min(1, x/6 + 1/2)): the one formula of the runtime,
-   for the UNARY function and the fused activation alike (Swift's UnaryOperator.apply writes the same). */
 /* e^x without a call or a branch, so that loops using it vectorize (a libm expf per element was
    most of a float EfficientNet's time in SiLU): Cephes' expf — x = n·ln 2 + r with ln 2 in two
    parts, a degree-5 polynomial in r, 2^n written into the exponent bits — within 2 ulp of expf.
-   x is clamped to [-87.3, 88] (results stay normal and finite); a NaN passes through. */
-static inline float edge_exp_polynomial(float x)
-{
-    x = x > 88.0f ? 88.0f : x;
-    x = x < -87.3f ? -87.3f : x;
-    /* n = round(x / ln 2), by adding 1.5·2^23: the sum's low mantissa bits then hold n. */
-    const float shifter = 12582912.0f;
-    float t = x * 1.44269504088896341f + shifter;
-    float n = t - shifter;
-    float r = x - n * 0.693359375f;
-    r = r + n * 2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * (r * r) + r + 1.0f;
-    uint32_t bits;
-    memcpy(&bits, &t, sizeof bits);
-    uint32_t power_bits = (bits - 0x4B400000u + 127u) << 23; /* 0x4B400000: the bits of the shifter */
-    float power;
-    memcpy(&power, &power_bits, sizeof power);
-    return p * power;
-}
+   x is clamped to [-87.3, 88] (results stay normal and finite); a NaN passes through.
+   `madd(a, b, c)` is a · b + c: EDGE_MUL_ADD (two roundings), or a fused multiply-add in the
+   variant compiled for CPUs that have one, whose target attribute is `attributes`. */
+#define EDGE_MUL_ADD(a, b, c) ((a) * (b) + (c))
+#define EDGE_EXP_POLYNOMIAL(name, madd, attributes)                                                             \
+    attributes static inline float name(float x)                                                                \
+    {                                                                                                           \
+        x = x > 88.0f ? 88.0f : x;                                                                              \
+        x = x < -87.3f ? -87.3f : x;                                                                            \
+        /* n = round(x / ln 2), by adding 1.5·2^23: the sum's low mantissa bits then hold n. */                 \
+        const float shifter = 12582912.0f;                                                                      \
+        float t = madd(x, 1.44269504088896341f, shifter);                                                       \
+        float n = t - shifter;                                                                                  \
+        float r = madd(n, -0.693359375f, x);                                                                    \
+        r = madd(n, 2.12194440e-4f, r);                                                                         \
+        float p = 1.9875691500e-4f;                                                                             \
+        p = madd(p, r, 1.3981999507e-3f);                                                                       \
+        p = madd(p, r, 8.3334519073e-3f);                                                                       \
+        p = madd(p, r, 4.1665795894e-2f);                                                                       \
+        p = madd(p, r, 1.6666665459e-1f);                                                                       \
+        p = madd(p, r, 5.0000001201e-1f);                                                                       \
+        p = madd(p, r * r, r) + 1.0f;                                                                           \
+        uint32_t bits;                                                                                          \
+        memcpy(&bits, &t, sizeof bits);                                                                         \
+        uint32_t power_bits = (bits - 0x4B400000u + 127u) << 23; /* 0x4B400000: the bits of the shifter */      \
+        float power;                                                                                            \
+        memcpy(&power, &power_bits, sizeof power);                                                              \
+        return p * power;                                                                                       \
+    }
 
 /* The logistic function (UNARY's sigmoid and SiLU, the recurrent gates), finite for large |x|:
    e^-|x| never overflows, and for x < 0 the result is e^x / (1 + e^x). */
-static inline float edge_logistic(float x)
-{
-    float e = edge_exp_polynomial(-fabsf(x));
-    float positive = 1.0f / (1.0f + e);
-    return x >= 0.0f ? positive : e * positive;
-}
+#define EDGE_LOGISTIC(name, exp_polynomial, attributes)                                                         \
+    attributes static inline float name(float x)                                                                \
+    {                                                                                                           \
+        float e = exp_polynomial(-fabsf(x));                                                                    \
+        float positive = 1.0f / (1.0f + e);                                                                     \
+        return x >= 0.0f ? positive : e * positive;                                                             \
+    }
 
+EDGE_EXP_POLYNOMIAL(edge_exp_polynomial, EDGE_MUL_ADD, )
+EDGE_LOGISTIC(edge_logistic, edge_exp_polynomial, )
+
+/* HardSwish as ONNX defines it, x · max(0, min(1, x/6 + 1/2)): the one formula of the runtime,
+   for the UNARY function and the fused activation alike (Swift's UnaryOperator.apply writes the same). */
 static inline float edge_hard_swish(float x) { return x * edge_maxf(0.0f, edge_minf(1.0f, x / 6.0f + 0.5f)); }
 
 /* ---- errors ------------------------------------------------------------------------------- */
