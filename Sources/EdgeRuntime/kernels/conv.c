@@ -200,10 +200,25 @@ static inline __attribute__((always_inline)) void edge_pack_columns(const void *
                 input_row += id * height;
             }
             const float *source_row = row_inside ? xc + input_row * width : xc;
-            for (size_t t = 0; t < run; t++, ow++, j++) {
-                float v = 0.0f;
-                if (row_inside && ow >= low && ow < high) v = source_row[ow * g->stride_w + shift_w];
-                line[(j / EDGE_GEMM_NR) * rows * EDGE_GEMM_NR + j % EDGE_GEMM_NR] = v;
+            /* A piece at a time that stays within one strip of the panel: the strip's address is
+               worked out once per piece, and a piece inside the input at stride 1 is a plain copy. */
+            for (size_t t = 0; t < run;) {
+                size_t count = EDGE_GEMM_NR - j % EDGE_GEMM_NR;
+                if (count > run - t) count = run - t;
+                float *out = line + (j / EDGE_GEMM_NR) * rows * EDGE_GEMM_NR + j % EDGE_GEMM_NR;
+                ptrdiff_t end = ow + (ptrdiff_t)count;
+                if (!row_inside || end <= low || ow >= high) {
+                    for (size_t k = 0; k < count; k++) out[k] = 0.0f;
+                } else if (g->stride_w == 1 && ow >= low && end <= high) {
+                    const float *in = source_row + ow + shift_w;
+                    for (size_t k = 0; k < count; k++) out[k] = in[k];
+                } else {
+                    for (size_t k = 0; k < count; k++) {
+                        ptrdiff_t at = ow + (ptrdiff_t)k;
+                        out[k] = at >= low && at < high ? source_row[at * g->stride_w + shift_w] : 0.0f;
+                    }
+                }
+                t += count, j += count, ow = end;
             }
             if (ow == out_width) {
                 ow = 0;
