@@ -144,10 +144,8 @@ public struct EdgemFile: Sendable {
             let parameterBytes = Int(try operatorReader.u32())
             let name = try string(try operatorReader.u32())
             guard parameterBytes % 4 == 0 else { throw fail("operator '\(name)' has a parameter block of \(parameterBytes) bytes") }
-            return OperatorRecord(kind: kind, name: name,
-                                  inputs: try (0..<inputCount).map { _ in try operatorReader.u32() },
-                                  outputs: try (0..<outputCount).map { _ in try operatorReader.u32() },
-                                  parameters: try (0..<(parameterBytes / 4)).map { _ in try operatorReader.u32() })
+            return OperatorRecord(kind: kind, name: name, inputs: try operatorReader.u32s(inputCount),
+                                  outputs: try operatorReader.u32s(outputCount), parameters: try operatorReader.u32s(parameterBytes / 4))
         }
         guard operatorReader.position == operatorReader.bytes.count else { throw fail("OPERATORS has trailing bytes") }
 
@@ -205,4 +203,13 @@ struct ByteReader {
     mutating func u32() throws -> UInt32 { try take(4).reversed().reduce(0) { $0 << 8 | UInt32($1) } }
     mutating func u64() throws -> UInt64 { try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) } }
     mutating func text(_ count: Int) throws -> String { String(decoding: try take(count), as: UTF8.self) }
+
+    /// `count` u32s. A count the remaining bytes cannot hold is refused before an array of that
+    /// many is reserved (a parameter block claiming 4 GB made the reader reserve it).
+    mutating func u32s(_ count: Int) throws -> [UInt32] {
+        guard count >= 0, count <= (bytes.count - position) / 4 else {
+            throw fail("\(context) ends early (at byte \(position), \(count) values of 4 bytes claimed)")
+        }
+        return try (0..<count).map { _ in try u32() }
+    }
 }

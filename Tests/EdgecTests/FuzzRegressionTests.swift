@@ -44,6 +44,15 @@ struct FuzzRegressionTests {
 
     @Test func edgem() throws {
         for path in Self.files("edgem") { try edgemCase(path) }
+        // Refused by the count check, before the 4 GB of parameters it claims are reserved (the
+        // fuzzer's 2 GiB allocation limit caught the reservation; a test process would not).
+        let claim = Self.files("edgem").first { $0.hasSuffix("parameter-block-past-section.edgem") }!
+        do {
+            _ = try EdgemFile(data: try Self.data(claim), source: claim)
+            Issue.record("\(claim) was read")
+        } catch {
+            #expect("\(error)".contains("values of 4 bytes claimed"), "\(error)")
+        }
     }
 
     func edgemCase(_ path: String) throws {
