@@ -117,6 +117,17 @@ struct CommandLineTests {
         #expect(inspected.standardOutput.contains("arena      \(grouped) bytes per context: "))
     }
 
+    @Test("a Conv followed by SiLU or Sigmoid compiles to one CONV whose fused activation inspect names")
+    func logisticActivationsFuseIntoTheCompiledConvolution() throws {
+        let directory = try EdgecBinary.temporaryDirectory()
+        for (fixture, suffix) in [("conv_silu", "CONV+silu"), ("conv_depthwise_sigmoid", "CONV+sigmoid")] {
+            let path = directory.appendingPathComponent("\(fixture).edgem").path
+            _ = try EdgecBinary.run(["compile", Fixtures.path("ops/\(fixture).onnx"), "-o", path])
+            let operators = try EdgecBinary.run(["inspect", path]).standardOutput.split(separator: "\n").filter { $0.contains("Conv_0") }
+            #expect(operators.count == 1 && operators[0].contains(suffix), "\(operators)")
+        }
+    }
+
     @Test("calibration data of zeros, or so large that the model overflows float32, is refused in one line naming it")
     func extremeCalibrationData() throws {
         let directory = try EdgecBinary.temporaryDirectory()
