@@ -9,8 +9,11 @@
  * so that the block stays in cache while every row of W passes over it), each column contiguous,
  * by one flat loop over a table of where the window's runs start: for stride-1 taps of a kernel
  * row 2 to 8 wide, a run is one 8-byte copy (the copies overlap) from the input with its padding
- * written out; otherwise a run is one tap. The offsets' Σ_k W[m][k] come from the target's `rows`
- * kernel against a vector of z + a_offset.
+ * written out; otherwise a run is one tap. Where a layer has more output positions than twice its
+ * output channels (the early, large planes), the input is first copied channels-last and the
+ * weights reordered to match, so that a column is one run of kernel_width · channels bytes per
+ * kernel row: there the copies saved outweigh the reordering. The offsets' Σ_k W[m][k] come from
+ * the target's `rows` kernel against a vector of z + a_offset.
  *
  * A product with fewer than 4 columns (a fully connected layer on one sample) skips the tiles: the
  * `rows` kernel reads W against A − z widened to 16 bits.
@@ -204,6 +207,38 @@ static const int8_t *edge_int8_im2col_columns(const void *source, size_t column,
             for (size_t r = 0; r < runs; r++) target[r] = origin[s->starts[r]];
         }
         edge_int8_clear_padding(buffer + j * depth8, depth, depth8);
+        if (++ow == g->out_width) ow = 0, oh++;
+    }
+    *stride = depth8;
+    return buffer;
+}
+
+/* CONV in channels-last patches: the group's input copied once per invoke as [row][column][channel]
+   with its padding, and the weights reordered to (ki, kj, c), so that column p — output position p —
+   is kernel_height runs of kernel_width · channels consecutive bytes. From NCHW rows, the same
+   column is channels · kernel_height runs of kernel_width bytes (3-byte runs of 3×3 kernels, which
+   took a quarter of YOLOv8n's int8 time). The sums over the depth are the same in any order: the
+   results are those of the reference, byte for byte. */
+typedef struct edge_int8_patches {
+    const edge_conv_params *g;
+    const int8_t *x;  /* [padded row][padded column][channel] */
+    size_t row_bytes; /* padded_width · channels */
+    size_t run;       /* kernel_width · channels */
+    size_t channels;
+} edge_int8_patches;
+
+static const int8_t *edge_int8_patch_columns(const void *source, size_t column, size_t columns, size_t depth, size_t depth8,
+                                             int8_t *buffer, size_t *stride)
+{
+    const edge_int8_patches *s = source;
+    const edge_conv_params *g = s->g;
+    size_t oh = column / g->out_width, ow = column % g->out_width;
+    size_t row_step = (size_t)g->dilation_h * s->row_bytes, column_step = (size_t)g->stride_w * s->channels;
+    for (size_t j = 0; j < columns; j++) {
+        int8_t *target = buffer + j * depth8;
+        const int8_t *origin = s->x + oh * (size_t)g->stride_h * s->row_bytes + ow * column_step;
+        for (size_t ki = 0; ki < g->kernel_height; ki++) edge_copy_short(target + ki * s->run, origin + ki * row_step, s->run);
+        edge_int8_clear_padding(target, depth, depth8);
         if (++ow == g->out_width) ow = 0, oh++;
     }
     *stride = depth8;
@@ -465,6 +500,89 @@ static void edge_int8_depthwise(const edge_conv_int8_params *q, const int8_t *x,
 /* Taps per run of the im2col copies: a kernel row of consecutive taps as one 8-byte copy, or one. */
 static size_t edge_int8_run(const edge_conv_params *g) { return edge_int8_runs(g) ? g->kernel_width : 1; }
 
+/* Channels-last patches (edge_int8_patch_columns) when the copies they save outweigh reordering the
+   weights on every invoke: kernel rows of consecutive taps at least 8 bytes long, and more output
+   positions than twice the output channels (late layers, with few positions and many weights, keep
+   the NCHW columns). */
+static bool edge_int8_channels_last(const edge_conv_params *g)
+{
+    size_t cg = g->in_channels / g->group, mg = g->out_channels / g->group;
+    return !g->depthwise && g->planar && g->dilation_w == 1 && g->kernel_width * cg >= 8 && g->out_height * g->out_width >= 2 * mg;
+}
+
+/* After the tiled product's scratch: the reordered weights of one group, then its channels-last
+   padded input (and 8 spare bytes). */
+static size_t edge_int8_patches_scratch(const edge_conv_params *g, size_t *weights_offset, size_t *input_offset)
+{
+    size_t cg = g->in_channels / g->group, mg = g->out_channels / g->group, depth = cg * g->kernel_height * g->kernel_width;
+    size_t tiled = edge_int8_tiled_scratch(mg, g->out_height * g->out_width, depth), weights, input, total;
+    if (tiled == 0 || !edge_size_align(tiled, weights_offset) || !edge_size_mul(mg, depth, &weights) ||
+        !edge_size_add(*weights_offset, weights, &total) || !edge_size_align(total, input_offset))
+        return 0;
+    if (!edge_size_mul(edge_conv_padded_height(g), edge_conv_padded_width(g), &input) || !edge_size_mul(input, cg, &input) ||
+        !edge_size_add(input, 8, &input) || !edge_size_add(*input_offset, input, &total))
+        return 0;
+    return total;
+}
+
+/* An 8 × 8 block of bytes transposed in eight 64-bit words (byte k of word i, element (i, k), goes to
+   byte i of word k): three rounds of swaps, of bytes, byte pairs and halves. Little-endian words. */
+static inline void edge_transpose8x8(uint64_t r[8])
+{
+    for (int i = 0; i < 8; i += 2) {
+        uint64_t t = ((r[i] >> 8) ^ r[i + 1]) & 0x00FF00FF00FF00FFull;
+        r[i + 1] ^= t, r[i] ^= t << 8;
+    }
+    static const int pairs[4] = {0, 1, 4, 5}; /* words 0-1 with 2-3, 4-5 with 6-7 */
+    for (int p = 0; p < 4; p++) {
+        int i = pairs[p];
+        uint64_t t = ((r[i] >> 16) ^ r[i + 2]) & 0x0000FFFF0000FFFFull;
+        r[i + 2] ^= t, r[i] ^= t << 16;
+    }
+    for (int i = 0; i < 4; i++) {
+        uint64_t t = ((r[i] >> 32) ^ r[i + 4]) & 0x00000000FFFFFFFFull;
+        r[i + 4] ^= t, r[i] ^= t << 32;
+    }
+}
+
+/* `channels` planes of x as [padded row][padded column][channel], the padding at the zero point.
+   Blocks of 8 channels × 8 columns go through edge_transpose8x8: a byte at a time, each store
+   `channels` bytes from the last, the copy cost more than the columns it saved. */
+static void edge_int8_channels_last_input(const edge_conv_params *g, const int8_t *x, size_t channels, int8_t zero, int8_t *target)
+{
+    size_t height = edge_conv_padded_height(g), width = edge_conv_padded_width(g);
+    size_t top = (size_t)g->pad_top, left = (size_t)g->pad_left;
+    size_t copied = width > left ? edge_min(g->in_width, width - left) : 0;
+    memset(target, zero, height * width * channels + 8);
+    for (size_t ih = 0; ih < g->in_height && top + ih < height; ih++) {
+        int8_t *row = target + ((top + ih) * width + left) * channels;
+        const int8_t *lines = x + ih * g->in_width;
+        size_t plane = g->in_height * g->in_width, c0 = 0, blocked = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        blocked = copied / 8 * 8;
+        for (; c0 + 8 <= channels; c0 += 8)
+            for (size_t iw = 0; iw < blocked; iw += 8) {
+                uint64_t r[8];
+                for (int i = 0; i < 8; i++) memcpy(&r[i], lines + (c0 + (size_t)i) * plane + iw, 8);
+                edge_transpose8x8(r);
+                for (int k = 0; k < 8; k++) memcpy(row + (iw + (size_t)k) * channels + c0, &r[k], 8);
+            }
+#endif
+        /* The channels past the last block of 8, and the columns past the last block. */
+        for (size_t c = 0; c < channels; c++)
+            for (size_t iw = c < c0 ? blocked : 0; iw < copied; iw++) row[iw * channels + c] = lines[c * plane + iw];
+    }
+}
+
+/* Weight rows from (c, ki, kj) to (ki, kj, c) order. */
+static void edge_int8_channels_last_weights(const edge_conv_params *g, const int8_t *w, size_t rows, int8_t *target)
+{
+    size_t cg = g->in_channels / g->group, taps = g->kernel_height * g->kernel_width, depth = cg * taps;
+    for (size_t m = 0; m < rows; m++)
+        for (size_t c = 0; c < cg; c++)
+            for (size_t t = 0; t < taps; t++) target[m * depth + t * cg + c] = w[m * depth + c * taps + t];
+}
+
 /* After the tiled product's scratch: the runs' offsets, then the copied input planes of one group
    (and 8 spare bytes). */
 static size_t edge_int8_conv_scratch(const edge_conv_params *g, size_t *starts_offset, size_t *planes_offset)
@@ -490,8 +608,8 @@ size_t edge_conv_int8_fast_scratch(const edge_conv_int8_params *q)
         size_t bytes;
         return edge_int8_depthwise_geometry(g, &plane, &bytes) ? bytes : 0;
     }
-    size_t starts_offset, planes_offset;
-    return edge_int8_conv_scratch(g, &starts_offset, &planes_offset);
+    size_t first, second;
+    return edge_int8_channels_last(g) ? edge_int8_patches_scratch(g, &first, &second) : edge_int8_conv_scratch(g, &first, &second);
 }
 
 size_t edge_gemm_int8_fast_scratch(const edge_gemm_int8_params *g)
@@ -514,6 +632,22 @@ void edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8
     size_t depth = cg * g->kernel_height * g->kernel_width;
     if (g->depthwise) {
         edge_int8_depthwise(q, x, w, bias, r, y, kernels, scratch);
+        return;
+    }
+    if (edge_int8_channels_last(g)) {
+        size_t weights_offset, input_offset;
+        edge_int8_patches_scratch(g, &weights_offset, &input_offset);
+        int8_t *weights = (int8_t *)scratch + weights_offset, *input = (int8_t *)scratch + input_offset;
+        edge_int8_patches source = {g, input, edge_conv_padded_width(g) * cg, g->kernel_width * cg, cg};
+        for (size_t n = 0; n < g->batch; n++)
+            for (size_t group = 0; group < g->group; group++) {
+                edge_int8_channels_last_input(g, x + (n * g->in_channels + group * cg) * in_plane, cg, (int8_t)q->input_zero, input);
+                edge_int8_channels_last_weights(g, w + group * mg * depth, mg, weights);
+                edge_int8_product p = {mg, out_plane, depth, weights, bias ? bias + group * mg : NULL, r + 2 * group * mg,
+                                       q->input_zero, q->output_zero, q->act_min, q->act_max, edge_int8_patch_columns, &source,
+                                       y + (n * g->out_channels + group * mg) * out_plane, out_plane, 1};
+                edge_int8_tiled(&p, kernels, scratch);
+            }
         return;
     }
     size_t starts_offset, planes_offset;
