@@ -225,6 +225,7 @@ typedef struct edge_int8_patches {
     size_t row_bytes; /* padded_width · channels */
     size_t run;       /* kernel_width · channels */
     size_t channels;
+    bool in_place;    /* 1×1, stride 1, no padding: the columns are the copied input itself */
 } edge_int8_patches;
 
 static const int8_t *edge_int8_patch_columns(const void *source, size_t column, size_t columns, size_t depth, size_t depth8,
@@ -232,6 +233,10 @@ static const int8_t *edge_int8_patch_columns(const void *source, size_t column, 
 {
     const edge_int8_patches *s = source;
     const edge_conv_params *g = s->g;
+    if (s->in_place && depth == depth8) { /* a pointwise layer: each column is a position's channels */
+        *stride = depth;
+        return s->x + column * depth;
+    }
     size_t oh = column / g->out_width, ow = column % g->out_width;
     size_t row_step = (size_t)g->dilation_h * s->row_bytes, column_step = (size_t)g->stride_w * s->channels;
     for (size_t j = 0; j < columns; j++) {
@@ -638,7 +643,8 @@ void edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8
         size_t weights_offset, input_offset;
         edge_int8_patches_scratch(g, &weights_offset, &input_offset);
         int8_t *weights = (int8_t *)scratch + weights_offset, *input = (int8_t *)scratch + input_offset;
-        edge_int8_patches source = {g, input, edge_conv_padded_width(g) * cg, g->kernel_width * cg, cg};
+        bool pointwise = g->kernel_height == 1 && g->kernel_width == 1 && g->stride_h == 1 && g->stride_w == 1 && !edge_int8_padded(g);
+        edge_int8_patches source = {g, input, edge_conv_padded_width(g) * cg, g->kernel_width * cg, cg, pointwise};
         for (size_t n = 0; n < g->batch; n++)
             for (size_t group = 0; group < g->group; group++) {
                 edge_int8_channels_last_input(g, x + (n * g->in_channels + group * cg) * in_plane, cg, (int8_t)q->input_zero, input);

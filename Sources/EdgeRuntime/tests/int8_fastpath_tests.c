@@ -337,20 +337,14 @@ static void compare(fixture *f, const edge_int8_kernels *const *sets, size_t set
     free(expected);
 }
 
-static void random_conv(const edge_int8_kernels *const *sets, size_t set_count)
+/* One CONV_INT8 (1-D when kh, sh, dh, pt and pb describe one row) through every kernel set. */
+static void conv_case(const edge_int8_kernels *const *sets, size_t set_count, int32_t group, int32_t cg, int32_t mg, int32_t kh, int32_t kw,
+                      int32_t sh, int32_t sw, int32_t dh, int32_t dw, int32_t pt, int32_t pl, int32_t pb, int32_t pr, bool one_d, int32_t in_h,
+                      int32_t in_w, uint32_t batch)
 {
-    int32_t group = next() % 4 == 0 ? uniform(2, 4) : 1;
-    int32_t cg = next() % 6 == 0 ? 1 : uniform(1, 24), mg = next() % 6 == 0 ? 1 : uniform(1, 20);
-    if (next() % 5 == 0) group = uniform(1, 12), cg = 1, mg = 1; /* depthwise */
-    int32_t kh = uniform(1, 5), kw = uniform(1, 5), sh = uniform(1, 3), sw = uniform(1, 3), dh = uniform(1, 2), dw = uniform(1, 2);
-    int32_t pt = uniform(0, 2), pl = uniform(0, 2), pb = uniform(0, 2), pr = uniform(0, 2);
-    bool one_d = next() % 8 == 0;
-    if (one_d) kh = 1, sh = 1, dh = 1, pt = 0, pb = 0;
-    int32_t in_h = one_d ? 1 : uniform(1, 16), in_w = uniform(1, 24);
     int64_t span_h = in_h + pt + pb - ((kh - 1) * dh + 1), span_w = in_w + pl + pr - ((kw - 1) * dw + 1);
     if (span_h < 0 || span_w < 0) return;
     uint32_t out_h = (uint32_t)(span_h / sh + 1), out_w = (uint32_t)(span_w / sw + 1);
-    uint32_t batch = (uint32_t)uniform(1, 2);
     uint32_t x4[4] = {batch, (uint32_t)(group * cg), (uint32_t)in_h, (uint32_t)in_w};
     uint32_t w4[4] = {(uint32_t)(group * mg), (uint32_t)cg, (uint32_t)kh, (uint32_t)kw};
     uint32_t y4[4] = {batch, (uint32_t)(group * mg), out_h, out_w};
@@ -366,6 +360,33 @@ static void random_conv(const edge_int8_kernels *const *sets, size_t set_count)
         compare(&f, sets, set_count, what);
     }
     release(&f);
+}
+
+static void random_conv(const edge_int8_kernels *const *sets, size_t set_count)
+{
+    int32_t group = next() % 4 == 0 ? uniform(2, 4) : 1;
+    int32_t cg = next() % 6 == 0 ? 1 : uniform(1, 24), mg = next() % 6 == 0 ? 1 : uniform(1, 20);
+    if (next() % 5 == 0) group = uniform(1, 12), cg = 1, mg = 1; /* depthwise */
+    int32_t kh = uniform(1, 5), kw = uniform(1, 5), sh = uniform(1, 3), sw = uniform(1, 3), dh = uniform(1, 2), dw = uniform(1, 2);
+    int32_t pt = uniform(0, 2), pl = uniform(0, 2), pb = uniform(0, 2), pr = uniform(0, 2);
+    bool one_d = next() % 8 == 0;
+    if (one_d) kh = 1, sh = 1, dh = 1, pt = 0, pb = 0;
+    int32_t in_h = one_d ? 1 : uniform(1, 16), in_w = uniform(1, 24);
+    conv_case(sets, set_count, group, cg, mg, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, one_d, in_h, in_w, (uint32_t)uniform(1, 2));
+}
+
+/* Pointwise convolutions whose columns the channels-last path reads in place (channels a multiple
+   of 8, stride 1, no padding, more positions than twice the output channels), which random shapes
+   rarely draw; and their neighbours that copy (7 or 12 channels, a pad, a stride). */
+static void pointwise_convs(const edge_int8_kernels *const *sets, size_t set_count)
+{
+    static const int32_t channels[] = {8, 16, 24, 7, 12};
+    for (size_t c = 0; c < sizeof channels / sizeof channels[0]; c++)
+        for (int32_t variant = 0; variant < 4; variant++) {
+            int32_t pad = variant == 2, stride = variant == 3 ? 2 : 1;
+            conv_case(sets, set_count, variant == 1 ? 2 : 1, channels[c], uniform(1, 9), 1, 1, stride, stride, 1, 1, pad, pad, pad, pad, false,
+                      uniform(3, 9), uniform(3, 13), (uint32_t)uniform(1, 2));
+        }
 }
 
 /* Depthwise convolutions as mobile networks have them: 3×3 and 5×5 kernels (and others), stride 1
@@ -723,6 +744,7 @@ int main(int argc, char **argv)
     long cases = argc > 1 ? strtol(argv[1], NULL, 10) : 2000;
     for (size_t s = 0; s < set_count; s++) test_kernels(sets[s]);
     for (long i = 0; i < cases; i++) random_conv(sets, set_count);
+    pointwise_convs(sets, set_count);
     for (long i = 0; i < cases / 2; i++) random_depthwise(sets, set_count);
     for (long i = 0; i < cases; i++) random_gemm(sets, set_count);
     for (long i = 0; i < cases / 4; i++) random_concat(sets, set_count);
