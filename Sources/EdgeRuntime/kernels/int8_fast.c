@@ -105,7 +105,9 @@ const edge_int8_kernels edge_int8_kernels_c = {"c",
                                                edge_int8_requantize_c,
                                                edge_int8_depthwise_c,
                                                edge_int8_quantize_c,
-                                               edge_int8_lookup_c};
+                                               edge_int8_lookup_c,
+                                               NULL,
+                                               NULL};
 
 size_t edge_int8_kernel_sets(const edge_int8_kernels **sets, size_t capacity)
 {
@@ -275,12 +277,13 @@ static size_t edge_int8_block(size_t columns, size_t depth8)
 /* Where the tiled product keeps its parts in scratch, all 64-byte aligned. */
 typedef struct edge_int8_layout {
     size_t depth8, rows4, block;
-    size_t offsets, repeated, columns, accumulators, bytes, total; /* offsets; W rows padded to depth8 at 0 */
+    size_t offsets, repeated, columns, packed, accumulators, bytes, total; /* offsets; W rows padded to depth8 at 0 */
 } edge_int8_layout;
 
 /* W rows padded to depth8 (when the depth needs it), the offsets, a vector of z + a_offset, one
-   block of columns (and 8 spare bytes), 4 rows of accumulators and a row of results; false when
-   the sizes overflow. */
+   block of columns (and 8 spare bytes), the block packed for a set's `panel` (whole groups of
+   EDGE_INT8_PANEL_COLUMNS; reserved whichever set runs, as prepare does not know it), 4 rows of
+   accumulators and a row of results; false when the sizes overflow. */
 static bool edge_int8_plan(size_t rows, size_t columns, size_t depth, edge_int8_layout *l)
 {
     size_t size = 0;
@@ -292,7 +295,10 @@ static bool edge_int8_plan(size_t rows, size_t columns, size_t depth, edge_int8_
     if (!edge_size_add(l->offsets, l->rows4 * sizeof(int32_t), &size) || !edge_size_align(size, &l->repeated)) return false;
     if (!edge_size_mul(depth, sizeof(int16_t), &size) || !edge_size_add(l->repeated, size, &size) || !edge_size_align(size, &l->columns))
         return false;
-    if (!edge_size_add(l->columns, l->block * l->depth8 + 8, &size) || !edge_size_align(size, &l->accumulators)) return false;
+    if (!edge_size_add(l->columns, l->block * l->depth8 + 8, &size) || !edge_size_align(size, &l->packed)) return false;
+    if (!edge_size_add(l->packed, edge_round_up(l->block, EDGE_INT8_PANEL_COLUMNS) * l->depth8, &size) ||
+        !edge_size_align(size, &l->accumulators))
+        return false;
     if (!edge_size_add(l->accumulators, TILE * l->block * sizeof(int32_t), &size) || !edge_size_align(size, &l->bytes)) return false;
     return edge_size_add(l->bytes, l->block, &l->total);
 }
@@ -326,7 +332,7 @@ static void edge_int8_tiled(const edge_int8_product *p, const edge_int8_kernels 
     uint8_t *base = scratch;
     int32_t *offsets = (int32_t *)(void *)(base + l.offsets), *accumulators = (int32_t *)(void *)(base + l.accumulators);
     int16_t *repeated = (int16_t *)(void *)(base + l.repeated);
-    int8_t *buffer = (int8_t *)(base + l.columns), *bytes = (int8_t *)(base + l.bytes);
+    int8_t *buffer = (int8_t *)(base + l.columns), *packed = (int8_t *)(base + l.packed), *bytes = (int8_t *)(base + l.bytes);
     const int8_t *w = p->w;
     size_t w_stride = p->depth;
     if (l.depth8 != p->depth) {
@@ -345,15 +351,18 @@ static void edge_int8_tiled(const edge_int8_product *p, const edge_int8_kernels 
     for (size_t p0 = 0; p0 < p->columns; p0 += l.block) {
         size_t columns = edge_min(l.block, p->columns - p0), a_stride;
         const int8_t *a = p->columns_of(p->source, p0, columns, p->depth, l.depth8, buffer, &a_stride);
+        if (kernels->panel) kernels->pack(l.depth8, a, a_stride, columns, packed); /* once for every row of W */
         for (size_t i0 = 0; i0 < p->rows; i0 += TILE) {
             size_t height = edge_min(TILE, p->rows - i0);
             const int8_t *w_rows[TILE], *a_columns[TILE];
             for (size_t i = 0; i < TILE; i++) w_rows[i] = w + (i0 + edge_min(i, height - 1)) * w_stride;
-            for (size_t j0 = 0; j0 < columns; j0 += TILE) {
-                size_t width = edge_min(TILE, columns - j0);
-                for (size_t j = 0; j < TILE; j++) a_columns[j] = a + (j0 + edge_min(j, width - 1)) * a_stride;
-                kernels->tile(l.depth8, w_rows, a_columns, offsets + i0, accumulators + j0, l.block);
-            }
+            if (kernels->panel) kernels->panel(l.depth8, w_rows, packed, columns, offsets + i0, accumulators, l.block);
+            else
+                for (size_t j0 = 0; j0 < columns; j0 += TILE) {
+                    size_t width = edge_min(TILE, columns - j0);
+                    for (size_t j = 0; j < TILE; j++) a_columns[j] = a + (j0 + edge_min(j, width - 1)) * a_stride;
+                    kernels->tile(l.depth8, w_rows, a_columns, offsets + i0, accumulators + j0, l.block);
+                }
             for (size_t i = 0; i < height; i++) {
                 size_t row = i0 + i;
                 int8_t *out = p->y_column == 1 ? p->y + row * p->y_row + p0 : bytes;

@@ -6,7 +6,8 @@
  * Both operators compute Y[m][p] = requantize(B[m] + Σ_k W[m][k] · (A[p][k] − z), R[m]) for weight
  * rows m and input columns p (GEMM: rows of A; CONV: im2col patches, in the weights' order
  * (c, ki, kj)). The driver (int8_fast.c) hands a per-target micro-kernel 4 weight rows and 4
- * columns for each 4 × 4 tile of raw dot products D = Σ W · (A + a_offset), where a_offset is the
+ * columns for each 4 × 4 tile (or 4 rows and a packed block of columns, for a set with `panel`) of
+ * raw dot products D = Σ W · (A + a_offset), where a_offset is the
  * kernel set's (128 for the VNNI sets, whose instruction multiplies unsigned bytes, so they read
  * A XOR 0x80; 0 for the others). The tile adds offsets[m] = B[m] − (z + a_offset) · Σ_k W[m][k];
  * the sum equals the reference accumulator exactly (load checks that |B| + 255 · Σ|W| fits in 32
@@ -33,7 +34,7 @@ typedef struct edge_int8_kernels {
     /* What the tile adds to every A byte before multiplying: 0, or 128 (unsigned × signed products). */
     int32_t a_offset;
     /* out[i · stride + j] = offsets[i] + Σ_{k < depth8} w[i][k] · (a[j][k] + a_offset) for i, j < 4;
-       depth8 is a multiple of 8, and w[i], a[j] point at depth8 bytes each. */
+       depth8 is a multiple of 8, and w[i], a[j] point at depth8 bytes each. NULL in a set with `panel`. */
     void (*tile)(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out, size_t stride);
     /* out[i] = Σ_k w[i · depth + k] · x[k] for `rows` rows read in place (x: int16 values in [−255, 255]). */
     void (*rows)(size_t depth, size_t rows, const int8_t *w, const int16_t *x, int32_t *out);
@@ -51,7 +52,21 @@ typedef struct edge_int8_kernels {
     void (*quantize)(size_t n, const float *x, float scale, int32_t zero, int8_t *out);
     /* out[i] = table[x[i] + 128] for i < n (LOOKUP). */
     void (*lookup)(size_t n, const int8_t *x, const int8_t *table, int8_t *out);
+    /* Optional (NULL in the sets without them), taking the place of `tile`: the product over columns
+       packed 16 at a time, for instructions that multiply one broadcast group of 4 weight bytes by
+       many columns at once, so that no accumulator needs summing across its lanes. `pack` writes
+       columns j < `columns` (column j: depth8 bytes at a + j · a_stride) as groups of 16 columns, byte k
+       of column j plus a_offset at packed[(j / 16) · 16 · depth8 + (k / 4) · 64 + (j mod 16) · 4 + k mod 4]
+       (the last group's columns past `columns` hold anything); `panel` then writes
+       out[i · stride + j] = offsets[i] + Σ_{k < depth8} w[i][k] · (a[j][k] + a_offset) for i < 4 and
+       j < columns, reading the packed groups. */
+    void (*pack)(size_t depth8, const int8_t *a, size_t a_stride, size_t columns, int8_t *packed);
+    void (*panel)(size_t depth8, const int8_t *const *w, const int8_t *packed, size_t columns, const int32_t *offsets, int32_t *out,
+                  size_t stride);
 } edge_int8_kernels;
+
+/* Columns the packed product takes at a time (see `pack`). */
+#define EDGE_INT8_PANEL_COLUMNS 16
 
 /* The portable LOOKUP loop, which the sets without a vector table lookup share. */
 void edge_int8_lookup_c(size_t n, const int8_t *x, const int8_t *table, int8_t *out);

@@ -86,6 +86,35 @@ static void *allocate_exact(size_t n)
     return p;
 }
 
+/* `pack` and `panel` over 1-150 columns `a_stride` apart (the last column ends the allocation), against
+   the sums written out; the accumulators past the columns stay untouched. */
+static void test_panel(const edge_int8_kernels *kernels, size_t depth8, const int8_t *const *w, const int32_t *offsets,
+                       const int32_t *shifted, int round)
+{
+    size_t columns = (size_t)uniform(1, 150), a_stride = depth8 + 8 * (size_t)uniform(0, 2), stride = columns + (size_t)uniform(0, 5);
+    size_t bytes = (columns - 1) * a_stride + depth8, groups = (columns + EDGE_INT8_PANEL_COLUMNS - 1) / EDGE_INT8_PANEL_COLUMNS;
+    int8_t *a = allocate_exact(bytes), *packed = allocate_exact(groups * EDGE_INT8_PANEL_COLUMNS * depth8);
+    fill_int8(a, bytes);
+    if (round % 3 == 0) memset(a, round % 2 ? 127 : -128, bytes);
+    int32_t *expected = allocate_exact(4 * stride * sizeof(int32_t)), *got = allocate_exact(4 * stride * sizeof(int32_t));
+    memset(expected, 0x77, 4 * stride * sizeof(int32_t));
+    memset(got, 0x77, 4 * stride * sizeof(int32_t));
+    for (size_t i = 0; i < 4; i++)
+        for (size_t j = 0; j < columns; j++) {
+            int32_t sum = offsets[i];
+            for (size_t k = 0; k < depth8; k++) sum += w[i][k] * a[j * a_stride + k];
+            expected[i * stride + j] = sum;
+        }
+    kernels->pack(depth8, a, a_stride, columns, packed);
+    kernels->panel(depth8, w, packed, columns, shifted, got, stride);
+    CHECK(memcmp(expected, got, 4 * stride * sizeof(int32_t)) == 0, "%s panel, depth %zu, %zu columns %zu apart", kernels->name, depth8,
+          columns, a_stride);
+    free(a);
+    free(packed);
+    free(expected);
+    free(got);
+}
+
 static void test_kernels(const edge_int8_kernels *kernels)
 {
     for (int round = 0; round < 300; round++) {
@@ -113,8 +142,11 @@ static void test_kernels(const edge_int8_kernels *kernels)
         memset(expected, 0x77, sizeof expected);
         memset(got, 0x77, sizeof got);
         edge_int8_kernels_c.tile(depth8, (const int8_t *const *)w, (const int8_t *const *)a, offsets, expected, stride);
-        kernels->tile(depth8, (const int8_t *const *)w, (const int8_t *const *)a, shifted, got, stride);
-        CHECK(memcmp(expected, got, sizeof got) == 0, "%s tile, depth %zu", kernels->name, depth8);
+        if (kernels->tile) {
+            kernels->tile(depth8, (const int8_t *const *)w, (const int8_t *const *)a, shifted, got, stride);
+            CHECK(memcmp(expected, got, sizeof got) == 0, "%s tile, depth %zu", kernels->name, depth8);
+        }
+        if (kernels->panel) test_panel(kernels, depth8, (const int8_t *const *)w, offsets, shifted, round);
         for (int i = 0; i < 4; i++) {
             free(w[i]);
             free(a[i]);

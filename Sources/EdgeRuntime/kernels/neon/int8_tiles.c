@@ -185,7 +185,8 @@ static void edge_int8_tile_neon(size_t depth8, const int8_t *const *w, const int
 #endif
 
 static const edge_int8_kernels edge_int8_neon = {EDGE_INT8_NEON_NAME, 0, edge_int8_tile_neon, edge_int8_rows_neon, edge_int8_requantize_neon,
-                                                 edge_int8_depthwise_neon, edge_int8_quantize_neon, edge_int8_lookup_neon};
+                                                 edge_int8_depthwise_neon, edge_int8_quantize_neon, edge_int8_lookup_neon,
+                                                 NULL, NULL};
 
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
 static void edge_int8_tile_dotprod(size_t depth8, const int8_t *const *w, const int8_t *const *a, const int32_t *offsets, int32_t *out,
@@ -219,7 +220,7 @@ static void edge_int8_tile_dotprod(size_t depth8, const int8_t *const *w, const 
 
 static const edge_int8_kernels edge_int8_dotprod = {"neon-dotprod", 0, edge_int8_tile_dotprod, edge_int8_rows_neon,
                                                     edge_int8_requantize_neon, edge_int8_depthwise_neon, edge_int8_quantize_neon,
-                                                    edge_int8_lookup_neon};
+                                                    edge_int8_lookup_neon, NULL, NULL};
 #endif
 
 size_t edge_int8_neon_sets(const edge_int8_kernels **sets, size_t capacity)

@@ -12,9 +12,11 @@
  * AVX-VNNI and AVX-512 VNNI multiply unsigned by signed bytes with VPDPBUSD, 4 products per lane
  * and instruction without widening: they read A XOR 0x80 = A + 128 (a_offset 128; the driver's
  * offsets subtract 128 · ΣW). VPDPBUSD wraps rather than saturates, and no partial sum can leave
- * 32 bits: |W · (A + 128)| <= 128 · 255, and load checks 255 · Σ|W|. AVX-512 takes the 4 × 4 tile
- * at once (32 registers), 64 depth steps at a time with masked loads for the rest; AVX-VNNI does
- * two 4 × 2 halves, 32 steps at a time, then 8.
+ * 32 bits: |W · (A + 128)| <= 128 · 255, and load checks 255 · Σ|W|. AVX-VNNI does the 4 × 4 tile
+ * as two 4 × 2 halves, 32 steps at a time, then 8. AVX-512 VNNI takes packed columns instead
+ * (`pack` and `panel`): a 4 × 4 tile of dot products, each summed across its 16 lanes at the end,
+ * cost more in those sums than in the products on the shallow depths of 1 × 1 convolutions (68
+ * GMAC/s on a 1 × 1 128 → 256 layer, 107 with the panel; a 3 × 3 64 → 64 layer 125 → 142).
  *
  * Measured on the build machine (an AVX2 x86-64 CPU, one core; `edge-run --repeat`): see the
  * commits that added them and the report in tests/int8_fastpath_tests.c (--bench).
@@ -217,29 +219,91 @@ __attribute__((target("avx2,avxvnni"))) static void edge_int8_tile_avxvnni(size_
 
 #define EDGE_AVX512_VNNI "avx2,avx512f,avx512bw,avx512vl,avx512vnni"
 
-__attribute__((target(EDGE_AVX512_VNNI))) static void edge_int8_tile_avx512vnni(size_t depth8, const int8_t *const *w, const int8_t *const *a,
-                                                                                const int32_t *offsets, int32_t *out, size_t stride)
+/* Columns packed 16 at a time (int8_fast.h, `pack`), flipped to A + 128: each 64-byte piece of 16
+   columns is 16 rows of 16 words (groups of 4 bytes), transposed so that a row holds one group of all
+   16 columns. The loads are masked to the depth, and the columns past `columns` are zero. */
+__attribute__((target(EDGE_AVX512_VNNI))) static void edge_int8_pack_avx512vnni(size_t depth8, const int8_t *a, size_t a_stride,
+                                                                                size_t columns, int8_t *packed)
 {
     const __m512i flip = _mm512_set1_epi8((char)0x80);
-    __m512i acc[4][4];
-    for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 4; j++) acc[i][j] = _mm512_setzero_si512();
-    for (size_t k = 0; k < depth8; k += 64) {
-        /* 64 bytes, or the rest: masked-off bytes read as zero (W's cancel A's 0x80), past the row untouched. */
-        __mmask64 mask = depth8 - k >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (depth8 - k)) - 1;
-        __m512i columns[4];
-        for (int j = 0; j < 4; j++) columns[j] = _mm512_xor_si512(_mm512_maskz_loadu_epi8(mask, a[j] + k), flip);
-        for (int i = 0; i < 4; i++) {
-            __m512i row = _mm512_maskz_loadu_epi8(mask, w[i] + k);
-            for (int j = 0; j < 4; j++) acc[i][j] = _mm512_dpbusd_epi32(acc[i][j], columns[j], row);
+    size_t groups = depth8 / 4;
+    for (size_t j0 = 0; j0 < columns; j0 += 16, packed += 16 * depth8) {
+        size_t width = edge_min(16, columns - j0);
+        for (size_t k = 0; k < depth8; k += 64) {
+            __mmask64 mask = depth8 - k >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (depth8 - k)) - 1;
+            __m512i r[16], t[16], u[16];
+            for (size_t j = 0; j < 16; j++) r[j] = j < width ? _mm512_maskz_loadu_epi8(mask, a + (j0 + j) * a_stride + k) : _mm512_setzero_si512();
+            /* 32-bit, then 64-bit interleaves: u[4q + e], 128-bit lane L, holds word 4L + e of columns 4q..4q+3. */
+            for (int q = 0; q < 8; q++) {
+                t[2 * q] = _mm512_unpacklo_epi32(r[2 * q], r[2 * q + 1]);
+                t[2 * q + 1] = _mm512_unpackhi_epi32(r[2 * q], r[2 * q + 1]);
+            }
+            for (int q = 0; q < 4; q++) {
+                u[4 * q] = _mm512_unpacklo_epi64(t[4 * q], t[4 * q + 2]);
+                u[4 * q + 1] = _mm512_unpackhi_epi64(t[4 * q], t[4 * q + 2]);
+                u[4 * q + 2] = _mm512_unpacklo_epi64(t[4 * q + 1], t[4 * q + 3]);
+                u[4 * q + 3] = _mm512_unpackhi_epi64(t[4 * q + 1], t[4 * q + 3]);
+            }
+            /* Then the 4 × 4 transposition of 128-bit lanes: word m = 4L + e of all 16 columns. */
+            size_t first = k / 4;
+            for (int e = 0; e < 4; e++) {
+                __m512i v0 = _mm512_shuffle_i32x4(u[e], u[4 + e], 0x44), v1 = _mm512_shuffle_i32x4(u[e], u[4 + e], 0xEE);
+                __m512i v2 = _mm512_shuffle_i32x4(u[8 + e], u[12 + e], 0x44), v3 = _mm512_shuffle_i32x4(u[8 + e], u[12 + e], 0xEE);
+                __m512i words[4] = {_mm512_shuffle_i32x4(v0, v2, 0x88), _mm512_shuffle_i32x4(v0, v2, 0xDD),
+                                    _mm512_shuffle_i32x4(v1, v3, 0x88), _mm512_shuffle_i32x4(v1, v3, 0xDD)};
+                for (size_t l = 0; l < 4; l++) {
+                    size_t group = first + 4 * l + (size_t)e;
+                    if (group < groups) _mm512_storeu_si512(packed + group * 64, _mm512_xor_si512(words[l], flip));
+                }
+            }
         }
     }
-    for (int i = 0; i < 4; i++) {
-        __m256i halves[4];
-        for (int j = 0; j < 4; j++) halves[j] = _mm256_add_epi32(_mm512_castsi512_si256(acc[i][j]), _mm512_extracti64x4_epi64(acc[i][j], 1));
-        __m256i sums = _mm256_hadd_epi32(_mm256_hadd_epi32(halves[0], halves[1]), _mm256_hadd_epi32(halves[2], halves[3]));
-        __m128i row = _mm_add_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
-        _mm_storeu_si128((__m128i *)(void *)(out + (size_t)i * stride), _mm_add_epi32(row, _mm_set1_epi32(offsets[i])));
+}
+
+/* 4 rows of W against packed columns: each group of 4 weight bytes broadcast (VPDPBUSD's memory
+   operand) against 16 columns in a register, 64 columns at a time, then 16, the last masked. */
+__attribute__((target(EDGE_AVX512_VNNI))) static void edge_int8_panel_avx512vnni(size_t depth8, const int8_t *const *w, const int8_t *packed,
+                                                                                 size_t columns, const int32_t *offsets, int32_t *out,
+                                                                                 size_t stride)
+{
+    size_t groups = depth8 / 4, span = 16 * depth8;
+    __m512i start[4];
+    for (int i = 0; i < 4; i++) start[i] = _mm512_set1_epi32(offsets[i]);
+    size_t j = 0;
+    for (; j + 64 <= columns; j += 64) {
+        const int8_t *p = packed + j / 16 * span;
+        __m512i acc[4][4];
+        for (int i = 0; i < 4; i++)
+            for (int c = 0; c < 4; c++) acc[i][c] = start[i];
+        for (size_t g = 0; g < groups; g++) {
+            __m512i c0 = _mm512_loadu_si512(p + g * 64), c1 = _mm512_loadu_si512(p + span + g * 64);
+            __m512i c2 = _mm512_loadu_si512(p + 2 * span + g * 64), c3 = _mm512_loadu_si512(p + 3 * span + g * 64);
+            for (int i = 0; i < 4; i++) {
+                int32_t word;
+                memcpy(&word, w[i] + 4 * g, sizeof word);
+                __m512i b = _mm512_set1_epi32(word);
+                acc[i][0] = _mm512_dpbusd_epi32(acc[i][0], c0, b);
+                acc[i][1] = _mm512_dpbusd_epi32(acc[i][1], c1, b);
+                acc[i][2] = _mm512_dpbusd_epi32(acc[i][2], c2, b);
+                acc[i][3] = _mm512_dpbusd_epi32(acc[i][3], c3, b);
+            }
+        }
+        for (int i = 0; i < 4; i++)
+            for (int c = 0; c < 4; c++) _mm512_storeu_si512(out + (size_t)i * stride + j + 16 * (size_t)c, acc[i][c]);
+    }
+    for (; j < columns; j += 16) {
+        const int8_t *p = packed + j / 16 * span;
+        __m512i acc[4] = {start[0], start[1], start[2], start[3]};
+        for (size_t g = 0; g < groups; g++) {
+            __m512i c0 = _mm512_loadu_si512(p + g * 64);
+            for (int i = 0; i < 4; i++) {
+                int32_t word;
+                memcpy(&word, w[i] + 4 * g, sizeof word);
+                acc[i] = _mm512_dpbusd_epi32(acc[i], c0, _mm512_set1_epi32(word));
+            }
+        }
+        __mmask16 mask = columns - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (columns - j)) - 1);
+        for (int i = 0; i < 4; i++) _mm512_mask_storeu_epi32(out + (size_t)i * stride + j, mask, acc[i]);
     }
 }
 
@@ -446,15 +510,15 @@ static void edge_int8_lookup_avx512(size_t n, const int8_t *x, const int8_t *tab
     else edge_int8_lookup_c(n, x, table, out);
 }
 
-static const edge_int8_kernels edge_int8_avx512vnni = {"avx512-vnni", 128, edge_int8_tile_avx512vnni, edge_int8_rows_avx2,
+static const edge_int8_kernels edge_int8_avx512vnni = {"avx512-vnni", 128, NULL, edge_int8_rows_avx2,
                                                        edge_int8_requantize_avx2, edge_int8_depthwise_avx2, edge_int8_quantize_avx2,
-                                                       edge_int8_lookup_avx512};
+                                                       edge_int8_lookup_avx512, edge_int8_pack_avx512vnni, edge_int8_panel_avx512vnni};
 static const edge_int8_kernels edge_int8_avxvnni = {"avx-vnni", 128, edge_int8_tile_avxvnni, edge_int8_rows_avx2, edge_int8_requantize_avx2,
-                                                    edge_int8_depthwise_avx2, edge_int8_quantize_avx2, edge_int8_lookup_c};
+                                                    edge_int8_depthwise_avx2, edge_int8_quantize_avx2, edge_int8_lookup_c, NULL, NULL};
 static const edge_int8_kernels edge_int8_avx2 = {"avx2", 0, edge_int8_tile_avx2, edge_int8_rows_avx2, edge_int8_requantize_avx2,
-                                                 edge_int8_depthwise_avx2, edge_int8_quantize_avx2, edge_int8_lookup_c};
+                                                 edge_int8_depthwise_avx2, edge_int8_quantize_avx2, edge_int8_lookup_c, NULL, NULL};
 static const edge_int8_kernels edge_int8_sse41 = {"sse4.1", 0, edge_int8_tile_sse41, edge_int8_rows_sse41, edge_int8_requantize_sse41,
-                                                  edge_int8_depthwise_sse41, edge_int8_quantize_sse41, edge_int8_lookup_c};
+                                                  edge_int8_depthwise_sse41, edge_int8_quantize_sse41, edge_int8_lookup_c, NULL, NULL};
 
 /* The VNNI sets also run AVX2 code (their rows and requantize kernels, the tile's sums). */
 static bool edge_cpu_avx512vnni(void)
