@@ -62,13 +62,14 @@ extension QuantizationParameters {
     }
 
     /// The real numbers an integer tensor (int8, or int32 for biases) stands for: `scale · (q − zero)`
-    /// in float32, as the runtime's DEQUANTIZE computes it.
+    /// in float32, as the runtime's DEQUANTIZE computes it. The difference is taken in 64 bits: an int32
+    /// tensor's zero point may be any int32 (a fuzzer's file had one that overflowed the subtraction).
     public func dequantize(_ tensor: Tensor) -> Tensor {
         let integers = tensor.storage.int64s
         let channel = channelIndex(shape: tensor.shape)
         return Tensor(shape: tensor.shape, floats: integers.indices.map { i in
             let c = channel(i)
-            return scales[c] * Float(Int32(truncatingIfNeeded: integers[i]) - zeroPoints[c])
+            return scales[c] * Float(Int64(Int32(truncatingIfNeeded: integers[i])) - Int64(zeroPoints[c]))
         })
     }
 
