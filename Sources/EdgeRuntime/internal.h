@@ -553,6 +553,8 @@ typedef struct edge_operator {
     const char *name;
     const uint32_t *tensors; /* input_count inputs (EDGE_NONE when absent), then output_count outputs */
     size_t scratch_bytes;
+    void *prepared; /* what prepare derived from the operator's constants, or NULL; freed with the model */
+    size_t prepared_bytes; /* its size, counted in edge_model_weight_bytes */
     union {
         edge_conv_params conv;
         edge_gemm_params gemm;

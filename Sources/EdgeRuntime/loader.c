@@ -491,6 +491,8 @@ static edge_status edge_load_operators(edge_loader *loader)
         status = op->info->prepare(model, op, params, params_size, error);
         if (status == EDGE_OK) status = edge_check_passthrough_quantization(model, op, error);
         if (status != EDGE_OK) return status;
+        if (!edge_size_add(model->weight_bytes, op->prepared_bytes, &model->weight_bytes))
+            return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "its prepared weights take too many bytes");
         size_t scratch;
         if (!edge_size_align(op->scratch_bytes, &scratch))
             return edge_op_fail(error, op, EDGE_ERROR_UNSUPPORTED, "needs too much scratch memory");
@@ -825,6 +827,7 @@ void edge_model_free(edge_model *model)
     for (size_t i = 0; i < EDGE_MAX_SECTIONS; i++) free(model->owned[i]);
     free(model->sparse);
     free(model->derived);
+    for (size_t o = 0; model->operators && o < model->operator_count; o++) free(model->operators[o].prepared);
     free(model->metadata_text);
     free(model->metadata);
     free(model->tensors);

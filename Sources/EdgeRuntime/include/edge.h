@@ -147,7 +147,8 @@ EDGE_API void edge_model_free(edge_model *model);
 /* Bytes an execution context needs: the planned activation arena plus kernel scratch. */
 EDGE_API size_t edge_model_arena_size(const edge_model *model);
 
-/* Bytes of weights the model uses (after decompression and sparse expansion). */
+/* Bytes of weights the model uses (after decompression and sparse expansion), with the copies that
+   int8 convolutions and GEMMs prepare at load in the order their kernels read (and each row's sum). */
 EDGE_API size_t edge_model_weight_bytes(const edge_model *model);
 
 EDGE_API int32_t edge_model_input_count(const edge_model *model);

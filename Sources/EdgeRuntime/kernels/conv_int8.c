@@ -29,6 +29,7 @@ edge_status edge_conv_int8_prepare(const edge_model *model, edge_operator *op, c
     if (edge_int8_best_kernels()) {
         op->scratch_bytes = edge_conv_int8_fast_scratch(g);
         g->kernels = op->scratch_bytes > 0 ? edge_int8_best_kernels() : NULL;
+        if (g->kernels) return edge_conv_int8_fast_prepare(model, op, error);
     }
     return EDGE_OK;
 }

@@ -89,6 +89,10 @@ size_t edge_int8_neon_sets(const edge_int8_kernels **sets, size_t capacity);
    skipped, and say so); returns how many it wrote. */
 size_t edge_int8_x86_missing(const char **names, size_t capacity);
 
+/* At load, once prepare has chosen the fast path: what it derives from the weights (op->prepared). */
+edge_status edge_conv_int8_fast_prepare(const edge_model *model, edge_operator *op, edge_error *error);
+edge_status edge_gemm_int8_fast_prepare(const edge_model *model, edge_operator *op, edge_error *error);
+
 /* Scratch bytes of the fast paths (0: no fast path applies). */
 size_t edge_conv_int8_fast_scratch(const edge_conv_int8_params *q);
 size_t edge_gemm_int8_fast_scratch(const edge_gemm_int8_params *g);

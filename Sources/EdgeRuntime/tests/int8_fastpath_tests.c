@@ -339,6 +339,7 @@ static bool setup(fixture *f, uint16_t kind, int rank_x, const uint32_t *dims_x,
 
 static void release(fixture *f)
 {
+    free(f->op.prepared);
     free(f->weights);
     free(f->bias);
     free(f->requantization);
