@@ -284,9 +284,10 @@ typedef struct edge_int8_layout {
     size_t offsets, columns, packed, accumulators, bytes, total; /* offsets at 0 */
 } edge_int8_layout;
 
-/* The offsets, one block of columns (and 8 spare bytes), the block packed for a set's `panel` (whole
-   groups of EDGE_INT8_PANEL_COLUMNS; reserved whichever set runs, as prepare does not know it), 4 rows
-   of accumulators and a row of results; false when the sizes overflow. */
+/* The offsets, one block of columns (and 8 spare bytes), the block packed for `panel` (whole groups
+   of EDGE_INT8_PANEL_COLUMNS; only where the best set packs, so that other CPUs and targets do not
+   reserve it; a set with `panel` is the best set wherever it runs), 4 rows of accumulators and a row
+   of results; false when the sizes overflow. */
 static bool edge_int8_plan(size_t rows, size_t columns, size_t depth, edge_int8_layout *l)
 {
     size_t size = 0;
@@ -296,8 +297,9 @@ static bool edge_int8_plan(size_t rows, size_t columns, size_t depth, edge_int8_
     l->offsets = 0;
     if (!edge_size_mul(l->rows4, sizeof(int32_t), &size) || !edge_size_align(size, &l->columns)) return false;
     if (!edge_size_add(l->columns, l->block * l->depth8 + 8, &size) || !edge_size_align(size, &l->packed)) return false;
-    if (!edge_size_add(l->packed, edge_round_up(l->block, EDGE_INT8_PANEL_COLUMNS) * l->depth8, &size) ||
-        !edge_size_align(size, &l->accumulators))
+    const edge_int8_kernels *best = edge_int8_best_kernels();
+    size_t packed = best && best->panel ? edge_round_up(l->block, EDGE_INT8_PANEL_COLUMNS) * l->depth8 : 0;
+    if (!edge_size_add(l->packed, packed, &size) || !edge_size_align(size, &l->accumulators))
         return false;
     if (!edge_size_add(l->accumulators, TILE * l->block * sizeof(int32_t), &size) || !edge_size_align(size, &l->bytes)) return false;
     return edge_size_add(l->bytes, l->block, &l->total);

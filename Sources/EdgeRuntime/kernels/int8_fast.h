@@ -15,8 +15,9 @@
  *
  * Operands: each row and column is `depth8` contiguous bytes, the depth rounded up to a multiple of
  * 8. Where the depth is already one, W rows (and GEMM's A rows) are read where they lie; otherwise
- * W is copied into rows padded with zeros, and a column's padding may hold anything (it meets
- * those zeros). Tiles at the edges repeat the last row or column; those results are dropped.
+ * prepare copies W into rows padded with zeros (at load, with each row's Σ W), and a column's
+ * padding may hold anything (it meets those zeros). Tiles at the edges repeat the last row or
+ * column; those results are dropped.
  *
  * Micro-kernels live per target in kernels/x86/ and kernels/neon/; the portable C set here is the
  * byte-exact model they are tested against (tests/int8_fastpath_tests.c).
