@@ -26,9 +26,10 @@ edge_status edge_conv_int8_prepare(const edge_model *model, edge_operator *op, c
     if ((status = edge_check_int8_weights(model, op, c->out_channels, depth, error)) != EDGE_OK) return status;
     g->input_zero = x->zero_point;
     g->output_zero = y->zero_point;
-    if (edge_int8_best_kernels()) {
-        op->scratch_bytes = edge_conv_int8_fast_scratch(g);
-        g->kernels = op->scratch_bytes > 0 ? edge_int8_best_kernels() : NULL;
+    const edge_int8_kernels *best = edge_int8_best_kernels();
+    if (best) {
+        op->scratch_bytes = edge_conv_int8_fast_scratch(g, best);
+        g->kernels = op->scratch_bytes > 0 ? best : NULL;
         if (g->kernels) return edge_conv_int8_fast_prepare(model, op, error);
     }
     return EDGE_OK;

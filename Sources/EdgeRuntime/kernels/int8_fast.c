@@ -285,10 +285,9 @@ typedef struct edge_int8_layout {
 } edge_int8_layout;
 
 /* The offsets, one block of columns (and 8 spare bytes), the block packed for `panel` (whole groups
-   of EDGE_INT8_PANEL_COLUMNS; only where the best set packs, so that other CPUs and targets do not
-   reserve it; a set with `panel` is the best set wherever it runs), 4 rows of accumulators and a row
-   of results; false when the sizes overflow. */
-static bool edge_int8_plan(size_t rows, size_t columns, size_t depth, edge_int8_layout *l)
+   of EDGE_INT8_PANEL_COLUMNS; only when `packs`, the set that runs having `panel`, so that other sets
+   do not reserve it), 4 rows of accumulators and a row of results; false when the sizes overflow. */
+static bool edge_int8_plan(size_t rows, size_t columns, size_t depth, bool packs, edge_int8_layout *l)
 {
     size_t size = 0;
     l->depth8 = edge_round_up(depth, 8);
@@ -297,18 +296,17 @@ static bool edge_int8_plan(size_t rows, size_t columns, size_t depth, edge_int8_
     l->offsets = 0;
     if (!edge_size_mul(l->rows4, sizeof(int32_t), &size) || !edge_size_align(size, &l->columns)) return false;
     if (!edge_size_add(l->columns, l->block * l->depth8 + 8, &size) || !edge_size_align(size, &l->packed)) return false;
-    const edge_int8_kernels *best = edge_int8_best_kernels();
-    size_t packed = best && best->panel ? edge_round_up(l->block, EDGE_INT8_PANEL_COLUMNS) * l->depth8 : 0;
+    size_t packed = packs ? edge_round_up(l->block, EDGE_INT8_PANEL_COLUMNS) * l->depth8 : 0;
     if (!edge_size_add(l->packed, packed, &size) || !edge_size_align(size, &l->accumulators))
         return false;
     if (!edge_size_add(l->accumulators, TILE * l->block * sizeof(int32_t), &size) || !edge_size_align(size, &l->bytes)) return false;
     return edge_size_add(l->bytes, l->block, &l->total);
 }
 
-static size_t edge_int8_tiled_scratch(size_t rows, size_t columns, size_t depth)
+static size_t edge_int8_tiled_scratch(size_t rows, size_t columns, size_t depth, bool packs)
 {
     edge_int8_layout layout;
-    return edge_int8_plan(rows, columns, depth, &layout) ? layout.total : 0;
+    return edge_int8_plan(rows, columns, depth, packs, &layout) ? layout.total : 0;
 }
 
 /* Scratch of the row-by-row product: A − z as int16 and the dot products. */
@@ -330,7 +328,7 @@ static inline void edge_int8_store(const edge_int8_product *p, size_t row, size_
 static void edge_int8_tiled(const edge_int8_product *p, const edge_int8_kernels *kernels, void *scratch)
 {
     edge_int8_layout l;
-    edge_int8_plan(p->rows, p->columns, p->depth, &l); /* prepare reserved l.total bytes */
+    edge_int8_plan(p->rows, p->columns, p->depth, kernels->panel != NULL, &l); /* prepare reserved l.total bytes */
     uint8_t *base = scratch;
     int32_t *offsets = (int32_t *)(void *)(base + l.offsets), *accumulators = (int32_t *)(void *)(base + l.accumulators);
     int8_t *buffer = (int8_t *)(base + l.columns), *packed = (int8_t *)(base + l.packed), *bytes = (int8_t *)(base + l.bytes);
@@ -518,10 +516,10 @@ static bool edge_int8_channels_last(const edge_conv_params *g)
 
 /* After the tiled product's scratch: the channels-last padded input of one group (and 8 spare
    bytes). */
-static size_t edge_int8_patches_scratch(const edge_conv_params *g, size_t *input_offset)
+static size_t edge_int8_patches_scratch(const edge_conv_params *g, bool packs, size_t *input_offset)
 {
     size_t cg = g->in_channels / g->group, mg = g->out_channels / g->group, depth = cg * g->kernel_height * g->kernel_width;
-    size_t tiled = edge_int8_tiled_scratch(mg, g->out_height * g->out_width, depth), input, total;
+    size_t tiled = edge_int8_tiled_scratch(mg, g->out_height * g->out_width, depth, packs), input, total;
     if (tiled == 0 || !edge_size_align(tiled, input_offset)) return 0;
     if (!edge_size_mul(edge_conv_padded_height(g), edge_conv_padded_width(g), &input) || !edge_size_mul(input, cg, &input) ||
         !edge_size_add(input, 8, &input) || !edge_size_add(*input_offset, input, &total))
@@ -638,10 +636,10 @@ edge_status edge_gemm_int8_fast_prepare(const edge_model *model, edge_operator *
 
 /* After the tiled product's scratch: the runs' offsets, then the copied input planes of one group
    (and 8 spare bytes). */
-static size_t edge_int8_conv_scratch(const edge_conv_params *g, size_t *starts_offset, size_t *planes_offset)
+static size_t edge_int8_conv_scratch(const edge_conv_params *g, bool packs, size_t *starts_offset, size_t *planes_offset)
 {
     size_t cg = g->in_channels / g->group, depth = cg * g->kernel_height * g->kernel_width, starts, planes, total;
-    size_t tiled = edge_int8_tiled_scratch(g->out_channels / g->group, g->out_height * g->out_width, depth);
+    size_t tiled = edge_int8_tiled_scratch(g->out_channels / g->group, g->out_height * g->out_width, depth, packs);
     *planes_offset = 0;
     if (tiled == 0 || !edge_size_align(tiled, starts_offset)) return 0;
     if (!edge_size_mul(depth / edge_int8_run(g), sizeof(size_t), &starts) || !edge_size_add(*starts_offset, starts, &total)) return 0;
@@ -653,7 +651,7 @@ static size_t edge_int8_conv_scratch(const edge_conv_params *g, size_t *starts_o
     return total;
 }
 
-size_t edge_conv_int8_fast_scratch(const edge_conv_int8_params *q)
+size_t edge_conv_int8_fast_scratch(const edge_conv_int8_params *q, const edge_int8_kernels *kernels)
 {
     const edge_conv_params *g = &q->conv;
     if (g->depthwise) {
@@ -662,12 +660,13 @@ size_t edge_conv_int8_fast_scratch(const edge_conv_int8_params *q)
         return edge_int8_depthwise_geometry(g, &plane, &bytes) ? bytes : 0;
     }
     size_t first, second;
-    return edge_int8_channels_last(g) ? edge_int8_patches_scratch(g, &first) : edge_int8_conv_scratch(g, &first, &second);
+    bool packs = kernels->panel != NULL;
+    return edge_int8_channels_last(g) ? edge_int8_patches_scratch(g, packs, &first) : edge_int8_conv_scratch(g, packs, &first, &second);
 }
 
-size_t edge_gemm_int8_fast_scratch(const edge_gemm_int8_params *g)
+size_t edge_gemm_int8_fast_scratch(const edge_gemm_int8_params *g, const edge_int8_kernels *kernels)
 {
-    return g->rows < TILE ? edge_int8_rows_scratch(g->n, g->k) : edge_int8_tiled_scratch(g->n, g->rows, g->k);
+    return g->rows < TILE ? edge_int8_rows_scratch(g->n, g->k) : edge_int8_tiled_scratch(g->n, g->rows, g->k, kernels->panel != NULL);
 }
 
 void edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8_t *arena, void *scratch, const edge_int8_kernels *kernels)
@@ -692,7 +691,7 @@ void edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8
     const int8_t *rows = prepared->rows ? prepared->rows : w; /* rows of depth8 bytes either way */
     if (edge_int8_channels_last(g)) {
         size_t input_offset;
-        edge_int8_patches_scratch(g, &input_offset);
+        edge_int8_patches_scratch(g, kernels->panel != NULL, &input_offset);
         int8_t *input = (int8_t *)scratch + input_offset;
         bool pointwise = g->kernel_height == 1 && g->kernel_width == 1 && g->stride_h == 1 && g->stride_w == 1 && !edge_int8_padded(g);
         edge_int8_patches source = {g, input, edge_conv_padded_width(g) * cg, g->kernel_width * cg, cg, pointwise};
@@ -708,7 +707,7 @@ void edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8
         return;
     }
     size_t starts_offset, planes_offset;
-    edge_int8_conv_scratch(g, &starts_offset, &planes_offset);
+    edge_int8_conv_scratch(g, kernels->panel != NULL, &starts_offset, &planes_offset);
     bool copies = edge_int8_copies_input(g);
     int8_t *planes = (int8_t *)scratch + planes_offset;
     size_t width = copies ? edge_conv_padded_width(g) : g->in_width, plane = copies ? edge_conv_padded_height(g) * width : in_plane;

@@ -94,9 +94,9 @@ size_t edge_int8_x86_missing(const char **names, size_t capacity);
 edge_status edge_conv_int8_fast_prepare(const edge_model *model, edge_operator *op, edge_error *error);
 edge_status edge_gemm_int8_fast_prepare(const edge_model *model, edge_operator *op, edge_error *error);
 
-/* Scratch bytes of the fast paths (0: no fast path applies). */
-size_t edge_conv_int8_fast_scratch(const edge_conv_int8_params *q);
-size_t edge_gemm_int8_fast_scratch(const edge_gemm_int8_params *g);
+/* Scratch bytes of the fast paths run with `kernels` (0: no fast path applies). */
+size_t edge_conv_int8_fast_scratch(const edge_conv_int8_params *q, const edge_int8_kernels *kernels);
+size_t edge_gemm_int8_fast_scratch(const edge_gemm_int8_params *g, const edge_int8_kernels *kernels);
 
 /* CONCAT_INT8's requantized inputs go through `requantize` in chunks of this many values. */
 #define EDGE_INT8_CHUNK 1024

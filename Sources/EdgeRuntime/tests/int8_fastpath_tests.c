@@ -355,18 +355,20 @@ static void compare(fixture *f, const edge_int8_kernels *const *sets, size_t set
     if (kind == EDGE_OP_CONV_INT8) edge_conv_int8_reference(&f->model, &f->op, f->arena);
     else edge_gemm_int8_reference(&f->model, &f->op, f->arena);
     memcpy(expected, f->arena + f->output_offset, out_bytes);
-    size_t scratch_bytes = kind == EDGE_OP_CONV_INT8 ? edge_conv_int8_fast_scratch(&f->op.params.conv_int8)
-                                                     : edge_gemm_int8_fast_scratch(&f->op.params.gemm_int8);
-    CHECK(scratch_bytes > 0, "%s: no fast path applies", what);
-    void *scratch = allocate_exact(scratch_bytes);
     for (size_t s = 0; s < set_count; s++) {
+        /* Each set's own scratch, exactly as prepare sizes it, so that a set that writes past it fails. */
+        size_t scratch_bytes = kind == EDGE_OP_CONV_INT8 ? edge_conv_int8_fast_scratch(&f->op.params.conv_int8, sets[s])
+                                                         : edge_gemm_int8_fast_scratch(&f->op.params.gemm_int8, sets[s]);
+        CHECK(scratch_bytes > 0, "%s: no fast path applies", what);
+        if (scratch_bytes == 0) continue;
+        void *scratch = allocate_exact(scratch_bytes);
         memset(f->arena + f->output_offset, 0x33, out_bytes);
         if (kind == EDGE_OP_CONV_INT8) edge_conv_int8_fast(&f->model, &f->op, f->arena, scratch, sets[s]);
         else edge_gemm_int8_fast(&f->model, &f->op, f->arena, scratch, sets[s]);
         bool same = memcmp(expected, f->arena + f->output_offset, out_bytes) == 0;
         CHECK(same, "%s with %s differs from the reference", what, sets[s]->name);
+        free(scratch);
     }
-    free(scratch);
     free(expected);
 }
 
@@ -731,9 +733,9 @@ static void bench(const edge_int8_kernels *const *sets, size_t set_count, const 
         fixture f;
         if (!setup(&f, EDGE_OP_CONV_INT8, 4, x, w, shapes[s].m, 4, y, params, 11)) continue;
         double macs = (double)shapes[s].m * cg * shapes[s].k * shapes[s].k * out * out;
-        void *scratch = allocate(edge_conv_int8_fast_scratch(&f.op.params.conv_int8));
         for (size_t k = 0; k <= set_count; k++) {
             if (only && strcmp(only, k == 0 ? "reference" : sets[k - 1]->name) != 0) continue;
+            void *scratch = k == 0 ? NULL : allocate(edge_conv_int8_fast_scratch(&f.op.params.conv_int8, sets[k - 1]));
             int repeats = 0;
             double start = seconds(), elapsed;
             do {
@@ -744,8 +746,8 @@ static void bench(const edge_int8_kernels *const *sets, size_t set_count, const 
             } while (elapsed < 0.3);
             double ms = 1e3 * elapsed / repeats;
             printf("%-34s %-14s %10.3f %10.2f\n", shapes[s].name, k == 0 ? "reference" : sets[k - 1]->name, ms, macs / (ms * 1e6));
+            free(scratch);
         }
-        free(scratch);
         release(&f);
     }
 }
