@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../internal.h"
+#include "../kernels/int8_fast.h"
 #include "../kernels/requantize.h"
 #include "test_support.h"
 
@@ -369,6 +370,29 @@ static void test_conv(void)
     int8_t dx[8] = {3, 4, 5, 6, 1, 0, -1, -2}; /* x − 2: {1,2,3,4}, {-1,-2,-3,-4} */
     int8_t expected[4] = {3, 7, 0, -2};
     expect_one(finish(&m), dx, sizeof dx, expected, sizeof expected, "CONV_INT8 depthwise");
+}
+
+/* edge_model_weight_bytes counts what prepare derives from the weights (op->prepared) beside the
+   weights themselves: on a target with fast int8 kernels the convolution's padded rows and sums. */
+static void test_prepared_weights_counted(void)
+{
+    bytes file = conv_model(-128, 127, 1);
+    edge_model *model = NULL;
+    edge_error error = {0};
+    edge_status status = edge_model_load_buffer(file.data, file.size, &model, &error);
+    CHECK(status == EDGE_OK, "load: %s", error.message);
+    if (status == EDGE_OK) {
+        size_t expected = 0, prepared = 0;
+        for (uint32_t t = 0; t < model->tensor_count; t++)
+            if (model->tensors[t].weight) expected += model->tensors[t].bytes;
+        for (uint32_t o = 0; o < model->operator_count; o++) prepared += model->operators[o].prepared_bytes;
+        CHECK(edge_model_weight_bytes(model) == expected + prepared, "weight bytes %zu, expected %zu weights + %zu prepared",
+              edge_model_weight_bytes(model), expected, prepared);
+        CHECK((prepared > 0) == (edge_int8_best_kernels() != NULL), "%zu prepared bytes with%s fast kernels", prepared,
+              edge_int8_best_kernels() ? "" : "out");
+    }
+    edge_model_free(model);
+    free(file.data);
 }
 
 static void test_gemm(void)
@@ -795,6 +819,7 @@ int main(void)
     test_requantize();
     test_quantize_dequantize();
     test_conv();
+    test_prepared_weights_counted();
     test_gemm();
     test_add_mul();
     test_concat_lookup();
