@@ -419,8 +419,7 @@ struct GraphBuilder {
             // the operator's shape rule otherwise.
             var axis = AttributeReader(node, context: context).int("axis", 1)
             if let rank = constant?.rank {
-                // A scalar has no axis for per-channel scales (normalizedAxis maps any axis of rank 0 to 0).
-                guard let normalized = Shapes.normalizedAxis(axis, rank: rank), normalized < rank, constant!.shape[normalized] == scales.count else {
+                guard let normalized = Shapes.normalizedAxis(axis, rank: rank), constant!.shape[normalized] == scales.count else {
                     return "axis \(axis) with \(scales.count) scales does not fit the tensor's shape \(constant!.shape)"
                 }
                 axis = normalized

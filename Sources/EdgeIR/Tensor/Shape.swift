@@ -28,10 +28,12 @@ public enum Shapes {
         return result
     }
 
-    /// Maps a possibly negative axis into 0..<rank, or nil when out of range.
+    /// Maps a possibly negative axis into 0..<rank, or nil when out of range. A scalar has no axis
+    /// (ONNX gives every axis the range [-r, r-1]): rank 0 is nil for any axis, so that no caller
+    /// indexes an empty shape with what this returned.
     public static func normalizedAxis(_ axis: Int, rank: Int) -> Int? {
         let a = axis < 0 ? axis + rank : axis
-        return (0..<max(rank, 1)).contains(a) ? a : nil
+        return (0..<rank).contains(a) ? a : nil
     }
 
     /// For every element of `outputShape`, the flat index of the element of `inputShape` it reads when

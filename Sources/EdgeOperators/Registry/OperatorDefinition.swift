@@ -146,10 +146,9 @@ public struct NodeContext {
     /// The constant contents of input `index`, nil when absent or computed at run time.
     public func constant(_ index: Int) -> Tensor? { graph.constant(node.input(index)) }
 
-    /// `raw` mapped into 0..<rank. A scalar has no axis (ONNX gives every axis attribute the range
-    /// [-r, r-1]), so rank 0 is refused here rather than indexing an empty shape later.
+    /// `raw` mapped into 0..<rank (a scalar has none).
     public func axis(_ raw: Int, rank: Int) throws -> Int {
-        guard rank > 0, let a = Shapes.normalizedAxis(raw, rank: rank) else { throw fail("axis \(raw) is out of range for rank \(rank)") }
+        guard let a = Shapes.normalizedAxis(raw, rank: rank) else { throw fail("axis \(raw) is out of range for rank \(rank)") }
         return a
     }
 
