@@ -431,28 +431,50 @@ static void edge_int8_phase(int16_t *restrict out, const int16_t *restrict in, s
         for (size_t j = 0; j < n; j++) out[j] = in[j * stride + phase];
 }
 
-/* The plane x − z with zeros where the padding is, in phases (a stride-1 row is written in place;
-   others whole to `padded`, then split). Rows of a phase past the padded input are zeros. */
+/* The plane's zeros: the padding, the rows of a phase past the padded input and the slack are the
+   same for every channel, so they are written once per invoke and the channels write only x − z
+   over them. Writing each channel's zeros anew (a memset call per row edge) cost more than the
+   widening itself on the 7 × 7 and 14 × 14 planes of mobile networks. */
+static void edge_int8_zero_plane(const edge_conv_params *g, const edge_int8_depthwise_plane *p, int16_t *plane, int16_t *padded)
+{
+    size_t phases = (size_t)g->stride_h * (size_t)g->stride_w;
+    memset(plane, 0, (phases * p->phase + p->width + EDGE_INT8_DEPTHWISE_SLACK) * sizeof(int16_t));
+    memset(padded, 0, p->width * (size_t)g->stride_w * sizeof(int16_t));
+}
+
+/* x − z into the plane's phases over the zeros of edge_int8_zero_plane: a stride-1 row is written
+   in place, others to `padded`, then split (its padding columns stay zero). */
 static void edge_int8_widen_plane(const edge_conv_params *g, const edge_int8_depthwise_plane *p, const int8_t *x, int32_t zero,
                                   int16_t *plane, int16_t *padded)
 {
     size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w, top = (size_t)g->pad_top, left = (size_t)g->pad_left;
-    size_t begin = edge_min(left, p->padded_width), end = edge_min(left + g->in_width, p->padded_width), span = p->width * sw;
-    for (size_t r = 0; r < p->rows * sh; r++) {
-        int16_t *target = plane + (r % sh) * sw * p->phase + r / sh * p->width;
-        size_t ih = r - top;
-        if (r >= p->padded_height || r < top || ih >= g->in_height) {
-            for (size_t phase = 0; phase < sw; phase++) memset(target + phase * p->phase, 0, p->width * sizeof(int16_t));
-            continue;
+    size_t begin = edge_min(left, p->padded_width), end = edge_min(left + g->in_width, p->padded_width);
+    size_t last = edge_min(top + g->in_height, p->padded_height);
+    if (end <= begin) return;
+    /* Padded row r is row r / sh of phase row r mod sh, both counted up rather than divided. */
+    size_t phase_row = top % sh, row = top / sh;
+    for (size_t r = top; r < last; r++) {
+        int16_t *target = plane + phase_row * sw * p->phase + row * p->width;
+        const int8_t *in = x + (r - top) * g->in_width + (begin - left);
+        if (sw == 1) {
+            edge_int8_widen(target + begin, in, end - begin, zero);
+        } else {
+            edge_int8_widen(padded + begin, in, end - begin, zero);
+            for (size_t phase = 0; phase < sw; phase++) edge_int8_phase(target + phase * p->phase, padded, p->width, sw, phase);
         }
-        const int8_t *row = x + ih * g->in_width;
-        int16_t *out = sw == 1 ? target : padded;
-        memset(out, 0, begin * sizeof(int16_t));
-        if (end > begin) edge_int8_widen(out + begin, row + (begin - left), end - begin, zero);
-        memset(out + end, 0, (span - end) * sizeof(int16_t));
-        if (sw == 1) continue;
-        for (size_t phase = 0; phase < sw; phase++) edge_int8_phase(target + phase * p->phase, padded, p->width, sw, phase);
+        if (++phase_row == sh) {
+            phase_row = 0;
+            row++;
+        }
     }
+}
+
+/* Where tap t of the plane starts for output 0 (see edge_int8_depthwise_plane). */
+static size_t edge_int8_tap_offset(const edge_conv_params *g, const edge_int8_depthwise_plane *p, size_t t)
+{
+    size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w;
+    size_t down = t / (size_t)g->kernel_width * (size_t)g->dilation_h, across = t % (size_t)g->kernel_width * (size_t)g->dilation_w;
+    return (down % sh * sw + across % sw) * p->phase + down / sh * p->width + across / sw;
 }
 
 /* Taps handed to the `depthwise` kernel at a time (a 5 × 5 kernel at once; larger ones in parts). */
@@ -466,13 +488,16 @@ static void edge_int8_depthwise(const edge_conv_int8_params *q, const int8_t *x,
 {
     const edge_conv_params *g = &q->conv;
     edge_int8_depthwise_plane p;
-    size_t bytes, kh = g->kernel_height, kw = g->kernel_width, taps = kh * kw, out_w = g->out_width;
-    size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w;
+    size_t bytes, taps = g->kernel_height * g->kernel_width, out_w = g->out_width;
     edge_int8_depthwise_geometry(g, &p, &bytes); /* prepare reserved these bytes */
     size_t outputs = g->out_height * p.width;
     int16_t *plane = scratch, *padded = (int16_t *)(void *)((uint8_t *)scratch + p.padded_row);
     int32_t *acc = (int32_t *)(void *)((uint8_t *)scratch + p.accumulators);
-    memset(plane + sh * sw * p.phase, 0, (p.width + EDGE_INT8_DEPTHWISE_SLACK) * sizeof(int16_t)); /* the slack: defined values */
+    edge_int8_zero_plane(g, &p, plane, padded);
+    /* The taps' offsets are the same for every channel: found once where one call takes them all. */
+    size_t offsets[EDGE_INT8_DEPTHWISE_TAPS];
+    bool fixed = taps <= EDGE_INT8_DEPTHWISE_TAPS;
+    for (size_t t = 0; fixed && t < taps; t++) offsets[t] = edge_int8_tap_offset(g, &p, t);
     for (size_t index = 0; index < g->batch * g->out_channels; index++) {
         size_t c = index % g->out_channels;
         const int8_t *wc = w + c * taps;
@@ -485,8 +510,7 @@ static void edge_int8_depthwise(const edge_conv_int8_params *q, const int8_t *x,
             const int16_t *columns[EDGE_INT8_DEPTHWISE_TAPS];
             int16_t weights[EDGE_INT8_DEPTHWISE_TAPS];
             for (size_t t = 0; t < count; t++) {
-                size_t down = (t0 + t) / kw * (size_t)g->dilation_h, across = (t0 + t) % kw * (size_t)g->dilation_w;
-                columns[t] = plane + (down % sh * sw + across % sw) * p.phase + down / sh * p.width + across / sw;
+                columns[t] = plane + (fixed ? offsets[t] : edge_int8_tap_offset(g, &p, t0 + t));
                 weights[t] = wc[t0 + t];
             }
             kernels->depthwise(outputs, count, columns, weights, acc);
