@@ -43,11 +43,13 @@ typedef struct edge_int8_kernels {
        requantize.h; multiplier >= 0 (load checks it), so srdhm never saturates. */
     void (*requantize)(size_t n, const int32_t *acc, int32_t multiplier, int32_t shift, int32_t zero, int32_t low, int32_t high,
                        int8_t *out);
-    /* acc[i] += Σ_{t < taps} w[t] · x[t][i] for i < n: the taps of a depthwise convolution over a
-       run of outputs (x: int16 values in [−255, 255], runs of x − z; w: int8 weights as int16). Exact:
-       a product is at most 2^15 in size and load bounds every partial sum. The kernel may read x[t][i]
-       and write acc[i] up to n rounded up to EDGE_INT8_DEPTHWISE_SLACK (the caller has that room). */
-    void (*depthwise)(size_t n, size_t taps, const int16_t *const *x, const int16_t *w, int32_t *acc);
+    /* acc[i] += Σ_{t < taps} w[t] · x[t][i] for i < n, modulo 2^32: the taps of a depthwise
+       convolution over a run of outputs (x: runs of the int8 input, its padding the zero point z;
+       w: int8 weights as int16). The caller starts acc at B − z · Σw, so the final sum is
+       B + Σ w · (x − z), which load bounds; a partial sum may pass int32 by up to Σ|w|, hence the
+       wrapping. The kernel may read x[t][i] and write acc[i] up to n rounded up to
+       EDGE_INT8_DEPTHWISE_SLACK (the caller has that room). */
+    void (*depthwise)(size_t n, size_t taps, const int8_t *const *x, const int16_t *w, int32_t *acc);
     /* out[i] = edge_quantize_float(x[i], scale, zero) for i < n (requantize.h), exactly: x / scale
        rounded half away from zero, NaN to the zero point, clamped to int8. */
     void (*quantize)(size_t n, const float *x, float scale, int32_t zero, int8_t *out);

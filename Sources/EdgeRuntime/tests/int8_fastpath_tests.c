@@ -181,19 +181,23 @@ static void test_kernels(const edge_int8_kernels *kernels)
         kernels->requantize(n, acc, multiplier, shift, zero, low, high, have);
         CHECK(memcmp(want, have, n) == 0, "%s requantize, multiplier %d shift %d", kernels->name, (int)multiplier, (int)shift);
 
-        /* Depthwise runs: up to 25 taps, each a run of int16 in [−255, 255], at the extremes too. */
+        /* Depthwise runs: up to 25 taps, each a run of int8, at the extremes too, and starting sums
+           near the ends of int32 that the taps carry past them (the kernels wrap). */
         size_t length = (size_t)uniform(1, 70), taps = (size_t)uniform(1, 25);
-        int16_t *columns[25], weights[25];
+        int8_t *columns[25];
+        int16_t weights[25];
         int32_t sums[70 + EDGE_INT8_DEPTHWISE_SLACK], reference_sums[70];
         for (size_t t = 0; t < taps; t++) {
-            columns[t] = allocate_exact((length + EDGE_INT8_DEPTHWISE_SLACK) * sizeof(int16_t)); /* the room the kernels may read */
+            columns[t] = allocate_exact(length + EDGE_INT8_DEPTHWISE_SLACK); /* the room the kernels may read */
             for (size_t i = 0; i < length + EDGE_INT8_DEPTHWISE_SLACK; i++)
-                columns[t][i] = (int16_t)(round % 3 == 0 ? (i % 2 ? 255 : -255) : uniform(-255, 255));
+                columns[t][i] = (int8_t)(round % 3 == 0 ? (i % 2 ? 127 : -128) : uniform(-128, 127));
             weights[t] = (int16_t)(round % 3 == 0 ? -128 : uniform(-128, 127));
         }
-        for (size_t i = 0; i < length; i++) sums[i] = reference_sums[i] = uniform(-(1 << 20), 1 << 20);
-        edge_int8_kernels_c.depthwise(length, taps, (const int16_t *const *)columns, weights, reference_sums);
-        kernels->depthwise(length, taps, (const int16_t *const *)columns, weights, sums);
+        for (size_t i = 0; i < length; i++)
+            sums[i] = reference_sums[i] = round % 5 == 0 ? (i % 2 ? INT32_MAX - uniform(0, 5000) : INT32_MIN + uniform(0, 5000))
+                                                         : uniform(-(1 << 20), 1 << 20);
+        edge_int8_kernels_c.depthwise(length, taps, (const int8_t *const *)columns, weights, reference_sums);
+        kernels->depthwise(length, taps, (const int8_t *const *)columns, weights, sums);
         CHECK(memcmp(sums, reference_sums, length * sizeof *sums) == 0, "%s depthwise, %zu taps over %zu", kernels->name, taps, length);
         for (size_t t = 0; t < taps; t++) free(columns[t]);
 

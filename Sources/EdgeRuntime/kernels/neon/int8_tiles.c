@@ -98,14 +98,15 @@ static void edge_int8_requantize_neon(size_t n, const int32_t *acc, int32_t mult
     for (; i < n; i++) out[i] = edge_requantize_int8(acc[i], multiplier, shift, zero, low, high);
 }
 
-/* Depthwise rows: SMLAL of each tap's int16 values by its weight into int32, exact (a product is at
-   most 2^15 in size), 8 outputs at a time. */
-static void edge_int8_depthwise_neon(size_t n, size_t taps, const int16_t *const *x, const int16_t *w, int32_t *acc)
+/* Depthwise rows: each tap's bytes widened to int16 (SXTL), then SMLAL by its weight into int32,
+   exact (a product is at most 2^14 in size; the additions wrap, as the interface asks), 8 outputs
+   at a time. */
+static void edge_int8_depthwise_neon(size_t n, size_t taps, const int8_t *const *x, const int16_t *w, int32_t *acc)
 {
     for (size_t i = 0; i < n; i += 8) { /* up to n rounded up to 8: the slack */
         int32x4_t low = vld1q_s32(acc + i), high = vld1q_s32(acc + i + 4);
         for (size_t t = 0; t < taps; t++) {
-            int16x8_t values = vld1q_s16(x[t] + i);
+            int16x8_t values = vmovl_s8(vld1_s8(x[t] + i));
             low = vmlal_n_s16(low, vget_low_s16(values), w[t]);
             high = vmlal_n_s16(high, vget_high_s16(values), w[t]);
         }

@@ -407,9 +407,10 @@ __attribute__((target("sse4.1"))) static void edge_int8_requantize_sse41(size_t 
 }
 
 /*
- * Depthwise rows: taps taken in pairs, their int16 values interleaved (PUNPCKLWD/PUNPCKHWD) and
- * multiplied by the interleaved pair of weights with PMADDWD, w0 · x0 + w1 · x1 per int32 lane, exact
- * (each product is at most 2^15 in size); an odd last tap pairs with a zero weight. The unpacks
+ * Depthwise rows: taps taken in pairs, their bytes sign-extended to int16 (PMOVSXBW), interleaved
+ * (PUNPCKLWD/PUNPCKHWD) and multiplied by the interleaved pair of weights with PMADDWD,
+ * w0 · x0 + w1 · x1 per int32 lane, exact (each product is at most 2^14 in size; the additions wrap,
+ * as the interface asks); an odd last tap pairs with a zero weight. The unpacks
  * split a vector's lanes into its low and high halves of each 128-bit lane, which the AVX2 kernel
  * puts back in order once, after all taps.
  */
@@ -425,7 +426,7 @@ static size_t edge_weight_pairs(const int16_t *w, size_t taps, int32_t *pairs)
     return count;
 }
 
-__attribute__((target("avx2"))) static void edge_int8_depthwise_avx2(size_t n, size_t taps, const int16_t *const *x, const int16_t *w,
+__attribute__((target("avx2"))) static void edge_int8_depthwise_avx2(size_t n, size_t taps, const int8_t *const *x, const int16_t *w,
                                                                      int32_t *acc)
 {
     int32_t pairs[13];
@@ -433,8 +434,9 @@ __attribute__((target("avx2"))) static void edge_int8_depthwise_avx2(size_t n, s
     for (size_t i = 0; i < n; i += 16) { /* up to n rounded up to 16: the slack */
         __m256i low = _mm256_setzero_si256(), high = _mm256_setzero_si256();
         for (size_t k = 0; k < count; k++) {
-            __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(x[2 * k] + i));
-            __m256i b = k < whole ? _mm256_loadu_si256((const __m256i *)(const void *)(x[2 * k + 1] + i)) : _mm256_setzero_si256();
+            __m256i a = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x[2 * k] + i)));
+            __m256i b = k < whole ? _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(x[2 * k + 1] + i)))
+                                  : _mm256_setzero_si256();
             __m256i pair = _mm256_set1_epi32(pairs[k]);
             low = _mm256_add_epi32(low, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), pair));
             high = _mm256_add_epi32(high, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), pair));
@@ -447,7 +449,7 @@ __attribute__((target("avx2"))) static void edge_int8_depthwise_avx2(size_t n, s
     }
 }
 
-__attribute__((target("sse4.1"))) static void edge_int8_depthwise_sse41(size_t n, size_t taps, const int16_t *const *x, const int16_t *w,
+__attribute__((target("sse4.1"))) static void edge_int8_depthwise_sse41(size_t n, size_t taps, const int8_t *const *x, const int16_t *w,
                                                                        int32_t *acc)
 {
     int32_t pairs[13];
@@ -455,8 +457,8 @@ __attribute__((target("sse4.1"))) static void edge_int8_depthwise_sse41(size_t n
     for (size_t i = 0; i < n; i += 8) { /* up to n rounded up to 8: the slack */
         __m128i low = _mm_setzero_si128(), high = _mm_setzero_si128();
         for (size_t k = 0; k < count; k++) {
-            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(x[2 * k] + i));
-            __m128i b = k < whole ? _mm_loadu_si128((const __m128i *)(const void *)(x[2 * k + 1] + i)) : _mm_setzero_si128();
+            __m128i a = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)(x[2 * k] + i)));
+            __m128i b = k < whole ? _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)(x[2 * k + 1] + i))) : _mm_setzero_si128();
             __m128i pair = _mm_set1_epi32(pairs[k]);
             low = _mm_add_epi32(low, _mm_madd_epi16(_mm_unpacklo_epi16(a, b), pair));
             high = _mm_add_epi32(high, _mm_madd_epi16(_mm_unpackhi_epi16(a, b), pair));
