@@ -229,30 +229,34 @@ __attribute__((target(EDGE_AVX512_VNNI))) static void edge_int8_requantize_avx51
     int32_t mask_bits = (int32_t)((1u << right) - 1);
     __m128i left_count = _mm_cvtsi32_si128(left), right_count = _mm_cvtsi32_si128(right);
     __m512i m = _mm512_set1_epi32(multiplier), nudge = _mm512_set1_epi64((long long)1 << 30), one = _mm512_set1_epi32(1);
-    __m512i mask = _mm512_set1_epi32(mask_bits), half = _mm512_set1_epi32(mask_bits >> 1);
-    __m512i lower = _mm512_set1_epi32(-(1 << 24)), upper = _mm512_set1_epi32(1 << 24), offset = _mm512_set1_epi32(zero);
-    __m512i lowest = _mm512_set1_epi32(low), highest = _mm512_set1_epi32(high);
+    __m512i mask = _mm512_set1_epi32(mask_bits), half = _mm512_set1_epi32(mask_bits >> 1), offset = _mm512_set1_epi32(zero);
+    /* clamp(x + z, low, high) as clamp(x, low − z, high − z) + z: the same for every x, with no
+       overflow to guard against, since the bounds are within ±255. */
+    __m512i lowest = _mm512_set1_epi32(low - zero), highest = _mm512_set1_epi32(high - zero);
     for (size_t i = 0; i < n; i += 16) {
         bool whole = n - i >= 16;
         __mmask16 lanes = whole ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
-        __m512i x = _mm512_sll_epi32(whole ? _mm512_loadu_si512(acc + i) : _mm512_maskz_loadu_epi32(lanes, acc + i), left_count);
+        __m512i x = whole ? _mm512_loadu_si512(acc + i) : _mm512_maskz_loadu_epi32(lanes, acc + i);
+        if (left) x = _mm512_sll_epi32(x, left_count);
+        /* The doubled high half of x · m + 2^30 is bits 31..62 of the 64-bit product: shifted down
+           into the low half of the even lanes, up into the high half of the odd ones. */
         __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, m), nudge), 31);
-        __m512i odd = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), m), nudge), 31);
-        x = _mm512_mask_blend_epi32((__mmask16)0xAAAA, even, _mm512_slli_epi64(odd, 32));
+        __m512i odd = _mm512_slli_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_shuffle_epi32(x, _MM_PERM_DDBB), m), nudge), 1);
+        x = _mm512_mask_blend_epi32((__mmask16)0xAAAA, even, odd);
         __m512i remainder = _mm512_and_si512(x, mask), threshold = _mm512_add_epi32(half, _mm512_srli_epi32(x, 31));
         x = _mm512_sra_epi32(x, right_count);
         x = _mm512_mask_add_epi32(x, _mm512_cmpgt_epi32_mask(remainder, threshold), x, one);
-        x = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(x, lower), upper), offset);
-        x = _mm512_min_epi32(_mm512_max_epi32(x, lowest), highest);
-        /* The narrowing store (VPMOVSDB to memory) only for the tail: on Zen 4 it is microcoded, and
-           as the store of every 16 results it took a third of this kernel's time. The empty asm keeps
-           the compiler from folding the narrowing and the store back into it. */
+        x = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(x, lowest), highest), offset);
+        /* In int8 range now, so narrowing truncates (VPMOVDB). To memory, with a mask, only for the
+           tail: on Zen 4 the memory form is microcoded, and as the store of every 16 results it took a
+           third of this kernel's time. The empty asm keeps the compiler from folding the narrowing
+           and the plain store back into it. */
         if (whole) {
-            __m128i bytes = _mm512_cvtsepi32_epi8(x);
+            __m128i bytes = _mm512_cvtepi32_epi8(x);
             __asm__("" : "+v"(bytes));
             _mm_storeu_si128((__m128i *)(void *)(out + i), bytes);
         } else {
-            _mm512_mask_cvtsepi32_storeu_epi8(out + i, lanes, x);
+            _mm512_mask_cvtepi32_storeu_epi8(out + i, lanes, x);
         }
     }
 }
