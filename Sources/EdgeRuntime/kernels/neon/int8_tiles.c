@@ -80,8 +80,8 @@ static void edge_int8_requantize_neon(size_t n, const int32_t *acc, int32_t mult
     int32_t mask_bits = (int32_t)((1u << right) - 1);
     int32x4_t left_count = vdupq_n_s32(left), right_count = vdupq_n_s32(-right);
     int32x4_t mask = vdupq_n_s32(mask_bits), half = vdupq_n_s32(mask_bits >> 1);
-    int32x4_t lower = vdupq_n_s32(-(1 << 24)), upper = vdupq_n_s32(1 << 24), offset = vdupq_n_s32(zero);
-    int32x4_t lowest = vdupq_n_s32(low), highest = vdupq_n_s32(high);
+    /* clamp(x + z, low, high) as clamp(x, low − z, high − z) + z: exact, the bounds being within ±255. */
+    int32x4_t offset = vdupq_n_s32(zero), lowest = vdupq_n_s32(low - zero), highest = vdupq_n_s32(high - zero);
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         int16x4_t words[2];
@@ -90,8 +90,7 @@ static void edge_int8_requantize_neon(size_t n, const int32_t *acc, int32_t mult
             int32x4_t remainder = vandq_s32(x, mask);
             int32x4_t threshold = vaddq_s32(half, vreinterpretq_s32_u32(vshrq_n_u32(vreinterpretq_u32_s32(x), 31)));
             x = vsubq_s32(vshlq_s32(x, right_count), vreinterpretq_s32_u32(vcgtq_s32(remainder, threshold)));
-            x = vaddq_s32(vminq_s32(vmaxq_s32(x, lower), upper), offset);
-            words[h] = vqmovn_s32(vminq_s32(vmaxq_s32(x, lowest), highest));
+            words[h] = vqmovn_s32(vaddq_s32(vminq_s32(vmaxq_s32(x, lowest), highest), offset));
         }
         vst1_s8(out + i, vqmovn_s16(vcombine_s16(words[0], words[1])));
     }

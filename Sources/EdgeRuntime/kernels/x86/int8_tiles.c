@@ -365,8 +365,8 @@ __attribute__((target("avx2"))) static void edge_int8_requantize_avx2(size_t n, 
     __m128i left_count = _mm_cvtsi32_si128(left), right_count = _mm_cvtsi32_si128(right);
     __m256i m = _mm256_set1_epi32(multiplier), nudge = _mm256_set1_epi64x((long long)1 << 30);
     __m256i mask = _mm256_set1_epi32(mask_bits), half = _mm256_set1_epi32(mask_bits >> 1);
-    __m256i lower = _mm256_set1_epi32(-(1 << 24)), upper = _mm256_set1_epi32(1 << 24), offset = _mm256_set1_epi32(zero);
-    __m256i lowest = _mm256_set1_epi32(low), highest = _mm256_set1_epi32(high);
+    /* clamp(x + z, low, high) as clamp(x, low − z, high − z) + z (as the AVX-512 kernel). */
+    __m256i offset = _mm256_set1_epi32(zero), lowest = _mm256_set1_epi32(low - zero), highest = _mm256_set1_epi32(high - zero);
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256i x = _mm256_sll_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i)), left_count);
@@ -375,8 +375,7 @@ __attribute__((target("avx2"))) static void edge_int8_requantize_avx2(size_t n, 
         x = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
         __m256i remainder = _mm256_and_si256(x, mask), threshold = _mm256_add_epi32(half, _mm256_srli_epi32(x, 31));
         x = _mm256_sub_epi32(_mm256_sra_epi32(x, right_count), _mm256_cmpgt_epi32(remainder, threshold));
-        x = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(x, lower), upper), offset);
-        x = _mm256_min_epi32(_mm256_max_epi32(x, lowest), highest);
+        x = _mm256_add_epi32(_mm256_min_epi32(_mm256_max_epi32(x, lowest), highest), offset);
         __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(x), _mm256_extracti128_si256(x, 1));
         _mm_storel_epi64((__m128i *)(void *)(out + i), _mm_packs_epi16(words, words));
     }
@@ -391,8 +390,8 @@ __attribute__((target("sse4.1"))) static void edge_int8_requantize_sse41(size_t 
     __m128i left_count = _mm_cvtsi32_si128(left), right_count = _mm_cvtsi32_si128(right);
     __m128i m = _mm_set1_epi32(multiplier), nudge = _mm_set1_epi64x((long long)1 << 30);
     __m128i mask = _mm_set1_epi32(mask_bits), half = _mm_set1_epi32(mask_bits >> 1);
-    __m128i lower = _mm_set1_epi32(-(1 << 24)), upper = _mm_set1_epi32(1 << 24), offset = _mm_set1_epi32(zero);
-    __m128i lowest = _mm_set1_epi32(low), highest = _mm_set1_epi32(high);
+    /* clamp(x + z, low, high) as clamp(x, low − z, high − z) + z (as the AVX-512 kernel). */
+    __m128i offset = _mm_set1_epi32(zero), lowest = _mm_set1_epi32(low - zero), highest = _mm_set1_epi32(high - zero);
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         __m128i x = _mm_sll_epi32(_mm_loadu_si128((const __m128i *)(const void *)(acc + i)), left_count);
@@ -401,8 +400,7 @@ __attribute__((target("sse4.1"))) static void edge_int8_requantize_sse41(size_t 
         x = _mm_blend_epi16(even, _mm_slli_epi64(odd, 32), 0xCC);
         __m128i remainder = _mm_and_si128(x, mask), threshold = _mm_add_epi32(half, _mm_srli_epi32(x, 31));
         x = _mm_sub_epi32(_mm_sra_epi32(x, right_count), _mm_cmpgt_epi32(remainder, threshold));
-        x = _mm_add_epi32(_mm_min_epi32(_mm_max_epi32(x, lower), upper), offset);
-        x = _mm_min_epi32(_mm_max_epi32(x, lowest), highest);
+        x = _mm_add_epi32(_mm_min_epi32(_mm_max_epi32(x, lowest), highest), offset);
         __m128i words = _mm_packs_epi32(x, x);
         int32_t four = _mm_cvtsi128_si32(_mm_packs_epi16(words, words));
         memcpy(out + i, &four, 4);
