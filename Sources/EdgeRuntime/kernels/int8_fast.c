@@ -508,11 +508,17 @@ static void edge_int8_depthwise(const edge_conv_int8_params *q, const int8_t *x,
             }
             kernels->depthwise(outputs, count, columns, weights, acc);
         }
-        /* The output rows closed up (their dropped columns removed), then requantized as one run: a
-           small plane's rows are too short for the vector lanes. */
-        if (p.width != out_w)
-            for (size_t oh = 1; oh < g->out_height; oh++) memmove(acc + oh * out_w, acc + oh * p.width, out_w * sizeof(int32_t));
-        kernels->requantize(g->out_height * out_w, acc, r[2 * c], r[2 * c + 1], q->output_zero, q->act_min, q->act_max, yc);
+        /* Rows of 16 or more requantized where they are, past their dropped columns; shorter ones,
+           too short for the vector lanes, closed up first and requantized as one run. (Closing up
+           every plane's rows was 4% of EfficientNet-B0 int8 in memmove.) */
+        if (p.width == out_w || out_w < 16) {
+            if (p.width != out_w)
+                for (size_t oh = 1; oh < g->out_height; oh++) memmove(acc + oh * out_w, acc + oh * p.width, out_w * sizeof(int32_t));
+            kernels->requantize(g->out_height * out_w, acc, r[2 * c], r[2 * c + 1], q->output_zero, q->act_min, q->act_max, yc);
+        } else {
+            for (size_t oh = 0; oh < g->out_height; oh++)
+                kernels->requantize(out_w, acc + oh * p.width, r[2 * c], r[2 * c + 1], q->output_zero, q->act_min, q->act_max, yc + oh * out_w);
+        }
     }
 }
 
