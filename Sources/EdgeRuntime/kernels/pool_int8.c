@@ -184,8 +184,15 @@ edge_status edge_global_pool_int8_eval(const edge_model *model, const edge_opera
     int8_t *y = (int8_t *)edge_tensor_data(edge_op_output(model, op, 0), arena);
     for (size_t p = 0; p < g->planes; p++) {
         const int8_t *plane = x + p * g->plane;
+        /* Summed in int32 over pieces of 2^16 bytes (at most 2^23 in size each): a loop the compiler
+           vectorizes in 32-bit lanes, where int64 lanes took 4% of EfficientNet-B0 int8. */
         int64_t sum = 0;
-        for (size_t i = 0; i < g->plane; i++) sum += plane[i];
+        for (size_t start = 0; start < g->plane; start += (size_t)1 << 16) {
+            size_t end = edge_min(g->plane, start + ((size_t)1 << 16));
+            int32_t piece = 0;
+            for (size_t i = start; i < end; i++) piece += plane[i];
+            sum += piece;
+        }
         y[p] = (int8_t)edge_rounded_average(sum, (int64_t)g->plane);
     }
     return EDGE_OK;
