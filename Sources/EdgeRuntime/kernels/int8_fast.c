@@ -415,10 +415,33 @@ static bool edge_int8_depthwise_geometry(const edge_conv_params *g, edge_int8_de
 /* Phase `phase` of `stride` of a row: out[j] = in[j · stride + phase]. */
 static void edge_int8_phase(int8_t *restrict out, const int8_t *restrict in, size_t n, size_t stride, size_t phase)
 {
-    if (stride == 2)
-        for (size_t j = 0; j < n; j++) out[j] = in[2 * j + phase];
-    else
-        for (size_t j = 0; j < n; j++) out[j] = in[j * stride + phase];
+    for (size_t j = 0; j < n; j++) out[j] = in[j * stride + phase];
+}
+
+typedef int8_t edge_bytes16 __attribute__((vector_size(16)));
+
+/* Both phases of stride 2, even[j] = in[2j] and odd[j] = in[2j + 1], 16 of each from two 16-byte
+   vectors by one shuffle apiece (the compilers' generic vectors: PACKUSWB or PSHUFB on x86, UZP1
+   and UZP2 on ARM). A byte at a time, the split was 6% of mobilenet_v3_small int8 and 5% of
+   EfficientNet-B0. */
+static void edge_int8_split_pairs(int8_t *restrict even, int8_t *restrict odd, const int8_t *restrict in, size_t n)
+{
+    size_t j = 0;
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12) /* compilers with __builtin_shufflevector */
+    for (; j + 16 <= n; j += 16) {
+        edge_bytes16 a, b;
+        memcpy(&a, in + 2 * j, 16);
+        memcpy(&b, in + 2 * j + 16, 16);
+        edge_bytes16 e = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        edge_bytes16 o = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+        memcpy(even + j, &e, 16);
+        memcpy(odd + j, &o, 16);
+    }
+#endif
+    for (; j < n; j++) {
+        even[j] = in[2 * j];
+        odd[j] = in[2 * j + 1];
+    }
 }
 
 /* The plane's padding: the padding, the rows of a phase past the padded input and the slack hold
@@ -449,7 +472,9 @@ static void edge_int8_copy_plane(const edge_conv_params *g, const edge_int8_dept
             memcpy(target + begin, in, end - begin);
         } else {
             memcpy(padded + begin, in, end - begin);
-            for (size_t phase = 0; phase < sw; phase++) edge_int8_phase(target + phase * p->phase, padded, p->width, sw, phase);
+            if (sw == 2) edge_int8_split_pairs(target, target + p->phase, padded, p->width);
+            else
+                for (size_t phase = 0; phase < sw; phase++) edge_int8_phase(target + phase * p->phase, padded, p->width, sw, phase);
         }
         if (++phase_row == sh) {
             phase_row = 0;
