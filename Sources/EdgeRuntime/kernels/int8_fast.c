@@ -498,9 +498,10 @@ static size_t edge_int8_tap_offset(const edge_conv_params *g, const edge_int8_de
    the taps in int32, as B − z · Σw + Σ w · x (exact: load checked |B| + 255 · Σ|W|, which bounds
    the start and the end; the kernels wrap in between), then each output row is requantized. Reading
    the input bytes as they are, rather than x − z widened to int16, halves the plane and makes its
-   copy a memcpy: the widening was 7.5% of mobilenet_v2 int8. */
-static void edge_int8_depthwise(const edge_conv_int8_params *q, const int8_t *x, const int8_t *w, const int32_t *bias, const int32_t *r,
-                                int8_t *y, const edge_int8_kernels *kernels, void *scratch)
+   copy a memcpy: the widening was 7.5% of mobilenet_v2 int8. `sums`: each channel's ΣW, from
+   prepare. */
+static void edge_int8_depthwise(const edge_conv_int8_params *q, const int8_t *x, const int8_t *w, const int32_t *sums, const int32_t *bias,
+                                const int32_t *r, int8_t *y, const edge_int8_kernels *kernels, void *scratch)
 {
     const edge_conv_params *g = &q->conv;
     edge_int8_depthwise_plane p;
@@ -519,9 +520,7 @@ static void edge_int8_depthwise(const edge_conv_int8_params *q, const int8_t *x,
         const int8_t *wc = w + c * taps;
         int8_t *yc = y + index * g->out_height * out_w;
         edge_int8_copy_plane(g, &p, x + index * g->in_height * g->in_width, plane, padded);
-        int64_t sum = 0;
-        for (size_t t = 0; t < taps; t++) sum += wc[t];
-        int32_t start = (int32_t)((bias ? bias[c] : 0) - (int64_t)q->input_zero * sum);
+        int32_t start = (int32_t)((bias ? bias[c] : 0) - (int64_t)q->input_zero * sums[c]);
         for (size_t o = 0; o < outputs; o++) acc[o] = start;
         for (size_t t0 = 0; t0 < taps; t0 += EDGE_INT8_DEPTHWISE_TAPS) {
             size_t count = edge_min(EDGE_INT8_DEPTHWISE_TAPS, taps - t0);
@@ -627,8 +626,9 @@ static void edge_int8_channels_last_input(const edge_conv_params *g, const int8_
 /* What prepare derives from the weights of an operator on the tiled product (op->prepared, freed
    with the model): each row's Σ W, from which every invoke's offsets follow in one multiply, and W's
    rows as the product reads them, depth8 bytes each, zero-padded and, on the channels-last path,
-   reordered from (c, ki, kj) to (ki, kj, c) — or NULL where W's own rows are that already. Done per
-   invoke, the reordering alone was 4% of YOLOv8n int8. */
+   reordered from (c, ki, kj) to (ki, kj, c) — or NULL where W's own rows are that already (and for
+   a depthwise convolution, whose kernels read W in place and need only the sums). Done per invoke,
+   the reordering alone was 4% of YOLOv8n int8. */
 typedef struct edge_int8_weights {
     const int8_t *rows;
     int32_t sums[];
@@ -640,7 +640,7 @@ static edge_status edge_int8_prepare_weights(edge_operator *op, const int8_t *w,
                                              edge_error *error)
 {
     size_t depth8 = edge_round_up(depth, 8), head, bytes = 0, total;
-    bool channels_last = g && edge_int8_channels_last(g), copy = channels_last || depth8 != depth;
+    bool channels_last = g && edge_int8_channels_last(g), copy = !(g && g->depthwise) && (channels_last || depth8 != depth);
     if (!edge_size_mul(rows, sizeof(int32_t), &head) || !edge_size_add(head, sizeof(edge_int8_weights), &head) ||
         !edge_size_align(head, &head) || (copy && !edge_size_mul(rows, depth8, &bytes)) || !edge_size_add(head, bytes, &total))
         return edge_op_fail(error, op, EDGE_ERROR_FORMAT, "its weights take too many bytes");
@@ -670,7 +670,6 @@ static edge_status edge_int8_prepare_weights(edge_operator *op, const int8_t *w,
 edge_status edge_conv_int8_fast_prepare(const edge_model *model, edge_operator *op, edge_error *error)
 {
     const edge_conv_params *g = &op->params.conv_int8.conv;
-    if (g->depthwise) return EDGE_OK; /* the depthwise kernels read W in place */
     size_t depth = g->in_channels / g->group * g->kernel_height * g->kernel_width;
     return edge_int8_prepare_weights(op, (const int8_t *)edge_op_input(model, op, 1)->weight, g->out_channels, depth, g, error);
 }
@@ -730,11 +729,11 @@ void edge_conv_int8_fast(const edge_model *model, const edge_operator *op, uint8
     size_t cg = g->in_channels / g->group, mg = g->out_channels / g->group;
     size_t in_plane = g->in_height * g->in_width, out_plane = g->out_height * g->out_width;
     size_t depth = cg * g->kernel_height * g->kernel_width;
+    const edge_int8_weights *prepared = op->prepared;
     if (g->depthwise) {
-        edge_int8_depthwise(q, x, w, bias, r, y, kernels, scratch);
+        edge_int8_depthwise(q, x, w, prepared->sums, bias, r, y, kernels, scratch);
         return;
     }
-    const edge_int8_weights *prepared = op->prepared;
     size_t depth8 = edge_round_up(depth, 8);
     const int8_t *rows = prepared->rows ? prepared->rows : w; /* rows of depth8 bytes either way */
     if (edge_int8_channels_last(g)) {
