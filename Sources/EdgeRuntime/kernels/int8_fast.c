@@ -3,17 +3,17 @@
  * the per-target micro-kernels, and the exact epilogue y = clamp(requantize(offset + D) + z_y).
  *
  * Nothing is packed that can be read where it lies. W rows are used in place whenever the depth
- * is a multiple of 8: the weights are constants of the model, and reordering them on every invoke
- * would cost as much as the product of a small layer. GEMM's columns are the rows of A, in place
- * too. CONV's columns are the im2col patches, written a block of columns at a time (about 32 KiB,
- * so that the block stays in cache while every row of W passes over it), each column contiguous,
+ * is a multiple of 8; otherwise prepare copies them once, at load, padded (and reordered for the
+ * channels-last path below), with each row's Σ W (edge_int8_weights). GEMM's columns are the rows
+ * of A, in place too. CONV's columns are the im2col patches, written a block of columns at a time
+ * (about 32 KiB, so that the block stays in cache while every row of W passes over it), each column contiguous,
  * by one flat loop over a table of where the window's runs start: for stride-1 taps of a kernel
  * row 2 to 8 wide, a run is one 8-byte copy (the copies overlap) from the input with its padding
  * written out; otherwise a run is one tap. Where a layer has more output positions than twice its
  * output channels (the early, large planes), the input is first copied channels-last and the
  * weights reordered to match, so that a column is one run of kernel_width · channels bytes per
- * kernel row: there the copies saved outweigh the reordering. The offsets' Σ_k W[m][k] come from
- * the target's `rows` kernel against a vector of z + a_offset.
+ * kernel row: there the copies saved outweigh the reordering. The offsets
+ * B[m] − (z + a_offset) · Σ_k W[m][k] follow from the prepared sums in one multiply per row.
  *
  * A product with fewer than 4 columns (a fully connected layer on one sample) skips the tiles: the
  * `rows` kernel reads W against A − z widened to 16 bits.
