@@ -998,7 +998,42 @@ typedef struct edge_matrix {
 /* edge_pack_b for an edge_matrix source. */
 void edge_pack_matrix(const void *source, size_t row, size_t rows, size_t column, size_t columns, float *panel);
 
+/* How a float tile finishes the values it stores: c = (accumulate ? c : 0) + Σ a · b, then
+   + bias[i] when `bias`, then clamped to [low, high] (as edge_activate's RELU and CLIP) when `clamp`. */
+typedef struct edge_float_finish {
+    bool accumulate, clamp;
+    const float *bias;
+    float low, high;
+} edge_float_finish;
+
+/* The most A rows a float tile takes (the packed A panel is sized for it). */
+#define EDGE_GEMM_MR_MAX 8
+
+/* A float micro-kernel: a tile of `rows` rows of A by `strips` packed strips of B. */
+typedef struct edge_float_tiles {
+    const char *name;
+    size_t rows;   /* A rows per tile, at most EDGE_GEMM_MR_MAX; packed A strips hold this many */
+    size_t strips; /* B strips (EDGE_GEMM_NR columns each) per tile: 1 or 2 */
+    /* c[i · ldc + j] for i < rows and j < strips · EDGE_GEMM_NR, finished as `finish` says, from the
+       sums over p < depth of a[i · a_row + p · a_step] × B[p][j], where B[p][j] is
+       b0[p · EDGE_GEMM_NR + j] for j < EDGE_GEMM_NR and b1[p · EDGE_GEMM_NR + j − EDGE_GEMM_NR] past it. */
+    void (*product)(size_t depth, const float *a, size_t a_row, size_t a_step, const float *b0, const float *b1, float *c, size_t ldc,
+                    const edge_float_finish *finish);
+} edge_float_tiles;
+
+/* The portable tile, and the x86-64 ones this CPU can run, fastest first (kernels/x86/float_tiles.c);
+   edge_float_x86_tiles returns how many it wrote. */
+extern const edge_float_tiles edge_float_tiles_c;
+size_t edge_float_x86_tiles(const edge_float_tiles **sets, size_t capacity);
+
+/* The tiles edge_sgemm runs: the first of edge_float_x86_tiles, else the portable one. */
+const edge_float_tiles *edge_float_best_tiles(void);
+
 size_t edge_gemm_scratch_bytes(size_t m, size_t n, size_t k);
+/* edge_sgemm with the given tiles (the tests run each set). */
+void edge_sgemm_with(const edge_float_tiles *tiles, size_t m, size_t n, size_t k, const float *a, size_t a_row_stride,
+                     size_t a_column_stride, edge_pack_b pack_b, const void *b_source, float *c, size_t ldc, bool accumulate,
+                     const float *row_bias, const edge_activation *activation, float *scratch);
 void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_stride, size_t a_column_stride,
                 edge_pack_b pack_b, const void *b_source, float *c, size_t ldc, bool accumulate, const float *row_bias,
                 const edge_activation *activation, float *scratch);

@@ -3,15 +3,18 @@
  * convolutions.
  *
  * The multiply is blocked as in GotoBLAS/BLIS: B is packed KC rows × NC columns at a time into
- * strips of NR columns, A into strips of MR rows, and a micro-kernel keeps an MR × NR block of C
- * in registers across the KC loop. The micro-kernel is plain C with fixed trip counts, which gcc
- * and clang unroll and vectorize: SSE on x86-64 (AVX2 with FMA when the CPU has them), NEON with FMA on
+ * strips of NR columns, A into strips of as many rows as the tile takes, and a micro-kernel (a tile,
+ * edge_float_tiles) keeps a block of C in registers across the KC loop, then finishes it there (C's
+ * old values, the bias, RELU or CLIP) and stores it straight into C. The portable tile is plain C
+ * with fixed trip counts, which gcc and clang unroll and vectorize: SSE on x86-64, NEON with FMA on
  * aarch64. On armv7 gcc keeps it scalar (VFP): it vectorizes floats for NEON only under
  * -funsafe-math-optimizations, as NEON flushes denormals; NEON intrinsics are the way there.
+ * x86-64 CPUs with AVX2 and FMA run a 6 × 16 tile (kernels/x86/float_tiles.c).
  *
- * Measured on the build machine (x86-64, one core, CPU time, gcc and clang -O2): 25-30 GFLOP/s
- * with SSE, 35-60 with AVX2 (before FMA), for [256×2304]·[2304×196] (a ResNet-50 3×3 layer), [64×576]·[576×3136]
- * and 512³.
+ * Measured on the build machine (Zen 4, one core, `float_fastpath_tests --bench`): the AVX2 tile
+ * 34-40 GMAC/s on convolution-sized products (the CPU's FMA peak is 58), the portable SSE tile
+ * 10-14. Before the tiles finished C in registers, a block went through a buffer, a combining pass
+ * and a copy: 22% of mobilenet_v2 in float.
  */
 #include <math.h>
 
@@ -27,7 +30,7 @@ static size_t edge_round_up(size_t x, size_t to) { return (x + to - 1) / to * to
 
 size_t edge_gemm_scratch_bytes(size_t m, size_t n, size_t k)
 {
-    size_t kc = edge_min(k, KC), nc = edge_round_up(edge_min(n, NC), NR), mc = edge_round_up(edge_min(m, MC), MR);
+    size_t kc = edge_min(k, KC), nc = edge_round_up(edge_min(n, NC), NR), mc = edge_min(m, MC) + EDGE_GEMM_MR_MAX; /* packed A rows: mc rounded up to the tile's rows */
     return (kc * nc + mc * kc) * sizeof(float) + EDGE_ALIGNMENT;
 }
 
@@ -52,15 +55,15 @@ void edge_pack_matrix(const void *source, size_t row, size_t rows, size_t column
     }
 }
 
-static void edge_pack_a(const float *a, size_t row_stride, size_t column_stride, size_t rows, size_t depth, float *panel)
+static void edge_pack_a(const float *a, size_t row_stride, size_t column_stride, size_t rows, size_t depth, size_t mr, float *panel)
 {
-    for (size_t i0 = 0; i0 < rows; i0 += MR) {
-        size_t height = edge_min(MR, rows - i0);
+    for (size_t i0 = 0; i0 < rows; i0 += mr) {
+        size_t height = edge_min(mr, rows - i0);
         float *strip = panel + i0 * depth;
         for (size_t p = 0; p < depth; p++) {
             size_t i = 0;
-            for (; i < height; i++) strip[p * MR + i] = a[(i0 + i) * row_stride + p * column_stride];
-            for (; i < MR; i++) strip[p * MR + i] = 0.0f;
+            for (; i < height; i++) strip[p * mr + i] = a[(i0 + i) * row_stride + p * column_stride];
+            for (; i < mr; i++) strip[p * mr + i] = 0.0f;
         }
     }
 }
@@ -72,101 +75,67 @@ static void edge_pack_a(const float *a, size_t row_stride, size_t column_stride,
 #define EDGE_MADD(acc, x, y) ((acc) + (x) * (y))
 #endif
 
-/* out[MR × NR] = A rows × B strip over `depth`, A's element (i, p) at a[i × a_row + p × a_step] (a
-   packed strip, or the matrix itself): the hot loop. One body, instantiated with the plain
-   multiply-add (SSE, NEON, VFP) and, on x86-64, with fused multiply-add for AVX2 CPUs. Fully
-   unrolled, the 32 accumulators become vector registers; without the pragmas gcc keeps them in memory
-   and runs 3× slower. A's value is read once per row: gcc's vectorizer, under target("avx2,fma"),
-   left the loop scalar when it was read in the inner loop. */
-#define EDGE_BLOCK_PRODUCT(name, madd, attributes)                                                              \
-    attributes static void name(size_t depth, const float *restrict a, size_t a_row, size_t a_step,            \
-                                const float *restrict b, float *restrict out)                                  \
-    {                                                                                                           \
-        float acc[MR][NR];                                                                                      \
-        _Pragma("GCC unroll 16") for (int i = 0; i < MR; i++)                                                   \
-            _Pragma("GCC unroll 16") for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;                             \
-        for (size_t p = 0; p < depth; p++) {                                                                    \
-            const float *ap = a + p * a_step, *bp = b + p * NR;                                                 \
-            _Pragma("GCC unroll 16") for (int i = 0; i < MR; i++) {                                             \
-                float x = ap[i * a_row];                                                                        \
-                _Pragma("GCC unroll 16") for (int j = 0; j < NR; j++) acc[i][j] = madd(acc[i][j], x, bp[j]);    \
-            }                                                                                                   \
-        }                                                                                                       \
-        _Pragma("GCC unroll 16") for (int i = 0; i < MR; i++)                                                   \
-            _Pragma("GCC unroll 16") for (int j = 0; j < NR; j++) out[i * NR + j] = acc[i][j];                  \
-    }
-
-EDGE_BLOCK_PRODUCT(edge_block_product, EDGE_MADD, )
-
-#if defined(__x86_64__) && defined(__GNUC__)
-/* x86-64 CPUs with AVX2 and FMA (chosen at run time) take two adjacent B strips at once
-   (MR × 2·NR): eight 8-wide accumulators keep both fused multiply-add pipes busy. The fused
-   products round once where the SSE loop rounds twice, as on aarch64: float results agree with the
-   reference within its tolerance, not bit for bit across instruction sets. */
-#define EDGE_X86_AVX2 1
-#define EDGE_FUSED_MADD(acc, x, y) __builtin_fmaf((x), (y), (acc))
-__attribute__((target("avx2,fma"))) static void edge_block_product2_avx2(size_t depth, const float *restrict a, size_t a_row, size_t a_step,
-                                                                     const float *restrict b0, const float *restrict b1,
-                                                                     float *restrict out0, float *restrict out1)
+/* The portable tile: MR rows by one strip. Plain C with fixed trip counts, which gcc and clang unroll
+   and vectorize (SSE, NEON; VFP on armv7). Fully unrolled, the 32 accumulators become vector
+   registers; without the pragmas gcc keeps them in memory and runs 3× slower. A's value is read once
+   per row: gcc's vectorizer left the loop scalar when it was read in the inner loop. */
+static void edge_float_tile_c(size_t depth, const float *restrict a, size_t a_row, size_t a_step, const float *restrict b0,
+                              const float *restrict b1, float *restrict c, size_t ldc, const edge_float_finish *finish)
 {
-    float acc[MR][2 * NR];
+    (void)b1;
+    float acc[MR][NR];
 #pragma GCC unroll 16
     for (int i = 0; i < MR; i++)
 #pragma GCC unroll 16
-        for (int j = 0; j < 2 * NR; j++) acc[i][j] = 0.0f;
+        for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;
     for (size_t p = 0; p < depth; p++) {
-        const float *ap = a + p * a_step, *bp0 = b0 + p * NR, *bp1 = b1 + p * NR;
+        const float *ap = a + p * a_step, *bp = b0 + p * NR;
 #pragma GCC unroll 16
         for (int i = 0; i < MR; i++) {
             float x = ap[i * a_row];
 #pragma GCC unroll 16
-            for (int j = 0; j < NR; j++) acc[i][j] = EDGE_FUSED_MADD(acc[i][j], x, bp0[j]);
-#pragma GCC unroll 16
-            for (int j = 0; j < NR; j++) acc[i][NR + j] = EDGE_FUSED_MADD(acc[i][NR + j], x, bp1[j]);
+            for (int j = 0; j < NR; j++) acc[i][j] = EDGE_MADD(acc[i][j], x, bp[j]);
         }
     }
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; i++)
+    for (int i = 0; i < MR; i++) {
+        float *out = c + (size_t)i * ldc, add = finish->bias ? finish->bias[i] : 0.0f;
 #pragma GCC unroll 16
         for (int j = 0; j < NR; j++) {
-            out0[i * NR + j] = acc[i][j];
-            out1[i * NR + j] = acc[i][NR + j];
+            float v = acc[i][j];
+            if (finish->accumulate) v += out[j];
+            if (finish->bias) v += add;
+            if (finish->clamp) v = edge_minf(edge_maxf(v, finish->low), finish->high);
+            out[j] = v;
         }
-}
-
-/* The single strip with fused multiply-add, for a last strip the pair kernel cannot take (the SSE
-   loop runs it at half the speed). */
-EDGE_BLOCK_PRODUCT(edge_block_product_avx2, EDGE_FUSED_MADD, __attribute__((target("avx2,fma"))))
-#endif
-
-/* Turns a block product into C's values before they are stored: C's old values added unless
-   `overwrite`, then the row bias. Whole strips go in copies and loops of fixed length, kept in vector
-   registers: with a variable count the copy became a memcpy call per row, as much time as the multiply
-   itself on the small depths of 1×1 convolutions. */
-static void edge_combine_block(float *restrict block, const float *restrict c, size_t ldc, size_t rows, size_t columns, bool overwrite,
-                               const float *bias)
-{
-    for (size_t i = 0; i < rows; i++) {
-        float *values = block + i * NR;
-        const float *old = c + i * ldc;
-        float add = bias ? bias[i] : 0.0f;
-        if (columns == NR) {
-            if (!overwrite)
-                for (int j = 0; j < NR; j++) values[j] += old[j];
-            if (bias)
-                for (int j = 0; j < NR; j++) values[j] += add;
-            continue;
-        }
-        for (size_t j = 0; j < columns; j++) values[j] = (overwrite ? values[j] : old[j] + values[j]) + add;
     }
 }
 
-/* C[rows × columns] = the finished block. */
-static void edge_store_block(const float *restrict block, float *restrict c, size_t ldc, size_t rows, size_t columns)
+const edge_float_tiles edge_float_tiles_c = {"c", MR, 1, edge_float_tile_c};
+
+const edge_float_tiles *edge_float_best_tiles(void)
 {
+    const edge_float_tiles *best;
+    return edge_float_x86_tiles(&best, 1) ? best : &edge_float_tiles_c;
+}
+
+/* A tile that does not fit C (its last rows or columns): the tile into `block`, then its valid part
+   into C, finished as the tile would have. */
+static void edge_partial_tile(const edge_float_tiles *tiles, size_t depth, const float *a, size_t a_row, size_t a_step, const float *b0,
+                              const float *b1, float *c, size_t ldc, size_t rows, size_t columns, const edge_float_finish *finish)
+{
+    float block[EDGE_GEMM_MR_MAX * 2 * NR];
+    size_t width = tiles->strips * NR;
+    static const edge_float_finish plain = {false, false, NULL, 0.0f, 0.0f};
+    tiles->product(depth, a, a_row, a_step, b0, b1, block, width, &plain);
     for (size_t i = 0; i < rows; i++) {
-        if (columns == NR) memcpy(c + i * ldc, block + i * NR, NR * sizeof(float));
-        else memcpy(c + i * ldc, block + i * NR, columns * sizeof(float));
+        float *out = c + i * ldc;
+        for (size_t j = 0; j < columns; j++) {
+            float v = block[i * width + j];
+            if (finish->accumulate) v += out[j];
+            if (finish->bias) v += finish->bias[i];
+            if (finish->clamp) v = edge_minf(edge_maxf(v, finish->low), finish->high);
+            out[j] = v;
+        }
     }
 }
 
@@ -174,7 +143,15 @@ void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_strid
                 const void *b_source, float *c, size_t ldc, bool accumulate, const float *row_bias, const edge_activation *activation,
                 float *scratch)
 {
-    bool activate = activation && activation->kind != EDGE_ACTIVATION_NONE;
+    edge_sgemm_with(edge_float_best_tiles(), m, n, k, a, a_row_stride, a_column_stride, pack_b, b_source, c, ldc, accumulate, row_bias,
+                    activation, scratch);
+}
+
+void edge_sgemm_with(const edge_float_tiles *tiles, size_t m, size_t n, size_t k, const float *a, size_t a_row_stride,
+                     size_t a_column_stride, edge_pack_b pack_b, const void *b_source, float *c, size_t ldc, bool accumulate,
+                     const float *row_bias, const edge_activation *activation, float *scratch)
+{
+    int32_t kind = activation ? activation->kind : EDGE_ACTIVATION_NONE;
     if (k == 0) {
         for (size_t i = 0; i < m; i++)
             for (size_t j = 0; j < n; j++) {
@@ -184,66 +161,51 @@ void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_strid
             }
         return;
     }
-#ifdef EDGE_X86_AVX2
-    bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
+    /* RELU and CLIP are finished in the tile's registers; the other activations run over each block
+       of C's rows once it is complete, while it is still in cache. */
+    bool clamp = kind == EDGE_ACTIVATION_RELU || kind == EDGE_ACTIVATION_CLIP;
+    float low = kind == EDGE_ACTIVATION_CLIP ? activation->alpha : 0.0f, high = kind == EDGE_ACTIVATION_CLIP ? activation->beta : INFINITY;
+    bool activate_after = kind != EDGE_ACTIVATION_NONE && !clamp;
+    size_t mr = tiles->rows, width = tiles->strips * NR;
     size_t kc_max = edge_min(k, KC), nc_max = edge_round_up(edge_min(n, NC), NR);
     float *b_panel = scratch;
     float *a_panel = (float *)(((uintptr_t)(b_panel + kc_max * nc_max) + EDGE_ALIGNMENT - 1) & ~(uintptr_t)(EDGE_ALIGNMENT - 1));
     for (size_t jc = 0; jc < n; jc += NC) {
-        size_t nc = edge_min(NC, n - jc);
+        size_t nc = edge_min(NC, n - jc), strips = (nc + NR - 1) / NR;
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = edge_min(KC, k - pc);
-            bool overwrite = pc == 0 && !accumulate, last = pc + kc == k;
+            bool last = pc + kc == k;
+            edge_float_finish finish = {pc > 0 || accumulate, last && clamp, NULL, low, high};
             pack_b(b_source, pc, kc, jc, nc, b_panel);
-            for (size_t ic = 0; ic < m; ic += MC) {
-                size_t mc = edge_min(MC, m - ic);
+            for (size_t ic = 0; ic < m; ic += MC / mr * mr) {
+                size_t mc = edge_min(MC / mr * mr, m - ic);
                 /* Packing A pays off over many B strips; for a narrow B (late, small feature maps) a
                    row-major A is read in place instead, its last partial strip still packed. */
                 bool direct = a_column_stride == 1 && nc < 256;
-                if (!direct) edge_pack_a(a + ic * a_row_stride + pc * a_column_stride, a_row_stride, a_column_stride, mc, kc, a_panel);
-                else if (mc % MR != 0)
-                    edge_pack_a(a + (ic + mc / MR * MR) * a_row_stride + pc, a_row_stride, 1, mc % MR, kc, a_panel);
-                size_t step = NR;
-                for (size_t jr = 0; jr < nc; jr += step) {
-                    step = NR;
-#ifdef EDGE_X86_AVX2
-                    if (avx2 && jr + NR < nc) step = 2 * NR;
-#endif
-                    for (size_t ir = 0; ir < mc; ir += MR) {
-                        float block[2][MR * NR];
-                        const float *a_strip = a_panel + ir * kc, *b_strip = b_panel + jr * kc;
-                        size_t a_row = 1, a_step = MR;
-                        if (direct && ir + MR <= mc) {
+                if (!direct) edge_pack_a(a + ic * a_row_stride + pc * a_column_stride, a_row_stride, a_column_stride, mc, kc, mr, a_panel);
+                else if (mc % mr != 0)
+                    edge_pack_a(a + (ic + mc / mr * mr) * a_row_stride + pc, a_row_stride, 1, mc % mr, kc, mr, a_panel);
+                for (size_t jr = 0; jr < nc; jr += width) {
+                    size_t strip = jr / NR, columns = edge_min(width, nc - jr);
+                    const float *b0 = b_panel + jr * kc, *b1 = strip + 1 < strips ? b0 + NR * kc : b0;
+                    for (size_t ir = 0; ir < mc; ir += mr) {
+                        const float *a_strip = a_panel + ir * kc;
+                        size_t a_row = 1, a_step = mr, rows = edge_min(mr, mc - ir);
+                        if (direct && rows == mr) {
                             a_strip = a + (ic + ir) * a_row_stride + pc;
                             a_row = a_row_stride;
                             a_step = 1;
                         } else if (direct) {
                             a_strip = a_panel;
                         }
-#ifdef EDGE_X86_AVX2
-                        if (step == 2 * NR)
-                            edge_block_product2_avx2(kc, a_strip, a_row, a_step, b_strip, b_strip + NR * kc, block[0], block[1]);
-                        else if (avx2)
-                            edge_block_product_avx2(kc, a_strip, a_row, a_step, b_strip, block[0]);
-                        else
-#endif
-                            edge_block_product(kc, a_strip, a_row, a_step, b_strip, block[0]);
-                        /* The activation runs once over both halves (contiguous): its call, and the
-                           vector loop's set-up, cost as much as the activation of one strip. */
-                        size_t rows = edge_min(MR, mc - ir), halves = step / NR;
-                        for (size_t half = 0; half < halves; half++) {
-                            size_t column = jr + half * NR;
-                            edge_combine_block(block[half], c + (ic + ir) * ldc + jc + column, ldc, rows, edge_min(NR, nc - column),
-                                               overwrite, last && row_bias ? row_bias + ic + ir : NULL);
-                        }
-                        if (last && activate) edge_activate_buffer(activation, block[0], halves * MR * NR);
-                        for (size_t half = 0; half < halves; half++) {
-                            size_t column = jr + half * NR;
-                            edge_store_block(block[half], c + (ic + ir) * ldc + jc + column, ldc, rows, edge_min(NR, nc - column));
-                        }
+                        finish.bias = last && row_bias ? row_bias + ic + ir : NULL;
+                        float *out = c + (ic + ir) * ldc + jc + jr;
+                        if (rows == mr && columns == width) tiles->product(kc, a_strip, a_row, a_step, b0, b1, out, ldc, &finish);
+                        else edge_partial_tile(tiles, kc, a_strip, a_row, a_step, b0, b1, out, ldc, rows, columns, &finish);
                     }
                 }
+                if (last && activate_after)
+                    for (size_t i = 0; i < mc; i++) edge_activate_buffer(activation, c + (ic + i) * ldc + jc, nc);
             }
         }
     }

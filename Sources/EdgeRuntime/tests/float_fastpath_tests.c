@@ -3,7 +3,10 @@
  * convolutions (kernels/depthwise.c against the direct loops of conv.c) with random kernels (3×3 and
  * 5×5 mostly), strides, dilations, pads and plane sizes. The fast path sums each output's taps in
  * the reference's order, so the two agree to the last bit but for the sign of a zero; the check
- * allows 1e-6 relative. With --bench it prints the speed of MobileNet's depthwise shapes.
+ * allows 1e-6 relative. And the matrix multiply under GEMM, MATMUL and the convolutions with every
+ * tile set this CPU runs, against sums in double (1e-5 of the sum of the products' sizes). With
+ * --bench it prints the speed of convolution-sized products per tile set and of MobileNet's
+ * depthwise shapes.
  *
  *     $ R=Sources/EdgeRuntime
  *     $ cc -std=c11 -O2 -ffp-contract=off -I $R/include $R/[a-z]*.c $R/kernels/[a-z]*.c $R/kernels/x86/[a-z]*.c \
@@ -104,6 +107,72 @@ static void random_depthwise(void)
     free(scratch);
 }
 
+/* Every float tile set this build and CPU run: the portable one first. */
+static size_t tile_sets(const edge_float_tiles **sets, size_t capacity)
+{
+    sets[0] = &edge_float_tiles_c;
+    return 1 + edge_float_x86_tiles(sets + 1, capacity - 1);
+}
+
+/* edge_sgemm_with each tile set against sums in double: shapes across the blocking (KC 256, MC 128,
+   NC 512, the in-place A under 256 columns), A row-major or transposed, C with a wider row stride
+   whose extra columns must stay untouched, accumulating or not, with or without a bias, each fused
+   activation. */
+static void random_sgemm(void)
+{
+    size_t m = next() % 8 == 0 ? (size_t)uniform(100, 300) : (size_t)uniform(1, 40);
+    size_t n = next() % 8 == 0 ? (size_t)uniform(250, 700) : (size_t)uniform(1, 70);
+    size_t k = next() % 8 == 0 ? (size_t)uniform(200, 600) : (size_t)uniform(0, 40);
+    if (m * n * k > 6000000) k = 6000000 / (m * n);
+    bool transposed = next() % 4 == 0, accumulate = next() % 3 == 0;
+    size_t ldc = n + (next() % 2 ? 0 : (size_t)uniform(1, 9));
+    size_t a_row = transposed ? 1 : k, a_column = transposed ? m : 1;
+    float *a = allocate_exact(m * k * sizeof(float)), *b = allocate_exact(k * n * sizeof(float));
+    float *c = allocate_exact(m * ldc * sizeof(float)), *before = allocate_exact(m * ldc * sizeof(float));
+    float *bias = allocate_exact(m * sizeof(float));
+    for (size_t i = 0; i < m * k; i++) a[i] = random_float();
+    for (size_t i = 0; i < k * n; i++) b[i] = random_float();
+    for (size_t i = 0; i < m; i++) bias[i] = random_float();
+    for (size_t i = 0; i < m * ldc; i++) before[i] = random_float() * 4.0f;
+    const float *row_bias = next() % 4 == 0 ? NULL : bias;
+    edge_activation activation = {(int32_t)(next() % (EDGE_ACTIVATION_SILU + 1)), 0.1f, 1.5f};
+    if (activation.kind == EDGE_ACTIVATION_CLIP) activation.alpha = -0.5f;
+    void *scratch = allocate_exact(edge_gemm_scratch_bytes(m, n, k));
+    edge_matrix source = {b, n, 1};
+    const edge_float_tiles *sets[8];
+    size_t count = tile_sets(sets, 8);
+    for (size_t s = 0; s < count; s++) {
+        memcpy(c, before, m * ldc * sizeof(float));
+        edge_sgemm_with(sets[s], m, n, k, a, a_row, a_column, edge_pack_matrix, &source, c, ldc, accumulate, row_bias, &activation,
+                        scratch);
+        size_t bad = 0, touched = 0;
+        for (size_t i = 0; i < m; i++) {
+            for (size_t j = 0; j < n; j++) {
+                double sum = accumulate ? before[i * ldc + j] : 0.0, size = fabs(sum);
+                for (size_t p = 0; p < k; p++) {
+                    double product = (double)a[i * a_row + p * a_column] * b[p * n + j];
+                    sum += product;
+                    size += fabs(product);
+                }
+                if (row_bias) sum += row_bias[i], size += fabs(row_bias[i]);
+                float expected = edge_activate(&activation, (float)sum), got = c[i * ldc + j];
+                if (!(fabsf(got - expected) <= 1e-5f * (1.0f + (float)size))) bad++;
+            }
+            for (size_t j = n; j < ldc; j++) touched += memcmp(&c[i * ldc + j], &before[i * ldc + j], sizeof(float)) != 0;
+        }
+        CHECK(bad == 0 && touched == 0,
+              "sgemm tiles %s m %zu n %zu k %zu%s ldc %zu accumulate %d bias %d activation %d: %zu outputs differ, %zu past n written",
+              sets[s]->name, m, n, k, transposed ? " (A transposed)" : "", ldc, accumulate, row_bias != NULL, (int)activation.kind, bad,
+              touched);
+    }
+    free(a);
+    free(b);
+    free(c);
+    free(before);
+    free(bias);
+    free(scratch);
+}
+
 static double seconds(void)
 {
     struct timespec t;
@@ -124,6 +193,39 @@ static void bench(void)
         {"5x5 depthwise 240 on 14x14", 240, 14, 5, 1},
         {"3x3 depthwise 960 on 7x7", 960, 7, 3, 1},
     };
+    struct {
+        const char *name;
+        size_t m, n, k;
+    } products[] = {
+        {"3x3 64->64 on 56x56", 64, 3136, 576},
+        {"1x1 16->96 on 112x112", 96, 12544, 16},
+        {"1x1 160->960 on 7x7", 960, 49, 160},
+        {"3x3 512->512 on 7x7", 512, 49, 4608},
+    };
+    const edge_float_tiles *sets[8];
+    size_t count = tile_sets(sets, 8);
+    printf("%-34s %-10s %10s %10s\n", "GEMM (float)", "tiles", "ms", "GMAC/s");
+    for (size_t s = 0; s < sizeof products / sizeof products[0]; s++) {
+        size_t m = products[s].m, n = products[s].n, k = products[s].k;
+        float *a = calloc(m * k, sizeof(float)), *b = calloc(k * n, sizeof(float)), *c = calloc(m * n, sizeof(float));
+        void *scratch = malloc(edge_gemm_scratch_bytes(m, n, k));
+        edge_matrix source = {b, n, 1};
+        for (size_t t = 0; t < count; t++) {
+            int repeats = 0;
+            double start = seconds(), elapsed;
+            do {
+                edge_sgemm_with(sets[t], m, n, k, a, k, 1, edge_pack_matrix, &source, c, n, false, NULL, &none, scratch);
+                repeats++;
+                elapsed = seconds() - start;
+            } while (elapsed < 0.3);
+            double ms = 1e3 * elapsed / repeats;
+            printf("%-34s %-10s %10.3f %10.2f\n", products[s].name, sets[t]->name, ms, (double)m * n * k / (ms * 1e6));
+        }
+        free(a);
+        free(b);
+        free(c);
+        free(scratch);
+    }
     printf("%-34s %-10s %10s %10s\n", "CONV (float)", "kernel", "ms", "GMAC/s");
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         edge_conv_params g;
@@ -161,7 +263,13 @@ int main(int argc, char **argv)
     }
     long cases = argc > 1 ? strtol(argv[1], NULL, 10) : 1000;
     for (long i = 0; i < cases; i++) random_depthwise();
-    printf("float_fastpath_tests: %ld random depthwise convolutions\n", cases);
+    for (long i = 0; i < cases; i++) random_sgemm();
+    const edge_float_tiles *sets[8];
+    size_t count = tile_sets(sets, 8);
+    printf("float_fastpath_tests: %ld random depthwise convolutions, %ld random matrix products with each of %zu tile sets:", cases, cases,
+           count);
+    for (size_t s = 0; s < count; s++) printf(" %s", sets[s]->name);
+    printf("\n");
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }
