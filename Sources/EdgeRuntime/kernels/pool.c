@@ -110,6 +110,17 @@ static ptrdiff_t edge_pool_padded_cells(ptrdiff_t origin, ptrdiff_t kernel, ptrd
     return (stop - origin + dilation - 1) / dilation;
 }
 
+/* acc[i] = the larger of acc[i] and source[i · stride], NaN kept, for i < count: its own loop, which
+   the compilers keep free of branches (with the MAX_POOL/AVERAGE_POOL choice inside, the strided
+   loop was a compare and two branches per value, 7% of resnet18). */
+static void edge_max_strided(float *restrict acc, const float *restrict source, size_t count, ptrdiff_t stride)
+{
+    for (size_t i = 0; i < count; i++) {
+        float v = source[(ptrdiff_t)i * stride], a = acc[i];
+        acc[i] = (v > a || v != v) ? v : a;
+    }
+}
+
 /*
  * One output row at a time, one kernel tap at a time across the row: each output still sees its
  * taps in row-major order (so sums match the reference executor's), while the inner loop runs
@@ -156,11 +167,10 @@ edge_status edge_pool_eval(const edge_model *model, const edge_operator *op, uin
                                 EDGE_UPDATE(line + low, source, count, (v > acc || v != v) ? v : acc);
                             } else if (sw == 1) {
                                 EDGE_UPDATE(line + low, source, count, acc + v);
+                            } else if (is_max) {
+                                edge_max_strided(line + low, source, count, sw);
                             } else {
-                                for (size_t i = 0; i < count; i++) {
-                                    float v = source[(ptrdiff_t)i * sw], *acc = line + low + i;
-                                    *acc = is_max ? ((v > *acc || v != v) ? v : *acc) : *acc + v;
-                                }
+                                for (size_t i = 0; i < count; i++) line[low + i] += source[(ptrdiff_t)i * sw];
                             }
                         }
                     }
