@@ -210,8 +210,10 @@ static inline __attribute__((always_inline)) void edge_pack_columns(const void *
                 if (!row_inside || end <= low || ow >= high) {
                     for (size_t k = 0; k < count; k++) out[k] = 0.0f;
                 } else if (g->stride_w == 1 && ow >= low && end <= high) {
+                    /* A whole strip row in a copy of fixed length (a variable one cost a call). */
                     const float *in = source_row + ow + shift_w;
-                    for (size_t k = 0; k < count; k++) out[k] = in[k];
+                    if (count == EDGE_GEMM_NR) memcpy(out, in, EDGE_GEMM_NR * sizeof(float));
+                    else for (size_t k = 0; k < count; k++) out[k] = in[k];
                 } else {
                     for (size_t k = 0; k < count; k++) {
                         ptrdiff_t at = ow + (ptrdiff_t)k;
