@@ -173,6 +173,31 @@ static void random_sgemm(void)
     free(scratch);
 }
 
+/* edge_logistic_buffer (SIGMOID, and SiLU as x · logistic(x)) against 1 / (1 + e^−x) in double:
+   within 4 ulp over [−100, 100] (below −87.3 e^x's argument is clamped, so there the values are
+   within 2e-38 · max(1, |x|)), and NaN kept, logistic(±∞) 1 and about 0, SiLU(+∞) +∞. */
+static void logistic_accuracy(void)
+{
+    enum { count = 4099 };
+    static float x[count], y[count], z[count];
+    for (size_t i = 0; i < count - 5; i++) x[i] = i % 3 ? random_float() * 100.0f : random_float() * 8.0f;
+    x[count - 5] = NAN, x[count - 4] = INFINITY, x[count - 3] = -INFINITY, x[count - 2] = 87.5f, x[count - 1] = -88.5f;
+    edge_logistic_buffer(y, x, count, false);
+    edge_logistic_buffer(z, x, count, true);
+    size_t bad = 0;
+    for (size_t i = 0; i < count; i++) {
+        double expected = 1.0 / (1.0 + exp(-(double)x[i])), ulp = 4.0 * 1.1920929e-7, floor = 2e-38 * fmax(1.0, fabs(x[i]));
+        if (isnan(x[i])) bad += !isnan(y[i]) || !isnan(z[i]);
+        else if (x[i] == INFINITY) bad += y[i] != 1.0f || z[i] != INFINITY;
+        else if (x[i] == -INFINITY) bad += !(y[i] >= 0.0f && y[i] <= 2e-38f);
+        else {
+            bad += !(fabs(y[i] - expected) <= ulp * expected + floor);
+            bad += !(fabs(z[i] - x[i] * expected) <= ulp * fabs(x[i] * expected) + floor);
+        }
+    }
+    CHECK(bad == 0, "logistic: %zu of %d values off by more than 4 ulp", bad, 2 * count);
+}
+
 static double seconds(void)
 {
     struct timespec t;
@@ -264,6 +289,7 @@ int main(int argc, char **argv)
     long cases = argc > 1 ? strtol(argv[1], NULL, 10) : 1000;
     for (long i = 0; i < cases; i++) random_depthwise();
     for (long i = 0; i < cases; i++) random_sgemm();
+    logistic_accuracy();
     const edge_float_tiles *sets[8];
     size_t count = tile_sets(sets, 8);
     printf("float_fastpath_tests: %ld random depthwise convolutions, %ld random matrix products with each of %zu tile sets:", cases, cases,
