@@ -214,6 +214,10 @@ static inline __attribute__((always_inline)) void edge_pack_columns(const void *
                     const float *in = source_row + ow + shift_w;
                     if (count == EDGE_GEMM_NR) memcpy(out, in, EDGE_GEMM_NR * sizeof(float));
                     else for (size_t k = 0; k < count; k++) out[k] = in[k];
+                } else if (ow >= low && end <= high) {
+                    /* Strided, inside the input: no bounds to test (the first layers' stride 2). */
+                    const float *in = source_row + ow * g->stride_w + shift_w;
+                    for (size_t k = 0; k < count; k++) out[k] = in[(ptrdiff_t)k * g->stride_w];
                 } else {
                     for (size_t k = 0; k < count; k++) {
                         ptrdiff_t at = ow + (ptrdiff_t)k;
