@@ -1016,9 +1016,10 @@ typedef struct edge_float_tiles {
     size_t strips; /* B strips (EDGE_GEMM_NR columns each) per tile: 1 or 2 */
     /* c[i · ldc + j] for i < rows and j < strips · EDGE_GEMM_NR, finished as `finish` says, from the
        sums over p < depth of a[i · a_row + p · a_step] × B[p][j], where B[p][j] is
-       b0[p · EDGE_GEMM_NR + j] for j < EDGE_GEMM_NR and b1[p · EDGE_GEMM_NR + j − EDGE_GEMM_NR] past it. */
-    void (*product)(size_t depth, const float *a, size_t a_row, size_t a_step, const float *b0, const float *b1, float *c, size_t ldc,
-                    const edge_float_finish *finish);
+       b0[p · b_stride + j] for j < EDGE_GEMM_NR and b1[p · b_stride + j − EDGE_GEMM_NR] past it
+       (b_stride: EDGE_GEMM_NR in a packed strip, or the row stride of B read in place). */
+    void (*product)(size_t depth, const float *a, size_t a_row, size_t a_step, const float *b0, const float *b1, size_t b_stride, float *c,
+                    size_t ldc, const edge_float_finish *finish);
 } edge_float_tiles;
 
 /* The portable tile, and the x86-64 ones this CPU can run, fastest first (kernels/x86/float_tiles.c);

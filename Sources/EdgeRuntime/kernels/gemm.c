@@ -80,7 +80,7 @@ static void edge_pack_a(const float *a, size_t row_stride, size_t column_stride,
    registers; without the pragmas gcc keeps them in memory and runs 3× slower. A's value is read once
    per row: gcc's vectorizer left the loop scalar when it was read in the inner loop. */
 static void edge_float_tile_c(size_t depth, const float *restrict a, size_t a_row, size_t a_step, const float *restrict b0,
-                              const float *restrict b1, float *restrict c, size_t ldc, const edge_float_finish *finish)
+                              const float *restrict b1, size_t b_stride, float *restrict c, size_t ldc, const edge_float_finish *finish)
 {
     (void)b1;
     float acc[MR][NR];
@@ -89,7 +89,7 @@ static void edge_float_tile_c(size_t depth, const float *restrict a, size_t a_ro
 #pragma GCC unroll 16
         for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;
     for (size_t p = 0; p < depth; p++) {
-        const float *ap = a + p * a_step, *bp = b0 + p * NR;
+        const float *ap = a + p * a_step, *bp = b0 + p * b_stride;
 #pragma GCC unroll 16
         for (int i = 0; i < MR; i++) {
             float x = ap[i * a_row];
@@ -121,12 +121,13 @@ const edge_float_tiles *edge_float_best_tiles(void)
 /* A tile that does not fit C (its last rows or columns): the tile into `block`, then its valid part
    into C, finished as the tile would have. */
 static void edge_partial_tile(const edge_float_tiles *tiles, size_t depth, const float *a, size_t a_row, size_t a_step, const float *b0,
-                              const float *b1, float *c, size_t ldc, size_t rows, size_t columns, const edge_float_finish *finish)
+                              const float *b1, size_t b_stride, float *c, size_t ldc, size_t rows, size_t columns,
+                              const edge_float_finish *finish)
 {
     float block[EDGE_GEMM_MR_MAX * 2 * NR];
     size_t width = tiles->strips * NR;
     static const edge_float_finish plain = {false, false, NULL, 0.0f, 0.0f};
-    tiles->product(depth, a, a_row, a_step, b0, b1, block, width, &plain);
+    tiles->product(depth, a, a_row, a_step, b0, b1, b_stride, block, width, &plain);
     for (size_t i = 0; i < rows; i++) {
         float *out = c + i * ldc;
         for (size_t j = 0; j < columns; j++) {
@@ -167,16 +168,22 @@ void edge_sgemm_with(const edge_float_tiles *tiles, size_t m, size_t n, size_t k
     float low = kind == EDGE_ACTIVATION_CLIP ? activation->alpha : 0.0f, high = kind == EDGE_ACTIVATION_CLIP ? activation->beta : INFINITY;
     bool activate_after = kind != EDGE_ACTIVATION_NONE && !clamp;
     size_t mr = tiles->rows, width = tiles->strips * NR;
+    /* B with contiguous rows (a 1 × 1 convolution's input, MATMUL's B) is read in place by the
+       tiles that fit, and only the strips of the last, partial tile are packed: packing the whole
+       block was 8% of mobilenet_v2, whose 1 × 1 layers have few input channels per column. */
+    const edge_matrix *in_place = pack_b == edge_pack_matrix ? b_source : NULL;
+    if (in_place && in_place->column_stride != 1) in_place = NULL;
     size_t kc_max = edge_min(k, KC), nc_max = edge_round_up(edge_min(n, NC), NR);
     float *b_panel = scratch;
     float *a_panel = (float *)(((uintptr_t)(b_panel + kc_max * nc_max) + EDGE_ALIGNMENT - 1) & ~(uintptr_t)(EDGE_ALIGNMENT - 1));
     for (size_t jc = 0; jc < n; jc += NC) {
-        size_t nc = edge_min(NC, n - jc), strips = (nc + NR - 1) / NR;
+        size_t nc = edge_min(NC, n - jc);
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = edge_min(KC, k - pc);
             bool last = pc + kc == k;
             edge_float_finish finish = {pc > 0 || accumulate, last && clamp, NULL, low, high};
-            pack_b(b_source, pc, kc, jc, nc, b_panel);
+            size_t tail = in_place ? nc / width * width : 0; /* the first column packed */
+            if (tail < nc) pack_b(b_source, pc, kc, jc + tail, nc - tail, b_panel);
             for (size_t ic = 0; ic < m; ic += MC / mr * mr) {
                 size_t mc = edge_min(MC / mr * mr, m - ic);
                 /* Packing A pays off over many B strips; for a narrow B (late, small feature maps) a
@@ -186,8 +193,14 @@ void edge_sgemm_with(const edge_float_tiles *tiles, size_t m, size_t n, size_t k
                 else if (mc % mr != 0)
                     edge_pack_a(a + (ic + mc / mr * mr) * a_row_stride + pc, a_row_stride, 1, mc % mr, kc, mr, a_panel);
                 for (size_t jr = 0; jr < nc; jr += width) {
-                    size_t strip = jr / NR, columns = edge_min(width, nc - jr);
-                    const float *b0 = b_panel + jr * kc, *b1 = strip + 1 < strips ? b0 + NR * kc : b0;
+                    size_t strip = (jr - tail) / NR, columns = edge_min(width, nc - jr), b_stride = NR;
+                    const float *b0, *b1;
+                    if (jr < tail) {
+                        b0 = in_place->data + pc * in_place->row_stride + jc + jr, b1 = b0 + NR;
+                        b_stride = in_place->row_stride;
+                    } else {
+                        b0 = b_panel + (jr - tail) * kc, b1 = strip + 1 < (nc - tail + NR - 1) / NR ? b0 + NR * kc : b0;
+                    }
                     for (size_t ir = 0; ir < mc; ir += mr) {
                         const float *a_strip = a_panel + ir * kc;
                         size_t a_row = 1, a_step = mr, rows = edge_min(mr, mc - ir);
@@ -200,8 +213,8 @@ void edge_sgemm_with(const edge_float_tiles *tiles, size_t m, size_t n, size_t k
                         }
                         finish.bias = last && row_bias ? row_bias + ic + ir : NULL;
                         float *out = c + (ic + ir) * ldc + jc + jr;
-                        if (rows == mr && columns == width) tiles->product(kc, a_strip, a_row, a_step, b0, b1, out, ldc, &finish);
-                        else edge_partial_tile(tiles, kc, a_strip, a_row, a_step, b0, b1, out, ldc, rows, columns, &finish);
+                        if (rows == mr && columns == width) tiles->product(kc, a_strip, a_row, a_step, b0, b1, b_stride, out, ldc, &finish);
+                        else edge_partial_tile(tiles, kc, a_strip, a_row, a_step, b0, b1, b_stride, out, ldc, rows, columns, &finish);
                     }
                 }
                 if (last && activate_after)

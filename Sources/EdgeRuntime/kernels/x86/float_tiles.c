@@ -25,14 +25,14 @@
 /* The clamp's operand order keeps edge_maxf's and edge_minf's answers, NaN included: MAXPS and MINPS
    return their second operand when either is NaN. */
 __attribute__((target("avx2,fma"))) static void edge_float_tile_avx2(size_t depth, const float *restrict a, size_t a_row, size_t a_step,
-                                                                     const float *restrict b0, const float *restrict b1, float *restrict c,
-                                                                     size_t ldc, const edge_float_finish *finish)
+                                                                     const float *restrict b0, const float *restrict b1, size_t b_stride,
+                                                                     float *restrict c, size_t ldc, const edge_float_finish *finish)
 {
     __m256 acc[EDGE_AVX2_ROWS][2];
 #pragma GCC unroll 16
     for (int i = 0; i < EDGE_AVX2_ROWS; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
     for (size_t p = 0; p < depth; p++) {
-        __m256 x0 = _mm256_loadu_ps(b0 + p * EDGE_GEMM_NR), x1 = _mm256_loadu_ps(b1 + p * EDGE_GEMM_NR);
+        __m256 x0 = _mm256_loadu_ps(b0 + p * b_stride), x1 = _mm256_loadu_ps(b1 + p * b_stride);
         const float *ap = a + p * a_step;
 #pragma GCC unroll 16
         for (int i = 0; i < EDGE_AVX2_ROWS; i++) {
