@@ -1020,6 +1020,10 @@ typedef struct edge_float_tiles {
        (b_stride: EDGE_GEMM_NR in a packed strip, or the row stride of B read in place). */
     void (*product)(size_t depth, const float *a, size_t a_row, size_t a_step, const float *b0, const float *b1, size_t b_stride, float *c,
                     size_t ldc, const edge_float_finish *finish);
+    /* `product` for one strip (j < EDGE_GEMM_NR; b1 unread), for the last 8 columns or fewer of a
+       two-strip set; NULL in a one-strip set. */
+    void (*narrow)(size_t depth, const float *a, size_t a_row, size_t a_step, const float *b0, const float *b1, size_t b_stride, float *c,
+                   size_t ldc, const edge_float_finish *finish);
 } edge_float_tiles;
 
 /* The portable tile, and the x86-64 ones this CPU can run, fastest first (kernels/x86/float_tiles.c);

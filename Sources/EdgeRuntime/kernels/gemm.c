@@ -110,7 +110,7 @@ static void edge_float_tile_c(size_t depth, const float *restrict a, size_t a_ro
     }
 }
 
-const edge_float_tiles edge_float_tiles_c = {"c", MR, 1, edge_float_tile_c};
+const edge_float_tiles edge_float_tiles_c = {"c", MR, 1, edge_float_tile_c, NULL};
 
 const edge_float_tiles *edge_float_best_tiles(void)
 {
@@ -119,15 +119,21 @@ const edge_float_tiles *edge_float_best_tiles(void)
 }
 
 /* A tile that does not fit C (its last rows or columns): the tile into `block`, then its valid part
-   into C, finished as the tile would have. */
+   into C, finished as the tile would have. Eight columns or fewer of a two-strip set go through its
+   narrow tile. */
 static void edge_partial_tile(const edge_float_tiles *tiles, size_t depth, const float *a, size_t a_row, size_t a_step, const float *b0,
                               const float *b1, size_t b_stride, float *c, size_t ldc, size_t rows, size_t columns,
                               const edge_float_finish *finish)
 {
     float block[EDGE_GEMM_MR_MAX * 2 * NR];
-    size_t width = tiles->strips * NR;
     static const edge_float_finish plain = {false, false, NULL, 0.0f, 0.0f};
-    tiles->product(depth, a, a_row, a_step, b0, b1, b_stride, block, width, &plain);
+    bool narrow = tiles->narrow && columns <= NR;
+    if (narrow && columns == NR && rows == tiles->rows) {
+        tiles->narrow(depth, a, a_row, a_step, b0, b1, b_stride, c, ldc, finish);
+        return;
+    }
+    size_t width = narrow ? NR : tiles->strips * NR;
+    (narrow ? tiles->narrow : tiles->product)(depth, a, a_row, a_step, b0, b1, b_stride, block, width, &plain);
     for (size_t i = 0; i < rows; i++) {
         float *out = c + i * ldc;
         for (size_t j = 0; j < columns; j++) {
