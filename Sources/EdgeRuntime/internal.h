@@ -964,6 +964,11 @@ void edge_logistic_buffer(float *y, const float *x, size_t n, bool silu);
 /* Applies the activation to n values in place. */
 void edge_activate_buffer(const edge_activation *activation, float *values, size_t n);
 
+/* dst[j] = src[j · stride] for j < n, for the rows of planes: at stride 1 in runs of 8 moves, as a
+   plain copy loop is turned into a memcpy call by the compilers, and those calls, one per row, were a
+   fifth of a stride-2 depthwise layer's time. */
+void edge_copy_floats(float *restrict dst, const float *restrict src, size_t n, size_t stride);
+
 /* CONV's depthwise convolutions (kernels/depthwise.c): y = Σ w · x over each channel's taps. The
    fast path adds the bias (may be NULL) and applies the activation as it finishes each channel, and
    needs edge_depthwise_scratch_bytes(g) of scratch (0 when the sizes overflow); the reference
@@ -1009,21 +1014,30 @@ typedef struct edge_float_finish {
 /* The most A rows a float tile takes (the packed A panel is sized for it). */
 #define EDGE_GEMM_MR_MAX 8
 
-/* A float micro-kernel: a tile of `rows` rows of A by `strips` packed strips of B. */
+/* Where a float tile reads B: B[p][j] is b0[p · stride + j] for j < EDGE_GEMM_NR and
+   b1[p · stride + j − EDGE_GEMM_NR] past it (stride: EDGE_GEMM_NR in a packed strip, or the row
+   stride of B read in place); or, when `rows` is not NULL, rows[p][column + j] (each row of B a run
+   of memory of its own: a convolution's padded input, read in place of im2col). */
+typedef struct edge_float_b {
+    const float *b0, *b1;
+    size_t stride;
+    const float *const *rows;
+    size_t column;
+} edge_float_b;
+
+/* A float micro-kernel: a tile of `rows` rows of A by `strips` strips (EDGE_GEMM_NR columns each) of B. */
 typedef struct edge_float_tiles {
     const char *name;
     size_t rows;   /* A rows per tile, at most EDGE_GEMM_MR_MAX; packed A strips hold this many */
-    size_t strips; /* B strips (EDGE_GEMM_NR columns each) per tile: 1 or 2 */
+    size_t strips; /* B strips per tile: 1 or 2 */
     /* c[i · ldc + j] for i < rows and j < strips · EDGE_GEMM_NR, finished as `finish` says, from the
-       sums over p < depth of a[i · a_row + p · a_step] × B[p][j], where B[p][j] is
-       b0[p · b_stride + j] for j < EDGE_GEMM_NR and b1[p · b_stride + j − EDGE_GEMM_NR] past it
-       (b_stride: EDGE_GEMM_NR in a packed strip, or the row stride of B read in place). */
-    void (*product)(size_t depth, const float *a, size_t a_row, size_t a_step, const float *b0, const float *b1, size_t b_stride, float *c,
-                    size_t ldc, const edge_float_finish *finish);
+       sums over p < depth of a[i · a_row + p · a_step] × B[p][j]. */
+    void (*product)(size_t depth, const float *a, size_t a_row, size_t a_step, const edge_float_b *b, float *c, size_t ldc,
+                    const edge_float_finish *finish);
     /* `product` for one strip (j < EDGE_GEMM_NR; b1 unread), for the last 8 columns or fewer of a
        two-strip set; NULL in a one-strip set. */
-    void (*narrow)(size_t depth, const float *a, size_t a_row, size_t a_step, const float *b0, const float *b1, size_t b_stride, float *c,
-                   size_t ldc, const edge_float_finish *finish);
+    void (*narrow)(size_t depth, const float *a, size_t a_row, size_t a_step, const edge_float_b *b, float *c, size_t ldc,
+                   const edge_float_finish *finish);
 } edge_float_tiles;
 
 /* The portable tile, and the x86-64 ones this CPU can run, fastest first (kernels/x86/float_tiles.c);
@@ -1039,6 +1053,13 @@ size_t edge_gemm_scratch_bytes(size_t m, size_t n, size_t k);
 void edge_sgemm_with(const edge_float_tiles *tiles, size_t m, size_t n, size_t k, const float *a, size_t a_row_stride,
                      size_t a_column_stride, edge_pack_b pack_b, const void *b_source, float *c, size_t ldc, bool accumulate,
                      const float *row_bias, const edge_activation *activation, float *scratch);
+/* edge_sgemm_with with B's rows read through pointers: B[p][j] = b_rows[p][j], each row readable up
+   to n rounded up to a multiple of 2 · EDGE_GEMM_NR (the tiles read whole tiles; the extra columns
+   are dropped). C is overwritten; A is row-major (row stride lda). No B is packed; `scratch` holds
+   edge_gemm_rows_scratch_bytes(m, k). */
+size_t edge_gemm_rows_scratch_bytes(size_t m, size_t k);
+void edge_sgemm_rows(const edge_float_tiles *tiles, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *const *b_rows,
+                     float *c, size_t ldc, const float *row_bias, const edge_activation *activation, float *scratch);
 void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_stride, size_t a_column_stride,
                 edge_pack_b pack_b, const void *b_source, float *c, size_t ldc, bool accumulate, const float *row_bias,
                 const edge_activation *activation, float *scratch);

@@ -212,6 +212,14 @@ void edge_broadcast_walk_strides(int32_t rank, const size_t *dims, const size_t 
     edge_broadcast_collapse(rank, dims, a, b, walk);
 }
 
+void edge_copy_floats(float *restrict dst, const float *restrict src, size_t n, size_t stride)
+{
+    size_t j = 0;
+    if (stride == 1)
+        for (; j + 8 <= n; j += 8) memcpy(dst + j, src + j, 8 * sizeof(float)); /* a fixed size: vector moves, no call */
+    for (; j < n; j++) dst[j] = src[j * stride];
+}
+
 float edge_sum(const float *x, size_t n)
 {
     float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};

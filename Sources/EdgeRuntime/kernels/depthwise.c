@@ -58,21 +58,6 @@ typedef float edge_f32x8 __attribute__((vector_size(32)));
 /* A macro, not a function: a function returning a vector would change its ABI with the target. */
 #define EDGE_F32X8_LOAD(p) (__extension__({ edge_f32x8 v_; memcpy(&v_, (p), sizeof v_); v_; }))
 
-/* dst[j] = src[j · stride] for j < n. At stride 1 in runs of 8 through a vector: a plain copy loop
-   is turned into a memcpy call by the compilers, and those calls, one per row, were a fifth of a
-   stride-2 layer's time. */
-static void edge_depthwise_copy(float *restrict dst, const float *restrict src, size_t n, size_t stride)
-{
-    size_t j = 0;
-    if (stride == 1) {
-        for (; j + 8 <= n; j += 8) {
-            edge_f32x8 v = EDGE_F32X8_LOAD(src + j);
-            memcpy(dst + j, &v, sizeof v);
-        }
-    }
-    for (; j < n; j++) dst[j] = src[j * stride];
-}
-
 /* The plane's zeros: the padding, the rows past the input, the columns past the padded width and
    the slack. The same for every channel, so written once per invoke; each channel then writes only
    its input's values (edge_depthwise_spread). */
@@ -113,7 +98,7 @@ static void edge_depthwise_spread(const edge_conv_params *g, const edge_depthwis
         size_t count = (end - c + sw - 1) / sw, phase_row = top % sh, row_in_phase = top / sh;
         float *column = plane + q * p->phase + c / sw;
         for (size_t ih = 0; ih < rows; ih++) {
-            edge_depthwise_copy(column + phase_row * sw * p->phase + row_in_phase * p->width, x + ih * g->in_width + (c - left), count, sw);
+            edge_copy_floats(column + phase_row * sw * p->phase + row_in_phase * p->width, x + ih * g->in_width + (c - left), count, sw);
             if (++phase_row == sh) phase_row = 0, row_in_phase++;
         }
     }
@@ -187,7 +172,7 @@ void edge_depthwise(const edge_conv_params *g, const float *x, const float *w, c
             if (index == 0 || taps > EDGE_DEPTHWISE_TAPS) edge_depthwise_columns(g, &p, plane, t0, count, columns);
             accumulate(outputs, count, columns, w + channel * taps + t0, t0 == 0, acc);
         }
-        for (size_t oh = 0; oh < g->out_height; oh++) edge_depthwise_copy(yc + oh * out_w, acc + oh * p.width, out_w, 1);
+        for (size_t oh = 0; oh < g->out_height; oh++) edge_copy_floats(yc + oh * out_w, acc + oh * p.width, out_w, 1);
         /* While the channel is in cache. */
         edge_bias_activate(yc, 1, 1, out_plane, bias ? bias + channel : NULL, activation);
         if (++channel == g->out_channels) channel = 0;

@@ -28,6 +28,11 @@
 
 static size_t edge_round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
+size_t edge_gemm_rows_scratch_bytes(size_t m, size_t k)
+{
+    return (edge_min(m, MC) + EDGE_GEMM_MR_MAX) * edge_min(k, KC) * sizeof(float) + EDGE_ALIGNMENT;
+}
+
 size_t edge_gemm_scratch_bytes(size_t m, size_t n, size_t k)
 {
     size_t kc = edge_min(k, KC), nc = edge_round_up(edge_min(n, NC), NR), mc = edge_min(m, MC) + EDGE_GEMM_MR_MAX; /* packed A rows: mc rounded up to the tile's rows */
@@ -79,17 +84,16 @@ static void edge_pack_a(const float *a, size_t row_stride, size_t column_stride,
    and vectorize (SSE, NEON; VFP on armv7). Fully unrolled, the 32 accumulators become vector
    registers; without the pragmas gcc keeps them in memory and runs 3× slower. A's value is read once
    per row: gcc's vectorizer left the loop scalar when it was read in the inner loop. */
-static void edge_float_tile_c(size_t depth, const float *restrict a, size_t a_row, size_t a_step, const float *restrict b0,
-                              const float *restrict b1, size_t b_stride, float *restrict c, size_t ldc, const edge_float_finish *finish)
+static void edge_float_tile_c(size_t depth, const float *restrict a, size_t a_row, size_t a_step, const edge_float_b *b, float *restrict c,
+                              size_t ldc, const edge_float_finish *finish)
 {
-    (void)b1;
     float acc[MR][NR];
 #pragma GCC unroll 16
     for (int i = 0; i < MR; i++)
 #pragma GCC unroll 16
         for (int j = 0; j < NR; j++) acc[i][j] = 0.0f;
     for (size_t p = 0; p < depth; p++) {
-        const float *ap = a + p * a_step, *bp = b0 + p * b_stride;
+        const float *ap = a + p * a_step, *bp = b->rows ? b->rows[p] + b->column : b->b0 + p * b->stride;
 #pragma GCC unroll 16
         for (int i = 0; i < MR; i++) {
             float x = ap[i * a_row];
@@ -121,19 +125,18 @@ const edge_float_tiles *edge_float_best_tiles(void)
 /* A tile that does not fit C (its last rows or columns): the tile into `block`, then its valid part
    into C, finished as the tile would have. Eight columns or fewer of a two-strip set go through its
    narrow tile. */
-static void edge_partial_tile(const edge_float_tiles *tiles, size_t depth, const float *a, size_t a_row, size_t a_step, const float *b0,
-                              const float *b1, size_t b_stride, float *c, size_t ldc, size_t rows, size_t columns,
-                              const edge_float_finish *finish)
+static void edge_partial_tile(const edge_float_tiles *tiles, size_t depth, const float *a, size_t a_row, size_t a_step, const edge_float_b *b,
+                              float *c, size_t ldc, size_t rows, size_t columns, const edge_float_finish *finish)
 {
     float block[EDGE_GEMM_MR_MAX * 2 * NR];
     static const edge_float_finish plain = {false, false, NULL, 0.0f, 0.0f};
     bool narrow = tiles->narrow && columns <= NR;
     if (narrow && columns == NR && rows == tiles->rows) {
-        tiles->narrow(depth, a, a_row, a_step, b0, b1, b_stride, c, ldc, finish);
+        tiles->narrow(depth, a, a_row, a_step, b, c, ldc, finish);
         return;
     }
     size_t width = narrow ? NR : tiles->strips * NR;
-    (narrow ? tiles->narrow : tiles->product)(depth, a, a_row, a_step, b0, b1, b_stride, block, width, &plain);
+    (narrow ? tiles->narrow : tiles->product)(depth, a, a_row, a_step, b, block, width, &plain);
     for (size_t i = 0; i < rows; i++) {
         float *out = c + i * ldc;
         for (size_t j = 0; j < columns; j++) {
@@ -154,9 +157,29 @@ void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_strid
                     activation, scratch);
 }
 
+static void edge_sgemm_core(const edge_float_tiles *tiles, size_t m, size_t n, size_t k, const float *a, size_t a_row_stride,
+                            size_t a_column_stride, edge_pack_b pack_b, const void *b_source, const float *const *b_rows, float *c, size_t ldc,
+                            bool accumulate, const float *row_bias, const edge_activation *activation, float *scratch);
+
+void edge_sgemm_rows(const edge_float_tiles *tiles, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *const *b_rows,
+                     float *c, size_t ldc, const float *row_bias, const edge_activation *activation, float *scratch)
+{
+    edge_sgemm_core(tiles, m, n, k, a, lda, 1, NULL, NULL, b_rows, c, ldc, false, row_bias, activation, scratch);
+}
+
 void edge_sgemm_with(const edge_float_tiles *tiles, size_t m, size_t n, size_t k, const float *a, size_t a_row_stride,
                      size_t a_column_stride, edge_pack_b pack_b, const void *b_source, float *c, size_t ldc, bool accumulate,
                      const float *row_bias, const edge_activation *activation, float *scratch)
+{
+    edge_sgemm_core(tiles, m, n, k, a, a_row_stride, a_column_stride, pack_b, b_source, NULL, c, ldc, accumulate, row_bias, activation,
+                    scratch);
+}
+
+/* The blocked multiply, B packed through pack_b (partly read in place, see below) or, when b_rows is
+   not NULL, read through its row pointers. */
+static void edge_sgemm_core(const edge_float_tiles *tiles, size_t m, size_t n, size_t k, const float *a, size_t a_row_stride,
+                            size_t a_column_stride, edge_pack_b pack_b, const void *b_source, const float *const *b_rows, float *c, size_t ldc,
+                            bool accumulate, const float *row_bias, const edge_activation *activation, float *scratch)
 {
     int32_t kind = activation ? activation->kind : EDGE_ACTIVATION_NONE;
     if (k == 0) {
@@ -177,18 +200,18 @@ void edge_sgemm_with(const edge_float_tiles *tiles, size_t m, size_t n, size_t k
     /* B with contiguous rows (a 1 × 1 convolution's input, MATMUL's B) is read in place by the
        tiles that fit, and only the strips of the last, partial tile are packed: packing the whole
        block was 8% of mobilenet_v2, whose 1 × 1 layers have few input channels per column. */
-    const edge_matrix *in_place = pack_b == edge_pack_matrix ? b_source : NULL;
+    const edge_matrix *in_place = !b_rows && pack_b == edge_pack_matrix ? b_source : NULL;
     if (in_place && in_place->column_stride != 1) in_place = NULL;
     size_t kc_max = edge_min(k, KC), nc_max = edge_round_up(edge_min(n, NC), NR);
-    float *b_panel = scratch;
-    float *a_panel = (float *)(((uintptr_t)(b_panel + kc_max * nc_max) + EDGE_ALIGNMENT - 1) & ~(uintptr_t)(EDGE_ALIGNMENT - 1));
+    float *b_panel = scratch; /* none when B is read through row pointers */
+    float *a_panel = (float *)(((uintptr_t)(b_panel + (b_rows ? 0 : kc_max * nc_max)) + EDGE_ALIGNMENT - 1) & ~(uintptr_t)(EDGE_ALIGNMENT - 1));
     for (size_t jc = 0; jc < n; jc += NC) {
         size_t nc = edge_min(NC, n - jc);
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = edge_min(KC, k - pc);
             bool last = pc + kc == k;
             edge_float_finish finish = {pc > 0 || accumulate, last && clamp, NULL, low, high};
-            size_t tail = in_place ? nc / width * width : 0; /* the first column packed */
+            size_t tail = b_rows ? nc : in_place ? nc / width * width : 0; /* the first column packed */
             if (tail < nc) pack_b(b_source, pc, kc, jc + tail, nc - tail, b_panel);
             for (size_t ic = 0; ic < m; ic += MC / mr * mr) {
                 size_t mc = edge_min(MC / mr * mr, m - ic);
@@ -199,13 +222,15 @@ void edge_sgemm_with(const edge_float_tiles *tiles, size_t m, size_t n, size_t k
                 else if (mc % mr != 0)
                     edge_pack_a(a + (ic + mc / mr * mr) * a_row_stride + pc, a_row_stride, 1, mc % mr, kc, mr, a_panel);
                 for (size_t jr = 0; jr < nc; jr += width) {
-                    size_t strip = (jr - tail) / NR, columns = edge_min(width, nc - jr), b_stride = NR;
-                    const float *b0, *b1;
-                    if (jr < tail) {
-                        b0 = in_place->data + pc * in_place->row_stride + jc + jr, b1 = b0 + NR;
-                        b_stride = in_place->row_stride;
+                    size_t strip = (jr - tail) / NR, columns = edge_min(width, nc - jr);
+                    edge_float_b b = {NULL, NULL, NR, NULL, 0};
+                    if (b_rows) {
+                        b.rows = b_rows + pc, b.column = jc + jr;
+                    } else if (jr < tail) {
+                        b.b0 = in_place->data + pc * in_place->row_stride + jc + jr, b.b1 = b.b0 + NR;
+                        b.stride = in_place->row_stride;
                     } else {
-                        b0 = b_panel + (jr - tail) * kc, b1 = strip + 1 < (nc - tail + NR - 1) / NR ? b0 + NR * kc : b0;
+                        b.b0 = b_panel + (jr - tail) * kc, b.b1 = strip + 1 < (nc - tail + NR - 1) / NR ? b.b0 + NR * kc : b.b0;
                     }
                     for (size_t ir = 0; ir < mc; ir += mr) {
                         const float *a_strip = a_panel + ir * kc;
@@ -219,8 +244,8 @@ void edge_sgemm_with(const edge_float_tiles *tiles, size_t m, size_t n, size_t k
                         }
                         finish.bias = last && row_bias ? row_bias + ic + ir : NULL;
                         float *out = c + (ic + ir) * ldc + jc + jr;
-                        if (rows == mr && columns == width) tiles->product(kc, a_strip, a_row, a_step, b0, b1, b_stride, out, ldc, &finish);
-                        else edge_partial_tile(tiles, kc, a_strip, a_row, a_step, b0, b1, b_stride, out, ldc, rows, columns, &finish);
+                        if (rows == mr && columns == width) tiles->product(kc, a_strip, a_row, a_step, &b, out, ldc, &finish);
+                        else edge_partial_tile(tiles, kc, a_strip, a_row, a_step, &b, out, ldc, rows, columns, &finish);
                     }
                 }
                 if (last && activate_after)

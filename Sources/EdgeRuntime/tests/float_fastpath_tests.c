@@ -164,6 +164,38 @@ static void random_sgemm(void)
               "sgemm tiles %s m %zu n %zu k %zu%s ldc %zu accumulate %d bias %d activation %d: %zu outputs differ, %zu past n written",
               sets[s]->name, m, n, k, transposed ? " (A transposed)" : "", ldc, accumulate, row_bias != NULL, (int)activation.kind, bad,
               touched);
+        if (transposed || accumulate) continue;
+        /* B through row pointers: each row a run of its own, readable to n rounded up to 16. */
+        size_t run = (n + 15) / 16 * 16 + (size_t)uniform(0, 5);
+        float *runs = allocate_exact((k ? k : 1) * run * sizeof(float));
+        const float **rows = allocate_exact((k ? k : 1) * sizeof(float *));
+        for (size_t p = 0; p < k; p++) {
+            size_t at = (k - 1 - p) * run; /* rows in reverse order: no stride between them to rely on */
+            memcpy(runs + at, b + p * n, n * sizeof(float));
+            for (size_t j = n; j < run; j++) runs[at + j] = random_float();
+            rows[p] = runs + at;
+        }
+        memcpy(c, before, m * ldc * sizeof(float));
+        edge_sgemm_rows(sets[s], m, n, k, a, a_row, rows, c, ldc, row_bias, &activation, scratch);
+        bad = 0, touched = 0;
+        for (size_t i = 0; i < m; i++) {
+            for (size_t j = 0; j < n; j++) {
+                double sum = 0.0, size = 0.0;
+                for (size_t p = 0; p < k; p++) {
+                    double product = (double)a[i * a_row + p] * b[p * n + j];
+                    sum += product;
+                    size += fabs(product);
+                }
+                if (row_bias) sum += row_bias[i], size += fabs(row_bias[i]);
+                float expected = edge_activate(&activation, (float)sum), got = c[i * ldc + j];
+                if (!(fabsf(got - expected) <= 1e-5f * (1.0f + (float)size))) bad++;
+            }
+            for (size_t j = n; j < ldc; j++) touched += memcmp(&c[i * ldc + j], &before[i * ldc + j], sizeof(float)) != 0;
+        }
+        CHECK(bad == 0 && touched == 0, "sgemm through row pointers, tiles %s m %zu n %zu k %zu ldc %zu: %zu outputs differ, %zu past n written",
+              sets[s]->name, m, n, k, ldc, bad, touched);
+        free(runs);
+        free(rows);
     }
     free(a);
     free(b);
@@ -171,6 +203,104 @@ static void random_sgemm(void)
     free(before);
     free(bias);
     free(scratch);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void shape(edge_tensor *t, const char *name, uint8_t storage, int rank, const uint32_t *dims)
+{
+    memset(t, 0, sizeof *t);
+    t->name = name, t->dtype = EDGE_DTYPE_FLOAT32, t->storage = storage, t->rank = rank, t->count = 1;
+    for (int d = 0; d < rank; d++) t->dims[d] = dims[d], t->count *= dims[d];
+    t->bytes = t->count * sizeof(float);
+}
+
+/* A 2-D float CONV built in memory, through prepare and eval, against the convolution summed in
+   double: strides 1 (the in-place columns of edge_conv_implicit where they apply) and 2 (packed
+   im2col), dilations, uneven pads, groups, bias or none, each fused activation. */
+static void random_conv(void)
+{
+    uint32_t batch = (uint32_t)uniform(1, 2), group = next() % 4 == 0 ? 2 : 1, cg = (uint32_t)uniform(1, 6), mg = (uint32_t)uniform(1, 20);
+    int32_t kh = next() % 3 ? 3 : uniform(1, 5), kw = next() % 3 ? kh : uniform(1, 5), sh = next() % 4 ? 1 : 2, sw = next() % 4 ? sh : 2;
+    int32_t dh = next() % 6 ? 1 : 2, dw = next() % 6 ? 1 : 2;
+    int32_t pt = next() % 3 ? kh / 2 : uniform(0, kh), pl = next() % 3 ? kw / 2 : uniform(0, kw);
+    int32_t pb = next() % 3 ? kh / 2 : uniform(0, kh), pr = next() % 3 ? kw / 2 : uniform(0, kw);
+    uint32_t in_h = (uint32_t)uniform(1, 24), in_w = (uint32_t)uniform(1, 40);
+    int64_t span_h = (int64_t)in_h + pt + pb - ((int64_t)(kh - 1) * dh + 1), span_w = (int64_t)in_w + pl + pr - ((int64_t)(kw - 1) * dw + 1);
+    if (span_h < 0 || span_w < 0) return;
+    uint32_t out_h = (uint32_t)(span_h / sh + 1), out_w = (uint32_t)(span_w / sw + 1), c = group * cg, m = group * mg;
+    uint32_t dims_x[4] = {batch, c, in_h, in_w}, dims_w[4] = {m, cg, (uint32_t)kh, (uint32_t)kw}, dims_b[1] = {m},
+             dims_y[4] = {batch, m, out_h, out_w};
+    edge_tensor tensors[4];
+    shape(&tensors[0], "x", EDGE_STORAGE_ARENA, 4, dims_x);
+    shape(&tensors[1], "w", EDGE_STORAGE_WEIGHT, 4, dims_w);
+    shape(&tensors[2], "b", EDGE_STORAGE_WEIGHT, 1, dims_b);
+    shape(&tensors[3], "y", EDGE_STORAGE_ARENA, 4, dims_y);
+    float *x = allocate_exact(tensors[0].bytes), *w = allocate_exact(tensors[1].bytes), *b = allocate_exact(tensors[2].bytes);
+    float *y = allocate_exact(tensors[3].bytes);
+    for (size_t i = 0; i < tensors[0].count; i++) x[i] = random_float() * 2.0f;
+    for (size_t i = 0; i < tensors[1].count; i++) w[i] = random_float();
+    for (size_t i = 0; i < m; i++) b[i] = random_float();
+    tensors[1].weight = (const uint8_t *)w, tensors[2].weight = (const uint8_t *)b;
+    /* X and Y in arenas of their own (offset 0 each), so that AddressSanitizer sees reads past X. */
+    bool with_bias = next() % 4 != 0;
+    uint32_t slots[4] = {0, 1, with_bias ? 2 : EDGE_NONE, 3};
+    edge_model model;
+    memset(&model, 0, sizeof model);
+    model.tensors = tensors, model.tensor_count = 4;
+    edge_operator op;
+    memset(&op, 0, sizeof op);
+    op.kind = EDGE_OP_CONV, op.name = "random", op.input_count = 3, op.output_count = 1, op.tensors = slots;
+    edge_activation activation = {(int32_t)(next() % (EDGE_ACTIVATION_SILU + 1)), 0.1f, 1.5f};
+    if (activation.kind == EDGE_ACTIVATION_CLIP) activation.alpha = -0.5f;
+    int32_t params[12] = {(int32_t)group, sh, sw, dh, dw, pt, pl, pb, pr, activation.kind, 0, 0};
+    memcpy(&params[10], &activation.alpha, 4), memcpy(&params[11], &activation.beta, 4);
+    uint8_t bytes[48];
+    for (int i = 0; i < 12; i++) put32(bytes + 4 * i, (uint32_t)params[i]);
+    edge_error error;
+    edge_status status = edge_conv_prepare(&model, &op, bytes, sizeof bytes, &error);
+    CHECK(status == EDGE_OK, "conv prepare: %s", error.message);
+    if (status == EDGE_OK) {
+        void *scratch = allocate_exact(op.scratch_bytes);
+        /* The arena: X at offset 0 and Y after it; eval reads both through edge_tensor_data. */
+        size_t y_offset = (tensors[0].bytes + 63) / 64 * 64;
+        uint8_t *arena = allocate_exact(y_offset + tensors[3].bytes);
+        memcpy(arena, x, tensors[0].bytes);
+        tensors[0].offset = 0, tensors[3].offset = y_offset;
+        edge_conv_eval(&model, &op, arena, scratch, &error);
+        memcpy(y, arena + y_offset, tensors[3].bytes);
+        size_t bad = 0;
+        for (uint32_t n = 0; n < batch; n++)
+            for (uint32_t o = 0; o < m; o++)
+                for (uint32_t oh = 0; oh < out_h; oh++)
+                    for (uint32_t ow = 0; ow < out_w; ow++) {
+                        uint32_t gr = o / mg;
+                        double sum = with_bias ? b[o] : 0.0, size = fabs(sum);
+                        for (uint32_t ci = 0; ci < cg; ci++)
+                            for (int32_t ki = 0; ki < kh; ki++)
+                                for (int32_t kj = 0; kj < kw; kj++) {
+                                    int64_t ih = (int64_t)oh * sh - pt + ki * dh, iw = (int64_t)ow * sw - pl + kj * dw;
+                                    if (ih < 0 || ih >= in_h || iw < 0 || iw >= in_w) continue;
+                                    double product = (double)w[((o * cg + ci) * (uint32_t)kh + (uint32_t)ki) * (uint32_t)kw + (uint32_t)kj] *
+                                                     x[((n * c + gr * cg + ci) * in_h + (uint32_t)ih) * in_w + (uint32_t)iw];
+                                    sum += product, size += fabs(product);
+                                }
+                        float expected = edge_activate(&activation, (float)sum);
+                        float got = y[((n * m + o) * out_h + oh) * out_w + ow];
+                        if (!(fabsf(got - expected) <= 1e-5f * (1.0f + (float)size))) bad++;
+                    }
+        CHECK(bad == 0, "conv x [%u,%u,%u,%u] kernel %dx%d group %u stride %d,%d dilation %d,%d pads %d,%d,%d,%d activation %d: %zu of %zu differ",
+              batch, c, in_h, in_w, kh, kw, group, sh, sw, dh, dw, pt, pl, pb, pr, (int)activation.kind, bad, tensors[3].count);
+        free(scratch);
+        free(arena);
+    }
+    free(x);
+    free(w);
+    free(b);
+    free(y);
 }
 
 /* edge_logistic_buffer (SIGMOID, and SiLU as x · logistic(x)) against 1 / (1 + e^−x) in double:
@@ -289,11 +419,13 @@ int main(int argc, char **argv)
     long cases = argc > 1 ? strtol(argv[1], NULL, 10) : 1000;
     for (long i = 0; i < cases; i++) random_depthwise();
     for (long i = 0; i < cases; i++) random_sgemm();
+    for (long i = 0; i < cases; i++) random_conv();
     logistic_accuracy();
     const edge_float_tiles *sets[8];
     size_t count = tile_sets(sets, 8);
-    printf("float_fastpath_tests: %ld random depthwise convolutions, %ld random matrix products with each of %zu tile sets:", cases, cases,
-           count);
+    printf("float_fastpath_tests: %ld random depthwise convolutions, %ld random convolutions, %ld random matrix products with each of %zu "
+           "tile sets:",
+           cases, cases, cases, count);
     for (size_t s = 0; s < count; s++) printf(" %s", sets[s]->name);
     printf("\n");
     printf("%d passed, %d failed\n", checks - failures, failures);

@@ -25,21 +25,36 @@
 /* `strips` (1 or 2, a constant in each caller) strips of 8 columns. The clamp's operand order keeps
    edge_maxf's and edge_minf's answers, NaN included: MAXPS and MINPS return their second operand
    when either is NaN. */
+/* One depth step: B's row (x0, x1) times each row's A value into the accumulators. */
+#define EDGE_AVX2_STEP(x0, x1, ap)                                                                   \
+    _Pragma("GCC unroll 16") for (int i = 0; i < EDGE_AVX2_ROWS; i++)                                 \
+    {                                                                                                \
+        __m256 s = _mm256_broadcast_ss((ap) + (size_t)i * a_row);                                    \
+        acc[i][0] = _mm256_fmadd_ps(s, (x0), acc[i][0]);                                             \
+        if (strips == 2) acc[i][1] = _mm256_fmadd_ps(s, (x1), acc[i][1]);                            \
+    }
+
 __attribute__((target("avx2,fma"), always_inline)) static inline void edge_float_tile_avx2_strips(
-    size_t depth, const float *restrict a, size_t a_row, size_t a_step, const float *restrict b0, const float *restrict b1, size_t b_stride,
-    float *restrict c, size_t ldc, const edge_float_finish *finish, const int strips)
+    size_t depth, const float *restrict a, size_t a_row, size_t a_step, const edge_float_b *b, float *restrict c, size_t ldc,
+    const edge_float_finish *finish, const int strips)
 {
     __m256 acc[EDGE_AVX2_ROWS][2];
 #pragma GCC unroll 16
     for (int i = 0; i < EDGE_AVX2_ROWS; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
-    for (size_t p = 0; p < depth; p++) {
-        __m256 x0 = _mm256_loadu_ps(b0 + p * b_stride), x1 = strips == 2 ? _mm256_loadu_ps(b1 + p * b_stride) : x0;
-        const float *ap = a + p * a_step;
-#pragma GCC unroll 16
-        for (int i = 0; i < EDGE_AVX2_ROWS; i++) {
-            __m256 s = _mm256_broadcast_ss(ap + (size_t)i * a_row);
-            acc[i][0] = _mm256_fmadd_ps(s, x0, acc[i][0]);
-            if (strips == 2) acc[i][1] = _mm256_fmadd_ps(s, x1, acc[i][1]);
+    if (b->rows) {
+        const float *const *rows = b->rows;
+        size_t column = b->column;
+        for (size_t p = 0; p < depth; p++) {
+            const float *row = rows[p] + column;
+            __m256 x0 = _mm256_loadu_ps(row), x1 = strips == 2 ? _mm256_loadu_ps(row + EDGE_GEMM_NR) : x0;
+            EDGE_AVX2_STEP(x0, x1, a + p * a_step)
+        }
+    } else {
+        const float *b0 = b->b0, *b1 = b->b1;
+        size_t stride = b->stride;
+        for (size_t p = 0; p < depth; p++) {
+            __m256 x0 = _mm256_loadu_ps(b0 + p * stride), x1 = strips == 2 ? _mm256_loadu_ps(b1 + p * stride) : x0;
+            EDGE_AVX2_STEP(x0, x1, a + p * a_step)
         }
     }
     __m256 low = _mm256_set1_ps(finish->low), high = _mm256_set1_ps(finish->high);
@@ -59,19 +74,19 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void edge_float
 }
 
 __attribute__((target("avx2,fma"))) static void edge_float_tile_avx2(size_t depth, const float *restrict a, size_t a_row, size_t a_step,
-                                                                     const float *restrict b0, const float *restrict b1, size_t b_stride,
-                                                                     float *restrict c, size_t ldc, const edge_float_finish *finish)
+                                                                     const edge_float_b *b, float *restrict c, size_t ldc,
+                                                                     const edge_float_finish *finish)
 {
-    edge_float_tile_avx2_strips(depth, a, a_row, a_step, b0, b1, b_stride, c, ldc, finish, 2);
+    edge_float_tile_avx2_strips(depth, a, a_row, a_step, b, c, ldc, finish, 2);
 }
 
 /* One strip: the last columns of a product whose width is not a multiple of 16 (a 7 × 7 plane's 49
    is three tiles and one column), at half the cost of a whole tile. */
 __attribute__((target("avx2,fma"))) static void edge_float_narrow_avx2(size_t depth, const float *restrict a, size_t a_row, size_t a_step,
-                                                                       const float *restrict b0, const float *restrict b1, size_t b_stride,
-                                                                       float *restrict c, size_t ldc, const edge_float_finish *finish)
+                                                                       const edge_float_b *b, float *restrict c, size_t ldc,
+                                                                       const edge_float_finish *finish)
 {
-    edge_float_tile_avx2_strips(depth, a, a_row, a_step, b0, b1, b_stride, c, ldc, finish, 1);
+    edge_float_tile_avx2_strips(depth, a, a_row, a_step, b, c, ldc, finish, 1);
 }
 
 static const edge_float_tiles edge_float_avx2 = {"avx2-fma", EDGE_AVX2_ROWS, 2, edge_float_tile_avx2, edge_float_narrow_avx2};
