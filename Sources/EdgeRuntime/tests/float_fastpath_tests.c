@@ -114,6 +114,29 @@ static size_t tile_sets(const edge_float_tiles **sets, size_t capacity)
     return 1 + edge_float_x86_tiles(sets + 1, capacity - 1);
 }
 
+/* C[m × n] (row stride ldc) against activation(old + A × B + bias) summed in double, old the C before
+   (NULL: none): *bad counts outputs off by more than 1e-5 of the sum of the terms' sizes, *touched
+   the columns past n that differ from `before`. */
+static void product_errors(size_t m, size_t n, size_t k, const float *a, size_t a_row, size_t a_column, const float *b, const float *old,
+                           const float *row_bias, const edge_activation *activation, const float *before, const float *c, size_t ldc,
+                           size_t *bad, size_t *touched)
+{
+    for (size_t i = 0; i < m; i++) {
+        for (size_t j = 0; j < n; j++) {
+            double sum = old ? old[i * ldc + j] : 0.0, size = fabs(sum);
+            for (size_t p = 0; p < k; p++) {
+                double product = (double)a[i * a_row + p * a_column] * b[p * n + j];
+                sum += product;
+                size += fabs(product);
+            }
+            if (row_bias) sum += row_bias[i], size += fabs(row_bias[i]);
+            float expected = edge_activate(activation, (float)sum), got = c[i * ldc + j];
+            if (!(fabsf(got - expected) <= 1e-5f * (1.0f + (float)size))) ++*bad;
+        }
+        for (size_t j = n; j < ldc; j++) *touched += memcmp(&c[i * ldc + j], &before[i * ldc + j], sizeof(float)) != 0;
+    }
+}
+
 /* edge_sgemm_with each tile set against sums in double: shapes across the blocking (KC 256, MC 128,
    NC 512, the in-place A under 256 columns), A row-major or transposed, C with a wider row stride
    whose extra columns must stay untouched, accumulating or not, with or without a bias, each fused
@@ -146,20 +169,7 @@ static void random_sgemm(void)
         edge_sgemm_with(sets[s], m, n, k, a, a_row, a_column, edge_pack_matrix, &source, c, ldc, accumulate, row_bias, &activation,
                         scratch);
         size_t bad = 0, touched = 0;
-        for (size_t i = 0; i < m; i++) {
-            for (size_t j = 0; j < n; j++) {
-                double sum = accumulate ? before[i * ldc + j] : 0.0, size = fabs(sum);
-                for (size_t p = 0; p < k; p++) {
-                    double product = (double)a[i * a_row + p * a_column] * b[p * n + j];
-                    sum += product;
-                    size += fabs(product);
-                }
-                if (row_bias) sum += row_bias[i], size += fabs(row_bias[i]);
-                float expected = edge_activate(&activation, (float)sum), got = c[i * ldc + j];
-                if (!(fabsf(got - expected) <= 1e-5f * (1.0f + (float)size))) bad++;
-            }
-            for (size_t j = n; j < ldc; j++) touched += memcmp(&c[i * ldc + j], &before[i * ldc + j], sizeof(float)) != 0;
-        }
+        product_errors(m, n, k, a, a_row, a_column, b, accumulate ? before : NULL, row_bias, &activation, before, c, ldc, &bad, &touched);
         CHECK(bad == 0 && touched == 0,
               "sgemm tiles %s m %zu n %zu k %zu%s ldc %zu accumulate %d bias %d activation %d: %zu outputs differ, %zu past n written",
               sets[s]->name, m, n, k, transposed ? " (A transposed)" : "", ldc, accumulate, row_bias != NULL, (int)activation.kind, bad,
@@ -178,20 +188,7 @@ static void random_sgemm(void)
         memcpy(c, before, m * ldc * sizeof(float));
         edge_sgemm_rows(sets[s], m, n, k, a, a_row, rows, c, ldc, row_bias, &activation, scratch);
         bad = 0, touched = 0;
-        for (size_t i = 0; i < m; i++) {
-            for (size_t j = 0; j < n; j++) {
-                double sum = 0.0, size = 0.0;
-                for (size_t p = 0; p < k; p++) {
-                    double product = (double)a[i * a_row + p] * b[p * n + j];
-                    sum += product;
-                    size += fabs(product);
-                }
-                if (row_bias) sum += row_bias[i], size += fabs(row_bias[i]);
-                float expected = edge_activate(&activation, (float)sum), got = c[i * ldc + j];
-                if (!(fabsf(got - expected) <= 1e-5f * (1.0f + (float)size))) bad++;
-            }
-            for (size_t j = n; j < ldc; j++) touched += memcmp(&c[i * ldc + j], &before[i * ldc + j], sizeof(float)) != 0;
-        }
+        product_errors(m, n, k, a, a_row, 1, b, NULL, row_bias, &activation, before, c, ldc, &bad, &touched);
         CHECK(bad == 0 && touched == 0, "sgemm through row pointers, tiles %s m %zu n %zu k %zu ldc %zu: %zu outputs differ, %zu past n written",
               sets[s]->name, m, n, k, ldc, bad, touched);
         free(runs);
