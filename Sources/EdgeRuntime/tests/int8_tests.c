@@ -565,6 +565,64 @@ static void test_pools(void)
     expect_one(finish(&m), planes, 6, means, 2, "GLOBAL_AVERAGE_POOL_INT8");
 }
 
+/* SOFTMAX_INT8 on `rows` rows of `length` (along axis 1, or along axis 0, strided) against its
+   definition, y = (E · 256 + S/2) / S − 128 in 64-bit integers. */
+static void softmax_case(uint32_t rows, uint32_t length, uint32_t axis, const int32_t table[256], const int8_t *x, const char *what)
+{
+    builder m = {0};
+    uint32_t d[2] = {axis ? rows : length, axis ? length : rows}, entries[1] = {256};
+    uint32_t in[2];
+    in[0] = activation(&m, "x", EDGE_DTYPE_INT8, 2, d, per_tensor(&m, 0.1f, 0));
+    in[1] = weight(&m, "e", EDGE_DTYPE_INT32, 1, entries, table, EDGE_NONE);
+    uint32_t y = activation(&m, "y", EDGE_DTYPE_INT8, 2, d, per_tensor(&m, 1.0f / 256, -128));
+    int32_t params[2] = {(int32_t)axis, 0};
+    op(&m, EDGE_OP_SOFTMAX_INT8, "softmax", 2, in, y, 2, params);
+    input(&m, in[0]);
+    output(&m, y);
+    int8_t expected[5 * 300];
+    for (uint32_t r = 0; r < rows; r++) {
+        int largest = -128;
+        int64_t sum = 0;
+#define AT(j) (axis ? r * length + (j) : (j) * rows + r)
+        for (uint32_t j = 0; j < length; j++) largest = x[AT(j)] > largest ? x[AT(j)] : largest;
+        for (uint32_t j = 0; j < length; j++) sum += table[largest - x[AT(j)]];
+        for (uint32_t j = 0; j < length; j++) {
+            int64_t share = ((int64_t)table[largest - x[AT(j)]] * 256 + sum / 2) / sum - 128;
+            expected[AT(j)] = (int8_t)(share > 127 ? 127 : share);
+        }
+#undef AT
+    }
+    expect_one(finish(&m), x, rows * length, expected, rows * length, what);
+}
+
+/* SOFTMAX_INT8 on random rows (2 to 300 long, along either axis), random decreasing tables (E[0]
+   up to 2^20, so that S reaches past 2^28) and random inputs, and on a row whose quotients are whole
+   numbers (E = 673615 and 1059505: 173312000 / 1733120 = 100, 272099840 / 1733120 = 157), where a
+   reciprocal's product can fall just below them: the runtime's quotient must agree exactly. */
+static void test_softmax_random(void)
+{
+    uint64_t state = 777;
+    int32_t table[256];
+    for (int round = 0; round < 60; round++) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        uint32_t rows = 1 + (uint32_t)(state >> 33) % 5, length = 2 + (uint32_t)(state >> 40) % 299, axis = (uint32_t)(state >> 60) % 2;
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        double decay = 0.01 + (double)(state >> 40) / (double)(1ull << 24) * 0.5;
+        table[0] = 1 + (int32_t)((state >> 33) % (1u << 20));
+        for (int i = 1; i < 256; i++) table[i] = (int32_t)(table[0] * exp(-decay * i));
+        int8_t x[5 * 300];
+        for (uint32_t i = 0; i < rows * length; i++) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            x[i] = (int8_t)(state >> 56);
+        }
+        softmax_case(rows, length, axis, table, x, "SOFTMAX_INT8, random rows");
+    }
+    memset(table, 0, sizeof table);
+    table[0] = 673615, table[1] = 1059505;
+    int8_t whole[2] = {5, 4};
+    softmax_case(1, 2, 1, table, whole, "SOFTMAX_INT8, whole-number quotients");
+}
+
 /* MAX_POOL on int8 against the definition (the largest cell of each window inside the input) on
    random windows: kernel, stride, dilation and pads. */
 static void test_max_pool_random(void)
@@ -826,6 +884,7 @@ int main(void)
     test_softmax();
     test_pools();
     test_max_pool_random();
+    test_softmax_random();
     test_resize_pad_reshape();
     test_quantization_records();
     test_operator_refusals();
