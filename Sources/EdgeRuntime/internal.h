@@ -1004,11 +1004,13 @@ typedef struct edge_matrix {
 void edge_pack_matrix(const void *source, size_t row, size_t rows, size_t column, size_t columns, float *panel);
 
 /* How a float tile finishes the values it stores: c = (accumulate ? c : 0) + Σ a · b, then
-   + bias[i] when `bias`, then clamped to [low, high] (as edge_activate's RELU and CLIP) when `clamp`. */
+   + bias[i] when `bias`, then clamped to [low, high] (as edge_activate's RELU and CLIP) when `clamp`;
+   only its first `rows` rows are stored (a product's last rows; at least 1, at most the tile's). */
 typedef struct edge_float_finish {
     bool accumulate, clamp;
     const float *bias;
     float low, high;
+    size_t rows;
 } edge_float_finish;
 
 /* The most A rows a float tile takes (the packed A panel is sized for it). */

@@ -101,7 +101,7 @@ static void edge_float_tile_c(size_t depth, const float *restrict a, size_t a_ro
             for (int j = 0; j < NR; j++) acc[i][j] = EDGE_MADD(acc[i][j], x, bp[j]);
         }
     }
-    for (int i = 0; i < MR; i++) {
+    for (int i = 0; i < MR && (size_t)i < finish->rows; i++) {
         float *out = c + (size_t)i * ldc, add = finish->bias ? finish->bias[i] : 0.0f;
 #pragma GCC unroll 16
         for (int j = 0; j < NR; j++) {
@@ -122,20 +122,22 @@ const edge_float_tiles *edge_float_best_tiles(void)
     return edge_float_x86_tiles(&best, 1) ? best : &edge_float_tiles_c;
 }
 
-/* A tile that does not fit C (its last rows or columns): the tile into `block`, then its valid part
-   into C, finished as the tile would have. Eight columns or fewer of a two-strip set go through its
-   narrow tile. */
+/* A tile that does not fit C: with all its columns, the tile storing only the rows there are;
+   otherwise the tile into `block`, then its valid part into C, finished as the tile would have.
+   Eight columns or fewer of a two-strip set go through its narrow tile. */
 static void edge_partial_tile(const edge_float_tiles *tiles, size_t depth, const float *a, size_t a_row, size_t a_step, const edge_float_b *b,
                               float *c, size_t ldc, size_t rows, size_t columns, const edge_float_finish *finish)
 {
     float block[EDGE_GEMM_MR_MAX * 2 * NR];
-    static const edge_float_finish plain = {false, false, NULL, 0.0f, 0.0f};
+    static const edge_float_finish plain = {false, false, NULL, 0.0f, 0.0f, EDGE_GEMM_MR_MAX};
     bool narrow = tiles->narrow && columns <= NR;
-    if (narrow && columns == NR && rows == tiles->rows) {
-        tiles->narrow(depth, a, a_row, a_step, b, c, ldc, finish);
+    size_t width = narrow ? NR : tiles->strips * NR;
+    if (columns == width) { /* only rows missing: the tile stores the rows there are */
+        edge_float_finish fewer = *finish;
+        fewer.rows = rows;
+        (narrow ? tiles->narrow : tiles->product)(depth, a, a_row, a_step, b, c, ldc, &fewer);
         return;
     }
-    size_t width = narrow ? NR : tiles->strips * NR;
     (narrow ? tiles->narrow : tiles->product)(depth, a, a_row, a_step, b, block, width, &plain);
     for (size_t i = 0; i < rows; i++) {
         float *out = c + i * ldc;
@@ -210,7 +212,7 @@ static void edge_sgemm_core(const edge_float_tiles *tiles, size_t m, size_t n, s
         for (size_t pc = 0; pc < k; pc += KC) {
             size_t kc = edge_min(KC, k - pc);
             bool last = pc + kc == k;
-            edge_float_finish finish = {pc > 0 || accumulate, last && clamp, NULL, low, high};
+            edge_float_finish finish = {pc > 0 || accumulate, last && clamp, NULL, low, high, mr};
             size_t tail = b_rows ? nc : in_place ? nc / width * width : 0; /* the first column packed */
             if (tail < nc) pack_b(b_source, pc, kc, jc + tail, nc - tail, b_panel);
             for (size_t ic = 0; ic < m; ic += MC / mr * mr) {

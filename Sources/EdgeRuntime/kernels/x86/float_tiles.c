@@ -60,6 +60,7 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void edge_float
     __m256 low = _mm256_set1_ps(finish->low), high = _mm256_set1_ps(finish->high);
 #pragma GCC unroll 16
     for (int i = 0; i < EDGE_AVX2_ROWS; i++) {
+        if ((size_t)i == finish->rows) break;
         __m256 add = _mm256_set1_ps(finish->bias ? finish->bias[i] : 0.0f);
 #pragma GCC unroll 2
         for (int h = 0; h < strips; h++) {
