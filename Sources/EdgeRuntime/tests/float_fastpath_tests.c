@@ -325,6 +325,32 @@ static void logistic_accuracy(void)
     CHECK(bad == 0, "logistic: %zu of %d values off by more than 4 ulp", bad, 2 * count);
 }
 
+/* RELU and CLIP keep edge_activate's sign of zero in every tile set: products that underflow to
+   -0 give a sum of -0, which RELU makes +0; CLIP from -0 makes +0 into -0. */
+static void signed_zeros(void)
+{
+    enum { m = 13, n = 40 };
+    static float a[m], b[n], c[m * n];
+    for (size_t i = 0; i < m; i++) a[i] = 1e-30f;
+    for (size_t j = 0; j < n; j++) b[j] = -1e-30f;
+    edge_matrix source = {b, n, 1};
+    static float scratch[4096];
+    const edge_float_tiles *sets[8];
+    size_t count = tile_sets(sets, 8);
+    const edge_activation relu = {EDGE_ACTIVATION_RELU, 0.0f, 0.0f}, clip = {EDGE_ACTIVATION_CLIP, -0.0f, 1.0f};
+    CHECK(edge_gemm_scratch_bytes(m, n, 1) <= sizeof scratch, "signed zeros: scratch");
+    for (size_t s = 0; s < count; s++) {
+        size_t wrong = 0;
+        edge_sgemm_with(sets[s], m, n, 1, a, 1, 1, edge_pack_matrix, &source, c, n, false, NULL, &relu, scratch);
+        for (size_t i = 0; i < m * n; i++) wrong += c[i] != 0.0f || signbit(c[i]);
+        for (size_t j = 0; j < n; j++) b[j] = 1e-30f;
+        edge_sgemm_with(sets[s], m, n, 1, a, 1, 1, edge_pack_matrix, &source, c, n, false, NULL, &clip, scratch);
+        for (size_t i = 0; i < m * n; i++) wrong += c[i] != 0.0f || !signbit(c[i]);
+        for (size_t j = 0; j < n; j++) b[j] = -1e-30f;
+        CHECK(wrong == 0, "signed zeros, tiles %s: %zu of %d zeros with the wrong sign", sets[s]->name, wrong, 2 * m * n);
+    }
+}
+
 static double seconds(void)
 {
     struct timespec t;
@@ -418,6 +444,7 @@ int main(int argc, char **argv)
     for (long i = 0; i < cases; i++) random_sgemm();
     for (long i = 0; i < cases; i++) random_conv();
     logistic_accuracy();
+    signed_zeros();
     const edge_float_tiles *sets[8];
     size_t count = tile_sets(sets, 8);
     printf("float_fastpath_tests: %ld random depthwise convolutions, %ld random convolutions, %ld random matrix products with each of %zu "

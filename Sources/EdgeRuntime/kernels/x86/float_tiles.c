@@ -3,10 +3,11 @@
  * with AVX2 and FMA, chosen at run time: the library is built for baseline x86-64, and only these
  * functions are compiled for the newer instructions.
  *
- * A tile is `rows` rows of A by two packed B strips (16 columns, two 8-lane registers). Per depth step
- * it loads the two strips, broadcasts each row's A value and does 2 · rows fused multiply-adds into
+ * A tile is 6 rows of A by one or two strips of B (8 or 16 columns, one or two 8-lane registers; a
+ * strip packed, read in place with B's row stride, or through a pointer per row). Per depth step it
+ * loads B's row, broadcasts each row's A value and does a fused multiply-add per strip and row into
  * accumulators that stay in registers for the whole depth; the tile is then finished in registers
- * (C's old values, the bias, RELU or CLIP) and stored straight into C.
+ * (C's old values, the bias, RELU or CLIP) and its rows stored straight into C.
  *
  * Measured on the build machine (Zen 4, one core; its FMA peak 58 GMAC/s in ymm and in zmm alike),
  * one tile over a depth of 256 in L1: 6 rows 52-55 GMAC/s; the same with AVX-512 VL's 32 registers
@@ -22,9 +23,6 @@
 /* 6 rows: 12 accumulators, the two strips and a broadcast fill the 16 registers. */
 #define EDGE_AVX2_ROWS 6
 
-/* `strips` (1 or 2, a constant in each caller) strips of 8 columns. The clamp's operand order keeps
-   edge_maxf's and edge_minf's answers, NaN included: MAXPS and MINPS return their second operand
-   when either is NaN. */
 /* One depth step: B's row (x0, x1) times each row's A value into the accumulators. */
 #define EDGE_AVX2_STEP(x0, x1, ap)                                                                   \
     _Pragma("GCC unroll 16") for (int i = 0; i < EDGE_AVX2_ROWS; i++)                                 \
@@ -34,6 +32,10 @@
         if (strips == 2) acc[i][1] = _mm256_fmadd_ps(s, (x1), acc[i][1]);                            \
     }
 
+/* `strips` (1 or 2, a constant in each caller) strips of 8 columns. The clamp is edge_maxf's and
+   edge_minf's rule as compares and blends, low where low >= v, then high where high < v: NaN kept,
+   and the sign of a zero as theirs (MAXPS and MINPS alone return v for equal operands, so RELU of
+   -0 would stay -0). */
 __attribute__((target("avx2,fma"), always_inline)) static inline void edge_float_tile_avx2_strips(
     size_t depth, const float *restrict a, size_t a_row, size_t a_step, const edge_float_b *b, float *restrict c, size_t ldc,
     const edge_float_finish *finish, const int strips)
@@ -68,7 +70,10 @@ __attribute__((target("avx2,fma"), always_inline)) static inline void edge_float
             __m256 v = acc[i][h];
             if (finish->accumulate) v = _mm256_add_ps(v, _mm256_loadu_ps(out));
             if (finish->bias) v = _mm256_add_ps(v, add);
-            if (finish->clamp) v = _mm256_min_ps(high, _mm256_max_ps(low, v));
+            if (finish->clamp) {
+                v = _mm256_blendv_ps(v, low, _mm256_cmp_ps(low, v, _CMP_GE_OQ));
+                v = _mm256_blendv_ps(v, high, _mm256_cmp_ps(high, v, _CMP_LT_OQ));
+            }
             _mm256_storeu_ps(out, v);
         }
     }
