@@ -14,6 +14,10 @@
 
 /* Bound on CONV_TRANSPOSE's column buffer, in floats. */
 #define EDGE_COL2IM_BUDGET ((size_t)1 << 18)
+/* Bound on the scratch of a convolution that reads its columns in place (edge_conv_implicit), in
+   bytes: about twice its input and output, so large planes (a 64-channel layer on 1024 x 1024)
+   keep the packed columns, whose scratch does not grow with the plane. */
+#define EDGE_IMPLICIT_BUDGET ((size_t)16 << 20)
 
 /* Reads the shared fields and the 3-D (lifted) geometry of X and W, the spatial fields into
    `window`; checks what both ops share. The params are `group`, the strides, dilations, begin and
@@ -154,7 +158,7 @@ static size_t edge_conv_taps(const edge_conv_params *g) { return g->kernel_depth
  * output's own position, and the multiply reads B's rows through one pointer per tap
  * (edge_sgemm_rows). Packing im2col columns had been 18% of float resnet18, the panel's stores
  * most of it; this copies the input once instead of once per tap. Taken where at most a quarter of
- * the computed columns are dropped.
+ * the computed columns are dropped and the scratch is within EDGE_IMPLICIT_BUDGET.
  */
 typedef struct edge_conv_implicit {
     size_t height, width, plane; /* a padded plane */
@@ -181,7 +185,8 @@ static bool edge_conv_implicit_plan(const edge_conv_params *g, edge_conv_implici
     if (!edge_size_mul(plan->columns, mg, &size) || !edge_size_mul(size, sizeof(float), &size) || !edge_size_align(size, &size) ||
         !edge_size_add(plan->outputs, size, &plan->rows))
         return false;
-    return edge_size_mul(depth, sizeof(float *), &size) && edge_size_add(plan->rows, size, &plan->bytes);
+    return edge_size_mul(depth, sizeof(float *), &size) && edge_size_add(plan->rows, size, &plan->bytes) &&
+           plan->bytes <= EDGE_IMPLICIT_BUDGET;
 }
 
 edge_status edge_conv_prepare(const edge_model *model, edge_operator *op, const uint8_t *params, uint32_t params_size, edge_error *error)
@@ -200,16 +205,17 @@ edge_status edge_conv_prepare(const edge_model *model, edge_operator *op, const 
 }
 
 /* One group of one batch item through the implicit im2col (plan above): xg its first input channel,
-   yg its first output channel. */
+   yg its first output channel; `clear` for the first of an invoke, which writes the planes' zeros
+   (the scratch is shared with the other operators). */
 static void edge_conv_implicit_group(const edge_conv_params *g, const edge_conv_implicit *plan, const float *xg, const float *wg,
-                                     const float *bias, float *yg, uint8_t *scratch)
+                                     const float *bias, float *yg, uint8_t *scratch, bool clear)
 {
     size_t cg = g->in_channels / g->group, mg = g->out_channels / g->group, taps = g->kernel_height * g->kernel_width;
     size_t top = (size_t)g->pad_top, left = (size_t)g->pad_left, width = plan->width;
     size_t copied = width > left ? edge_min(g->in_width, width - left) : 0;
     float *padded = (float *)(void *)(scratch + plan->planes), *outputs = (float *)(void *)(scratch + plan->outputs);
     const float **rows = (const float **)(void *)(scratch + plan->rows);
-    memset(padded, 0, plan->padded * sizeof(float));
+    if (clear) memset(padded, 0, plan->padded * sizeof(float)); /* the padding: the same for every group and batch item */
     for (size_t c = 0; c < cg; c++)
         for (size_t ih = 0; ih < g->in_height && top + ih < plan->height; ih++)
             edge_copy_floats(padded + c * plan->plane + (top + ih) * width + left, xg + (c * g->in_height + ih) * g->in_width, copied, 1);
@@ -375,7 +381,7 @@ edge_status edge_conv_eval(const edge_model *model, const edge_operator *op, uin
             /* Bias and activation are applied as the multiply stores its last blocks. */
             const float *group_bias = bias ? bias + group * mg : NULL;
             if (implicit) {
-                edge_conv_implicit_group(g, &plan, xg, wg, group_bias, yg, scratch);
+                edge_conv_implicit_group(g, &plan, xg, wg, group_bias, yg, scratch, n == 0 && group == 0);
             } else if (g->pointwise) {
                 edge_matrix source = {xg, in_volume, 1};
                 edge_sgemm(mg, out_volume, depth, wg, depth, 1, edge_pack_matrix, &source, yg, out_volume, false, group_bias,
