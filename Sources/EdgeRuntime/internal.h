@@ -1032,8 +1032,9 @@ typedef struct edge_float_tiles {
     const char *name;
     size_t rows;   /* A rows per tile, at most EDGE_GEMM_MR_MAX; packed A strips hold this many */
     size_t strips; /* B strips per tile: 1 or 2 */
-    /* c[i · ldc + j] for i < rows and j < strips · EDGE_GEMM_NR, finished as `finish` says, from the
-       sums over p < depth of a[i · a_row + p · a_step] × B[p][j]. */
+    /* c[i · ldc + j] for i < finish->rows and j < strips · EDGE_GEMM_NR, finished as `finish` says,
+       from the sums over p < depth of a[i · a_row + p · a_step] × B[p][j] (A's rows up to `rows`
+       are read). */
     void (*product)(size_t depth, const float *a, size_t a_row, size_t a_step, const edge_float_b *b, float *c, size_t ldc,
                     const edge_float_finish *finish);
     /* `product` for one strip (j < EDGE_GEMM_NR; b1 unread), for the last 8 columns or fewer of a

@@ -76,12 +76,13 @@ static void edge_depthwise_spread(const edge_conv_params *g, const edge_depthwis
     size_t sh = (size_t)g->stride_h, sw = (size_t)g->stride_w, top = (size_t)g->pad_top, left = (size_t)g->pad_left;
     size_t begin = edge_min(left, p->padded_width), end = edge_min(left + g->in_width, p->padded_width);
     size_t rows = edge_min(g->in_height, p->padded_height > top ? p->padded_height - top : 0);
+    if (end <= begin) return; /* no input column inside the windows; otherwise begin is `left` */
     if (sw == 2) { /* every stride-2 network: both phases in one pass over the row */
         size_t pairs = (end - begin) / 2, phase_row = top % sh, row_in_phase = top / sh;
         float *first = plane + begin % 2 * p->phase + begin / 2, *second = plane + (begin + 1) % 2 * p->phase + (begin + 1) / 2;
         for (size_t ih = 0; ih < rows; ih++) {
             size_t offset = phase_row * 2 * p->phase + row_in_phase * p->width;
-            const float *source = x + ih * g->in_width + (begin - left);
+            const float *source = x + ih * g->in_width;
             float *a = first + offset, *b = second + offset;
             for (size_t j = 0; j < pairs; j++) {
                 a[j] = source[2 * j];

@@ -3,9 +3,10 @@
  * convolutions.
  *
  * The multiply is blocked as in GotoBLAS/BLIS: B is packed KC rows × NC columns at a time into
- * strips of NR columns, A into strips of as many rows as the tile takes, and a micro-kernel (a tile,
- * edge_float_tiles) keeps a block of C in registers across the KC loop, then finishes it there (C's
- * old values, the bias, RELU or CLIP) and stores it straight into C. The portable tile is plain C
+ * strips of NR columns (or read in place: rows of B that are contiguous, or a pointer per row of B),
+ * A into strips of as many rows as the tile takes, and a micro-kernel (a tile, edge_float_tiles)
+ * keeps a block of C in registers across the KC loop, then finishes it there (C's old values, the
+ * bias, RELU or CLIP) and stores it straight into C. The portable tile is plain C
  * with fixed trip counts, which gcc and clang unroll and vectorize: SSE on x86-64, NEON with FMA on
  * aarch64. On armv7 gcc keeps it scalar (VFP): it vectorizes floats for NEON only under
  * -funsafe-math-optimizations, as NEON flushes denormals; NEON intrinsics are the way there.

@@ -99,8 +99,8 @@ static void edge_max_pool_int8_separable(const edge_pool_params *g, const int8_t
             edge_window_taps(h0, g->kernel_h, g->dilation_h, in_h, &ki_low, &ki_high);
             memset(line, -128, (size_t)wide);
             for (ptrdiff_t ki = ki_low; ki < ki_high; ki++) {
-                const int8_t *row = plane + (h0 + ki * g->dilation_h) * in_w - left;
-                for (ptrdiff_t c = first; c < last; c++) line[c] = edge_max8(line[c], row[c]);
+                const int8_t *row = plane + (h0 + ki * g->dilation_h) * in_w;
+                for (ptrdiff_t c = first; c < last; c++) line[c] = edge_max8(line[c], row[c - left]);
             }
             memcpy(y, line, (size_t)out_w);
             for (ptrdiff_t kj = 1; kj < g->kernel_w; kj++)

@@ -62,11 +62,12 @@ edge_status edge_softmax_int8_eval(const edge_model *model, const edge_operator 
             for (size_t j = 0; j < g->length; j++) sum += table[largest - row[j * g->inner]];
             if (sum < ((int64_t)1 << 31)) {
                 /* The quotient through the row's reciprocal in double: each numerator
-                   N = E · 256 + S/2 < 2^32 and S < 2^31 are exact, N · (1/S) is within 2^-44 of
-                   N / S (<= 257), and a quotient that is not a whole number lies at least 1/S > 2^-31
-                   from one, so adding 2^-40 and truncating gives floor(N / S) exactly (without it a
-                   whole quotient can come out one less). An integer division per output had a
-                   sixth of the softmax's time in YOLOv8n int8 (its 16-bin DFL softmax). */
+                   N = E · 256 + S/2 (E <= S, so N < 2^40) and S < 2^31 are exact, N · (1/S) is
+                   within 2^-44 of N / S (<= 257), and a quotient that is not a whole number lies at
+                   least 1/S > 2^-31 from one, so adding 2^-40 and truncating gives floor(N / S)
+                   exactly (without it a whole quotient can come out one less). An integer division
+                   per output had a sixth of the softmax's time in YOLOv8n int8 (its 16-bin DFL
+                   softmax). */
                 double inverse = 1.0 / (double)sum, half = (double)(sum / 2);
                 for (size_t j = 0; j < g->length; j++) {
                     double numerator = (double)table[largest - row[j * g->inner]] * 256.0 + half;
