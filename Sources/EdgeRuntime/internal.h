@@ -198,6 +198,11 @@ static inline bool edge_size_from_u64(uint64_t x, size_t *result)
 
 static inline float edge_maxf(float x, float y) { return y >= x ? y : x; }
 static inline float edge_minf(float x, float y) { return y < x ? y : x; }
+/* x within [low, high]: CLIP (and RELU as [0, ∞)), the one formula of the operator, the fused
+   activation and the float tiles' finish. */
+static inline float edge_clamp(float x, float low, float high) { return edge_minf(edge_maxf(x, low), high); }
+/* The larger of acc and v, a NaN v taken and then kept: MAX_POOL's and REDUCE max's rule. */
+static inline float edge_max_keeping_nan(float acc, float v) { return (v > acc || v != v) ? v : acc; }
 static inline size_t edge_min(size_t a, size_t b) { return a < b ? a : b; }
 /* e^x without a call or a branch, so that loops using it vectorize (a libm expf per element was
    most of a float EfficientNet's time in SiLU): Cephes' expf — x = n·ln 2 + r with ln 2 in two
@@ -943,7 +948,7 @@ static inline float edge_activate(const edge_activation *activation, float x)
 {
     switch (activation->kind) {
     case EDGE_ACTIVATION_RELU: return edge_maxf(x, 0.0f);
-    case EDGE_ACTIVATION_CLIP: return edge_minf(edge_maxf(x, activation->alpha), activation->beta);
+    case EDGE_ACTIVATION_CLIP: return edge_clamp(x, activation->alpha, activation->beta);
     case EDGE_ACTIVATION_HARD_SWISH: return edge_hard_swish(x);
     case EDGE_ACTIVATION_LEAKY_RELU: return x >= 0.0f ? x : x * activation->alpha;
     case EDGE_ACTIVATION_SIGMOID: return edge_logistic(x);

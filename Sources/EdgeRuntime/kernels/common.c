@@ -267,7 +267,7 @@ void edge_activate_buffer(const edge_activation *activation, float *values, size
     float alpha = activation->alpha, beta = activation->beta;
     switch (activation->kind) {
     case EDGE_ACTIVATION_RELU: EDGE_MAP(values, values, n, edge_maxf(v, 0.0f)); break;
-    case EDGE_ACTIVATION_CLIP: EDGE_MAP(values, values, n, edge_minf(edge_maxf(v, alpha), beta)); break;
+    case EDGE_ACTIVATION_CLIP: EDGE_MAP(values, values, n, edge_clamp(v, alpha, beta)); break;
     case EDGE_ACTIVATION_HARD_SWISH: EDGE_MAP(values, values, n, edge_hard_swish(v)); break;
     case EDGE_ACTIVATION_LEAKY_RELU: EDGE_MAP(values, values, n, v >= 0.0f ? v : v * alpha); break;
     case EDGE_ACTIVATION_SIGMOID: edge_logistic_buffer(values, values, n, false); break;

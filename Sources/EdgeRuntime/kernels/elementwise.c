@@ -168,7 +168,7 @@ edge_status edge_unary_eval(const edge_model *model, const edge_operator *op, ui
     switch (g->function) {
     case EDGE_UNARY_RELU: EDGE_MAP(y, x, n, edge_maxf(v, 0.0f)); break;
     case EDGE_UNARY_LEAKY_RELU: EDGE_MAP(y, x, n, v >= 0.0f ? v : v * alpha); break;
-    case EDGE_UNARY_CLIP: EDGE_MAP(y, x, n, edge_minf(edge_maxf(v, alpha), beta)); break;
+    case EDGE_UNARY_CLIP: EDGE_MAP(y, x, n, edge_clamp(v, alpha, beta)); break;
     case EDGE_UNARY_SIGMOID: edge_logistic_buffer(y, x, n, false); break;
     case EDGE_UNARY_HARD_SIGMOID: EDGE_MAP(y, x, n, edge_maxf(0.0f, edge_minf(1.0f, alpha * v + beta))); break;
     case EDGE_UNARY_HARD_SWISH: EDGE_MAP(y, x, n, edge_hard_swish(v)); break;

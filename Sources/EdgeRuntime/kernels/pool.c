@@ -116,8 +116,7 @@ static ptrdiff_t edge_pool_padded_cells(ptrdiff_t origin, ptrdiff_t kernel, ptrd
 static void edge_max_strided(float *restrict acc, const float *restrict source, size_t count, ptrdiff_t stride)
 {
     for (size_t i = 0; i < count; i++) {
-        float v = source[(ptrdiff_t)i * stride], a = acc[i];
-        acc[i] = (v > a || v != v) ? v : a;
+        acc[i] = edge_max_keeping_nan(acc[i], source[(ptrdiff_t)i * stride]);
     }
 }
 
@@ -164,7 +163,7 @@ edge_status edge_pool_eval(const edge_model *model, const edge_operator *op, uin
                             const float *source = source_row + low * sw + shift;
                             size_t count = (size_t)(high - low);
                             if (sw == 1 && is_max) {
-                                EDGE_UPDATE(line + low, source, count, (v > acc || v != v) ? v : acc);
+                                EDGE_UPDATE(line + low, source, count, edge_max_keeping_nan(acc, v));
                             } else if (sw == 1) {
                                 EDGE_UPDATE(line + low, source, count, acc + v);
                             } else if (is_max) {

@@ -68,7 +68,7 @@ static void edge_reduce_fold(const edge_reduce_params *g, const float *x, float 
         for (size_t i = 0; i < n; i++) {
             float v = x[i], *t = y + out + i * step;
             switch (kind) {
-            case EDGE_REDUCE_MAX: if (v > *t || v != v) *t = v; break;
+            case EDGE_REDUCE_MAX: *t = edge_max_keeping_nan(*t, v); break;
             case EDGE_REDUCE_MIN: if (v < *t || v != v) *t = v; break;
             case EDGE_REDUCE_PRODUCT: *t *= v; break;
             case EDGE_REDUCE_L1: *t += fabsf(v); break;
