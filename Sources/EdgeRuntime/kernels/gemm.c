@@ -81,6 +81,14 @@ static void edge_pack_a(const float *a, size_t row_stride, size_t column_stride,
 #define EDGE_MADD(acc, x, y) ((acc) + (x) * (y))
 #endif
 
+/* A tile's value finished into C, as edge_float_finish says: `old` is C's value, `add` row i's bias. */
+static inline float edge_finish_value(const edge_float_finish *finish, float v, float old, float add)
+{
+    if (finish->accumulate) v += old;
+    if (finish->bias) v += add;
+    return finish->clamp ? edge_clamp(v, finish->low, finish->high) : v;
+}
+
 /* The portable tile: MR rows by one strip. Plain C with fixed trip counts, which gcc and clang unroll
    and vectorize (SSE, NEON; VFP on armv7). Fully unrolled, the 32 accumulators become vector
    registers; without the pragmas gcc keeps them in memory and runs 3× slower. A's value is read once
@@ -105,13 +113,7 @@ static void edge_float_tile_c(size_t depth, const float *restrict a, size_t a_ro
     for (int i = 0; i < MR && (size_t)i < finish->rows; i++) {
         float *out = c + (size_t)i * ldc, add = finish->bias ? finish->bias[i] : 0.0f;
 #pragma GCC unroll 16
-        for (int j = 0; j < NR; j++) {
-            float v = acc[i][j];
-            if (finish->accumulate) v += out[j];
-            if (finish->bias) v += add;
-            if (finish->clamp) v = edge_minf(edge_maxf(v, finish->low), finish->high);
-            out[j] = v;
-        }
+        for (int j = 0; j < NR; j++) out[j] = edge_finish_value(finish, acc[i][j], out[j], add);
     }
 }
 
@@ -141,41 +143,9 @@ static void edge_partial_tile(const edge_float_tiles *tiles, size_t depth, const
     }
     (narrow ? tiles->narrow : tiles->product)(depth, a, a_row, a_step, b, block, width, &plain);
     for (size_t i = 0; i < rows; i++) {
-        float *out = c + i * ldc;
-        for (size_t j = 0; j < columns; j++) {
-            float v = block[i * width + j];
-            if (finish->accumulate) v += out[j];
-            if (finish->bias) v += finish->bias[i];
-            if (finish->clamp) v = edge_minf(edge_maxf(v, finish->low), finish->high);
-            out[j] = v;
-        }
+        float *out = c + i * ldc, add = finish->bias ? finish->bias[i] : 0.0f;
+        for (size_t j = 0; j < columns; j++) out[j] = edge_finish_value(finish, block[i * width + j], out[j], add);
     }
-}
-
-void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_stride, size_t a_column_stride, edge_pack_b pack_b,
-                const void *b_source, float *c, size_t ldc, bool accumulate, const float *row_bias, const edge_activation *activation,
-                float *scratch)
-{
-    edge_sgemm_with(edge_float_best_tiles(), m, n, k, a, a_row_stride, a_column_stride, pack_b, b_source, c, ldc, accumulate, row_bias,
-                    activation, scratch);
-}
-
-static void edge_sgemm_core(const edge_float_tiles *tiles, size_t m, size_t n, size_t k, const float *a, size_t a_row_stride,
-                            size_t a_column_stride, edge_pack_b pack_b, const void *b_source, const float *const *b_rows, float *c, size_t ldc,
-                            bool accumulate, const float *row_bias, const edge_activation *activation, float *scratch);
-
-void edge_sgemm_rows(const edge_float_tiles *tiles, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *const *b_rows,
-                     float *c, size_t ldc, const float *row_bias, const edge_activation *activation, float *scratch)
-{
-    edge_sgemm_core(tiles, m, n, k, a, lda, 1, NULL, NULL, b_rows, c, ldc, false, row_bias, activation, scratch);
-}
-
-void edge_sgemm_with(const edge_float_tiles *tiles, size_t m, size_t n, size_t k, const float *a, size_t a_row_stride,
-                     size_t a_column_stride, edge_pack_b pack_b, const void *b_source, float *c, size_t ldc, bool accumulate,
-                     const float *row_bias, const edge_activation *activation, float *scratch)
-{
-    edge_sgemm_core(tiles, m, n, k, a, a_row_stride, a_column_stride, pack_b, b_source, NULL, c, ldc, accumulate, row_bias, activation,
-                    scratch);
 }
 
 /* The blocked multiply, B packed through pack_b (partly read in place, see below) or, when b_rows is
@@ -225,7 +195,7 @@ static void edge_sgemm_core(const edge_float_tiles *tiles, size_t m, size_t n, s
                 else if (mc % mr != 0)
                     edge_pack_a(a + (ic + mc / mr * mr) * a_row_stride + pc, a_row_stride, 1, mc % mr, kc, mr, a_panel);
                 for (size_t jr = 0; jr < nc; jr += width) {
-                    size_t strip = (jr - tail) / NR, columns = edge_min(width, nc - jr);
+                    size_t columns = edge_min(width, nc - jr);
                     edge_float_b b = {NULL, NULL, NR, NULL, 0};
                     if (b_rows) {
                         b.rows = b_rows + pc, b.column = jc + jr;
@@ -233,7 +203,8 @@ static void edge_sgemm_core(const edge_float_tiles *tiles, size_t m, size_t n, s
                         b.b0 = in_place->data + pc * in_place->row_stride + jc + jr, b.b1 = b.b0 + NR;
                         b.stride = in_place->row_stride;
                     } else {
-                        b.b0 = b_panel + (jr - tail) * kc, b.b1 = strip + 1 < (nc - tail + NR - 1) / NR ? b.b0 + NR * kc : b.b0;
+                        size_t strip = (jr - tail) / NR, strips = (nc - tail + NR - 1) / NR; /* packed ones */
+                        b.b0 = b_panel + (jr - tail) * kc, b.b1 = strip + 1 < strips ? b.b0 + NR * kc : b.b0;
                     }
                     for (size_t ir = 0; ir < mc; ir += mr) {
                         const float *a_strip = a_panel + ir * kc;
@@ -256,6 +227,28 @@ static void edge_sgemm_core(const edge_float_tiles *tiles, size_t m, size_t n, s
             }
         }
     }
+}
+
+void edge_sgemm(size_t m, size_t n, size_t k, const float *a, size_t a_row_stride, size_t a_column_stride, edge_pack_b pack_b,
+                const void *b_source, float *c, size_t ldc, bool accumulate, const float *row_bias, const edge_activation *activation,
+                float *scratch)
+{
+    edge_sgemm_with(edge_float_best_tiles(), m, n, k, a, a_row_stride, a_column_stride, pack_b, b_source, c, ldc, accumulate, row_bias,
+                    activation, scratch);
+}
+
+void edge_sgemm_rows(const edge_float_tiles *tiles, size_t m, size_t n, size_t k, const float *a, size_t lda, const float *const *b_rows,
+                     float *c, size_t ldc, const float *row_bias, const edge_activation *activation, float *scratch)
+{
+    edge_sgemm_core(tiles, m, n, k, a, lda, 1, NULL, NULL, b_rows, c, ldc, false, row_bias, activation, scratch);
+}
+
+void edge_sgemm_with(const edge_float_tiles *tiles, size_t m, size_t n, size_t k, const float *a, size_t a_row_stride,
+                     size_t a_column_stride, edge_pack_b pack_b, const void *b_source, float *c, size_t ldc, bool accumulate,
+                     const float *row_bias, const edge_activation *activation, float *scratch)
+{
+    edge_sgemm_core(tiles, m, n, k, a, a_row_stride, a_column_stride, pack_b, b_source, NULL, c, ldc, accumulate, row_bias, activation,
+                    scratch);
 }
 
 /* y[n] = a[k] × B[k × n] (B row-major). */
