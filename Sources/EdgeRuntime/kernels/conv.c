@@ -206,7 +206,7 @@ edge_status edge_conv_prepare(const edge_model *model, edge_operator *op, const 
 
 /* One group of one batch item through the implicit im2col (plan above): xg its first input channel,
    yg its first output channel; `clear` for the first of an invoke, which writes the planes' zeros
-   (the scratch is shared with the other operators). */
+   and the taps' pointers (the scratch is shared with the other operators). */
 static void edge_conv_implicit_group(const edge_conv_params *g, const edge_conv_implicit *plan, const float *xg, const float *wg,
                                      const float *bias, float *yg, uint8_t *scratch, bool clear)
 {
@@ -215,13 +215,16 @@ static void edge_conv_implicit_group(const edge_conv_params *g, const edge_conv_
     size_t copied = width > left ? edge_min(g->in_width, width - left) : 0;
     float *padded = (float *)(void *)(scratch + plan->planes), *outputs = (float *)(void *)(scratch + plan->outputs);
     const float **rows = (const float **)(void *)(scratch + plan->rows);
-    if (clear) memset(padded, 0, plan->padded * sizeof(float)); /* the padding: the same for every group and batch item */
+    if (clear) { /* the padding and the taps' pointers: the same for every group and batch item */
+        memset(padded, 0, plan->padded * sizeof(float));
+        for (size_t c = 0, p = 0; c < cg; c++)
+            for (size_t t = 0; t < taps; t++, p++)
+                rows[p] = padded + c * plan->plane + t / g->kernel_width * (size_t)g->dilation_h * width +
+                          t % g->kernel_width * (size_t)g->dilation_w;
+    }
     for (size_t c = 0; c < cg; c++)
         for (size_t ih = 0; ih < g->in_height && top + ih < plan->height; ih++)
             edge_copy_floats(padded + c * plan->plane + (top + ih) * width + left, xg + (c * g->in_height + ih) * g->in_width, copied, 1);
-    for (size_t c = 0, p = 0; c < cg; c++)
-        for (size_t t = 0; t < taps; t++, p++)
-            rows[p] = padded + c * plan->plane + t / g->kernel_width * (size_t)g->dilation_h * width + t % g->kernel_width * (size_t)g->dilation_w;
     edge_sgemm_rows(edge_float_best_tiles(), mg, plan->columns, cg * taps, wg, cg * taps, rows, outputs, plan->columns, bias, &g->activation,
                     (float *)(void *)scratch);
     size_t out_plane = g->out_height * g->out_width;
