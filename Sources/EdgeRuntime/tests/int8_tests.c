@@ -596,9 +596,10 @@ static void softmax_case(uint32_t rows, uint32_t length, uint32_t axis, const in
 }
 
 /* SOFTMAX_INT8 on random rows (2 to 300 long, along either axis), random decreasing tables (E[0]
-   up to 2^20, so that S reaches past 2^28) and random inputs, and on a row whose quotients are whole
+   up to 2^20, so that S reaches past 2^28) and random inputs, on a row whose quotients are whole
    numbers (E = 673615 and 1059505: 173312000 / 1733120 = 100, 272099840 / 1733120 = 157), where a
-   reciprocal's product can fall just below them: the runtime's quotient must agree exactly. */
+   reciprocal's product can fall just below them, and on a row whose sum passes 2^31 (the integer
+   division): the runtime's quotient must agree exactly. */
 static void test_softmax_random(void)
 {
     uint64_t state = 777;
@@ -621,6 +622,10 @@ static void test_softmax_random(void)
     table[0] = 673615, table[1] = 1059505;
     int8_t whole[2] = {5, 4};
     softmax_case(1, 2, 1, table, whole, "SOFTMAX_INT8, whole-number quotients");
+    /* A row sum of 3 · 2^30 >= 2^31, past the reciprocal's range: the integer division. */
+    table[0] = 1 << 30, table[1] = 1 << 30;
+    int8_t large[3] = {5, 5, 4};
+    softmax_case(1, 3, 1, table, large, "SOFTMAX_INT8, a row sum past 2^31");
 }
 
 /* MAX_POOL on int8 against the definition (the largest cell of each window inside the input) on
